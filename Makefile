@@ -1,0 +1,77 @@
+# retro — the two set-up commands that work on a fresh machine:
+#   make run    install the runtime deps into .venv and start the dashboard (localhost only)
+#   make test   install the test deps (and Debian's chromium if missing), lint, run every test
+# plus:
+#   make bench  the import benchmark (bench/README.md); e.g. make bench BENCH_ARGS="--sizes 10k,100k"
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV := .venv
+VPY := $(VENV)/bin/python
+PIP := $(VPY) -m pip install --quiet --disable-pip-version-check
+STAMP_RUN := $(VENV)/.stamp-run
+STAMP_DEV := $(VENV)/.stamp-dev
+CHROMIUM := /usr/bin/chromium
+BENCH_ARGS ?=
+
+.PHONY: help run test lint chromium bench venv
+
+help:
+	@echo "make run    install runtime deps into $(VENV) and start the dashboard on http://127.0.0.1:8501"
+	@echo "make test   install test deps (+ Debian chromium if missing), ruff check, pytest"
+	@echo "make bench  import benchmark (BENCH_ARGS='--sizes 10k,100k' to restrict)"
+
+venv: $(VPY)
+
+$(VPY):
+	@test -n "$(PYTHON)" || { echo "error: python3.11 (or python3) not found on PATH" >&2; exit 1; }
+	@echo "==> creating $(VENV) with $(PYTHON) ($$($(PYTHON) --version 2>&1))"
+	$(PYTHON) -m venv $(VENV)
+
+# A stamp is newer than the requirements files it installed; pip runs again only when one changes.
+$(STAMP_RUN): requirements.txt | $(VPY)
+	@echo "==> installing runtime dependencies (requirements.txt)"
+	$(PIP) -r requirements.txt
+	@touch $@
+
+$(STAMP_DEV): requirements-dev.txt requirements.txt | $(VPY)
+	@echo "==> installing test dependencies (requirements-dev.txt)"
+	$(PIP) -r requirements-dev.txt
+	@touch $@
+
+run: $(STAMP_RUN)
+	@echo "==> starting retro on http://127.0.0.1:8501 (Ctrl+C to stop)"
+	$(VENV)/bin/streamlit run app.py --server.address 127.0.0.1
+
+# Playwright drives Debian's chromium; install it when missing (sudo only when not root).
+chromium:
+	@if [ -x $(CHROMIUM) ]; then \
+		echo "==> chromium present ($(CHROMIUM))"; \
+	else \
+		echo "==> installing Debian's chromium (apt-get)"; \
+		if [ "$$(id -u)" -eq 0 ]; then SUDO=""; \
+		elif command -v sudo >/dev/null 2>&1; then SUDO="sudo"; \
+		else echo "error: $(CHROMIUM) missing and neither root nor sudo available to install it" >&2; exit 1; fi; \
+		$$SUDO apt-get update -qq; \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+		test -x $(CHROMIUM) || { echo "error: chromium installed but $(CHROMIUM) not found" >&2; exit 1; }; \
+	fi
+
+lint: $(STAMP_DEV)
+	@echo "==> ruff check"
+	$(VENV)/bin/ruff check .
+
+test: $(STAMP_DEV) chromium
+	@echo "==> ruff check"
+	$(VENV)/bin/ruff check .
+	@echo "==> pytest"
+	$(VPY) -m pytest
+	@echo "==> all checks passed"
+
+bench: $(STAMP_DEV)
+	@echo "==> import benchmark (bench/README.md)"
+	$(VPY) bench/bench_import.py $(BENCH_ARGS)

@@ -1,0 +1,139 @@
+"""Command line: ``python -m retro import FILE [--db PATH] …`` for automation, tests and benchmarks."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from .db import get_database
+from .i18n import format_number, message_text, t
+from .ingest import ImportFailure, analysis_summary, analyze_bytes, store_import
+from .ingest.normalize import Message
+
+EXIT_OK, EXIT_UNEXPECTED, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def _messages(items: list[Message], lang: str, prefix: str) -> list[dict[str, Any]]:
+    return [{"code": m.code, "message": message_text(m.code, m.params, lang, prefix)} for m in items]
+
+
+def reconciliation_text(entry: dict[str, Any], lang: str) -> str:
+    what = " · ".join(str(x) for x in (t(f"recon.{entry['kind']}", lang), entry.get("metric"), entry.get("period"),
+                                      t(f"scenario.{entry['scenario']}", lang) if entry.get("scenario") else None) if x)
+    return t(
+        f"recon.{entry['status']}",
+        lang,
+        what=what,
+        total=format_number(entry["sheet_total"], lang, compact=False),
+        imported=format_number(entry["imported_total"], lang, compact=False),
+        difference=format_number(entry["difference"], lang, compact=False),
+    )
+
+
+def _sheet_json(sheet: dict[str, Any], lang: str, imported: bool) -> dict[str, Any]:
+    out = dict(sheet)
+    status = sheet["status"]
+    out["status"] = {"ready": "imported" if imported else "ready"}.get(status, status)
+    out["warnings"] = _messages(sheet["warnings"], lang, "warn")
+    out["reconciliation"] = [{**r, "message": reconciliation_text(r, lang)} for r in sheet["reconciliation"]]
+    err = sheet["error"]
+    out["error"] = {"code": err.code, "message": message_text(err.code, err.params, lang, "error")} if err else None
+    return out
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    lang = args.lang
+    path = Path(args.file)
+    result: dict[str, Any] = {"file": path.name, "status": "error", "import_id": None, "message": None,
+                              "error_code": None, "sheets": []}
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        result.update(error_code="not_found", message=str(exc))
+        return _emit(result, args, EXIT_BAD_INPUT)
+    db = get_database(args.db)
+    try:
+        analysis = analyze_bytes(db, data, path.name, sheet=args.sheet, year=args.year, period=args.period)
+    except ImportFailure as failure:
+        result.update(error_code=failure.code, message=message_text(failure.code, failure.params, lang, "error"))
+        return _emit(result, args, EXIT_BAD_INPUT)
+    summary = analysis_summary(analysis)
+    ready = analysis.ready()
+    if not ready:
+        first = next((s.error for s in analysis.sheets if s.error), None)
+        code = first.code if first else "nothing_imported"
+        result.update(error_code=code,
+                      message=message_text(code, first.params if first else {}, lang, "error"),
+                      sheets=[_sheet_json(s, lang, False) for s in summary["sheets"]])
+        return _emit(result, args, EXIT_BAD_INPUT)
+    if args.dry_run:
+        result.update(status="dry_run", sheets=[_sheet_json(s, lang, False) for s in summary["sheets"]])
+        return _emit(result, args, EXIT_OK)
+    stored = store_import(db, analysis, mode=args.mode, actor="cli")
+    if stored.status == "already_imported":
+        result.update(status="already_imported", import_id=stored.import_id,
+                      message=t("import.already", lang, id=stored.import_id),
+                      sheets=[_sheet_json(s, lang, False) for s in summary["sheets"]])
+        return _emit(result, args, EXIT_OK)
+    periods = sorted({p for s in summary["sheets"] for p in s["periods"]})
+    span = f"{periods[0]} … {periods[-1]}" if periods else "—"
+    result.update(status="imported", import_id=stored.import_id, replaced=stored.replaced,
+                  message=t("import.done", lang, rows=stored.rows, periods=span),
+                  sheets=[_sheet_json(s, lang, True) for s in summary["sheets"]])
+    return _emit(result, args, EXIT_OK)
+
+
+def _emit(result: dict[str, Any], args: argparse.Namespace, code: int) -> int:
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, default=str))
+        return code
+    lang = args.lang
+    out = sys.stdout if code == EXIT_OK else sys.stderr
+    if result.get("message"):
+        print(result["message"], file=out)
+    for s in result["sheets"]:
+        line = f"- {s['sheet']}: {s['status']}"
+        if s.get("shape"):
+            line += f" · {t('shape.' + s['shape'], lang)} · {s['rows']} rows"
+        if s.get("periods"):
+            line += f" · {s['periods'][0]} … {s['periods'][-1]}"
+        if s.get("error"):
+            line += f" · {s['error']['message']}"
+        if s.get("skip_reason"):
+            line += f" · {t('skip.' + s['skip_reason'], lang)}"
+        print(line, file=out)
+        for w in s.get("warnings", []):
+            print(f"    ! {w['message']}", file=out)
+        for r in s.get("reconciliation", []):
+            print(f"    = {r['message']}", file=out)
+    return code
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m retro", description="retro: operations review dashboard")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("import", help="import a workbook (.xlsx/.xlsm/.xls/.csv) into the database")
+    p.add_argument("file")
+    p.add_argument("--db", help="DuckDB file (default: $RETRO_DB or data/retro.duckdb)")
+    p.add_argument("--sheet", help="import only this sheet")
+    p.add_argument("--year", type=int, help="year for month headers that carry none")
+    p.add_argument("--period", help="period of a sheet that has none (YYYY-MM, YYYY-Qn, YYYY)")
+    p.add_argument("--mode", choices=("replace", "keep"), default="replace",
+                   help="when periods overlap earlier imports: replace them (default) or keep both")
+    p.add_argument("--dry-run", action="store_true", help="analyse and report, store nothing")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--lang", choices=("zh", "en"), default="en")
+    p.set_defaults(func=cmd_import)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except ImportFailure as failure:  # pragma: no cover - each command handles its own
+        print(message_text(failure.code, failure.params, getattr(args, "lang", "en"), "error"), file=sys.stderr)
+        return EXIT_BAD_INPUT

@@ -1,0 +1,263 @@
+"""The one place that opens the DuckDB file.
+
+One connection per process and path; every call gets its own cursor so Streamlit's
+script threads never share one; every write runs inside a single transaction.
+Schema changes are numbered migrations recorded in ``schema_migrations`` and are
+safe to re-run.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+DEFAULT_DB_PATH = Path(__file__).resolve().parent.parent / "data" / "retro.duckdb"
+
+
+def default_db_path() -> Path:
+    """``RETRO_DB`` when set, else ``data/retro.duckdb`` beside the code."""
+    env = os.environ.get("RETRO_DB")
+    return Path(env).expanduser() if env else DEFAULT_DB_PATH
+
+
+def quote_ident(name: str) -> str:
+    """Quote an SQL identifier; the only way user-derived names reach SQL text."""
+    if "\x00" in name:
+        raise ValueError("identifier contains a NUL byte")
+    return '"' + name.replace('"', '""') + '"'
+
+
+def quote_literal(text: str) -> str:
+    """Quote a string literal for the few DDL spots DuckDB cannot parameterise."""
+    if "\x00" in text:
+        raise ValueError("literal contains a NUL byte")
+    return "'" + text.replace("'", "''") + "'"
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    statements: tuple[str, ...]
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        1,
+        "imports, facts, transactions, layouts, settings",
+        (
+            "CREATE SEQUENCE IF NOT EXISTS import_id_seq START 1",
+            """CREATE TABLE IF NOT EXISTS imports (
+                id BIGINT PRIMARY KEY,
+                file_name VARCHAR NOT NULL,
+                file_sha256 VARCHAR NOT NULL,
+                file_size BIGINT NOT NULL,
+                imported_at TIMESTAMP NOT NULL,
+                is_sample BOOLEAN NOT NULL DEFAULT false,
+                mode VARCHAR NOT NULL DEFAULT 'replace',
+                row_count BIGINT NOT NULL,
+                period_min VARCHAR,
+                period_max VARCHAR,
+                sheets VARCHAR[] NOT NULL,
+                actor VARCHAR
+            )""",
+            """CREATE TABLE IF NOT EXISTS import_sheets (
+                import_id BIGINT NOT NULL,
+                sheet_name VARCHAR NOT NULL,
+                shape VARCHAR NOT NULL,
+                fingerprint VARCHAR NOT NULL,
+                mapping JSON NOT NULL,
+                row_count BIGINT NOT NULL,
+                periods VARCHAR[] NOT NULL,
+                warnings JSON NOT NULL,
+                reconciliation JSON NOT NULL,
+                PRIMARY KEY (import_id, sheet_name)
+            )""",
+            # A KPI value: one metric, one scenario, one period, one segment.
+            # replaced_by marks rows superseded by a later import, so undoing that
+            # import brings them back instead of losing them.
+            """CREATE TABLE IF NOT EXISTS facts (
+                import_id BIGINT NOT NULL,
+                sheet_name VARCHAR NOT NULL,
+                period DATE NOT NULL,
+                grain VARCHAR NOT NULL,
+                metric VARCHAR NOT NULL,
+                unit VARCHAR,
+                scenario VARCHAR NOT NULL,
+                dims MAP(VARCHAR, VARCHAR) NOT NULL,
+                dims_key VARCHAR NOT NULL,
+                value DOUBLE,
+                replaced_by BIGINT
+            )""",
+            """CREATE TABLE IF NOT EXISTS transactions (
+                import_id BIGINT NOT NULL,
+                sheet_name VARCHAR NOT NULL,
+                row_no BIGINT NOT NULL,
+                txn_date DATE NOT NULL,
+                customer_id VARCHAR,
+                order_id VARCHAR,
+                dims MAP(VARCHAR, VARCHAR) NOT NULL,
+                measures MAP(VARCHAR, DOUBLE) NOT NULL,
+                replaced_by BIGINT
+            )""",
+            """CREATE TABLE IF NOT EXISTS layouts (
+                fingerprint VARCHAR PRIMARY KEY,
+                mapping JSON NOT NULL,
+                updated_at TIMESTAMP NOT NULL
+            )""",
+            """CREATE TABLE IF NOT EXISTS settings (
+                key VARCHAR PRIMARY KEY,
+                value VARCHAR
+            )""",
+            """CREATE OR REPLACE VIEW current_facts AS
+                SELECT * FROM facts WHERE replaced_by IS NULL""",
+            """CREATE OR REPLACE VIEW current_transactions AS
+                SELECT * FROM transactions WHERE replaced_by IS NULL""",
+        ),
+    ),
+)
+
+
+class Database:
+    """A DuckDB file with the schema migrated; hand out cursors, run transactions."""
+
+    def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
+        self.path = Path(path)
+        if not read_only:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._con = duckdb.connect(str(self.path), read_only=read_only)
+        self._lock = threading.Lock()
+        if not read_only:
+            self.migrate()
+
+    def close(self) -> None:
+        self._con.close()
+
+    @contextmanager
+    def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        cur = self._con.cursor()
+        try:
+            yield cur
+        finally:
+            cur.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One write: everything inside commits together or not at all."""
+        with self.cursor() as cur:
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                yield cur
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+            else:
+                cur.execute("COMMIT")
+
+    def rows(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> list[tuple]:
+        with self.cursor() as cur:
+            return cur.execute(sql, params or []).fetchall()
+
+    def one(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> tuple | None:
+        with self.cursor() as cur:
+            return cur.execute(sql, params or []).fetchone()
+
+    def scalar(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> Any:
+        row = self.one(sql, params)
+        return None if row is None else row[0]
+
+    def frame(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> pd.DataFrame:
+        with self.cursor() as cur:
+            return cur.execute(sql, params or []).df()
+
+    def applied_migrations(self) -> list[int]:
+        return [r[0] for r in self.rows("SELECT version FROM schema_migrations ORDER BY version")]
+
+    def migrate(self) -> list[int]:
+        """Apply the migrations not yet recorded; each in its own transaction."""
+        with self._lock:
+            with self.cursor() as cur:
+                cur.execute(
+                    """CREATE TABLE IF NOT EXISTS schema_migrations (
+                        version INTEGER PRIMARY KEY,
+                        name VARCHAR NOT NULL,
+                        applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+                    )"""
+                )
+            done = set(self.applied_migrations())
+            applied = []
+            for migration in MIGRATIONS:
+                if migration.version in done:
+                    continue
+                with self.transaction() as cur:
+                    for statement in migration.statements:
+                        cur.execute(statement)
+                    cur.execute(
+                        "INSERT INTO schema_migrations (version, name) VALUES (?, ?)",
+                        [migration.version, migration.name],
+                    )
+                applied.append(migration.version)
+            return applied
+
+    def get_setting(self, key: str, default: str | None = None) -> str | None:
+        value = self.scalar("SELECT value FROM settings WHERE key = ?", [key])
+        return default if value is None else value
+
+    def set_setting(self, key: str, value: str | None) -> None:
+        with self.transaction() as cur:
+            cur.execute(
+                "INSERT INTO settings VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [key, value],
+            )
+
+
+@contextmanager
+def registered(cur: duckdb.DuckDBPyConnection, name: str, table: Any) -> Iterator[None]:
+    """An Arrow table visible to SQL as ``name`` for the duration of the block."""
+    register(cur, name, table)
+    try:
+        yield
+    finally:
+        unregister(cur, name)
+
+
+def register(cur: duckdb.DuckDBPyConnection, name: str, table: Any) -> None:
+    # fetchone() leaves a result open, and DuckDB 2 refuses to (un)register while one is.
+    cur.execute("SELECT 1").fetchall()
+    cur.register(name, table)
+
+
+def unregister(cur: duckdb.DuckDBPyConnection, name: str) -> None:
+    # DuckDB refuses to drop a view while a result that read it is still open.
+    cur.execute("SELECT 1").fetchall()
+    cur.unregister(name)
+
+
+_databases: dict[Path, Database] = {}
+_databases_lock = threading.Lock()
+
+
+def get_database(path: str | Path | None = None) -> Database:
+    """The process's single Database for ``path`` (default: :func:`default_db_path`)."""
+    resolved = Path(path).expanduser().resolve() if path else default_db_path().resolve()
+    with _databases_lock:
+        db = _databases.get(resolved)
+        if db is None:
+            db = Database(resolved)
+            _databases[resolved] = db
+        return db
+
+
+def close_all() -> None:
+    with _databases_lock:
+        for db in _databases.values():
+            db.close()
+        _databases.clear()

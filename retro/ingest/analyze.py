@@ -1,0 +1,190 @@
+"""From uploaded bytes to a per-sheet preview: read, detect, normalise — nothing stored yet."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..db import Database
+from .cells import parse_period
+from .detect import HEAD_ROWS, SheetPlan, plan_sheet, resolve_year, with_roles
+from .errors import ImportFailure
+from .normalize import Message, Normalized, normalize
+from .read import RawSheet, RawWorkbook, read_workbook
+
+
+@dataclass
+class SheetAnalysis:
+    name: str
+    status: str  # "ready" | "skipped" | "error"
+    plan: SheetPlan | None = None
+    result: Normalized | None = None
+    skip_reason: str | None = None
+    error: Message | None = None
+    raw: RawSheet | None = None
+    head: list[list[str | None]] = field(default_factory=list)
+    remembered: bool = False  # the plan came from a layout the user confirmed before
+
+    @property
+    def rows(self) -> int:
+        return self.result.rows if self.result else 0
+
+
+@dataclass
+class FileAnalysis:
+    file_name: str
+    sha256: str
+    size: int
+    kind: str
+    sheets: list[SheetAnalysis]
+    encoding: str | None = None
+
+    def ready(self) -> list[SheetAnalysis]:
+        return [s for s in self.sheets if s.status == "ready"]
+
+
+@dataclass
+class Overrides:
+    """What the user (or the CLI) says about a sheet: column roles, the year, a snapshot's period."""
+
+    roles: dict[int, str] = field(default_factory=dict)
+    year: int | None = None
+    period: str | None = None
+    metric_name: str | None = None
+
+    def to_json(self) -> str:
+        return json.dumps({"roles": {str(k): v for k, v in self.roles.items()}, "year": self.year,
+                           "period": self.period, "metric_name": self.metric_name}, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> Overrides:
+        d = json.loads(text)
+        return cls({int(k): v for k, v in d.get("roles", {}).items()}, d.get("year"), d.get("period"), d.get("metric_name"))
+
+
+def head_rows(sheet: RawSheet, n: int = HEAD_ROWS) -> list[list[str | None]]:
+    """The first ``n`` rows as Python lists (detection looks only at these)."""
+    if sheet.table is None:
+        return []
+    head = sheet.table.slice(0, n)
+    columns = [col.to_pylist() for col in head.columns]
+    return [list(row) for row in zip(*columns, strict=True)]
+
+
+def analyze_bytes(
+    db: Database,
+    data: bytes,
+    file_name: str,
+    *,
+    sheet: str | None = None,
+    year: int | None = None,
+    period: str | None = None,
+    overrides: dict[str, Overrides] | None = None,
+    today: dt.date | None = None,
+) -> FileAnalysis:
+    """Read and analyse every sheet. Raises :class:`ImportFailure` when the file itself is unusable."""
+    workbook = read_workbook(data, file_name)
+    return analyze_workbook(db, workbook, sheet=sheet, year=year, period=period, overrides=overrides, today=today)
+
+
+def analyze_workbook(
+    db: Database,
+    workbook: RawWorkbook,
+    *,
+    sheet: str | None = None,
+    year: int | None = None,
+    period: str | None = None,
+    overrides: dict[str, Overrides] | None = None,
+    today: dt.date | None = None,
+) -> FileAnalysis:
+    overrides = overrides or {}
+    today = today or dt.date.today()
+    if period is not None:
+        p = parse_period(period)
+        if p is None or p.year is None:
+            raise ImportFailure("bad_period", value=period)
+    if sheet is not None and sheet not in [s.name for s in workbook.sheets]:
+        raise ImportFailure("no_such_sheet", sheet=sheet, sheets=[s.name for s in workbook.sheets])
+    result = FileAnalysis(workbook.file_name, workbook.sha256, workbook.size, workbook.kind, [], workbook.encoding)
+    for raw in workbook.sheets:
+        if sheet is not None and raw.name != sheet:
+            result.sheets.append(SheetAnalysis(raw.name, "skipped", skip_reason="not_selected"))
+            continue
+        if raw.skip_reason:
+            result.sheets.append(SheetAnalysis(raw.name, "skipped", skip_reason=raw.skip_reason))
+            continue
+        user = overrides.get(raw.name)
+        result.sheets.append(analyze_sheet(db, raw, workbook.file_name, user=user, year=year, period=period, today=today))
+    return result
+
+
+def analyze_sheet(
+    db: Database,
+    raw: RawSheet,
+    file_name: str,
+    *,
+    user: Overrides | None = None,
+    year: int | None = None,
+    period: str | None = None,
+    today: dt.date | None = None,
+) -> SheetAnalysis:
+    """One sheet's plan and normalised rows; errors become a sheet-level error, not an exception."""
+    today = today or dt.date.today()
+    head = head_rows(raw)
+    analysis = SheetAnalysis(raw.name, "ready", raw=raw, head=head)
+    plan = plan_sheet(raw.name, head, raw.merged, file_name=file_name, total_rows=raw.height)
+    if plan is None:
+        analysis.status, analysis.error = "error", Message("no_header", {"sheet": raw.name})
+        return analysis
+    if user is None:
+        remembered = remembered_overrides(db, plan.fingerprint)
+        if remembered is not None:
+            user, analysis.remembered = remembered, True
+    if user and user.roles:
+        plan = with_roles(plan, user.roles, head)
+    if user and user.metric_name:
+        plan.metric_name = user.metric_name
+    resolve_year(plan, file_name, (user.year if user and user.year else None) or year, today.year)
+    plan.period = (user.period if user and user.period else None) or period
+    analysis.plan = plan
+    try:
+        with db.cursor() as cur:
+            analysis.result = normalize(cur, raw, plan)
+    except ImportFailure as failure:
+        analysis.status, analysis.error = "error", Message(failure.code, failure.params)
+        return analysis
+    if analysis.result.rows == 0:
+        analysis.status, analysis.error = "error", Message("no_numeric_data", {"sheet": raw.name})
+    return analysis
+
+
+def remembered_overrides(db: Database, fingerprint: str) -> Overrides | None:
+    text = db.scalar("SELECT mapping FROM layouts WHERE fingerprint = ?", [fingerprint])
+    return Overrides.from_json(text) if text else None
+
+
+def analysis_summary(analysis: FileAnalysis) -> dict[str, Any]:
+    """The per-sheet facts the CLI prints and the UI shows (messages untranslated)."""
+    sheets = []
+    for s in analysis.sheets:
+        r = s.result
+        sheets.append(
+            {
+                "sheet": s.name,
+                "status": s.status,
+                "shape": s.plan.shape if s.plan else None,
+                "rows": s.rows,
+                "periods": r.periods if r else [],
+                "dimensions": r.dimensions if r else [],
+                "metrics": r.metrics if r else [],
+                "scenarios": r.scenarios if r else [],
+                "totals": r.totals if r else [],
+                "warnings": list(r.warnings) if r else [],
+                "reconciliation": r.reconciliation if r else [],
+                "error": s.error,
+                "skip_reason": s.skip_reason,
+            }
+        )
+    return {"file": analysis.file_name, "sheets": sheets}

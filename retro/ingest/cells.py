@@ -1,0 +1,248 @@
+"""Parsing single cells: numbers written as text, and periods in the many ways people write them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+# Cells that mean "no value" on purpose; they are blanks, not parse failures.
+NULL_TOKENS = frozenset({"", "-", "--", "—", "——", "–", "/", "n/a", "na", "null", "none", "nan", "无", "暂无", "空"})
+EXCEL_ERRORS = frozenset({"#div/0!", "#n/a", "#value!", "#ref!", "#name?", "#num!", "#null!", "#getting_data", "#spill!", "#calc!"})
+
+_CURRENCY = re.compile(r"[\s,，¥￥$€£]|^rmb|^cny|元$|块$")
+_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$")
+_SCALE = {"%": 0.01, "％": 0.01, "‰": 0.001, "千": 1e3, "k": 1e3, "万": 1e4, "w": 1e4, "百万": 1e6, "m": 1e6, "千万": 1e7, "亿": 1e8, "b": 1e9}
+_SCALE_SUFFIX = re.compile(r"(百万|千万|亿|万|千|%|％|‰|k|w|m|b)$")
+_FULLWIDTH = str.maketrans("０１２３４５６７８９．－＋（）", "0123456789.-+()")
+
+
+@dataclass(frozen=True)
+class NumberParse:
+    value: float | None
+    status: str  # "ok" | "blank" | "error" | "unparsed"
+
+
+def parse_number(cell: object) -> NumberParse:
+    """A number from a cell as people type them: '1,234', '(1,234)', '85%', '1.2万', '¥1,200', '—'."""
+    if cell is None:
+        return NumberParse(None, "blank")
+    if isinstance(cell, bool):
+        return NumberParse(None, "unparsed")
+    if isinstance(cell, int | float):
+        if cell != cell:  # NaN
+            return NumberParse(None, "blank")
+        return NumberParse(float(cell), "ok")
+    text = str(cell).strip().translate(_FULLWIDTH).lower()
+    if text in NULL_TOKENS:
+        return NumberParse(None, "blank")
+    if text in EXCEL_ERRORS:
+        return NumberParse(None, "error")
+    negative = False
+    if text.startswith("(") and text.endswith(")"):
+        negative, text = True, text[1:-1].strip()
+    text = text.replace("−", "-")
+    text = _CURRENCY.sub("", text)
+    scale = 1.0
+    match = _SCALE_SUFFIX.search(text)
+    if match:
+        scale = _SCALE[match.group(1)]
+        text = text[: match.start()]
+    text = _CURRENCY.sub("", text)
+    if not _NUMBER.match(text):
+        return NumberParse(None, "unparsed")
+    value = float(text) * scale
+    if scale == 0.01:
+        value = round(value, 12)  # 85% must be 0.85, not 0.8500000000000001
+    return NumberParse(-value if negative else value, "ok")
+
+
+@dataclass(frozen=True, order=True)
+class Period:
+    """A reporting period; ``year`` is None when the cell did not say it (e.g. '3月')."""
+
+    grain: str  # "day" | "month" | "quarter" | "year"
+    year: int | None
+    number: int = 0  # month (1-12) or quarter (1-4); 0 for a year
+    day: int = 0
+
+    def with_year(self, year: int) -> Period:
+        return Period(self.grain, year, self.number, self.day)
+
+    @property
+    def label(self) -> str:
+        y = "????" if self.year is None else f"{self.year:04d}"
+        if self.grain == "year":
+            return y
+        if self.grain == "quarter":
+            return f"{y}-Q{self.number}"
+        if self.grain == "month":
+            return f"{y}-{self.number:02d}"
+        return f"{y}-{self.number:02d}-{self.day:02d}"
+
+    @property
+    def start(self) -> dt.date:
+        if self.year is None:
+            raise ValueError(f"period {self.label} has no year")
+        if self.grain == "year":
+            return dt.date(self.year, 1, 1)
+        if self.grain == "quarter":
+            return dt.date(self.year, 3 * self.number - 2, 1)
+        if self.grain == "month":
+            return dt.date(self.year, self.number, 1)
+        return dt.date(self.year, self.number, self.day)
+
+
+def period_from_label(label: str) -> Period:
+    """Inverse of :attr:`Period.label` for full labels (YYYY, YYYY-Qn, YYYY-MM, YYYY-MM-DD)."""
+    found = parse_period(label)
+    if found is None or found.year is None:
+        raise ValueError(f"not a period: {label!r}")
+    return found
+
+
+def period_from_date(date: dt.date, grain: str) -> Period:
+    if grain == "year":
+        return Period("year", date.year)
+    if grain == "quarter":
+        return Period("quarter", date.year, (date.month - 1) // 3 + 1)
+    if grain == "month":
+        return Period("month", date.year, date.month)
+    return Period("day", date.year, date.month, date.day)
+
+
+_MONTHS_EN = {
+    m: i + 1
+    for i, names in enumerate(
+        [
+            ("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",),
+            ("jun", "june"), ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"),
+            ("oct", "october"), ("nov", "november"), ("dec", "december"),
+        ]
+    )
+    for m in names
+}
+_CN_NUM = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10, "十一": 11, "十二": 12}
+_YEAR = r"((?:19|20)\d{2})"
+
+_PATTERNS: list[tuple[re.Pattern[str], str]] = [
+    # 2026-10-05, 2026/10/5, 2026.10.05, 2026-10-05 00:00:00 (how fastexcel writes date cells)
+    (re.compile(_YEAR + r"[-/.](\d{1,2})[-/.](\d{1,2})(?:[ t]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"), "ymd"),
+    (re.compile(_YEAR + r"年(\d{1,2})月(\d{1,2})[日号]$"), "ymd"),
+    (re.compile(_YEAR + r"[-/.](\d{1,2})$"), "ym"),
+    (re.compile(_YEAR + r"年(\d{1,2})月(?:份)?$"), "ym"),
+    (re.compile(_YEAR + r"(0[1-9]|1[0-2])$"), "ym"),  # 202610
+    (re.compile(_YEAR + r"\s*[-年]?\s*q([1-4])$"), "yq"),  # 2026Q3, 2026-Q3, 2026年Q3
+    (re.compile(r"q([1-4])\s*[-/ ']?\s*" + _YEAR + r"$"), "qy"),  # Q3 2026, Q3-2026
+    (re.compile(_YEAR + r"年?第?([一二三四1-4])季度?$"), "yq"),  # 2026年第三季度, 2026年3季度
+    (re.compile(_YEAR + r"\s*(?:年|年度|fy)?$"), "y"),
+    (re.compile(r"fy\s*" + _YEAR + r"$"), "y"),
+    (re.compile(r"(\d{1,2})月(?:份)?$"), "m"),
+    (re.compile(r"([一二三四五六七八九十]{1,3})月(?:份)?$"), "m"),
+    (re.compile(r"m(\d{1,2})$"), "m"),
+    (re.compile(r"q([1-4])$"), "q"),
+    (re.compile(r"第?([一二三四1-4])季度$"), "q"),
+    (re.compile(r"([a-z]{3,9})\.?$"), "mon"),
+    (re.compile(r"([a-z]{3,9})[-\s/']+(\d{2}|\d{4})$"), "mon_y"),  # Jan-26, Jan 2026
+    (re.compile(r"(\d{1,2})[-/ ]([a-z]{3})[-/ ](\d{2,4})$"), "dmy_en"),
+]
+
+
+def _cn_or_int(text: str) -> int:
+    return _CN_NUM[text] if text in _CN_NUM else int(text)
+
+
+def parse_period(cell: object) -> Period | None:
+    """A period from a header or a cell; None when the cell is not a period.
+
+    Bare numbers are not periods here (a year column or an Excel serial date is
+    recognised by the caller, which knows the column's context).
+    """
+    if cell is None or isinstance(cell, bool):
+        return None
+    if isinstance(cell, dt.datetime | dt.date):
+        return Period("day", cell.year, cell.month, cell.day)
+    if isinstance(cell, int | float):
+        return None
+    text = str(cell).strip().lower().translate(_FULLWIDTH)
+    if not text or len(text) > 40:
+        return None
+    for pattern, kind in _PATTERNS:
+        m = pattern.match(text)
+        if not m:
+            continue
+        g = m.groups()
+        try:
+            if kind == "ymd":
+                d = dt.date(int(g[0]), int(g[1]), int(g[2]))
+                return Period("day", d.year, d.month, d.day)
+            if kind == "ym":
+                month = int(g[1])
+                return Period("month", int(g[0]), month) if 1 <= month <= 12 else None
+            if kind == "yq":
+                return Period("quarter", int(g[0]), _cn_or_int(g[1]))
+            if kind == "qy":
+                return Period("quarter", int(g[1]), int(g[0]))
+            if kind == "y":
+                return Period("year", int(g[0]))
+            if kind == "m":
+                month = _cn_or_int(g[0])
+                return Period("month", None, month) if 1 <= month <= 12 else None
+            if kind == "q":
+                return Period("quarter", None, _cn_or_int(g[0]))
+            if kind == "mon":
+                month = _MONTHS_EN.get(g[0])
+                return Period("month", None, month) if month else None
+            if kind == "mon_y":
+                month = _MONTHS_EN.get(g[0])
+                if not month:
+                    return None
+                year = int(g[1]) if len(g[1]) == 4 else 2000 + int(g[1])
+                return Period("month", year, month)
+            if kind == "dmy_en":
+                month = _MONTHS_EN.get(g[1])
+                if not month:
+                    return None
+                year = int(g[2]) if len(g[2]) == 4 else 2000 + int(g[2])
+                d = dt.date(year, month, int(g[0]))
+                return Period("day", d.year, d.month, d.day)
+        except (ValueError, KeyError):
+            return None
+    return None
+
+
+def excel_serial_to_date(serial: float) -> dt.date | None:
+    """Excel's 1900 date system; only the plausible range 1990–2100 is accepted."""
+    if not 32874 <= serial <= 73051:
+        return None
+    return dt.date(1899, 12, 30) + dt.timedelta(days=int(serial))
+
+
+def year_in_text(text: str | None) -> int | None:
+    """The first plausible year (1990–2099) written in a title, sheet or file name."""
+    if not text:
+        return None
+    m = re.search(r"(?<!\d)((?:19[9]|20\d)\d)(?!\d)", text)
+    return int(m.group(1)) if m else None
+
+
+_UNIT_IN_BRACKETS = re.compile(r"\s*[(（\[【]\s*(?:单位\s*[:：]\s*)?([^()（）\[\]【】]{1,12})\s*[)）\]】]\s*$")
+_UNIT_AFTER_SLASH = re.compile(r"\s*[/／]\s*(万元|元|亿元|千元|人|家|个|次|单|件|%|天|小时|分钟|分)\s*$")
+
+
+def split_unit(header: str) -> tuple[str, str | None]:
+    """'销售额(万元)' → ('销售额', '万元'); '满意度' → ('满意度', None)."""
+    text = header.strip()
+    for pattern in (_UNIT_IN_BRACKETS, _UNIT_AFTER_SLASH):
+        m = pattern.search(text)
+        if m and m.start() > 0:
+            return text[: m.start()].strip(), m.group(1).strip()
+    return text, None
+
+
+def unit_in_title(text: str | None) -> str | None:
+    """'2026年度销售月报（单位：万元）' → '万元'."""
+    if not text:
+        return None
+    m = re.search(r"单位\s*[:：]\s*([^\s)）,，;；]{1,8})", text) or re.search(r"unit\s*[:：]\s*([^\s),;]{1,12})", text, re.I)
+    return m.group(1) if m else None

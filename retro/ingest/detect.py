@@ -1,0 +1,511 @@
+"""Recognising a sheet's layout: where the header is, what each column holds, which shape it is.
+
+Works on the first rows of the sheet (the head); everything here is a guess the
+user can correct in the preview, and the corrected plan is remembered per layout.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from dataclasses import dataclass, field, replace
+
+from .cells import Period, parse_number, parse_period, split_unit, unit_in_title, year_in_text
+
+HEAD_ROWS = 2000
+HEADER_SCAN_ROWS = 40
+
+ROLES = ("period", "year", "dimension", "metric", "scenario", "measure", "id", "total", "ignore")
+SHAPES = ("long", "wide_period", "wide_measure", "transactions", "snapshot")
+
+_NOTE_RE = re.compile(r"^(备注|说明|注释|批注|remarks?|notes?|comments?|描述|原因)", re.I)
+_RANK_RE = re.compile(r"^(排名|排序|序号|序|编号序|no\.?|#|rank|seq|s/n|行号|index)$", re.I)
+_TOTAL_COL_RE = re.compile(r"^(合计|总计|总额|总和|汇总|全年|全年合计|年度合计|年合计|累计|ytd|total|sum|grand total|小计)$", re.I)
+_TOTAL_LABEL_RE = re.compile(r"(合计|总计|小计|汇总|总和|^total$|^grand total$|^subtotal$|^sum$|^total\b|\btotal$)", re.I)
+_GRAND_TOTAL_RE = re.compile(r"^(合计|总计|汇总|总和|全部合计|total|grand total|sum|全国合计|全国)$", re.I)
+_YEAR_COL_RE = re.compile(r"^(年份|年度|年|year|fy|财年|fiscal year)$", re.I)
+_PERIOD_COL_RE = re.compile(
+    r"(月份|日期|时间|期间|年月|统计月|周期|季度|^月$|date|month|period|quarter|day|下单|交易时间|创建时间|支付时间)", re.I
+)
+_METRIC_COL_RE = re.compile(r"^(指标|指标名称|指标名|项目|科目|kpi|kpi名称|metric|metrics|measure|indicator|item|类目)$", re.I)
+_SCENARIO_COL_RE = re.compile(r"^(场景|版本|口径|类型|数据类型|scenario|version|type|case)$", re.I)
+_ID_RE = re.compile(
+    r"(id$|^id|编号|编码|代码|单号|订单号|订单编号|流水号|客户号|会员号|手机号|code$|^order|^customer|^user|no\.$)", re.I
+)
+_CUSTOMER_RE = re.compile(r"(客户|会员|用户|买家|customer|client|member|user|buyer|account)", re.I)
+_ORDER_RE = re.compile(r"(订单|单号|流水|交易|order|invoice|transaction|txn)", re.I)
+_VALUE_HEADER_RE = re.compile(r"^(数值|值|数据|金额|value|amount|val|结果)$", re.I)
+
+SCENARIO_WORDS = {
+    "计划": "plan", "目标": "plan", "预算": "plan", "计划值": "plan", "目标值": "plan", "预算值": "plan",
+    "plan": "plan", "budget": "plan", "target": "plan", "goal": "plan", "bud": "plan",
+    "实际": "actual", "完成": "actual", "实绩": "actual", "实际值": "actual", "完成值": "actual", "实际完成": "actual",
+    "actual": "actual", "actuals": "actual", "act": "actual", "achieved": "actual",
+    "预测": "forecast", "预估": "forecast", "forecast": "forecast", "fcst": "forecast", "fc": "forecast",
+}
+_SCEN_TOKENS = "计划值|目标值|预算值|实际值|完成值|实际完成|计划|目标|预算|实际|完成|实绩|预测|预估"
+_SCEN_SUFFIX = re.compile(r"^(.+?)[\s\-_:：/（(]*(" + _SCEN_TOKENS + r")[)）]?$")
+_SCEN_PREFIX = re.compile(r"^(" + _SCEN_TOKENS + r")[\s\-_:：/]*(.+)$")
+_SCEN_EN = re.compile(r"\b(plan|budget|target|actuals?|forecast|fcst)\b", re.I)
+_NOT_METRIC_REST = ("率", "度", "比", "进度", "情况", "占比", "百分比")
+
+
+def scenario_of(text: str | None) -> str | None:
+    """'计划' → 'plan'; 'Budget' → 'plan'; '实际' → 'actual'; other words → None."""
+    if text is None:
+        return None
+    return SCENARIO_WORDS.get(text.strip().lower())
+
+
+def split_scenario(header: str) -> tuple[str, str | None]:
+    """'销售额计划' → ('销售额', 'plan'); '完成率' stays a metric; 'Sales Budget' → ('Sales', 'plan')."""
+    text = header.strip()
+    whole = scenario_of(text)
+    if whole:
+        return "", whole
+    m = _SCEN_SUFFIX.match(text)
+    if m and not m.group(1).endswith(("年度", "年")):
+        return m.group(1).strip(), SCENARIO_WORDS[m.group(2)]
+    m = _SCEN_PREFIX.match(text)
+    if m and not m.group(2).startswith(_NOT_METRIC_REST):
+        return m.group(2).strip(), SCENARIO_WORDS[m.group(1)]
+    m = _SCEN_EN.search(text)
+    if m:
+        rest = (text[: m.start()] + text[m.end() :]).strip(" -_:/()")
+        if rest and not rest.lower().endswith(("rate", "%")):
+            return rest, SCENARIO_WORDS[m.group(1).lower()]
+    return text, None
+
+
+@dataclass
+class ColumnSpec:
+    index: int
+    header: str
+    role: str
+    metric: str | None = None
+    unit: str | None = None
+    scenario: str | None = None
+    period: str | None = None  # a Period label when the header is a period (wide layouts)
+    id_kind: str | None = None  # "customer" | "order" | None
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+@dataclass
+class SheetPlan:
+    sheet: str
+    shape: str
+    header_rows: list[int]
+    start: int  # first data row
+    end: int  # one past the last data row
+    columns: list[ColumnSpec]
+    excluded: dict[int, str] = field(default_factory=dict)  # row → "note" | "blank" | "header"
+    title: str | None = None
+    default_unit: str | None = None
+    year: int | None = None
+    year_source: str | None = None
+    period: str | None = None  # the user-given period for a snapshot
+    metric_name: str | None = None  # the metric of a wide-by-period sheet with no metric column
+    extra_tables: list[tuple[int, int]] = field(default_factory=list)
+    duplicate_headers: list[str] = field(default_factory=list)
+    blank_headers: int = 0
+    fingerprint: str = ""
+
+    def of_role(self, role: str) -> list[ColumnSpec]:
+        return [c for c in self.columns if c.role == role]
+
+
+# ---------------------------------------------------------------- cell kinds
+
+
+def _blank(v: str | None) -> bool:
+    return v is None or v.strip() == ""
+
+
+def cell_kind(v: str | None) -> str:
+    """'blank', 'number', 'period' or 'text' for one cell read as text."""
+    if _blank(v):
+        return "blank"
+    if parse_number(v).status == "ok":
+        # A bare 4-digit year or 6-digit 202610 is a number by value; headers decide later.
+        return "number"
+    if parse_period(v) is not None:
+        return "period"
+    return "text"
+
+
+def _is_headerlike(row: list[str | None]) -> bool:
+    kinds = [cell_kind(v) for v in row]
+    filled = [k for k in kinds if k != "blank"]
+    if len(filled) < 2:
+        return False
+    numbers = sum(1 for k in filled if k == "number")
+    return numbers <= len(filled) * 0.25
+
+
+def _has_numbers(row: list[str | None]) -> bool:
+    return any(cell_kind(v) == "number" for v in row)
+
+
+def _filled(row: list[str | None]) -> int:
+    return sum(0 if _blank(v) else 1 for v in row)
+
+
+# ---------------------------------------------------------------- header
+
+
+def find_header(rows: list[list[str | None]], merged: list[tuple[int, int, int, int]]) -> list[int] | None:
+    """Row indexes of the header (one or two rows), or None when no header can be found."""
+    limit = min(len(rows), HEADER_SCAN_ROWS)
+    widest = max((_filled(r) for r in rows[: min(len(rows), 200)]), default=0)
+    for r in range(limit):
+        row = rows[r]
+        if not _is_headerlike(row) or _filled(row) < max(2, widest * 0.4):
+            continue
+        following = [x for x in rows[r + 1 : r + 8] if _filled(x) > 0]
+        if not following:
+            continue
+        if _has_numbers(following[0]):
+            return [r]
+        # A second header row: no numbers in it, numbers right after it.
+        nxt = r + 1
+        while nxt < len(rows) and _filled(rows[nxt]) == 0:
+            nxt += 1
+        if nxt < len(rows) and _is_headerlike(rows[nxt]) and any(_has_numbers(x) for x in following[1:3]):
+            top, bottom = rows[r], rows[nxt]
+            gaps = sum(1 for a, b in zip(top, bottom, strict=False) if _blank(a) and not _blank(b))
+            spans = any(m[0] == r and m[3] > m[1] for m in merged)
+            if gaps or spans:
+                return [r, nxt]
+            # Two stacked header-like rows without spans: the lower one is the header,
+            # the upper one a subtitle.
+            return [nxt]
+        if any(_has_numbers(x) for x in following[:4]):
+            return [r]
+    # Transaction exports and text-only sheets: a header row above rows of similar width.
+    return None
+
+
+def header_texts(rows: list[list[str | None]], header_rows: list[int], width: int,
+                 merged: list[tuple[int, int, int, int]]) -> list[list[str]]:
+    """For each column, the header texts from top to bottom, merged spans filled in."""
+    levels: list[list[str]] = []
+    for depth, r in enumerate(header_rows):
+        row = [(rows[r][c] or "").strip() if c < len(rows[r]) else "" for c in range(width)]
+        if depth < len(header_rows) - 1:
+            # An upper header cell spans to the right over blanks that have a lower header.
+            lower = rows[header_rows[depth + 1]]
+            spans = {(m[1], m[3]) for m in merged if m[0] <= r <= m[2]}
+            for c0, c1 in spans:
+                for c in range(max(c0, 0) + 1, min(c1 + 1, width)):
+                    if not row[c]:
+                        row[c] = row[max(c0, 0)]
+            last = ""
+            for c in range(width):
+                if row[c]:
+                    last = row[c]
+                elif last and c < len(lower) and not _blank(lower[c]) and scenario_of(lower[c]) is not None:
+                    row[c] = last
+        levels.append(row)
+    return [[lv[c] for lv in levels if lv[c]] for c in range(width)]
+
+
+# ---------------------------------------------------------------- columns
+
+
+def _period_of_header(parts: list[str]) -> Period | None:
+    for text in parts:
+        p = parse_period(text)
+        if p is not None:
+            if p.grain == "day" and p.day == 1:
+                p = Period("month", p.year, p.number)
+            return p
+    return None
+
+
+def _looks_like_years(values: list[str]) -> bool:
+    if not values:
+        return False
+    ok = 0
+    for v in values:
+        n = parse_number(v)
+        if n.status == "ok" and n.value is not None and float(n.value).is_integer() and 1990 <= n.value <= 2100:
+            ok += 1
+    return ok >= 0.9 * len(values)
+
+
+def classify_column(index: int, parts: list[str], values: list[str]) -> ColumnSpec:
+    """The role of one column from its header texts and a sample of its values."""
+    header = " / ".join(parts)
+    last = parts[-1] if parts else ""
+    filled = [v for v in values if not _blank(v)]
+    if not parts and not filled:
+        return ColumnSpec(index, header, "ignore")
+    numbers = [parse_number(v) for v in filled]
+    numeric_ok = sum(1 for n in numbers if n.status in ("ok", "error"))
+    numeric_ratio = numeric_ok / len(filled) if filled else 0.0
+    blankish = sum(1 for n in numbers if n.status == "blank")
+    numeric_like = filled and (numeric_ok + blankish) / len(filled) >= 0.6 and numeric_ok > 0
+    if parts and _NOTE_RE.match(last):
+        return ColumnSpec(index, header, "ignore")
+    if parts and _RANK_RE.match(last.replace(" ", "")):
+        return ColumnSpec(index, header, "ignore")
+
+    header_period = _period_of_header(parts)
+    if header_period is not None and (numeric_like or not filled):
+        scen = next((scenario_of(p) for p in parts if scenario_of(p)), None)
+        metric = None
+        unit = None
+        for p in parts:
+            if parse_period(p) is None and scenario_of(p) is None:
+                m, scen2 = split_scenario(p)
+                metric, unit = split_unit(m) if m else (None, None)
+                scen = scen or scen2
+        return ColumnSpec(index, header, "measure", metric=metric, unit=unit, scenario=scen, period=header_period.label)
+
+    if parts and any(_TOTAL_COL_RE.match(p.replace(" ", "")) for p in parts) and (numeric_like or not filled):
+        scen = next((scenario_of(p) for p in parts if scenario_of(p)), None)
+        return ColumnSpec(index, header, "total", scenario=scen)
+    if parts and _YEAR_COL_RE.match(last) and _looks_like_years(filled):
+        return ColumnSpec(index, header, "year")
+
+    periods = [parse_period(v) for v in filled[:500]]
+    period_ratio = sum(1 for p in periods if p is not None) / len(periods) if periods else 0.0
+    named_period = bool(parts) and bool(_PERIOD_COL_RE.search(last))
+    if period_ratio >= 0.8 or (named_period and period_ratio >= 0.5):
+        return ColumnSpec(index, header, "period")
+    if named_period and filled and all(parse_number(v).status == "ok" for v in filled[:200]):
+        # Excel serial dates under a date header
+        serials = [parse_number(v).value or 0 for v in filled[:200]]
+        if all(32874 <= s <= 73051 for s in serials):
+            return ColumnSpec(index, header, "period")
+    if parts and _METRIC_COL_RE.match(last) and numeric_ratio < 0.5:
+        return ColumnSpec(index, header, "metric")
+    distinct = {v.strip().lower() for v in filled[:500]}
+    if distinct and numeric_ratio < 0.5 and (
+        (parts and _SCENARIO_COL_RE.match(last) and any(scenario_of(v) for v in distinct))
+        or all(scenario_of(v) for v in distinct)
+    ):
+        return ColumnSpec(index, header, "scenario")
+    if parts and _ID_RE.search(last.replace(" ", "")) and not numeric_like_measure(last):
+        kind = "customer" if _CUSTOMER_RE.search(last) else "order" if _ORDER_RE.search(last) else None
+        if kind or len(distinct) > 0.5 * max(len(filled[:500]), 1):
+            return ColumnSpec(index, header, "id", id_kind=kind)
+    if numeric_like:
+        metric_text, scen = (split_scenario(parts[0]) if len(parts) == 1 else (None, None))
+        if len(parts) > 1:
+            metric_text, scen = None, None
+            for p in parts:
+                s = scenario_of(p)
+                if s:
+                    scen = s
+                    continue
+                m, s2 = split_scenario(p)
+                metric_text = m or metric_text
+                scen = scen or s2
+        metric, unit = split_unit(metric_text) if metric_text else (None, None)
+        if metric is not None and _VALUE_HEADER_RE.match(metric):
+            metric = None
+        return ColumnSpec(index, header, "measure", metric=metric or None, unit=unit, scenario=scen)
+    if not filled:
+        return ColumnSpec(index, header, "ignore")
+    return ColumnSpec(index, header, "dimension")
+
+
+def numeric_like_measure(header: str) -> bool:
+    """Headers like '订单数' or '客户数' hold counts, not IDs."""
+    return bool(re.search(r"(数|量|额|率|count|amount|qty|num)$", header, re.I))
+
+
+# ---------------------------------------------------------------- the plan
+
+
+def _text_rows_above(rows: list[list[str | None]], header_top: int) -> list[str]:
+    return [" ".join(v.strip() for v in row if not _blank(v)) for row in rows[:header_top] if _filled(row)]
+
+
+def _find_tables(rows: list[list[str | None]], start: int, width_hint: int) -> tuple[int, list[tuple[int, int]], dict[int, str]]:
+    """End of the main table's body, further tables below it, and note rows inside it."""
+    excluded: dict[int, str] = {}
+    end = len(rows)
+    r = start
+    last_data = start - 1
+    while r < len(rows):
+        row = rows[r]
+        n = _filled(row)
+        if n == 0:
+            r += 1
+            continue
+        if not _has_numbers(row) and n == 1:
+            text = next(v for v in row if not _blank(v))
+            if len(text.strip()) >= 6 or re.search(r"[:：]", text) or r > last_data + 1:
+                excluded[r] = "note"
+                r += 1
+                continue
+        if r > last_data + 1 and last_data >= start and _is_headerlike(row) and _filled(row) >= max(2, width_hint * 0.4):
+            # A blank gap, then another header: a second table starts here.
+            following = [x for x in rows[r + 1 : r + 5] if _filled(x)]
+            if following and any(_has_numbers(x) for x in following):
+                end = last_data + 1
+                break
+        last_data = r
+        r += 1
+    else:
+        end = last_data + 1 if last_data >= start else start
+    tables: list[tuple[int, int]] = []
+    if end < len(rows):
+        r = end
+        while r < len(rows):
+            if _filled(rows[r]) and _is_headerlike(rows[r]):
+                s = r
+                r += 1
+                while r < len(rows) and _filled(rows[r]):
+                    r += 1
+                tables.append((s, r))
+            else:
+                r += 1
+    excluded = {k: v for k, v in excluded.items() if k < end}
+    return end, tables, excluded
+
+
+def subject_of(title: str | None, sheet: str) -> str:
+    """A metric name for a wide sheet with no metric column: its title or sheet name minus dates and units."""
+    for text in (title, sheet):
+        if not text:
+            continue
+        t = re.sub(r"[(（\[【].*?[)）\]】]", "", text)
+        t = re.sub(r"((?:19|20)\d{2})\s*(年度|年|fy)?", "", t, flags=re.I)
+        t = re.sub(r"(第?[一二三四1-4]季度|q[1-4]|\d{1,2}月|月度|月报|周报|年报|季报|报表|统计表|统计|明细表|明细|汇总表|汇总|数据|表)", "", t, flags=re.I)
+        t = re.sub(r"(单位\s*[:：].*)$", "", t)
+        t = t.strip(" -_:：/")
+        if t:
+            return t
+    return sheet
+
+
+def layout_fingerprint(shape: str, columns: list[ColumnSpec]) -> str:
+    """Same header layout → same fingerprint, even when next month's file has one more month column."""
+    tokens: list[str] = []
+    for c in columns:
+        token = "<period>" if c.period else c.header.strip().lower()
+        if tokens and tokens[-1] == token == "<period>":
+            continue
+        tokens.append(token)
+    return hashlib.sha1(("|".join([shape, *tokens])).encode()).hexdigest()[:16]
+
+
+def plan_sheet(
+    sheet: str,
+    rows: list[list[str | None]],
+    merged: list[tuple[int, int, int, int]],
+    *,
+    file_name: str = "",
+    total_rows: int | None = None,
+) -> SheetPlan | None:
+    """The detected plan for one sheet, from its head rows; None when no header is found."""
+    header_rows = find_header(rows, merged)
+    if header_rows is None:
+        return None
+    width = max((len(r) for r in rows), default=0)
+    parts = header_texts(rows, header_rows, width, merged)
+    start = header_rows[-1] + 1
+    end, tables, excluded = _find_tables(rows, start, _filled(rows[header_rows[-1]]))
+    if total_rows is not None and end == len(rows) and total_rows > len(rows):
+        end = total_rows  # the body runs on past the head
+    sample_rows = [rows[r] for r in range(start, min(end, len(rows), start + 1000)) if r not in excluded]
+    columns = []
+    for c in range(width):
+        values = [row[c] if c < len(row) else None for row in sample_rows]
+        columns.append(classify_column(c, parts[c], values))
+
+    seen: Counter[str] = Counter(c.header for c in columns if c.header)
+    duplicates = sorted(h for h, n in seen.items() if n > 1)
+    blank_headers = sum(1 for c in columns if not c.header and c.role != "ignore")
+    title_lines = _text_rows_above(rows, header_rows[0])
+    title = title_lines[0] if title_lines else None
+    plan = SheetPlan(
+        sheet=sheet,
+        shape="",
+        header_rows=header_rows,
+        start=start,
+        end=end,
+        columns=columns,
+        excluded=excluded,
+        title=title,
+        default_unit=next((u for u in (unit_in_title(t) for t in title_lines) if u), None),
+        extra_tables=tables,
+        duplicate_headers=duplicates,
+        blank_headers=blank_headers,
+    )
+    plan.shape = infer_shape(plan, rows)
+    if plan.shape == "wide_period" and not plan.of_role("metric") and not any(c.metric for c in plan.of_role("measure")):
+        plan.metric_name = subject_of(title, sheet)
+    plan.fingerprint = layout_fingerprint(plan.shape, plan.columns)
+    return plan
+
+
+def infer_shape(plan: SheetPlan, rows: list[list[str | None]]) -> str:
+    measures = plan.of_role("measure")
+    if any(c.period for c in measures):
+        return "wide_period"
+    period_cols = plan.of_role("period")
+    if period_cols:
+        col = period_cols[0].index
+        sample = [rows[r][col] for r in range(plan.start, min(plan.end, len(rows))) if col < len(rows[r])]
+        periods = [p for p in (parse_period(v) for v in sample) if p is not None]
+        serial_days = 0
+        if not periods:
+            # Excel serial dates: treat as days
+            nums = [parse_number(v).value for v in sample if parse_number(v).status == "ok"]
+            serial_days = len({int(n) for n in nums if n is not None})
+        days = [p for p in periods if p.grain == "day"]
+        distinct_days = {(p.year, p.number, p.day) for p in days}
+        daily = (days and any(p.day != 1 for p in days) and len(distinct_days) >= 5) or serial_days >= 28
+        if daily and (plan.of_role("id") or len(sample) >= 200 or len(distinct_days) >= 28):
+            return "transactions"
+        if plan.of_role("metric"):
+            return "long"
+        return "wide_measure"
+    if plan.of_role("metric"):
+        return "snapshot"
+    return "snapshot"
+
+
+def with_roles(plan: SheetPlan, roles: dict[int, str], rows: list[list[str | None]]) -> SheetPlan:
+    """The plan with the user's role choices applied (role changes re-derive the shape)."""
+    columns = []
+    for c in plan.columns:
+        role = roles.get(c.index, c.role)
+        if role == c.role:
+            columns.append(c)
+            continue
+        if role == "measure" and c.metric is None and not c.period:
+            m, scen = split_scenario(c.header.split(" / ")[-1]) if c.header else ("", None)
+            metric, unit = split_unit(m) if m else (None, None)
+            columns.append(replace(c, role=role, metric=metric, unit=unit, scenario=scen))
+        else:
+            columns.append(replace(c, role=role))
+    updated = replace(plan, columns=columns)
+    updated.shape = infer_shape(updated, rows)
+    if updated.shape == "wide_period" and not updated.of_role("metric") and not updated.metric_name:
+        updated.metric_name = subject_of(updated.title, updated.sheet)
+    updated.fingerprint = plan.fingerprint  # remembered under the layout as the file shows it
+    return updated
+
+
+def resolve_year(plan: SheetPlan, file_name: str, user_year: int | None, current_year: int) -> None:
+    """Where a year-less period (e.g. '3月') takes its year from; the first source that has one."""
+    if plan.of_role("year"):
+        plan.year, plan.year_source = user_year, "column"
+        return
+    if user_year:
+        plan.year, plan.year_source = user_year, "user"
+        return
+    for source, text in (("title", plan.title), ("sheet", plan.sheet), ("file", file_name)):
+        y = year_in_text(text)
+        if y:
+            plan.year, plan.year_source = y, source
+            return
+    plan.year, plan.year_source = current_year, "assumed"

@@ -1,0 +1,603 @@
+"""Turning a planned sheet into stored rows, in DuckDB.
+
+The sheet's text cells are scanned by DuckDB as an Arrow table; Python only parses
+the *distinct* period labels and the cells that a plain cast cannot read, so a
+million-row sheet costs one SQL pass, not a Python loop.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from ..db import quote_ident, register, unregister
+from .cells import Period, excel_serial_to_date, parse_number, parse_period
+from .detect import _GRAND_TOTAL_RE, _TOTAL_LABEL_RE, ColumnSpec, SheetPlan, scenario_of, split_unit
+from .errors import ImportFailure
+from .read import RawSheet, column_index
+
+TOLERANCE = 0.005
+
+
+@dataclass
+class Message:
+    """A warning or note for the user: a catalog key and its parameters."""
+
+    code: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Normalized:
+    facts: pa.Table | None = None
+    transactions: pa.Table | None = None
+    rows: int = 0
+    warnings: list[Message] = field(default_factory=list)
+    reconciliation: list[dict[str, Any]] = field(default_factory=list)
+    periods: list[str] = field(default_factory=list)
+    metrics: list[str] = field(default_factory=list)
+    scenarios: list[str] = field(default_factory=list)
+    dimensions: list[str] = field(default_factory=list)
+    totals: list[dict[str, Any]] = field(default_factory=list)
+
+
+_PARAM = re.compile(r"\$([A-Za-z_]\w*)")
+
+
+def _run(cur: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any] | None = None) -> duckdb.DuckDBPyConnection:
+    """Execute with only the named parameters the statement uses (DuckDB rejects extras)."""
+    used = set(_PARAM.findall(sql))
+    return cur.execute(sql, {k: v for k, v in (params or {}).items() if k in used})
+
+
+def _arrow(cur: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any] | None = None) -> pa.Table:
+    used = set(_PARAM.findall(sql))
+    return cur.sql(sql, params={k: v for k, v in (params or {}).items() if k in used}).to_arrow_table()
+
+
+def _col(c: ColumnSpec | int) -> str:
+    return quote_ident(f"c{c.index if isinstance(c, ColumnSpec) else c}")
+
+
+def _clean(expr: str) -> str:
+    return f"NULLIF(trim({expr}), '')"
+
+
+def dimension_names(plan: SheetPlan) -> list[str]:
+    names: list[str] = []
+    for c in plan.of_role("dimension"):
+        base = c.header.split(" / ")[-1] if c.header else f"列{c.index + 1}"
+        name, n = base, 2
+        while name in names:
+            name, n = f"{base} ({n})", n + 1
+        names.append(name)
+    return names
+
+
+def _grid(sheet: RawSheet) -> pa.Table:
+    table = sheet.table
+    assert table is not None
+    return table.append_column("__r", pa.array(np.arange(table.num_rows, dtype=np.int64)))
+
+
+def _error_positions(sheet: RawSheet, origin_col: int) -> dict[int, list[int]]:
+    """Error cells by table column → table rows."""
+    by_col: dict[int, list[int]] = {}
+    for ref in sheet.error_cells:
+        m = re.match(r"([A-Z]+)(\d+)$", ref)
+        if not m:
+            continue
+        by_col.setdefault(column_index(m.group(1)) - origin_col, []).append(int(m.group(2)) - 1)
+    return by_col
+
+
+def _origin_col(sheet: RawSheet) -> int:
+    return getattr(sheet, "origin_col", 0)
+
+
+def normalize(cur: duckdb.DuckDBPyConnection, sheet: RawSheet, plan: SheetPlan) -> Normalized:
+    """The rows this sheet stores under ``plan``, with warnings, totals and reconciliation."""
+    out = Normalized()
+    register(cur, "grid", _grid(sheet))
+    try:
+        measures = plan.of_role("measure")
+        if plan.shape != "transactions" and not measures:
+            raise ImportFailure("no_numeric_data", sheet=plan.sheet)
+        base, base_params = _row_filter(plan, measures)
+        totals_rows, sub_rows = _label_total_rows(cur, plan, base, base_params)
+        excluded = set(totals_rows) | set(sub_rows)
+        unlabelled = _unlabelled_total_row(cur, plan, measures, base, base_params, excluded) if plan.shape != "transactions" else None
+        if unlabelled is not None:
+            totals_rows.append(unlabelled)
+            excluded.add(unlabelled)
+        where = base + " AND NOT list_contains($excluded, g.__r)"
+        params = {**base_params, "excluded": sorted(excluded)}
+        if plan.shape == "transactions":
+            _transactions(cur, sheet, plan, where, params, out)
+        else:
+            _facts(cur, sheet, plan, measures, where, params, out)
+            _reconcile(cur, plan, measures, totals_rows, where, params, out)
+        if sub_rows:
+            out.warnings.append(Message("subtotal_rows_excluded", {"count": len(sub_rows)}))
+        if totals_rows:
+            out.warnings.append(Message("totals_row_excluded", {"count": len(totals_rows), "rows": [r + 1 for r in totals_rows][:10]}))
+        if plan.of_role("total"):
+            out.warnings.append(Message("totals_column_excluded", {"columns": [c.header for c in plan.of_role("total")]}))
+        notes = [r for r, why in plan.excluded.items() if why == "note"]
+        if notes:
+            out.warnings.append(Message("note_rows_excluded", {"count": len(notes)}))
+        if plan.extra_tables:
+            out.warnings.append(Message("extra_tables", {"count": len(plan.extra_tables), "rows": [s + 1 for s, _ in plan.extra_tables]}))
+        if plan.duplicate_headers:
+            out.warnings.append(Message("duplicate_headers", {"headers": plan.duplicate_headers}))
+        if plan.blank_headers:
+            out.warnings.append(Message("blank_headers", {"count": plan.blank_headers}))
+        if plan.year_source == "assumed" and _uses_year(plan, sheet):
+            out.warnings.append(Message("year_assumed", {"year": plan.year}))
+        if sheet.uncached_formulas:
+            out.warnings.append(Message("uncached_formulas", {"count": len(sheet.uncached_formulas), "cells": sheet.uncached_formulas[:10]}))
+        ignored = [c.header for c in plan.of_role("ignore") if c.header]
+        if ignored:
+            out.warnings.append(Message("ignored_columns", {"columns": ignored}))
+    finally:
+        unregister(cur, "grid")
+    return out
+
+
+def _uses_year(plan: SheetPlan, sheet: RawSheet) -> bool:
+    """Whether some period of this sheet had no year written (only then the assumed year matters)."""
+    if plan.shape == "wide_period":
+        return any(c.period and c.period.startswith("????") for c in plan.of_role("measure"))
+    return bool(plan.of_role("period")) and getattr(plan, "_yearless", False)
+
+
+def _row_filter(plan: SheetPlan, measures: list[ColumnSpec]) -> tuple[str, dict[str, Any]]:
+    skip = sorted(plan.excluded)
+    where = "g.__r >= $start AND g.__r < $end AND NOT list_contains($skip, g.__r)"
+    if measures and plan.shape != "transactions":
+        where += " AND NOT (" + " AND ".join(f"{_clean(_col(c))} IS NULL" for c in measures) + ")"
+    elif plan.shape == "transactions":
+        period = plan.of_role("period")[0]
+        where += f" AND {_clean(_col(period))} IS NOT NULL"
+    return where, {"start": plan.start, "end": plan.end, "skip": skip}
+
+
+def _label_columns(plan: SheetPlan) -> list[ColumnSpec]:
+    return [c for c in plan.columns if c.role in ("dimension", "metric", "period", "id", "scenario", "year")]
+
+
+def _label_total_rows(cur, plan: SheetPlan, where: str, params: dict) -> tuple[list[int], list[int]]:
+    labels = _label_columns(plan)
+    if not labels or plan.shape == "transactions":
+        return [], []
+    cond = " OR ".join(f"regexp_matches(coalesce(trim({_col(c)}), ''), $total_re)" for c in labels)
+    sql = f"SELECT g.__r, {', '.join(_col(c) for c in labels)} FROM grid g WHERE {where} AND ({cond}) ORDER BY g.__r LIMIT 100000"
+    rows = _run(cur, sql, {**params, "total_re": _TOTAL_LABEL_RE.pattern.replace("(?i)", "")}).fetchall()
+    grand, sub = [], []
+    for row in rows:
+        texts = [str(v).strip() for v in row[1:] if v is not None and str(v).strip()]
+        if not any(_TOTAL_LABEL_RE.search(t) for t in texts):
+            continue  # regexp flavour differences: Python decides
+        (grand if any(_GRAND_TOTAL_RE.match(t) for t in texts) else sub).append(row[0])
+    return grand, sub
+
+
+def _unlabelled_total_row(cur, plan, measures, where, params, excluded) -> int | None:
+    """The last row, when it has no labels and its numbers equal the sum of the rows above."""
+    labels = _label_columns(plan)
+    if not labels:
+        return None
+    row = _run(cur,
+        f"SELECT g.__r, {', '.join(_col(c) for c in labels)} FROM grid g WHERE {where} "
+        "AND NOT list_contains($excluded, g.__r) ORDER BY g.__r DESC LIMIT 1",
+        {**params, "excluded": sorted(excluded)},
+    ).fetchone()
+    if row is None or any(v is not None and str(v).strip() for v in row[1:]):
+        return None
+    last = row[0]
+    cells = _run(cur, f"SELECT {', '.join(_col(c) for c in measures)} FROM grid g WHERE g.__r = $r", {"r": last}).fetchone()
+    values = {c.index: parse_number(v).value for c, v in zip(measures, cells, strict=True)}
+    values = {k: v for k, v in values.items() if v is not None}
+    if not values:
+        return None
+    sums = _column_sums(cur, [c for c in measures if c.index in values], where, {**params, "excluded": sorted(excluded | {last})})
+    others = _run(cur, f"SELECT count(*) FROM grid g WHERE {where} AND NOT list_contains($excluded, g.__r)",
+                  {**params, "excluded": sorted(excluded | {last})}).fetchone()[0]
+    # One data row above is not a sum of anything: a total needs at least two rows under it.
+    if others >= 2 and all(abs(sums.get(k, 0.0) - v) <= TOLERANCE + 1e-9 * abs(v) for k, v in values.items()):
+        return last
+    return None
+
+
+def _column_sums(cur, cols: list[ColumnSpec], where: str, params: dict) -> dict[int, float]:
+    """Per column, the sum of the numbers in the included rows (text numbers parsed too)."""
+    if not cols:
+        return {}
+    out: dict[int, float] = {}
+    for c in cols:
+        values = _run(cur, f"SELECT {_col(c)} FROM grid g WHERE {where} AND NOT list_contains($excluded, g.__r)",
+                             {**params, "excluded": params.get("excluded", [])}).fetchall()
+        out[c.index] = sum(v for v in (parse_number(x[0]).value for x in values) if v is not None)
+    return out
+
+
+# ---------------------------------------------------------------- periods
+
+
+def _parse_period_cell(text: str | None) -> Period | None:
+    if text is None:
+        return None
+    period = parse_period(text)
+    if period is not None:
+        return period
+    n = parse_number(text)
+    if n.status == "ok" and n.value is not None:
+        date = excel_serial_to_date(n.value)
+        if date is not None:
+            return Period("day", date.year, date.month, date.day)
+    return None
+
+
+# ---------------------------------------------------------------- facts
+
+
+def _facts(cur, sheet: RawSheet, plan: SheetPlan, measures: list[ColumnSpec], where: str, params: dict, out: Normalized) -> None:
+    dims = plan.of_role("dimension")
+    names = dimension_names(plan)
+    metric_col = (plan.of_role("metric") or [None])[0]
+    scen_col = (plan.of_role("scenario") or [None])[0]
+    errors_by_col = _error_positions(sheet, _origin_col(sheet))
+
+    # Merged cells in exports leave blanks under a dimension or period: carry the value down.
+    carried = [*dims, *([metric_col] if metric_col else []), *plan.of_role("period"), *plan.of_role("year")]
+    select_cols = ", ".join(
+        f"last_value({_clean(_col(c))} IGNORE NULLS) OVER (ORDER BY g.__r ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS {_col(c)}"
+        for c in carried
+    )
+    others = [c for c in measures] + ([scen_col] if scen_col else [])
+    select_cols = ", ".join(filter(None, [select_cols, ", ".join(_col(c) for c in others), "g.__r"]))
+    _run(cur, f"CREATE OR REPLACE TEMP TABLE rows_in AS SELECT {select_cols} FROM grid g WHERE {where} AND NOT list_contains($excluded, g.__r)", params)
+
+    if plan.shape in ("long", "wide_measure"):
+        ptext, ykey = _period_map_rows(cur, plan, out)
+        period_join = f"LEFT JOIN pmap pm ON pm.p = {ptext.replace('g.', 'ri.')} AND pm.y = {ykey.replace('g.', 'ri.')}"
+        period_expr, grain_expr = "pm.d", "pm.grain"
+    else:
+        period_join = ""
+        if plan.shape == "snapshot":
+            if not plan.period:
+                raise ImportFailure("needs_period", sheet=plan.sheet)
+            snap = parse_period(plan.period)
+            if snap is None or snap.year is None:
+                raise ImportFailure("bad_period", value=plan.period)
+            period_expr, grain_expr = "$snap_date", "$snap_grain"
+            params = {**params, "snap_date": snap.start, "snap_grain": snap.grain}
+        else:
+            period_expr, grain_expr = None, None  # per column, below
+
+    metric_join = ""
+    if metric_col is not None:
+        texts = [r[0] for r in _run(cur, f"SELECT DISTINCT {_col(metric_col)} FROM rows_in WHERE {_col(metric_col)} IS NOT NULL").fetchall()]
+        mm = [split_unit(t) for t in texts]
+        register(cur, "mmap", pa.table({"t": pa.array(texts, pa.string()), "metric": pa.array([m for m, _ in mm], pa.string()),
+                                       "unit": pa.array([u for _, u in mm], pa.string())}))
+        metric_join = f"LEFT JOIN mmap mm ON mm.t = ri.{_col(metric_col)}"
+    scen_join = ""
+    if scen_col is not None:
+        texts = [r[0] for r in _run(cur, f"SELECT DISTINCT {_clean(_col(scen_col))} FROM rows_in").fetchall() if r[0] is not None]
+        register(cur, "smap", pa.table({"t": pa.array(texts, pa.string()),
+                                       "s": pa.array([scenario_of(t) or t.strip().lower() for t in texts], pa.string())}))
+        scen_join = f"LEFT JOIN smap sm ON sm.t = {_clean('ri.' + _col(scen_col))}"
+
+    key_params = {f"dk{i}": n for i, n in enumerate(names)}
+    dims_map = "map([" + ", ".join(f"$dk{i}" for i in range(len(names))) + "], [" + ", ".join(f"ri.{_col(c)}" for c in dims) + "])" if dims else "map([]::VARCHAR[], []::VARCHAR[])"
+    dims_key = "concat_ws('|', " + ", ".join(f"$dk{i} || '=' || coalesce(ri.{_col(c)}, '')" for i, c in enumerate(dims)) + ")" if dims else "''"
+
+    selects = []
+    col_params: dict[str, Any] = {}
+    for c in measures:
+        i = c.index
+        if metric_col is not None:
+            metric_expr = "mm.metric"
+            unit_expr = f"coalesce(mm.unit, $u{i})"
+        else:
+            metric_expr = f"$m{i}"
+            unit_expr = f"$u{i}"
+        col_params[f"m{i}"] = c.metric or plan.metric_name or plan.sheet
+        col_params[f"u{i}"] = c.unit or plan.default_unit
+        scenario_expr = f"$s{i}" if c.scenario else ("coalesce(sm.s, 'actual')" if scen_col is not None else "'actual'")
+        col_params[f"s{i}"] = c.scenario
+        if plan.shape == "wide_period":
+            period = parse_period(c.period.replace("????", str(plan.year))) if c.period else None
+            if period is None or period.year is None:
+                continue
+            col_params[f"pd{i}"] = period.start
+            col_params[f"pg{i}"] = period.grain
+            p_expr, g_expr = f"$pd{i}", f"$pg{i}"
+        else:
+            p_expr, g_expr = period_expr, grain_expr
+        err_rows = errors_by_col.get(i, [])
+        col_params[f"e{i}"] = err_rows
+        selects.append(
+            f"SELECT ri.__r AS row_no, {i} AS src_col, {p_expr} AS period, {g_expr} AS grain, {metric_expr} AS metric, "
+            f"{unit_expr} AS unit, {scenario_expr} AS scenario, {dims_map} AS dims, {dims_key} AS dims_key, "
+            f"{_clean('ri.' + _col(c))} AS raw, list_contains($e{i}, ri.__r) AS is_error "
+            f"FROM rows_in ri {period_join} {metric_join} {scen_join} "
+            f"WHERE {_clean('ri.' + _col(c))} IS NOT NULL OR list_contains($e{i}, ri.__r)"
+        )
+    if not selects:
+        raise ImportFailure("no_numeric_data", sheet=plan.sheet)
+    _run(cur, "CREATE OR REPLACE TEMP TABLE long AS " + " UNION ALL ".join(selects), {**params, **col_params, **key_params})
+    dropped = _run(cur, "SELECT count(*) FROM long WHERE period IS NULL").fetchone()[0]
+    if dropped:
+        _run(cur, "DELETE FROM long WHERE period IS NULL")
+        out.warnings.append(Message("rows_without_period", {"count": dropped}))
+    if _run(cur, "SELECT count(*) FROM long WHERE metric IS NULL").fetchone()[0]:
+        _run(cur, "DELETE FROM long WHERE metric IS NULL")
+        out.warnings.append(Message("rows_without_metric", {}))
+
+    nmap, percent_cols = _number_map(cur, "long")
+    register(cur, "nmap", nmap)
+    facts = _arrow(cur,
+        """SELECT l.period, l.grain, l.metric,
+                  CASE WHEN l.unit IS NULL AND list_contains($pct, l.src_col) THEN '%' ELSE l.unit END AS unit,
+                  l.scenario, l.dims, l.dims_key,
+                  CASE WHEN isfinite(TRY_CAST(l.raw AS DOUBLE)) THEN TRY_CAST(l.raw AS DOUBLE) ELSE n.value END AS value,
+                  l.src_col, l.row_no
+           FROM long l LEFT JOIN nmap n ON n.raw = l.raw
+           ORDER BY l.row_no, l.src_col""",
+        {"pct": percent_cols},
+    )
+    stats = _run(cur,
+        """SELECT count(*) FILTER (WHERE l.is_error OR n.status = 'error'),
+                  count(*) FILTER (WHERE n.status = 'unparsed')
+           FROM long l LEFT JOIN nmap n ON n.raw = l.raw"""
+    ).fetchone()
+    if stats[0]:
+        out.warnings.append(Message("error_cells", {"count": stats[0], "cells": sheet.error_cells[:10]}))
+    if stats[1]:
+        examples = [r[0] for r in _run(cur, "SELECT raw FROM nmap WHERE status = 'unparsed' LIMIT 5").fetchall()]
+        out.warnings.append(Message("unparsed_cells", {"count": stats[1], "examples": examples}))
+    out.facts = facts
+    out.rows = facts.num_rows
+    out.dimensions = names
+    _summarise_facts(cur, out)
+    for t in ("long", "rows_in"):
+        _run(cur, f"DROP TABLE IF EXISTS {t}")
+    for view in ("pmap", "mmap", "smap", "nmap"):
+        with contextlib.suppress(duckdb.Error):  # not every shape registers every map
+            unregister(cur, view)
+
+
+def _period_map_rows(cur, plan: SheetPlan, out: Normalized) -> tuple[str, str]:
+    """The period map over ``rows_in`` (after carrying merged period cells down)."""
+    period_col = plan.of_role("period")[0]
+    year_cols = plan.of_role("year")
+    ptext = f"g.{_col(period_col)}"
+    ytext = f"coalesce(g.{_col(year_cols[0])}, '')" if year_cols else "''"
+    distinct = _run(cur, f"SELECT DISTINCT {ptext}, {ytext} FROM rows_in g").fetchall()
+    parsed = []
+    yearless = False
+    for p, y in distinct:
+        period = _parse_period_cell(p)
+        if period is not None and period.year is None:
+            yearless = True
+            n = parse_number(y).value if y else None
+            year = int(n) if n and 1900 < n < 2200 else None
+            period = period.with_year(year or plan.year or dt.date.today().year)
+        parsed.append((p, y, period.start if period else None, period.grain if period else None))
+    plan._yearless = yearless  # type: ignore[attr-defined]
+    grains = {g for *_, g in parsed if g}
+    if grains == {"day"} and all(d is None or d.day == 1 for _, _, d, _ in parsed):
+        parsed = [(p, y, d, "month" if d else None) for p, y, d, _ in parsed]
+    bad = [p for p, _, d, _ in parsed if d is None and p is not None]
+    if bad:
+        out.warnings.append(Message("unparsed_periods", {"count": len(bad), "examples": bad[:5]}))
+    register(cur,
+        "pmap",
+        pa.table({
+            "p": pa.array([p for p, *_ in parsed], pa.string()),
+            "y": pa.array([y for _, y, *_ in parsed], pa.string()),
+            "d": pa.array([d for _, _, d, _ in parsed], pa.date32()),
+            "grain": pa.array([g for *_, g in parsed], pa.string()),
+        }),
+    )
+    return ptext, ytext
+
+
+def _number_map(cur, table: str) -> tuple[pa.Table, list[int]]:
+    """Cells a plain cast cannot read ('1,234', '85%', '1.2万', '—', '#N/A'), parsed once each."""
+    rows = _run(cur,
+        f"SELECT DISTINCT raw, src_col FROM {quote_ident(table)} "
+        "WHERE raw IS NOT NULL AND NOT coalesce(isfinite(TRY_CAST(raw AS DOUBLE)), false)"
+    ).fetchall()
+    seen: dict[str, tuple[float | None, str]] = {}
+    percent_cols: set[int] = set()
+    for raw, src in rows:
+        if raw not in seen:
+            parsed = parse_number(raw)
+            seen[raw] = (parsed.value, parsed.status)
+        if raw.rstrip().endswith(("%", "％")) and seen[raw][1] == "ok":
+            percent_cols.add(src)
+    nmap = pa.table({
+        "raw": pa.array(list(seen), pa.string()),
+        "value": pa.array([v for v, _ in seen.values()], pa.float64()),
+        "status": pa.array([s for _, s in seen.values()], pa.string()),
+    })
+    return nmap, sorted(percent_cols)
+
+
+def _summarise_facts(cur, out: Normalized) -> None:
+    register(cur, "staged", out.facts)
+    try:
+        totals = _run(cur,
+            """SELECT metric, scenario, grain, period, sum(value) AS value
+               FROM staged GROUP BY ALL ORDER BY metric, scenario, period"""
+        ).fetchall()
+        out.totals = [
+            {"metric": m, "scenario": s, "period": period_label(g, p), "value": v}
+            for m, s, g, p, v in totals
+        ]
+        out.periods = sorted({t["period"] for t in out.totals})
+        out.metrics = list(dict.fromkeys(r[0] for r in _run(cur, "SELECT metric FROM staged GROUP BY metric ORDER BY min(src_col), metric").fetchall()))
+        out.scenarios = sorted(r[0] for r in _run(cur, "SELECT DISTINCT scenario FROM staged").fetchall())
+    finally:
+        unregister(cur, "staged")
+
+
+def period_label(grain: str, date: dt.date) -> str:
+    if grain == "year":
+        return f"{date.year:04d}"
+    if grain == "quarter":
+        return f"{date.year:04d}-Q{(date.month - 1) // 3 + 1}"
+    if grain == "month":
+        return f"{date.year:04d}-{date.month:02d}"
+    return date.isoformat()
+
+
+# ---------------------------------------------------------------- reconciliation
+
+
+def _reconcile(cur, plan: SheetPlan, measures: list[ColumnSpec], totals_rows: list[int], where: str, params: dict, out: Normalized) -> None:
+    if out.facts is None:
+        return
+    register(cur, "staged", out.facts)
+    try:
+        sums = dict(_run(cur, "SELECT src_col, sum(value) FROM staged GROUP BY src_col").fetchall())
+    finally:
+        unregister(cur, "staged")
+    if totals_rows:
+        cols = ", ".join(_col(c) for c in measures)
+        rows = _run(cur, f"SELECT {cols} FROM grid g WHERE list_contains($rows, g.__r)", {"rows": totals_rows}).fetchall()
+        for j, c in enumerate(measures):
+            vals = [parse_number(r[j]).value for r in rows]
+            vals = [v for v in vals if v is not None]
+            if not vals:
+                continue
+            sheet_total = sum(vals)
+            imported = float(sums.get(c.index) or 0.0)
+            out.reconciliation.append(_entry("row", plan, c, sheet_total, imported))
+    for t in plan.of_role("total"):
+        values = _run(cur, f"SELECT {_col(t)} FROM grid g WHERE {where} AND NOT list_contains($excluded, g.__r)", params).fetchall()
+        sheet_total = sum(v for v in (parse_number(x[0]).value for x in values) if v is not None)
+        same = [c for c in measures if c.period and (t.scenario is None or c.scenario == t.scenario)]
+        imported = float(sum(sums.get(c.index) or 0.0 for c in same))
+        if same:
+            out.reconciliation.append(_entry("column", plan, t, sheet_total, imported, scenario=t.scenario or (same[0].scenario if len({c.scenario for c in same}) == 1 else None)))
+
+
+def _entry(kind: str, plan: SheetPlan, c: ColumnSpec, sheet_total: float, imported: float, scenario: str | None = None) -> dict[str, Any]:
+    diff = imported - sheet_total
+    ok = abs(diff) <= TOLERANCE + 1e-9 * abs(sheet_total)
+    period = None
+    if c.period:
+        p = parse_period(c.period.replace("????", str(plan.year)))
+        period = p.label if p else None
+    return {
+        "kind": kind,
+        "column": c.header,
+        "metric": c.metric or plan.metric_name if kind == "row" else plan.metric_name or c.metric,
+        "scenario": scenario if kind == "column" else (c.scenario or "actual"),
+        "period": period,
+        "sheet_total": round(sheet_total, 6),
+        "imported_total": round(imported, 6),
+        "difference": round(diff, 6),
+        "status": "match" if ok else "mismatch",
+    }
+
+
+# ---------------------------------------------------------------- transactions
+
+
+def _transactions(cur, sheet: RawSheet, plan: SheetPlan, where: str, params: dict, out: Normalized) -> None:
+    period_col = plan.of_role("period")[0]
+    ids = plan.of_role("id")
+    customer = next((c for c in ids if c.id_kind == "customer"), None)
+    order = next((c for c in ids if c.id_kind == "order"), None) or next((c for c in ids if c is not customer and c.id_kind is None), None)
+    dims = plan.of_role("dimension") + [c for c in ids if c is not customer and c is not order]
+    names = dimension_names(plan) + [c.header for c in ids if c is not customer and c is not order]
+    measures = plan.of_role("measure")
+    cols = [period_col, *dims, *measures] + ([customer] if customer else []) + ([order] if order else [])
+    _run(cur,
+        f"CREATE OR REPLACE TEMP TABLE rows_in AS SELECT g.__r, {', '.join(_clean(_col(c)) + ' AS ' + _col(c) for c in cols)} "
+        f"FROM grid g WHERE {where} AND NOT list_contains($excluded, g.__r)",
+        params,
+    )
+    distinct = [r[0] for r in _run(cur, f"SELECT DISTINCT {_col(period_col)} FROM rows_in").fetchall()]
+    dates = []
+    for text in distinct:
+        p = _parse_period_cell(text)
+        if p is not None and p.year is None:
+            p = p.with_year(plan.year or dt.date.today().year)
+        dates.append(p.start if p is not None else None)
+    register(cur, "pmap", pa.table({"p": pa.array(distinct, pa.string()), "d": pa.array(dates, pa.date32())}))
+    # Measures: a long view of (row, measure, raw) to parse the odd cells once.
+    if measures:
+        _run(cur,
+            "CREATE OR REPLACE TEMP TABLE long AS "
+            + " UNION ALL ".join(f"SELECT __r AS row_no, {c.index} AS src_col, {_col(c)} AS raw FROM rows_in" for c in measures)
+        )
+        nmap, _ = _number_map(cur, "long")
+    else:
+        nmap = pa.table({"raw": pa.array([], pa.string()), "value": pa.array([], pa.float64()), "status": pa.array([], pa.string())})
+    register(cur, "nmap", nmap)
+    key_params = {f"dk{i}": n for i, n in enumerate(names)}
+    mnames = [split_unit(c.header.split(" / ")[-1])[0] or c.header for c in measures]
+    m_params = {f"mk{i}": n for i, n in enumerate(mnames)}
+    value_exprs = []
+    joins = []
+    for i, c in enumerate(measures):
+        joins.append(f"LEFT JOIN nmap n{i} ON n{i}.raw = ri.{_col(c)}")
+        value_exprs.append(f"CASE WHEN isfinite(TRY_CAST(ri.{_col(c)} AS DOUBLE)) THEN TRY_CAST(ri.{_col(c)} AS DOUBLE) ELSE n{i}.value END")
+    dims_map = ("map([" + ", ".join(f"$dk{i}" for i in range(len(names))) + "], [" + ", ".join(f"ri.{_col(c)}" for c in dims) + "])") if dims else "map([]::VARCHAR[], []::VARCHAR[])"
+    measures_map = ("map([" + ", ".join(f"$mk{i}" for i in range(len(mnames))) + "], [" + ", ".join(value_exprs) + "])") if measures else "map([]::VARCHAR[], []::DOUBLE[])"
+    table = _arrow(cur,
+        f"""SELECT ri.__r AS row_no, pm.d AS txn_date,
+                   {('ri.' + _col(customer)) if customer else 'NULL::VARCHAR'} AS customer_id,
+                   {('ri.' + _col(order)) if order else 'NULL::VARCHAR'} AS order_id,
+                   {dims_map} AS dims, {measures_map} AS measures
+            FROM rows_in ri LEFT JOIN pmap pm ON pm.p = ri.{_col(period_col)} {' '.join(joins)}
+            ORDER BY ri.__r""",
+        {**key_params, **m_params},
+    )
+    register(cur, "tx", table)
+    try:
+        missing = _run(cur, "SELECT count(*) FROM tx WHERE txn_date IS NULL").fetchone()[0]
+        if missing:
+            out.warnings.append(Message("rows_without_period", {"count": missing}))
+            table = _arrow(cur, "SELECT * FROM tx WHERE txn_date IS NOT NULL ORDER BY row_no")
+            unregister(cur, "tx")
+            register(cur, "tx", table)
+        totals = []
+        for name in mnames:
+            totals += [
+                {"metric": name, "scenario": "actual", "period": f"{y:04d}-{m:02d}", "value": v}
+                for y, m, v in _run(cur,
+                    "SELECT year(txn_date), month(txn_date), sum(measures[$k]) FROM tx GROUP BY ALL ORDER BY 1, 2",
+                    {"k": name},
+                ).fetchall()
+            ]
+        months = [f"{y:04d}-{m:02d}" for y, m in _run(cur, "SELECT DISTINCT year(txn_date), month(txn_date) FROM tx ORDER BY 1, 2").fetchall()]
+        stats = _run(cur, "SELECT count(*) FILTER (WHERE status = 'unparsed') FROM nmap").fetchone()
+    finally:
+        unregister(cur, "tx")
+    if stats and stats[0]:
+        out.warnings.append(Message("unparsed_cells", {"count": stats[0], "examples": []}))
+    out.transactions = table
+    out.rows = table.num_rows
+    out.periods = months
+    out.metrics = mnames
+    out.scenarios = ["actual"] if measures else []
+    out.dimensions = names
+    out.totals = totals
+    _run(cur, "DROP TABLE IF EXISTS rows_in")
+    _run(cur, "DROP TABLE IF EXISTS long")
+    for view in ("pmap", "nmap"):
+        unregister(cur, view)

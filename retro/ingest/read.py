@@ -1,0 +1,358 @@
+"""Reading uploaded bytes into sheets of text cells, safely and fast.
+
+Every cell is read as text (fastexcel with ``dtypes="string"``): a reader's type
+guess must never turn a cell it did not expect into a silent null. Numbers and
+periods are parsed later, where the column's role is known.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+import zipfile
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import PurePath
+
+import pyarrow as pa
+from defusedxml import ElementTree
+
+from .errors import ImportFailure
+
+MAX_FILE_BYTES = 200 * 1024 * 1024
+MAX_ENTRY_BYTES = 1024 * 1024 * 1024  # one part of the zip, uncompressed
+MAX_TOTAL_BYTES = 2 * 1024 * 1024 * 1024
+MAX_RATIO = 100  # real sheets compress ~10:1; a bomb compresses 1000:1
+BOMB_MIN_BYTES = 100 * 1024 * 1024  # below this a high ratio is harmless
+MAX_CELLS = 30_000_000
+
+XLSX_EXTS = {".xlsx", ".xlsm"}
+SUPPORTED_EXTS = XLSX_EXTS | {".xls", ".csv"}
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+@dataclass
+class RawSheet:
+    name: str
+    visible: bool = True
+    table: pa.Table | None = None  # string columns c0…cN, one row per sheet row
+    error_cells: list[str] = field(default_factory=list)  # A1 references of Excel error cells
+    uncached_formulas: list[str] = field(default_factory=list)  # formulas saved without a value
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # r0, c0, r1, c1 in table coordinates
+    skip_reason: str | None = None  # "hidden" | "empty"
+
+    @property
+    def height(self) -> int:
+        return 0 if self.table is None else self.table.num_rows
+
+    @property
+    def width(self) -> int:
+        return 0 if self.table is None else self.table.num_columns
+
+
+@dataclass
+class RawWorkbook:
+    file_name: str
+    sha256: str
+    size: int
+    kind: str  # "xlsx" | "xls" | "csv"
+    sheets: list[RawSheet]
+    encoding: str | None = None
+
+
+def read_workbook(data: bytes, file_name: str) -> RawWorkbook:
+    """All sheets of an uploaded file, or :class:`ImportFailure` with a reason a user can act on."""
+    size = len(data)
+    if size == 0:
+        raise ImportFailure("empty_file")
+    if size > MAX_FILE_BYTES:
+        raise ImportFailure("file_too_large", size_mb=round(size / 1e6, 1), limit_mb=MAX_FILE_BYTES // 1_000_000)
+    ext = PurePath(file_name).suffix.lower()
+    sha = hashlib.sha256(data).hexdigest()
+    if data.startswith(_OLE_MAGIC):
+        if "EncryptedPackage".encode("utf-16-le") in data[:65536] or "EncryptedPackage".encode("utf-16-le") in data:
+            raise ImportFailure("password_protected")
+        sheets = _read_with_fastexcel(data, "xls")
+        return RawWorkbook(file_name, sha, size, "xls", sheets)
+    if data.startswith(_ZIP_MAGIC):
+        sheets = _read_xlsx(data)
+        return RawWorkbook(file_name, sha, size, "xlsx", sheets)
+    if ext in XLSX_EXTS or ext == ".xls" or _looks_binary(data):
+        raise ImportFailure("not_a_spreadsheet", ext=ext or "?")
+    sheets, encoding = _read_csv(data, PurePath(file_name).stem or "csv")
+    return RawWorkbook(file_name, sha, size, "csv", sheets, encoding)
+
+
+def _looks_binary(data: bytes) -> bool:
+    head = data[:4096]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return False  # UTF-16 text
+    return b"\x00" in head or head.startswith((b"\x89PNG", b"%PDF", b"GIF8", b"\xff\xd8\xff"))
+
+
+# ---------------------------------------------------------------- xlsx
+
+
+def _read_xlsx(data: bytes) -> list[RawSheet]:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        infos = archive.infolist()
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        raise ImportFailure("corrupt_file", detail=str(exc)[:200]) from None
+    names = {i.filename for i in infos}
+    if "xl/workbook.xml" not in names:
+        raise ImportFailure("not_a_spreadsheet", ext=".zip")
+    total = 0
+    for info in infos:
+        total += info.file_size
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size > MAX_ENTRY_BYTES or (info.file_size > BOMB_MIN_BYTES and ratio > MAX_RATIO):
+            raise ImportFailure("zip_bomb", part=info.filename, size_mb=info.file_size // 1_000_000)
+    if total > MAX_TOTAL_BYTES:
+        raise ImportFailure("zip_bomb", part="*", size_mb=total // 1_000_000)
+    parts = _sheet_parts(archive)
+    heads: dict[str, tuple[int, int]] = {}
+    for sheet_name, part in parts.items():
+        if part not in names:
+            continue
+        try:
+            head = _read_prefix(archive, part, 4096)
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+            raise ImportFailure("corrupt_file", detail=str(exc)[:200]) from None
+        dims = _dimension(head)
+        if dims:
+            (r0, c0), (r1, c1) = dims
+            cells = (r1 - r0 + 1) * (c1 - c0 + 1)
+            if cells > MAX_CELLS:
+                raise ImportFailure("too_many_cells", sheet=sheet_name, cells=cells, limit=MAX_CELLS)
+            heads[sheet_name] = (r0, c0)
+    # The XML scan (error cells, merged ranges) runs beside the parse: both are mostly
+    # native code that releases the GIL, and the scan must not add to the import time.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        scans = {name: pool.submit(_scan_sheet_xml, archive, part) for name, part in parts.items() if part in names}
+        sheets = _read_with_fastexcel(data, "xlsx")
+        for sheet in sheets:
+            future = scans.get(sheet.name)
+            if future is None or sheet.table is None:
+                continue
+            try:
+                errors, uncached, merged = future.result()
+            except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+                raise ImportFailure("corrupt_file", detail=str(exc)[:200]) from None
+            sheet.error_cells = errors
+            sheet.uncached_formulas = uncached
+            origin = heads.get(sheet.name, (0, 0))
+            sheet.merged = [(r0, c0 - origin[1], r1, c1 - origin[1]) for (r0, c0, r1, c1) in merged]
+    return sheets
+
+
+def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name → the zip part holding its XML."""
+    try:
+        workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+        rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    except Exception:  # noqa: BLE001 - malformed or entity-bomb XML: no scan, fastexcel decides
+        return {}
+    targets = {}
+    for rel in rels:
+        target = rel.get("Target", "")
+        target = target.lstrip("/")
+        if not target.startswith("xl/"):
+            target = "xl/" + target
+        targets[rel.get("Id")] = target
+    parts = {}
+    for el in workbook.iter():
+        if el.tag.endswith("}sheet"):
+            rid = next((v for k, v in el.attrib.items() if k.endswith("}id")), None)
+            if rid in targets:
+                parts[el.get("name", "")] = targets[rid]
+    return parts
+
+
+def _read_prefix(archive: zipfile.ZipFile, part: str, n: int) -> bytes:
+    with archive.open(part) as fh:
+        return fh.read(n)
+
+
+_DIM = re.compile(rb'<(?:\w+:)?dimension ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
+_ERR_CELL = re.compile(rb'<(?:\w+:)?c r="([A-Z]+\d+)"[^>]*?t="e"')
+_UNCACHED = re.compile(rb'<(?:\w+:)?c r="([A-Z]+\d+)"[^>]*>\s*<(?:\w+:)?f[^>]*(?:/>|>[^<]*</(?:\w+:)?f>)\s*(?:<(?:\w+:)?v\s*/>)?\s*</(?:\w+:)?c>')
+_MERGE = re.compile(rb'<(?:\w+:)?mergeCell ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
+
+
+def column_index(letters: str) -> int:
+    """'A' → 0, 'AB' → 27."""
+    n = 0
+    for ch in letters:
+        n = n * 26 + (ord(ch) - 64)
+    return n - 1
+
+
+def column_letters(index: int) -> str:
+    out = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
+def _dimension(head: bytes) -> tuple[tuple[int, int], tuple[int, int]] | None:
+    m = _DIM.search(head)
+    if not m:
+        return None
+    c0, r0 = column_index(m.group(1).decode()), int(m.group(2)) - 1
+    if m.group(3):
+        c1, r1 = column_index(m.group(3).decode()), int(m.group(4)) - 1
+    else:
+        c1, r1 = c0, r0
+    return (r0, c0), (r1, c1)
+
+
+def _scan_sheet_xml(archive: zipfile.ZipFile, part: str) -> tuple[list[str], list[str], list[tuple[int, int, int, int]]]:
+    errors: list[str] = []
+    uncached: list[str] = []
+    merged: list[tuple[int, int, int, int]] = []
+    tail = b""
+    with archive.open(part) as fh:
+        while True:
+            chunk = fh.read(4 * 1024 * 1024)
+            if not chunk:
+                break
+            buf = tail + chunk
+            # Only cells wholly inside buf are matched; the last 512 bytes are carried over.
+            cut = max(len(buf) - 512, 0)
+            cut = buf.rfind(b"<", 0, cut) if cut else 0
+            cut = max(cut, 0)
+            scan = buf[:cut] if chunk else buf
+            if b't="e"' in scan:
+                errors.extend(m.group(1).decode() for m in _ERR_CELL.finditer(scan))
+            if b"<f" in scan:
+                uncached.extend(m.group(1).decode() for m in _UNCACHED.finditer(scan))
+            if b"mergeCell " in scan:
+                merged.extend(_merge(m) for m in _MERGE.finditer(scan))
+            tail = buf[cut:]
+    scan = tail
+    errors.extend(m.group(1).decode() for m in _ERR_CELL.finditer(scan))
+    uncached.extend(m.group(1).decode() for m in _UNCACHED.finditer(scan))
+    merged.extend(_merge(m) for m in _MERGE.finditer(scan))
+    return errors, uncached, merged
+
+
+def _merge(m: re.Match[bytes]) -> tuple[int, int, int, int]:
+    return (
+        int(m.group(2)) - 1,
+        column_index(m.group(1).decode()),
+        int(m.group(4)) - 1,
+        column_index(m.group(3).decode()),
+    )
+
+
+# ---------------------------------------------------------------- fastexcel (xlsx, xls)
+
+
+def _read_with_fastexcel(data: bytes, kind: str) -> list[RawSheet]:
+    import fastexcel
+
+    try:
+        reader = fastexcel.read_excel(data)
+        names = list(reader.sheet_names)
+    except BaseException as exc:  # noqa: BLE001 - calamine panics raise PanicException (a BaseException)
+        if isinstance(exc, KeyboardInterrupt | SystemExit):
+            raise
+        raise _reader_failure(exc) from None
+    sheets = []
+    for index, name in enumerate(names):
+        try:
+            sheet = reader.load_sheet(index, header_row=None, dtypes="string", skip_rows=0, schema_sample_rows=1)
+            visible = str(getattr(sheet, "visible", "visible")) == "visible"
+            if not visible:
+                sheets.append(RawSheet(name, visible=False, skip_reason="hidden"))
+                continue
+            table = pa.table(sheet.to_arrow()) if sheet.width else None
+        except BaseException as exc:  # noqa: BLE001 - see above
+            if isinstance(exc, KeyboardInterrupt | SystemExit):
+                raise
+            message = str(exc).lower()
+            if "empty" in message or "no data" in message or "out of bound" in message:
+                sheets.append(RawSheet(name, skip_reason="empty"))
+                continue
+            raise _reader_failure(exc) from None
+        table = _normalise_table(table)
+        sheets.append(RawSheet(name, table=table, skip_reason=None if table is not None else "empty"))
+    return sheets
+
+
+def _reader_failure(exc: BaseException) -> ImportFailure:
+    message = str(exc)
+    low = message.lower()
+    if "password" in low or "encrypt" in low:
+        return ImportFailure("password_protected")
+    return ImportFailure("corrupt_file", detail=message[:200])
+
+
+def _normalise_table(table: pa.Table | None) -> pa.Table | None:
+    """Columns named c0…cN, all strings, trailing blank rows dropped; None when nothing is in it."""
+    if table is None or table.num_columns == 0 or table.num_rows == 0:
+        return None
+    columns = []
+    for col in table.columns:
+        if col.type != pa.string() and col.type != pa.large_string():
+            col = col.cast(pa.string())
+        columns.append(col)
+    table = pa.table(columns, names=[f"c{i}" for i in range(len(columns))])
+    if all(col.null_count == table.num_rows for col in table.columns):
+        return None
+    return table
+
+
+# ---------------------------------------------------------------- csv
+
+_CSV_ENCODINGS = ("utf-8-sig", "utf-8", "gb18030")
+
+
+def _decode_text(data: bytes) -> tuple[str, str]:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16"), "utf-16"
+    for encoding in _CSV_ENCODINGS:
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        # gb18030 decodes any byte string; report GBK when the text fits it
+        if encoding == "gb18030":
+            try:
+                data.decode("gbk")
+                encoding = "gbk"
+            except UnicodeDecodeError:
+                pass
+        return text, encoding
+    raise ImportFailure("not_a_spreadsheet", ext=".csv")
+
+
+def _read_csv(data: bytes, name: str) -> tuple[list[RawSheet], str]:
+    text, encoding = _decode_text(data)
+    if not text.strip():
+        raise ImportFailure("empty_file")
+    sample = text[:65536]
+    try:
+        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
+        delimiter = dialect.delimiter
+    except csv.Error:
+        delimiter = ","
+    rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    width = max((len(r) for r in rows), default=0)
+    if width == 0:
+        raise ImportFailure("empty_file")
+    columns = [[] for _ in range(width)]
+    for row in rows:
+        for i in range(width):
+            value = row[i].strip() if i < len(row) else ""
+            columns[i].append(value if value != "" else None)
+    table = pa.table({f"c{i}": pa.array(col, type=pa.string()) for i, col in enumerate(columns)})
+    table = _normalise_table(table)
+    sheet = RawSheet(name, table=table, skip_reason=None if table is not None else "empty")
+    return [sheet], encoding

@@ -1,0 +1,220 @@
+"""Writing an analysed file into the database, the import history, and undo.
+
+Each import is one transaction: every sheet's rows, the history entry and the
+remembered layouts commit together or not at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from ..db import Database, register, unregister
+from .analyze import FileAnalysis, Overrides
+from .normalize import Message
+
+
+@dataclass
+class ImportResult:
+    status: str  # "imported" | "already_imported"
+    import_id: int | None
+    rows: int = 0
+    replaced: int = 0
+
+
+def _json_default(o: Any) -> Any:
+    if isinstance(o, Message):
+        return {"code": o.code, "params": o.params}
+    if isinstance(o, dt.date):
+        return o.isoformat()
+    return str(o)
+
+
+def already_imported(db: Database, sha256: str) -> int | None:
+    """The id of an import of exactly these bytes still in the history, if any."""
+    return db.scalar("SELECT id FROM imports WHERE file_sha256 = ? ORDER BY id LIMIT 1", [sha256])
+
+
+def overlap(db: Database, analysis: FileAnalysis) -> pd.DataFrame:
+    """Stored values this file would replace: per earlier import, how many values and which periods."""
+    frames = []
+    with db.cursor() as cur:
+        for s in analysis.ready():
+            if s.result is None:
+                continue
+            if s.result.facts is not None:
+                register(cur, "staged", s.result.facts)
+                frames.append(
+                    cur.execute(
+                        """SELECT f.import_id, i.file_name, count(*) AS values_,
+                                  min(f.period) AS first_period, max(f.period) AS last_period
+                           FROM current_facts f JOIN imports i ON i.id = f.import_id
+                           WHERE EXISTS (SELECT 1 FROM staged s WHERE s.metric = f.metric AND s.scenario = f.scenario
+                                         AND s.grain = f.grain AND s.period = f.period AND s.dims_key = f.dims_key)
+                           GROUP BY ALL"""
+                    ).df()
+                )
+                unregister(cur, "staged")
+            if s.result.transactions is not None and s.plan is not None:
+                register(cur, "staged", s.result.transactions)
+                frames.append(
+                    cur.execute(
+                        """SELECT t.import_id, i.file_name, count(*) AS values_,
+                                  min(t.txn_date) AS first_period, max(t.txn_date) AS last_period
+                           FROM current_transactions t JOIN imports i ON i.id = t.import_id
+                           JOIN import_sheets s ON s.import_id = t.import_id AND s.sheet_name = t.sheet_name
+                           WHERE s.fingerprint = ? AND date_trunc('month', t.txn_date) IN
+                                 (SELECT DISTINCT date_trunc('month', txn_date) FROM staged)
+                           GROUP BY ALL""",
+                        [s.plan.fingerprint],
+                    ).df()
+                )
+                unregister(cur, "staged")
+    frames = [f for f in frames if not f.empty]
+    if not frames:
+        return pd.DataFrame(columns=["import_id", "file_name", "values_", "first_period", "last_period"])
+    return pd.concat(frames).groupby(["import_id", "file_name"], as_index=False).agg(
+        values_=("values_", "sum"), first_period=("first_period", "min"), last_period=("last_period", "max")
+    )
+
+
+def store_import(
+    db: Database,
+    analysis: FileAnalysis,
+    *,
+    mode: str = "replace",
+    is_sample: bool = False,
+    actor: str | None = None,
+    remember: dict[str, Overrides] | None = None,
+    now: dt.datetime | None = None,
+) -> ImportResult:
+    """Store every ready sheet in one transaction. ``mode`` is "replace" (default) or "keep"."""
+    if mode not in ("replace", "keep"):
+        raise ValueError(f"mode must be replace or keep, not {mode!r}")
+    existing = already_imported(db, analysis.sha256)
+    if existing is not None:
+        return ImportResult("already_imported", existing)
+    ready = [s for s in analysis.ready() if s.result is not None and s.plan is not None]
+    if not ready:
+        raise ValueError("nothing to import")
+    now = now or dt.datetime.now()
+    periods = sorted({p for s in ready for p in s.result.periods})
+    total_rows = sum(s.rows for s in ready)
+    replaced = 0
+    with db.transaction() as cur:
+        import_id = cur.execute("SELECT nextval('import_id_seq')").fetchone()[0]
+        cur.execute(
+            """INSERT INTO imports (id, file_name, file_sha256, file_size, imported_at, is_sample, mode,
+                                    row_count, period_min, period_max, sheets, actor)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            [import_id, analysis.file_name, analysis.sha256, analysis.size, now, is_sample, mode, total_rows,
+             periods[0] if periods else None, periods[-1] if periods else None, [s.name for s in ready], actor],
+        )
+        for s in ready:
+            result, plan = s.result, s.plan
+            if result.facts is not None:
+                register(cur, "staged", result.facts)
+                if mode == "replace":
+                    replaced += cur.execute(
+                        """UPDATE facts f SET replaced_by = $id
+                           FROM (SELECT DISTINCT metric, scenario, grain, period, dims_key FROM staged) s
+                           WHERE f.replaced_by IS NULL AND f.metric = s.metric AND f.scenario = s.scenario
+                             AND f.grain = s.grain AND f.period = s.period AND f.dims_key = s.dims_key""",
+                        {"id": import_id},
+                    ).fetchone()[0]
+                cur.execute(
+                    """INSERT INTO facts (import_id, sheet_name, period, grain, metric, unit, scenario, dims, dims_key, value)
+                       SELECT $id, $sheet, period, grain, metric, unit, scenario, dims, dims_key, value FROM staged""",
+                    {"id": import_id, "sheet": s.name},
+                )
+                unregister(cur, "staged")
+            if result.transactions is not None:
+                register(cur, "staged", result.transactions)
+                if mode == "replace":
+                    replaced += cur.execute(
+                        """UPDATE transactions t SET replaced_by = $id
+                           FROM import_sheets s
+                           WHERE t.replaced_by IS NULL AND s.import_id = t.import_id AND s.sheet_name = t.sheet_name
+                             AND s.fingerprint = $fp
+                             AND date_trunc('month', t.txn_date) IN (SELECT DISTINCT date_trunc('month', txn_date) FROM staged)""",
+                        {"id": import_id, "fp": plan.fingerprint},
+                    ).fetchone()[0]
+                cur.execute(
+                    """INSERT INTO transactions (import_id, sheet_name, row_no, txn_date, customer_id, order_id, dims, measures)
+                       SELECT $id, $sheet, row_no, txn_date, customer_id, order_id, dims, measures FROM staged""",
+                    {"id": import_id, "sheet": s.name},
+                )
+                unregister(cur, "staged")
+            mapping = {
+                "shape": plan.shape,
+                "header_rows": plan.header_rows,
+                "columns": [c.to_dict() for c in plan.columns],
+                "year": plan.year,
+                "year_source": plan.year_source,
+                "period": plan.period,
+                "metric_name": plan.metric_name,
+            }
+            cur.execute(
+                "INSERT INTO import_sheets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [import_id, s.name, plan.shape, plan.fingerprint, json.dumps(mapping, ensure_ascii=False),
+                 result.rows, result.periods, json.dumps(result.warnings, default=_json_default, ensure_ascii=False),
+                 json.dumps(result.reconciliation, default=_json_default, ensure_ascii=False)],
+            )
+            user = (remember or {}).get(s.name)
+            if user is not None and (user.roles or user.year or user.metric_name):
+                cur.execute(
+                    """INSERT INTO layouts VALUES (?, ?, ?)
+                       ON CONFLICT (fingerprint) DO UPDATE SET mapping = excluded.mapping, updated_at = excluded.updated_at""",
+                    [plan.fingerprint, Overrides(user.roles, user.year, None, user.metric_name).to_json(), now],
+                )
+    return ImportResult("imported", import_id, total_rows, replaced)
+
+
+def undo_import(db: Database, import_id: int) -> bool:
+    """Remove an import and bring back the values it had replaced. False when there is no such import."""
+    with db.transaction() as cur:
+        if cur.execute("SELECT count(*) FROM imports WHERE id = ?", [import_id]).fetchone()[0] == 0:
+            return False
+        cur.execute("DELETE FROM facts WHERE import_id = ?", [import_id])
+        cur.execute("DELETE FROM transactions WHERE import_id = ?", [import_id])
+        cur.execute("UPDATE facts SET replaced_by = NULL WHERE replaced_by = ?", [import_id])
+        cur.execute("UPDATE transactions SET replaced_by = NULL WHERE replaced_by = ?", [import_id])
+        cur.execute("DELETE FROM import_sheets WHERE import_id = ?", [import_id])
+        cur.execute("DELETE FROM imports WHERE id = ?", [import_id])
+    return True
+
+
+def import_history(db: Database) -> pd.DataFrame:
+    """One row per import, newest first, with what it still contributes."""
+    return db.frame(
+        """SELECT i.id, i.file_name, i.imported_at, i.sheets, i.row_count, i.period_min, i.period_max,
+                  i.is_sample, i.mode, i.actor,
+                  (SELECT count(*) FROM facts f WHERE f.import_id = i.id AND f.replaced_by IS NOT NULL)
+                + (SELECT count(*) FROM transactions t WHERE t.import_id = i.id AND t.replaced_by IS NOT NULL) AS replaced_later
+           FROM imports i ORDER BY i.id DESC"""
+    )
+
+
+def import_sheets(db: Database, import_id: int) -> pd.DataFrame:
+    return db.frame(
+        "SELECT sheet_name, shape, row_count, periods, warnings, reconciliation FROM import_sheets WHERE import_id = ? ORDER BY sheet_name",
+        [import_id],
+    )
+
+
+def data_summary(db: Database) -> dict[str, Any]:
+    """What the store holds now: counts, period range, metrics — for the sidebar and the home page."""
+    row = db.one(
+        """SELECT count(*), min(period), max(period), count(DISTINCT metric) FROM current_facts"""
+    )
+    tx = db.one("SELECT count(*), min(txn_date), max(txn_date), count(DISTINCT customer_id) FROM current_transactions")
+    imports = db.scalar("SELECT count(*) FROM imports")
+    return {
+        "facts": row[0], "period_min": row[1], "period_max": row[2], "metrics": row[3],
+        "transactions": tx[0], "txn_min": tx[1], "txn_max": tx[2], "customers": tx[3],
+        "imports": imports,
+    }

@@ -1,0 +1,324 @@
+"""Messy real-world workbooks (issue 2): titles, totals, text numbers, error cells, odd dates,
+odd headers, several tables, hidden/empty sheets, CSV encodings, re-import and replace."""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+import fixtures_build as fb
+import pytest
+
+
+def _import_one(run_import, helpers, path, truth, *args, db=None):
+    rc, result = run_import(path, *args, db=db)
+    assert rc == 0, result
+    assert result["status"] == "imported", result
+    sheet = helpers.sheet_by_name(result, truth.sheet) if truth.sheet else helpers.only_sheet(result)
+    return result, sheet
+
+
+# --------------------------------------------------------------------------- layout noise
+
+
+def test_title_and_note_rows_above_header(files, run_import, db_path, helpers):
+    path, truth = fb.build_title_and_notes(files)
+    result, sheet = _import_one(run_import, helpers, path, truth)
+    helpers.check_sheet(sheet, truth)
+    helpers.check_db(db_path, result["import_id"], truth)
+
+
+@pytest.mark.parametrize("variant", ["labelled", "unlabelled"])
+def test_totals_row_excluded_and_reconciled(variant, files, run_import, db_path, helpers):
+    path, truth = fb.build_totals_row(files, variant)
+    result, sheet = _import_one(run_import, helpers, path, truth)
+    metric = helpers.check_sheet(sheet, truth)  # rows, totals: the 合计 row is not in them
+    helpers.check_db(db_path, result["import_id"], truth, metric_name=metric)
+    rec = [r for r in sheet["reconciliation"] if r["kind"] == "row"]
+    assert {r["period"] for r in rec} == set(truth.row_totals), rec
+    for r in rec:
+        assert r["metric"] == metric and r["scenario"] == "actual", r
+        assert r["status"] == "match", r
+        assert r["sheet_total"] == pytest.approx(truth.row_totals[r["period"]], abs=1e-6)
+        assert r["imported_total"] == pytest.approx(
+            truth.totals(metric)[(metric, "actual", r["period"])], abs=1e-6
+        )
+        assert abs(r["difference"]) <= 0.005, r
+        assert r["message"].strip()
+
+
+def test_totals_row_mismatch_is_reported(files, run_import, helpers):
+    path, truth = fb.build_totals_row(files, "mismatch")
+    result, sheet = _import_one(run_import, helpers, path, truth)
+    metric = helpers.check_sheet(sheet, truth)
+    rec = {r["period"]: r for r in sheet["reconciliation"] if r["kind"] == "row"}
+    assert set(rec) == {"2026-01", "2026-02", "2026-03"}, sheet["reconciliation"]
+    assert rec["2026-01"]["status"] == "match" and rec["2026-03"]["status"] == "match"
+    bad = rec["2026-02"]
+    imported = truth.totals(metric)[(metric, "actual", "2026-02")]
+    assert bad["status"] == "mismatch", bad
+    assert bad["sheet_total"] == pytest.approx(imported + 10, abs=1e-6)
+    assert bad["imported_total"] == pytest.approx(imported, abs=1e-6)
+    # The sign convention is not pinned: imported − sheet (recommended) or sheet − imported.
+    assert abs(bad["difference"]) == pytest.approx(10, abs=1e-6)
+    assert bad["difference"] == pytest.approx(bad["imported_total"] - bad["sheet_total"], abs=1e-6) or bad[
+        "difference"
+    ] == pytest.approx(bad["sheet_total"] - bad["imported_total"], abs=1e-6)
+    assert "10" in bad["message"], bad
+
+
+def test_totals_column_excluded_and_reconciled(files, run_import, db_path, helpers):
+    path, truth = fb.build_totals_column(files)
+    result, sheet = _import_one(run_import, helpers, path, truth)
+    helpers.check_sheet(sheet, truth)  # 12 months per row, 全年 is not a period
+    helpers.check_db(db_path, result["import_id"], truth)
+    rec = [r for r in sheet["reconciliation"] if r["kind"] == "column"]
+    assert rec, sheet["reconciliation"]
+    assert all(r["status"] == "match" for r in rec), rec
+    got = sorted(round(r["sheet_total"], 2) for r in rec)
+    assert got == sorted(round(v, 2) for v in truth.column_totals)
+
+
+def test_rank_serial_and_note_columns_ignored(files, run_import, db_path, helpers):
+    path, truth = fb.build_rank_serial_notes(files)
+    result, sheet = _import_one(run_import, helpers, path, truth)
+    helpers.check_sheet(sheet, truth)
+    assert sheet["dimensions"] == ["区域"]
+    assert not {"序号", "排名", "备注"} & set(sheet["metrics"])
+    helpers.check_db(db_path, result["import_id"], truth)
+
+
+def test_dimension_codes_keep_leading_zeros(files, run_import, db_path, helpers):
+    path, truth = fb.build_store_codes(files)
+    result, sheet = _import_one(run_import, helpers, path, truth)
+    helpers.check_sheet(sheet, truth)
+    helpers.check_db(db_path, result["import_id"], truth)
+    codes = {r[0] for r in helpers.query(db_path, "SELECT dims['门店编码'] FROM facts")}
+    assert codes == {"0012", "0107", "1020"}
+
+
+# --------------------------------------------------------------------------- numbers
+
+
+def test_numbers_as_text_long(files, run_import, db_path, helpers):
+    path, truth = fb.build_text_numbers_long(files)
+    placeholders = fb.text_number_placeholder_keys()
+    result, sheet = _import_one(run_import, helpers, path, truth)
+    # Placeholders ("—", "-", "N/A", empty) may be stored as NULL or left out.
+    assert truth.rows <= sheet["rows"] <= truth.rows + len(placeholders), sheet
+    helpers.check_sheet(sheet, truth, exact_rows=False)  # also: no unparsed_cells / error_cells warning
+    rows = helpers.check_db(db_path, result["import_id"], truth, allow_null_keys=placeholders)
+    assert len(rows) == sheet["rows"]
+    by_key = {helpers.fact_key(r): r["value"] for r in rows}
+    assert by_key[fb.key("2026-03", {"区域": "华南"}, "利润")] == -1234
+    assert by_key[fb.key("2026-03", {"区域": "华北"}, "留存率")] == pytest.approx(0.85)
+    assert by_key[fb.key("2026-03", {"区域": "西南"}, "新增客户")] == 12000
+    assert by_key[fb.key("2026-03", {"区域": "华东"}, "营收")] == 300_000_000
+    assert by_key[fb.key("2026-03", {"区域": "华南"}, "销售额")] == 1200
+
+
+def test_numbers_as_text_wide(files, run_import, db_path, helpers):
+    """Text columns of numbers are measures, not dimensions."""
+    path, truth, placeholders = fb.build_text_numbers_wide(files)
+    result, sheet = _import_one(run_import, helpers, path, truth)
+    assert truth.rows <= sheet["rows"] <= truth.rows + len(placeholders), sheet
+    helpers.check_sheet(sheet, truth, exact_rows=False)
+    assert sheet["dimensions"] == ["区域"]
+    helpers.check_db(db_path, result["import_id"], truth, allow_null_keys=placeholders)
+
+
+def test_error_cells_are_null_and_counted(files, run_import, db_path, helpers):
+    path, truth, n_errors = fb.build_error_cells(files)
+    result, sheet = _import_one(run_import, helpers, path, truth)
+    helpers.check_sheet(sheet, truth)  # rows include the 3 NULLs; totals leave them out
+    warning = next(w for w in sheet["warnings"] if w["code"] == "error_cells")
+    assert re.search(rf"(?<!\d){n_errors}(?!\d)", warning["message"]), warning
+    rows = helpers.check_db(db_path, result["import_id"], truth)  # stored as NULL, never 0
+    assert sum(r["value"] is None for r in rows) == n_errors
+    assert not any(r["value"] == 0 for r in rows)
+
+
+def test_unparsed_text_is_null_and_counted(files, run_import, db_path, helpers):
+    path, truth, bad_keys = fb.build_unparsed_cells(files)
+    result, sheet = _import_one(run_import, helpers, path, truth)
+    assert truth.rows <= sheet["rows"] <= truth.rows + len(bad_keys), sheet
+    helpers.check_sheet(sheet, truth, exact_rows=False)
+    warning = next(w for w in sheet["warnings"] if w["code"] == "unparsed_cells")
+    assert re.search(rf"(?<!\d){len(bad_keys)}(?!\d)", warning["message"]), warning
+    helpers.check_db(db_path, result["import_id"], truth, allow_null_keys=bad_keys)
+
+
+# --------------------------------------------------------------------------- dates
+
+
+@pytest.mark.parametrize("form", sorted(fb.DATE_FORMS))
+def test_date_forms(form, files, run_import, db_path, helpers):
+    path, truth = fb.build_date_form(files, form)
+    result, sheet = _import_one(run_import, helpers, path, truth)
+    helpers.check_sheet(sheet, truth)  # no year_assumed either: the year is in the cells or the sheet name
+    assert sheet["periods"] == fb.DATE_FORMS[form][3]
+    helpers.check_db(db_path, result["import_id"], truth)
+
+
+# --------------------------------------------------------------------------- headers, rows, tables, sheets
+
+
+def test_blank_and_duplicate_headers(files, run_import, db_path, helpers):
+    path, truth = fb.build_blank_and_duplicate_headers(files)
+    result, sheet = _import_one(run_import, helpers, path, truth)
+    codes = helpers.warning_codes(sheet)
+    assert {"duplicate_header", "blank_header"} <= codes, sheet["warnings"]
+    assert sheet["shape"] == "wide_measure"
+    assert sheet["periods"] == ["2026-06"]
+    assert {"销售额", "新增客户"} <= set(sheet["metrics"])
+    totals = {(t["metric"], t["scenario"], t["period"]): t["value"] for t in sheet["totals"]}
+    for k, v in truth.totals().items():
+        assert totals[k] == pytest.approx(v), k  # 销售额 is the first of the two columns
+    stored = {helpers.fact_key(r): r["value"] for r in helpers.stored_facts(db_path, result["import_id"])}
+    for k, v in truth.values.items():
+        assert stored[k] == pytest.approx(v), k
+
+
+def test_blank_rows_in_the_middle(files, run_import, db_path, helpers):
+    path, truth = fb.build_blank_rows_middle(files)
+    result, sheet = _import_one(run_import, helpers, path, truth)
+    helpers.check_sheet(sheet, truth)
+    assert "extra_tables" not in helpers.warning_codes(sheet)
+    helpers.check_db(db_path, result["import_id"], truth)
+
+
+def test_two_tables_on_one_sheet(files, run_import, db_path, helpers):
+    path, truth = fb.build_two_tables(files)
+    result, sheet = _import_one(run_import, helpers, path, truth)
+    helpers.check_sheet(sheet, truth)  # the main table only: 12 values, no 渠道/占比
+    assert "占比" not in sheet["metrics"] and "渠道" not in sheet["dimensions"]
+    helpers.check_db(db_path, result["import_id"], truth)
+
+
+def test_hidden_and_empty_sheets_skipped(files, run_import, db_path, helpers):
+    path, truth = fb.build_hidden_and_empty(files)
+    result, sheet = _import_one(run_import, helpers, path, truth)
+    assert [s["sheet"] for s in result["sheets"]] == ["旧数据", "空白", "销售"], (
+        "every sheet listed, in order"
+    )
+    hidden = helpers.sheet_by_name(result, "旧数据")
+    empty = helpers.sheet_by_name(result, "空白")
+    assert (hidden["status"], hidden["skip_reason"]) == ("skipped", "hidden")
+    assert (empty["status"], empty["skip_reason"]) == ("skipped", "empty")
+    helpers.check_sheet(sheet, truth)
+    helpers.check_db(db_path, result["import_id"], truth)
+    assert helpers.query(db_path, "SELECT DISTINCT sheet_name FROM facts") == [("销售",)]
+
+
+def test_text_only_sheet_beside_good_sheet_does_not_block(files, run_import, db_path, helpers):
+    path, truth = fb.build_good_and_text_sheets(files)
+    result, sheet = _import_one(run_import, helpers, path, truth)
+    helpers.check_sheet(sheet, truth)
+    notes = helpers.sheet_by_name(result, "问题清单")
+    assert notes["status"] in ("skipped", "error"), notes  # not pinned which
+    helpers.check_db(db_path, result["import_id"], truth)
+
+
+# --------------------------------------------------------------------------- CSV encodings
+
+
+def _comparable(sheet: dict) -> dict:
+    keep = ("status", "shape", "rows", "periods", "dimensions", "metrics", "scenarios")
+    out = {k: sheet[k] for k in keep}
+    out["totals"] = sorted(
+        (t["metric"], t["scenario"], t["period"], round(t["value"], 6)) for t in sheet["totals"]
+    )
+    return out
+
+
+def test_csv_encodings_give_identical_results(tmp_path, run_import, helpers):
+    seen = {}
+    for encoding in ("utf-8", "utf-8-sig", "gbk", "gb18030"):
+        path, truth = fb.build_csv(tmp_path / "files", encoding)
+        db = tmp_path / f"{encoding}.duckdb"
+        rc, result = run_import(path, db=db)
+        assert rc == 0, (encoding, result)
+        assert result["status"] == "imported", (encoding, result)
+        sheet = helpers.only_sheet(result)
+        helpers.check_sheet(sheet, truth)
+        helpers.check_db(db, result["import_id"], truth)
+        seen[encoding] = _comparable(sheet)
+    first = seen["utf-8"]
+    for encoding, got in seen.items():
+        assert got == first, encoding
+
+
+def test_csv_gb18030_beyond_gbk(files, run_import, db_path, helpers):
+    path, truth = fb.build_csv_gb18030_rare(files)
+    result, sheet = _import_one(run_import, helpers, path, truth)
+    helpers.check_sheet(sheet, truth)
+    helpers.check_db(db_path, result["import_id"], truth)
+    owners = {r[0] for r in helpers.query(db_path, "SELECT dims['负责人'] FROM facts")}
+    assert "李𠮷" in owners
+
+
+# --------------------------------------------------------------------------- units
+
+
+def test_units_kept(files, run_import, db_path, helpers):
+    path, truth = fb.build_wide_measure(files)
+    _import_one(run_import, helpers, path, truth)
+    assert helpers.query(db_path, "SELECT DISTINCT unit FROM facts WHERE metric = '销售额'") == [("万元",)]
+    assert helpers.query(db_path, "SELECT DISTINCT unit FROM facts WHERE metric = '满意度'") == [(None,)]
+
+
+# --------------------------------------------------------------------------- re-import and replace
+
+
+def test_same_file_twice_is_already_imported(files, run_import, db_path, helpers):
+    path, truth = fb.build_wide_measure(files)
+    first, _sheet = _import_one(run_import, helpers, path, truth)
+    before = helpers.counts(db_path)
+    rc, again = run_import(path)
+    assert rc == 0, again
+    assert again["status"] == "already_imported"
+    assert again["message"] and again["message"].strip()
+    assert again["import_id"] in (None, first["import_id"])
+    assert helpers.counts(db_path) == before
+
+    # The same bytes under another name are the same file.
+    copy = files / "copy" / "本月指标.xlsx"
+    copy.parent.mkdir()
+    shutil.copyfile(path, copy)
+    rc, third = run_import(copy)
+    assert rc == 0 and third["status"] == "already_imported", third
+    assert helpers.counts(db_path) == before
+
+
+def test_overlapping_file_replaces_earlier_values(files, run_import, db_path, helpers):
+    p1, t1, p2, t2 = fb.build_overlap_pair(files)
+    r1, _s1 = _import_one(run_import, helpers, p1, t1)
+    r2, s2 = _import_one(run_import, helpers, p2, t2)
+    helpers.check_sheet(s2, t2)
+    id1, id2 = r1["import_id"], r2["import_id"]
+    assert id1 != id2
+
+    current = {
+        helpers.fact_key(r): r["value"]
+        for imp in (id1, id2)
+        for r in helpers.stored_facts(db_path, imp, current_only=True)
+    }
+    expected = {k: v for k, v in t1.values.items() if k[0] != "2026-03"} | t2.values
+    assert current.keys() == expected.keys()
+    for k, v in expected.items():
+        assert current[k] == pytest.approx(v), k
+
+    per_period = dict(
+        helpers.query(
+            db_path,
+            "SELECT strftime(period, '%Y-%m'), count(*) FROM current_facts WHERE metric = '销售额' GROUP BY 1",
+        )
+    )
+    assert per_period == {"2026-01": 2, "2026-02": 2, "2026-03": 2, "2026-04": 2}
+
+    for r in helpers.stored_facts(db_path, id1):
+        if r["period"] == "2026-03":
+            assert r["replaced_by"] == id2, r
+        else:
+            assert r["replaced_by"] is None, r
+    assert all(r["replaced_by"] is None for r in helpers.stored_facts(db_path, id2))
