@@ -36,9 +36,9 @@ Sheets, in workbook order:
 
 ``目标2026``
     Scenario layout, header in row 1: 年份 | 月份 ("1月" … "12月" text) | 区域 | 指标 | 单位 | 版本 |
-    数值. Region-level sums of 销售额 over the product lines (see ``sample_targets``): 版本 "预算"
-    (plan) for all 12 months and "实际" (actual) for 1月…10月. These are aggregates of the truth,
-    not extra facts.
+    数值. The 2026 region-level targets for 新增客户 (家), 版本 "目标" (plan) for all 12 months
+    (see ``sample_targets``). Plan data that no other sheet carries, at region grain, as head
+    offices hand targets out.
 
 ``辅助``
     Hidden lookup sheet (region and product-line codes, channel list). ``备用`` is empty.
@@ -79,7 +79,7 @@ TARGETS_SHEET = "目标2026"
 LOOKUP_SHEET = "辅助"
 SPARE_SHEET = "备用"
 
-SALES_TITLE = f"{PLAN_YEAR}年度销售月报（单位：万元）"
+SALES_TITLE = f"{PLAN_YEAR}年度销售额月报（单位：万元）"
 SALES_NOTE = "数据来源：CRM系统导出 2026-11-02"
 
 # (metric, unit, KPI明细 header, decimals written). None decimals = integer cell.
@@ -251,22 +251,23 @@ def sample_truth() -> pd.DataFrame:
 
 
 def sample_targets() -> pd.DataFrame:
-    """The rows of ``目标2026``: region-level 销售额 (product_line None), truth columns.
+    """The rows of ``目标2026``: 2026 新增客户 targets per region (product_line None), truth columns.
 
-    Values are the product-line sums of ``sample_truth`` rounded to 2 decimals.
+    A target is last year's same-month new customers of the region (all product lines) plus 15%,
+    rounded to whole customers: targets are set before the year, from last year's actuals.
     """
     truth = _truth()
-    sales = truth[(truth["metric"] == "销售额") & truth["period"].str.startswith(f"{PLAN_YEAR}-")]
-    grouped = sales.groupby(["period", "region", "scenario"], sort=False)["value"].sum().reset_index()
-    grouped["value"] = grouped["value"].round(2)
-    grouped["product_line"] = None
-    grouped["metric"] = "销售额"
-    grouped["unit"] = "万元"
-    region_rank = {r: i for i, r in enumerate(REGIONS)}
-    grouped["_r"] = grouped["region"].map(region_rank)
-    grouped["_s"] = grouped["scenario"].map({"plan": 0, "actual": 1})
-    grouped = grouped.sort_values(["period", "_r", "_s"]).drop(columns=["_r", "_s"])
-    return grouped[TRUTH_COLUMNS].reset_index(drop=True)
+    new = truth[(truth["metric"] == "新增客户") & (truth["scenario"] == "actual")]
+    by_month = new.groupby(["period", "region"])["value"].sum()
+    rows = []
+    for month in range(1, 13):
+        base_period = _label(PLAN_YEAR - 1, month)
+        for region in REGIONS:
+            base = by_month.get((base_period, region))
+            if base is None:  # 2025-01…2025-10 exist; Nov/Dec fall back to 2024
+                base = by_month[(_label(PLAN_YEAR - 2, month), region)] * 1.1
+            rows.append((_label(PLAN_YEAR, month), region, None, "新增客户", "家", "plan", float(round(base * 1.15))))
+    return pd.DataFrame(rows, columns=TRUTH_COLUMNS)
 
 
 @lru_cache(maxsize=1)
@@ -475,13 +476,13 @@ def _write_targets_sheet(ws: Worksheet, targets: pd.DataFrame) -> None:
     ws.append(["年份", "月份", "区域", "指标", "单位", "版本", "数值"])
     for cell in ws[1]:
         cell.font, cell.fill, cell.alignment = _BOLD, _HEADER_FILL, _CENTER
-    version = {"plan": "预算", "actual": "实际"}
+    version = {"plan": "目标", "actual": "实际"}
     for rec in targets.itertuples(index=False):
         year, month = (int(x) for x in rec.period.split("-"))
         ws.append(
-            [year, f"{month}月", rec.region, rec.metric, rec.unit, version[rec.scenario], float(rec.value)]
+            [year, f"{month}月", rec.region, rec.metric, rec.unit, version[rec.scenario], int(rec.value)]
         )
-        ws.cell(row=ws.max_row, column=7).number_format = _MONEY
+        ws.cell(row=ws.max_row, column=7).number_format = "0"
     ws.freeze_panes = "A2"
 
 

@@ -68,7 +68,8 @@ class Truth:
     units: dict[str, str | None] = field(default_factory=dict)  # metric -> unit, where checked
     warnings: set[str] = field(default_factory=set)  # codes that must be reported
     row_totals: dict[str, float] = field(default_factory=dict)  # period -> sheet's totals-row value
-    column_totals: list[float] = field(default_factory=list)  # the sheet's totals-column values
+    # the sheet's totals-column cells: (dims of the row, metric of the row, value)
+    column_totals: list[tuple[dict[str, str], str, float]] = field(default_factory=list)
 
     def put(self, period: str, dims: dict[str, str], metric: str, scenario: str, value: float | None) -> None:
         k = key(period, dims, metric, scenario)
@@ -563,8 +564,11 @@ def build_totals_row(d: Path, variant: str) -> tuple[Path, Truth]:
     return _save(wb, d, f"totals_{variant}.xlsx"), t
 
 
-def build_totals_column(d: Path) -> tuple[Path, Truth]:
-    """区域 | 指标 | 1月 … 12月 | 全年, sheet "2026经营"; 全年 = sum of the row."""
+def build_totals_column(d: Path, *, mismatch: bool = False) -> tuple[Path, Truth]:
+    """区域 | 指标 | 1月 … 12月 | 全年, sheet "2026经营"; 全年 = sum of the row.
+
+    With ``mismatch``, 华南/销售额's 全年 is written 5 more than the sum of its months.
+    """
     rng = _rng("totals_col")
     wb, ws = _new_book("2026经营")
     ws.append(["区域", "指标", *CN_MONTHS, "全年"])
@@ -574,11 +578,14 @@ def build_totals_column(d: Path) -> tuple[Path, Truth]:
             gen = _sales if metric == "销售额" else _count
             row = [gen(rng) for _ in range(12)]
             total = round(sum(row), 1)
+            if mismatch and (region, metric) == ("华南", "销售额"):
+                total = round(total + 5, 1)
             ws.append([region, metric, *row, total])
-            t.column_totals.append(total)
+            t.column_totals.append(({"区域": region}, metric, total))
             for m, v in enumerate(row, start=1):
                 t.put(month(2026, m), {"区域": region}, metric, "actual", v)
-    return _save(wb, d, "totals_column.xlsx"), t
+    name = "totals_column_mismatch.xlsx" if mismatch else "totals_column.xlsx"
+    return _save(wb, d, name), t
 
 
 def build_rank_serial_notes(d: Path) -> tuple[Path, Truth]:
@@ -767,7 +774,7 @@ def build_blank_and_duplicate_headers(d: Path) -> tuple[Path, Truth]:
     rng = _rng("dup_headers")
     wb, ws = _new_book("数据")
     ws.append(["月份", "区域", "销售额", "销售额", None, "新增客户"])
-    t = Truth("数据", "wide_measure", "month", ["区域"], warnings={"duplicate_header", "blank_header"})
+    t = Truth("数据", "wide_measure", "month", ["区域"], warnings={"duplicate_headers", "blank_headers"})
     for region in REGIONS[:3]:
         s1, s2, blank, n = _sales(rng), _sales(rng), _count(rng), _count(rng)
         ws.append(["2026-06", region, s1, s2, blank, n])

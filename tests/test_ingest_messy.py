@@ -67,6 +67,15 @@ def test_totals_row_mismatch_is_reported(files, run_import, helpers):
     assert "10" in bad["message"], bad
 
 
+def _column_totals_views(truth) -> tuple[list[float], list[float]]:
+    """The sheet's totals column seen per row, and summed per metric."""
+    per_row = sorted(round(v, 2) for _dims, _metric, v in truth.column_totals)
+    per_metric: dict[str, float] = {}
+    for _dims, metric, v in truth.column_totals:
+        per_metric[metric] = per_metric.get(metric, 0.0) + v
+    return per_row, sorted(round(v, 2) for v in per_metric.values())
+
+
 def test_totals_column_excluded_and_reconciled(files, run_import, db_path, helpers):
     path, truth = fb.build_totals_column(files)
     result, sheet = _import_one(run_import, helpers, path, truth)
@@ -74,9 +83,26 @@ def test_totals_column_excluded_and_reconciled(files, run_import, db_path, helpe
     helpers.check_db(db_path, result["import_id"], truth)
     rec = [r for r in sheet["reconciliation"] if r["kind"] == "column"]
     assert rec, sheet["reconciliation"]
-    assert all(r["status"] == "match" for r in rec), rec
+    assert all(r["status"] == "match" and r["message"].strip() for r in rec), rec
+    # One entry per row, or one per metric (its metric named); never a sum across
+    # metrics of different units (万元 + 人).
+    per_row, per_metric = _column_totals_views(truth)
     got = sorted(round(r["sheet_total"], 2) for r in rec)
-    assert got == sorted(round(v, 2) for v in truth.column_totals)
+    assert got in (per_row, per_metric), rec
+    if got == per_metric and got != per_row:
+        assert sorted(r["metric"] for r in rec) == ["新增客户", "销售额"], rec
+
+
+def test_totals_column_mismatch_is_reported(files, run_import, helpers):
+    path, truth = fb.build_totals_column(files, mismatch=True)
+    _result, sheet = _import_one(run_import, helpers, path, truth)
+    helpers.check_sheet(sheet, truth)
+    rec = [r for r in sheet["reconciliation"] if r["kind"] == "column"]
+    bad = [r for r in rec if r["status"] == "mismatch"]
+    assert len(bad) == 1, rec
+    assert abs(bad[0]["difference"]) == pytest.approx(5, abs=1e-6), bad
+    assert abs(bad[0]["sheet_total"] - bad[0]["imported_total"]) == pytest.approx(5, abs=1e-6), bad
+    assert all(r["status"] == "match" for r in rec if r is not bad[0]), rec
 
 
 def test_rank_serial_and_note_columns_ignored(files, run_import, db_path, helpers):
@@ -167,7 +193,7 @@ def test_blank_and_duplicate_headers(files, run_import, db_path, helpers):
     path, truth = fb.build_blank_and_duplicate_headers(files)
     result, sheet = _import_one(run_import, helpers, path, truth)
     codes = helpers.warning_codes(sheet)
-    assert {"duplicate_header", "blank_header"} <= codes, sheet["warnings"]
+    assert {"duplicate_headers", "blank_headers"} <= codes, sheet["warnings"]
     assert sheet["shape"] == "wide_measure"
     assert sheet["periods"] == ["2026-06"]
     assert {"销售额", "新增客户"} <= set(sheet["metrics"])

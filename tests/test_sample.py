@@ -77,7 +77,7 @@ def test_sheet_order_hidden_and_empty_sheets(workbook_path: Path) -> None:
 
 def test_sales_sheet_layout(snapshot: dict[str, dict]) -> None:
     rows = _values(snapshot, "销售月报")
-    assert rows[0][0] == "2026年度销售月报（单位：万元）"
+    assert rows[0][0] == "2026年度销售额月报（单位：万元）"
     assert all(v is None for v in rows[1])
     assert rows[2][:4] == ("区域", "产品线", "1月", None)
     assert rows[2][24] == "12月"
@@ -188,16 +188,16 @@ def test_targets_sheet_matches_truth(snapshot: dict[str, dict]) -> None:
     rows = _values(snapshot, "目标2026")
     assert rows[0] == ("年份", "月份", "区域", "指标", "单位", "版本", "数值")
     targets = sample_targets()
-    assert len(rows) - 1 == len(targets) == 12 * 4 + 10 * 4
-    version = {"plan": "预算", "actual": "实际"}
+    assert len(rows) - 1 == len(targets) == 12 * 4
     for row, t in zip(rows[1:], targets.itertuples(), strict=True):
-        assert row[:6] == (2026, f"{int(t.period[5:])}月", t.region, "销售额", "万元", version[t.scenario])
+        assert row[:6] == (2026, f"{int(t.period[5:])}月", t.region, "新增客户", "家", "目标")
         assert row[6] == pytest.approx(t.value)
+    # A target is last year's same month plus 15%, so it is reachable but not given.
     truth = sample_truth()
-    sales = truth[(truth["metric"] == "销售额") & truth["period"].str.startswith("2026-")]
-    sums = sales.groupby(["period", "region", "scenario"])["value"].sum()
-    for t in targets.itertuples():
-        assert round(sums[(t.period, t.region, t.scenario)], 2) == pytest.approx(t.value)
+    new = truth[(truth["metric"] == "新增客户") & (truth["period"] == "2025-03")]
+    east = new[new["region"] == "华东"]["value"].sum()
+    target = targets[(targets["period"] == "2026-03") & (targets["region"] == "华东")]["value"].item()
+    assert target == round(east * 1.15)
 
 
 def test_orders_sheet_keeps_leading_zeros_and_text_ids(workbook_path: Path) -> None:

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+import pandas as pd
 
 from ..db import Database
 from .cells import parse_period
 from .detect import HEAD_ROWS, SheetPlan, plan_sheet, resolve_year, with_roles
 from .errors import ImportFailure
-from .normalize import Message, Normalized, normalize
-from .read import RawSheet, RawWorkbook, read_workbook
+from .normalize import Message, Normalized, normalize, period_label
+from .read import RawSheet, RawWorkbook, column_letters, read_workbook
 
 
 @dataclass
@@ -98,7 +101,9 @@ def analyze_workbook(
     period: str | None = None,
     overrides: dict[str, Overrides] | None = None,
     today: dt.date | None = None,
+    on_sheet: Callable[[int, int, str], None] | None = None,
 ) -> FileAnalysis:
+    """Analyse every sheet; ``on_sheet(i, n, name)`` is called before each, for a progress bar."""
     overrides = overrides or {}
     today = today or dt.date.today()
     if period is not None:
@@ -108,7 +113,9 @@ def analyze_workbook(
     if sheet is not None and sheet not in [s.name for s in workbook.sheets]:
         raise ImportFailure("no_such_sheet", sheet=sheet, sheets=[s.name for s in workbook.sheets])
     result = FileAnalysis(workbook.file_name, workbook.sha256, workbook.size, workbook.kind, [], workbook.encoding)
-    for raw in workbook.sheets:
+    for i, raw in enumerate(workbook.sheets):
+        if on_sheet is not None:
+            on_sheet(i, len(workbook.sheets), raw.name)
         if sheet is not None and raw.name != sheet:
             result.sheets.append(SheetAnalysis(raw.name, "skipped", skip_reason="not_selected"))
             continue
@@ -188,3 +195,38 @@ def analysis_summary(analysis: FileAnalysis) -> dict[str, Any]:
             }
         )
     return {"file": analysis.file_name, "sheets": sheets}
+
+
+def preview_frame(sheet: SheetAnalysis, n: int = 50) -> pd.DataFrame:
+    """The first ``n`` parsed rows as the user should check them: segments as columns."""
+    r = sheet.result
+    if r is None:
+        return pd.DataFrame()
+    if r.transactions is not None:
+        t = r.transactions.slice(0, n).to_pylist()
+        rows = [{"row": x["row_no"] + 1, "date": x["txn_date"], "customer": x["customer_id"], "order": x["order_id"],
+                 **dict(x["dims"]), **dict(x["measures"])} for x in t]
+        return pd.DataFrame(rows)
+    if r.facts is None:
+        return pd.DataFrame()
+    facts = r.facts.slice(0, n).to_pylist()
+    rows = []
+    for x in facts:
+        rows.append({"row": x["row_no"] + 1, "period": period_label(x["grain"], x["period"]), **dict(x["dims"]),
+                     "metric": x["metric"], "scenario": x["scenario"], "value": x["value"], "unit": x["unit"]})
+    return pd.DataFrame(rows)
+
+
+def column_frame(sheet: SheetAnalysis, samples: int = 3) -> pd.DataFrame:
+    """One row per column: letter, header, role, what it is read as, a few sample values."""
+    plan = sheet.plan
+    if plan is None:
+        return pd.DataFrame(columns=["index", "column", "header", "role", "detail", "samples"])
+    body = [row for i, row in enumerate(sheet.head) if plan.start <= i < plan.end and i not in plan.excluded]
+    out = []
+    for c in plan.columns:
+        values = [row[c.index] for row in body if c.index < len(row) and row[c.index] not in (None, "")][:samples]
+        detail = " · ".join(str(x) for x in (c.metric, c.unit, c.scenario, c.period, c.id_kind) if x)
+        out.append({"index": c.index, "column": column_letters(c.index), "header": c.header, "role": c.role,
+                    "detail": detail, "samples": " | ".join(str(v) for v in values)})
+    return pd.DataFrame(out)

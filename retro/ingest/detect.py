@@ -16,7 +16,7 @@ from .cells import Period, parse_number, parse_period, split_unit, unit_in_title
 HEAD_ROWS = 2000
 HEADER_SCAN_ROWS = 40
 
-ROLES = ("period", "year", "dimension", "metric", "scenario", "measure", "id", "total", "ignore")
+ROLES = ("period", "year", "dimension", "metric", "scenario", "measure", "unit", "id", "total", "ignore")
 SHAPES = ("long", "wide_period", "wide_measure", "transactions", "snapshot")
 
 _NOTE_RE = re.compile(r"^(备注|说明|注释|批注|remarks?|notes?|comments?|描述|原因)", re.I)
@@ -28,6 +28,7 @@ _YEAR_COL_RE = re.compile(r"^(年份|年度|年|year|fy|财年|fiscal year)$", r
 _PERIOD_COL_RE = re.compile(
     r"(月份|日期|时间|期间|年月|统计月|周期|季度|^月$|date|month|period|quarter|day|下单|交易时间|创建时间|支付时间)", re.I
 )
+_UNIT_COL_RE = re.compile(r"^(单位|计量单位|unit|units|uom)$", re.I)
 _METRIC_COL_RE = re.compile(r"^(指标|指标名称|指标名|项目|科目|kpi|kpi名称|metric|metrics|measure|indicator|item|类目)$", re.I)
 _SCENARIO_COL_RE = re.compile(r"^(场景|版本|口径|类型|数据类型|scenario|version|type|case)$", re.I)
 _ID_RE = re.compile(
@@ -281,6 +282,8 @@ def classify_column(index: int, parts: list[str], values: list[str]) -> ColumnSp
         serials = [parse_number(v).value or 0 for v in filled[:200]]
         if all(32874 <= s <= 73051 for s in serials):
             return ColumnSpec(index, header, "period")
+    if parts and _UNIT_COL_RE.match(last) and numeric_ratio < 0.5:
+        return ColumnSpec(index, header, "unit")
     if parts and _METRIC_COL_RE.match(last) and numeric_ratio < 0.5:
         return ColumnSpec(index, header, "metric")
     distinct = {v.strip().lower() for v in filled[:500]}

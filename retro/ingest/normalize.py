@@ -253,6 +253,7 @@ def _facts(cur, sheet: RawSheet, plan: SheetPlan, measures: list[ColumnSpec], wh
     names = dimension_names(plan)
     metric_col = (plan.of_role("metric") or [None])[0]
     scen_col = (plan.of_role("scenario") or [None])[0]
+    unit_col = (plan.of_role("unit") or [None])[0]
     errors_by_col = _error_positions(sheet, _origin_col(sheet))
 
     # Merged cells in exports leave blanks under a dimension or period: carry the value down.
@@ -261,7 +262,7 @@ def _facts(cur, sheet: RawSheet, plan: SheetPlan, measures: list[ColumnSpec], wh
         f"last_value({_clean(_col(c))} IGNORE NULLS) OVER (ORDER BY g.__r ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS {_col(c)}"
         for c in carried
     )
-    others = [c for c in measures] + ([scen_col] if scen_col else [])
+    others = [*measures, *([scen_col] if scen_col else []), *([unit_col] if unit_col else [])]
     select_cols = ", ".join(filter(None, [select_cols, ", ".join(_col(c) for c in others), "g.__r"]))
     _run(cur, f"CREATE OR REPLACE TEMP TABLE rows_in AS SELECT {select_cols} FROM grid g WHERE {where} AND NOT list_contains($excluded, g.__r)", params)
 
@@ -310,6 +311,8 @@ def _facts(cur, sheet: RawSheet, plan: SheetPlan, measures: list[ColumnSpec], wh
         else:
             metric_expr = f"$m{i}"
             unit_expr = f"$u{i}"
+        if unit_col is not None:
+            unit_expr = f"coalesce({_clean('ri.' + _col(unit_col))}, {unit_expr})"
         col_params[f"m{i}"] = c.metric or plan.metric_name or plan.sheet
         col_params[f"u{i}"] = c.unit or plan.default_unit
         scenario_expr = f"$s{i}" if c.scenario else ("coalesce(sm.s, 'actual')" if scen_col is not None else "'actual'")

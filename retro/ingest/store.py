@@ -165,11 +165,12 @@ def store_import(
                  json.dumps(result.reconciliation, default=_json_default, ensure_ascii=False)],
             )
             user = (remember or {}).get(s.name)
-            if user is not None and (user.roles or user.year or user.metric_name):
+            # The year is not remembered: next year's file of the same layout needs another one.
+            if user is not None and (user.roles or user.metric_name):
                 cur.execute(
                     """INSERT INTO layouts VALUES (?, ?, ?)
                        ON CONFLICT (fingerprint) DO UPDATE SET mapping = excluded.mapping, updated_at = excluded.updated_at""",
-                    [plan.fingerprint, Overrides(user.roles, user.year, None, user.metric_name).to_json(), now],
+                    [plan.fingerprint, Overrides(user.roles, None, None, user.metric_name).to_json(), now],
                 )
     return ImportResult("imported", import_id, total_rows, replaced)
 
@@ -218,3 +219,14 @@ def data_summary(db: Database) -> dict[str, Any]:
         "transactions": tx[0], "txn_min": tx[1], "txn_max": tx[2], "customers": tx[3],
         "imports": imports,
     }
+
+
+def metric_inventory(db: Database) -> pd.DataFrame:
+    """Per metric and scenario: unit, the periods covered, how many segments and values are stored."""
+    return db.frame(
+        """SELECT metric, scenario, any_value(unit) AS unit,
+                  min(period) AS first_period, max(period) AS last_period,
+                  count(DISTINCT dims_key) AS segments, count(*) AS values_,
+                  count(*) FILTER (WHERE value IS NULL) AS empty_values
+           FROM current_facts GROUP BY metric, scenario ORDER BY metric, scenario"""
+    )

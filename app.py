@@ -1,0 +1,27 @@
+"""retro — the entry point: navigation over pages/, the shared sidebar, nothing else."""
+
+import streamlit as st
+
+from retro.ui import database, lang, sidebar, tr
+
+st.set_page_config(page_title="retro · 运营回顾", page_icon=":material/insights:", layout="wide")
+
+lang()
+db = database()
+
+pages = {
+    tr("nav.section.data"): [
+        st.Page("pages/home.py", title=tr("nav.home"), icon=":material/dashboard:", default=True),
+        st.Page("pages/import_data.py", title=tr("nav.import"), icon=":material/upload_file:", url_path="import_data"),
+        st.Page("pages/history.py", title=tr("nav.history"), icon=":material/history:", url_path="history"),
+        st.Page("pages/trends.py", title=tr("nav.trends"), icon=":material/trending_up:", url_path="trends"),
+    ],
+    tr("nav.section.review"): [
+        st.Page("pages/goals.py", title=tr("nav.goals"), icon=":material/flag:", url_path="goals"),
+        st.Page("pages/review.py", title=tr("nav.review"), icon=":material/forum:", url_path="review"),
+        st.Page("pages/report.py", title=tr("nav.report"), icon=":material/description:", url_path="report"),
+    ],
+}
+page = st.navigation(pages)
+sidebar(db)
+page.run()

@@ -1,0 +1,224 @@
+"""Import: upload → per-sheet preview (layout, column roles, parsed rows, notes, checks) → import."""
+
+import hashlib
+
+import pandas as pd
+import streamlit as st
+
+from retro.cli import reconciliation_text
+from retro.ingest import (
+    FileAnalysis,
+    ImportFailure,
+    Overrides,
+    already_imported,
+    analyze_sheet,
+    analyze_workbook,
+    overlap,
+    store_import,
+)
+from retro.ingest.analyze import column_frame, preview_frame
+from retro.ingest.detect import ROLES
+from retro.ingest.read import read_workbook
+from retro.ui import database, error_text, lang, md, num, tr, warning_text
+
+db = database()
+st.title(tr("import.title"))
+st.caption(tr("import.intro"))
+
+# A new key after each import empties the uploader, ready for the next file.
+generation = st.session_state.get("upload_generation", 0)
+uploaded = st.file_uploader(tr("import.upload"), type=["xlsx", "xlsm", "xls", "csv"], key=f"upload{generation}")
+
+done = st.session_state.pop("import_done", None)
+if done:
+    st.success(done, icon=":material/check_circle:")
+    st.page_link("pages/history.py", label=tr("import.go_history"), icon=":material/history:")
+
+if uploaded is None:
+    st.session_state.pop("import_state", None)
+    st.stop()
+
+data = uploaded.getvalue()
+key = hashlib.sha256(data).hexdigest() + uploaded.name
+state = st.session_state.get("import_state")
+if state is None or state["key"] != key:
+    state = {"key": key, "overrides": {}, "analysis": None, "error": None}
+    st.session_state["import_state"] = state
+    with st.status(tr("import.reading", name=uploaded.name), expanded=False) as status:
+        bar = st.progress(0.0)
+        try:
+            workbook = read_workbook(data, uploaded.name)
+
+            def on_sheet(i: int, n: int, name: str) -> None:
+                bar.progress((i + 1) / max(n, 1), text=f"{tr('import.sheet')}: {name}")
+
+            analysis = analyze_workbook(db, workbook, on_sheet=on_sheet)
+            state["analysis"] = analysis
+            status.update(
+                label=tr("import.read_done", name=uploaded.name, sheets=len(analysis.sheets), ready=len(analysis.ready())),
+                state="complete",
+            )
+        except ImportFailure as failure:
+            state["error"] = (failure.code, failure.params)
+            status.update(state="error")
+        except Exception as exc:  # noqa: BLE001 - the session must survive any reader failure
+            state["error"] = ("unexpected", {"detail": type(exc).__name__})
+            status.update(state="error")
+
+if state["error"]:
+    code, params = state["error"]
+    st.error(tr("import.failed", error=error_text(code, params)), icon=":material/error:")
+    st.stop()
+
+analysis: FileAnalysis = state["analysis"]
+previous = already_imported(db, analysis.sha256)
+if previous is not None:
+    st.info(tr("import.already", id=previous), icon=":material/info:")
+    st.stop()
+if analysis.encoding:
+    st.caption(tr("import.encoding", encoding=analysis.encoding))
+
+ROLE_LABELS = {role: tr(f"role.{role}") for role in ROLES}
+LABEL_ROLES = {label: role for role, label in ROLE_LABELS.items()}
+STATUS_ICON = {"ready": "✅", "skipped": "⏭️", "error": "⚠️"}
+
+tabs = st.tabs([f"{STATUS_ICON[s.status]} {s.name}" for s in analysis.sheets])
+include: dict[str, bool] = {}
+for tab, sheet in zip(tabs, analysis.sheets, strict=True):
+    with tab:
+        if sheet.status == "skipped":
+            st.caption(tr(f"skip.{sheet.skip_reason}"))
+            continue
+        if sheet.error is not None:
+            st.warning(error_text(sheet.error.code, sheet.error.params), icon=":material/warning:")
+        plan = sheet.plan
+        result = sheet.result
+        if sheet.remembered:
+            st.caption(tr("import.remembered"))
+        if plan is not None:
+            st.markdown(f"**{tr('import.shape')}:** {tr('shape.' + plan.shape) if plan.shape else '—'}")
+        if result is not None and sheet.status == "ready":
+            c = st.columns(4)
+            c[0].metric(tr("import.rows"), num(result.rows, compact=False))
+            c[1].metric(tr("import.periods"), f"{result.periods[0]} – {result.periods[-1]}" if result.periods else "—")
+            c[2].metric(tr("import.metrics"), len(result.metrics))
+            c[3].metric(tr("import.dimensions"), len(result.dimensions))
+            st.caption(
+                " · ".join(
+                    [
+                        f"{tr('import.metrics')}: " + "、".join(md(m) for m in result.metrics[:12]),
+                        f"{tr('import.dimensions')}: " + ("、".join(md(d) for d in result.dimensions) or "—"),
+                        f"{tr('import.scenarios')}: " + "、".join(tr(f"scenario.{s}") if s in ("actual", "plan", "forecast") else md(s) for s in result.scenarios),
+                    ]
+                )
+            )
+            include[sheet.name] = st.checkbox(tr("import.include"), value=True, key=f"include::{sheet.name}")
+
+        if plan is not None:
+            with st.expander(tr("import.columns"), expanded=sheet.status == "error"), st.form(key=f"roles::{sheet.name}"):
+                cols = column_frame(sheet)
+                cols["role"] = cols["role"].map(ROLE_LABELS)
+                edited = st.data_editor(
+                    cols,
+                    hide_index=True,
+                    width="stretch",
+                    disabled=["index", "column", "header", "detail", "samples"],
+                    column_order=["column", "header", "role", "detail", "samples"],
+                    column_config={
+                        "column": st.column_config.TextColumn(tr("import.column"), width="small"),
+                        "header": tr("import.header"),
+                        "role": st.column_config.SelectboxColumn(
+                            tr("import.role"), options=list(ROLE_LABELS.values()), required=True
+                        ),
+                        "detail": tr("import.detail"),
+                        "samples": tr("import.sample_values"),
+                    },
+                    key=f"editor::{sheet.name}",
+                )
+                a, b, c3 = st.columns(3)
+                year = a.number_input(tr("import.year"), min_value=1990, max_value=2100, value=plan.year or 2026, step=1)
+                if plan.year_source:
+                    a.caption(tr("import.year_source", source=tr(f"year_source.{plan.year_source}")))
+                period = b.text_input(tr("import.period"), value=plan.period or "", help=tr("import.period_help"))
+                metric_name = c3.text_input(tr("import.metric_name"), value=plan.metric_name or "",
+                                            disabled=plan.shape != "wide_period")
+                if st.form_submit_button(tr("import.apply"), icon=":material/refresh:"):
+                    roles = {int(r["index"]): LABEL_ROLES[r["role"]] for _, r in edited.iterrows()}
+                    detected = {c.index: c.role for c in plan.columns}
+                    changed = {i: role for i, role in roles.items() if detected.get(i) != role}
+                    previous_roles = state["overrides"].get(sheet.name, Overrides()).roles
+                    user = Overrides(
+                        roles={**previous_roles, **changed},
+                        year=int(year) if int(year) != plan.year or plan.year_source in ("user", "assumed") else None,
+                        period=period.strip() or None,
+                        metric_name=metric_name.strip() or None if plan.shape == "wide_period" else None,
+                    )
+                    state["overrides"][sheet.name] = user
+                    redone = analyze_sheet(db, sheet.raw, analysis.file_name, user=user)
+                    analysis.sheets[analysis.sheets.index(sheet)] = redone
+                    st.rerun()
+
+        if result is None:
+            continue
+        for w in result.warnings:
+            st.warning(warning_text(w.code, w.params), icon=":material/info:")
+        if result.reconciliation:
+            bad = [r for r in result.reconciliation if r["status"] != "match"]
+            n = len(result.reconciliation)
+            if bad:
+                st.error(tr("recon.summary_bad", bad=len(bad), n=n), icon=":material/rule:")
+            else:
+                st.success(tr("recon.summary_ok", n=n), icon=":material/task_alt:")
+            with st.expander(tr("import.reconciliation"), expanded=bool(bad)):
+                for r in result.reconciliation:
+                    st.text(("✓ " if r["status"] == "match" else "✗ ") + reconciliation_text(r, lang()))
+        frame = preview_frame(sheet)
+        if not frame.empty:
+            st.markdown(f"**{tr('import.preview', n=len(frame))}**")
+            st.dataframe(frame, hide_index=True, width="stretch")
+
+chosen = [s for s in analysis.ready() if include.get(s.name, True)]
+if not chosen:
+    st.info(tr("import.nothing"), icon=":material/block:")
+    st.stop()
+
+to_store = FileAnalysis(analysis.file_name, analysis.sha256, analysis.size, analysis.kind, chosen, analysis.encoding)
+clash = overlap(db, to_store)
+mode = "replace"
+if not clash.empty:
+    st.warning(
+        tr(
+            "import.overlap",
+            values=int(clash["values_"].sum()),
+            files="、".join(md(f) for f in clash["file_name"]),
+            first=str(pd.to_datetime(clash["first_period"]).min().date())[:7],
+            last=str(pd.to_datetime(clash["last_period"]).max().date())[:7],
+        ),
+        icon=":material/content_copy:",
+    )
+    mode = st.radio(
+        tr("import.mode"),
+        ["replace", "keep"],
+        format_func=lambda m: tr(f"import.mode.{m}"),
+        horizontal=True,
+        key="import_mode",
+    )
+
+if st.button(tr("import.button", n=len(chosen)), type="primary", icon=":material/download:", key="do_import"):
+    try:
+        with st.spinner(tr("import.importing")):
+            stored = store_import(db, to_store, mode=mode, actor="editor", remember=state["overrides"])
+    except Exception as exc:  # noqa: BLE001 - one transaction: nothing was stored, say so
+        st.error(tr("import.failed", error=error_text("unexpected", {"detail": type(exc).__name__})))
+        st.stop()
+    if stored.status == "already_imported":
+        st.session_state["import_done"] = tr("import.already", id=stored.import_id)
+    else:
+        periods = sorted({p for s in chosen for p in s.result.periods})
+        message = tr("import.done", rows=num(stored.rows, compact=False), periods=f"{periods[0]} – {periods[-1]}" if periods else "—")
+        if stored.replaced:
+            message += " " + tr("import.done_replaced", n=stored.replaced)
+        st.session_state["import_done"] = message
+    st.session_state.pop("import_state", None)
+    st.session_state["upload_generation"] = st.session_state.get("upload_generation", 0) + 1
+    st.rerun()

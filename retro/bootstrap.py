@@ -1,0 +1,42 @@
+"""The bundled sample: imported on a first start so the dashboard is never empty, and removable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .db import Database
+from .ingest import analyze_bytes, store_import, undo_import
+from .sample import SAMPLE_PATH
+
+FIRST_START_KEY = "sample_offered"
+
+
+def load_sample(db: Database, path: Path = SAMPLE_PATH) -> int | None:
+    """Import the sample workbook, marked as sample; the import id (None when already there)."""
+    analysis = analyze_bytes(db, path.read_bytes(), path.name)
+    result = store_import(db, analysis, is_sample=True, actor="sample")
+    return result.import_id if result.status == "imported" else None
+
+
+def ensure_first_start(db: Database) -> bool:
+    """On the very first start with an empty database, import the sample. True when it did."""
+    if db.get_setting(FIRST_START_KEY) is not None:
+        return False
+    has_data = db.scalar("SELECT count(*) FROM imports") > 0
+    if not has_data:
+        load_sample(db)
+    # Once offered, never again: a user who cleared the sample keeps an empty database.
+    db.set_setting(FIRST_START_KEY, "1")
+    return not has_data
+
+
+def sample_import_ids(db: Database) -> list[int]:
+    return [r[0] for r in db.rows("SELECT id FROM imports WHERE is_sample ORDER BY id")]
+
+
+def clear_sample(db: Database) -> int:
+    """Undo every sample import; the number removed."""
+    ids = sample_import_ids(db)
+    for import_id in ids:
+        undo_import(db, import_id)
+    return len(ids)

@@ -1,0 +1,105 @@
+"""Streamlit helpers shared by the pages: language, database, sidebar. The only retro module importing Streamlit."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import streamlit as st
+
+from .bootstrap import ensure_first_start
+from .db import Database, default_db_path, get_database
+from .i18n import LANGS, format_number, language_from_locale, message_text, t
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
+
+
+def md(text: object) -> str:
+    """User text made inert for st.markdown: no links, images, emphasis or HTML from a cell."""
+    return _MD_SPECIAL.sub(r"\\\1", str(text))
+
+
+def database() -> Database:
+    """The process's database (path from RETRO_DB or data/retro.duckdb), sample loaded on a first start."""
+    db = get_database(default_db_path())
+    if not st.session_state.get("_first_start_checked"):
+        ensure_first_start(db)
+        st.session_state["_first_start_checked"] = True
+    return db
+
+
+def lang() -> str:
+    """The UI language: the sidebar choice, else ?lang= in the URL, else the browser's locale."""
+    if "lang" not in st.session_state:
+        from_url = st.query_params.get("lang")
+        if from_url in LANGS:
+            st.session_state["lang"] = from_url
+        else:
+            locale = getattr(st.context, "locale", None)
+            st.session_state["lang"] = language_from_locale(locale)
+    return st.session_state["lang"]
+
+
+def tr(key: str, **params: Any) -> str:
+    return t(key, lang(), **params)
+
+
+def num(value: float | None, unit: str | None = None, **kw: Any) -> str:
+    return format_number(value, lang(), unit=unit, **kw)
+
+
+def warning_text(code: str, params: dict[str, Any]) -> str:
+    return message_text(code, params, lang(), "warn")
+
+
+def error_text(code: str, params: dict[str, Any]) -> str:
+    return message_text(code, params, lang(), "error")
+
+
+def available_periods(db: Database) -> list[str]:
+    """Months with data, newest first; months that only have a plan come after the actual ones."""
+    rows = db.rows(
+        """SELECT strftime(period, '%Y-%m') AS month, bool_or(scenario = 'actual') AS has_actual
+           FROM current_facts WHERE grain IN ('month', 'day') GROUP BY 1
+           ORDER BY has_actual DESC, month DESC"""
+    )
+    return [r[0] for r in rows]
+
+
+def active_period() -> str | None:
+    return st.session_state.get("period")
+
+
+def sidebar(db: Database) -> None:
+    """Language switch, active period, and what the database holds."""
+    with st.sidebar:
+        current = lang()
+        choice = st.segmented_control(
+            t("sidebar.language", current),
+            options=list(LANGS),
+            format_func=lambda code: {"zh": "中文", "en": "English"}[code],
+            default=current,
+            key="_lang_choice",
+        )
+        if choice and choice != current:
+            st.session_state["lang"] = choice
+            st.query_params["lang"] = choice
+            st.rerun()
+        periods = available_periods(db)
+        if periods:
+            wanted = st.query_params.get("period") or st.session_state.get("period")
+            index = periods.index(wanted) if wanted in periods else 0
+            period = st.selectbox(tr("sidebar.period"), periods, index=index, key="_period_choice")
+            st.session_state["period"] = period
+            if st.query_params.get("period") != period:
+                st.query_params["period"] = period
+            summary = db.one("SELECT count(*), count(DISTINCT metric), min(period), max(period) FROM current_facts")
+            st.caption(tr("sidebar.data", facts=num(summary[0], compact=False), metrics=summary[1],
+                          period_min=str(summary[2])[:7], period_max=str(summary[3])[:7]))
+        else:
+            st.session_state["period"] = None
+            st.caption(tr("sidebar.no_data"))
+
+
+def placeholder(what_key: str) -> None:
+    st.info(tr("placeholder.body", what=tr(what_key)), icon=":material/construction:")
