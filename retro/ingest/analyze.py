@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 
 from ..db import Database
-from .cells import parse_period
+from .cells import parse_number, parse_period
 from .detect import HEAD_ROWS, SheetPlan, plan_sheet, resolve_year, with_roles
 from .errors import ImportFailure
 from .normalize import Message, Normalized, normalize, period_label
@@ -143,7 +143,10 @@ def analyze_sheet(
     analysis = SheetAnalysis(raw.name, "ready", raw=raw, head=head)
     plan = plan_sheet(raw.name, head, raw.merged, file_name=file_name, total_rows=raw.height)
     if plan is None:
-        analysis.status, analysis.error = "error", Message("no_header", {"sheet": raw.name})
+        # Numbers without headings: no header. Headings (or text) without numbers: nothing to import.
+        has_numbers = any(parse_number(v).status == "ok" for row in head for v in row if v is not None)
+        code = "no_header" if has_numbers else "no_numeric_data"
+        analysis.status, analysis.error = "error", Message(code, {"sheet": raw.name})
         return analysis
     if user is None:
         remembered = remembered_overrides(db, plan.fingerprint)

@@ -101,6 +101,14 @@ def period_from_label(label: str) -> Period:
     return found
 
 
+def period_from_any_label(label: str) -> Period | None:
+    """Like :func:`period_from_label`, but also '????-03' / '????-Q1' (a period whose year is unknown)."""
+    if label.startswith("????"):
+        found = parse_period("2000" + label[4:])
+        return None if found is None else Period(found.grain, None, found.number, found.day)
+    return parse_period(label)
+
+
 def period_from_date(date: dt.date, grain: str) -> Period:
     if grain == "year":
         return Period("year", date.year)

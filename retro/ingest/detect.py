@@ -219,6 +219,9 @@ def header_texts(rows: list[list[str | None]], header_rows: list[int], width: in
 def _period_of_header(parts: list[str]) -> Period | None:
     for text in parts:
         p = parse_period(text)
+        if p is None:
+            rest, scen = split_scenario(text)  # 'Jan Budget', '1月实际'
+            p = parse_period(rest) if scen and rest else None
         if p is not None:
             if p.grain == "day" and p.day == 1:
                 p = Period("month", p.year, p.number)
@@ -260,10 +263,12 @@ def classify_column(index: int, parts: list[str], values: list[str]) -> ColumnSp
         metric = None
         unit = None
         for p in parts:
-            if parse_period(p) is None and scenario_of(p) is None:
-                m, scen2 = split_scenario(p)
-                metric, unit = split_unit(m) if m else (None, None)
-                scen = scen or scen2
+            if scenario_of(p) is not None:
+                continue
+            m, scen2 = split_scenario(p)
+            scen = scen or scen2
+            if parse_period(p) is None and parse_period(m) is None and m:
+                metric, unit = split_unit(m)
         return ColumnSpec(index, header, "measure", metric=metric, unit=unit, scenario=scen, period=header_period.label)
 
     if parts and any(_TOTAL_COL_RE.match(p.replace(" ", "")) for p in parts) and (numeric_like or not filled):
@@ -423,6 +428,13 @@ def plan_sheet(
         values = [row[c] if c < len(row) else None for row in sample_rows]
         columns.append(classify_column(c, parts[c], values))
 
+    taken: Counter[tuple] = Counter()
+    for i, c in enumerate(columns):
+        if c.role == "measure" and c.metric:
+            key = (c.metric, c.scenario, c.period)
+            taken[key] += 1
+            if taken[key] > 1:
+                columns[i] = replace(c, metric=f"{c.metric} ({taken[key]})")
     seen: Counter[str] = Counter(c.header for c in columns if c.header)
     duplicates = sorted(h for h, n in seen.items() if n > 1)
     blank_headers = sum(1 for c in columns if not c.header and c.role != "ignore")

@@ -17,8 +17,8 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from ..db import quote_ident, register, unregister
-from .cells import Period, excel_serial_to_date, parse_number, parse_period
+from ..db import quote_ident, register, registered, unregister
+from .cells import Period, excel_serial_to_date, parse_number, parse_period, period_from_any_label
 from .detect import _GRAND_TOTAL_RE, _TOTAL_LABEL_RE, ColumnSpec, SheetPlan, scenario_of, split_unit
 from .errors import ImportFailure
 from .read import RawSheet, column_index
@@ -70,9 +70,15 @@ def _clean(expr: str) -> str:
     return f"NULLIF(trim({expr}), '')"
 
 
+def dimension_columns(plan: SheetPlan) -> list[ColumnSpec]:
+    """Segment columns; in a KPI table a code column (门店编码) is a segment too."""
+    roles = ("dimension",) if plan.shape == "transactions" else ("dimension", "id")
+    return [c for c in plan.columns if c.role in roles]
+
+
 def dimension_names(plan: SheetPlan) -> list[str]:
     names: list[str] = []
-    for c in plan.of_role("dimension"):
+    for c in dimension_columns(plan):
         base = c.header.split(" / ")[-1] if c.header else f"列{c.index + 1}"
         name, n = base, 2
         while name in names:
@@ -249,7 +255,7 @@ def _parse_period_cell(text: str | None) -> Period | None:
 
 
 def _facts(cur, sheet: RawSheet, plan: SheetPlan, measures: list[ColumnSpec], where: str, params: dict, out: Normalized) -> None:
-    dims = plan.of_role("dimension")
+    dims = dimension_columns(plan)
     names = dimension_names(plan)
     metric_col = (plan.of_role("metric") or [None])[0]
     scen_col = (plan.of_role("scenario") or [None])[0]
@@ -318,12 +324,21 @@ def _facts(cur, sheet: RawSheet, plan: SheetPlan, measures: list[ColumnSpec], wh
         scenario_expr = f"$s{i}" if c.scenario else ("coalesce(sm.s, 'actual')" if scen_col is not None else "'actual'")
         col_params[f"s{i}"] = c.scenario
         if plan.shape == "wide_period":
-            period = parse_period(c.period.replace("????", str(plan.year))) if c.period else None
-            if period is None or period.year is None:
+            period = period_from_any_label(c.period) if c.period else None
+            if period is None:
                 continue
-            col_params[f"pd{i}"] = period.start
+            year_col = (plan.of_role("year") or [None])[0]
             col_params[f"pg{i}"] = period.grain
-            p_expr, g_expr = f"$pd{i}", f"$pg{i}"
+            g_expr = f"$pg{i}"
+            if period.year is None and year_col is not None:
+                # '3月' under a 年份 column: each row's own year.
+                first_month = period.number if period.grain == "month" else 3 * period.number - 2 if period.grain == "quarter" else 1
+                col_params[f"pm{i}"] = first_month
+                p_expr = f"make_date(TRY_CAST(TRY_CAST(ri.{_col(year_col)} AS DOUBLE) AS INTEGER), $pm{i}, 1)"
+            else:
+                period = period if period.year is not None else period.with_year(plan.year or dt.date.today().year)
+                col_params[f"pd{i}"] = period.start
+                p_expr = f"$pd{i}"
         else:
             p_expr, g_expr = period_expr, grain_expr
         err_rows = errors_by_col.get(i, [])
@@ -488,12 +503,28 @@ def _reconcile(cur, plan: SheetPlan, measures: list[ColumnSpec], totals_rows: li
             imported = float(sums.get(c.index) or 0.0)
             out.reconciliation.append(_entry("row", plan, c, sheet_total, imported))
     for t in plan.of_role("total"):
-        values = _run(cur, f"SELECT {_col(t)} FROM grid g WHERE {where} AND NOT list_contains($excluded, g.__r)", params).fetchall()
-        sheet_total = sum(v for v in (parse_number(x[0]).value for x in values) if v is not None)
-        same = [c for c in measures if c.period and (t.scenario is None or c.scenario == t.scenario)]
-        imported = float(sum(sums.get(c.index) or 0.0 for c in same))
-        if same:
-            out.reconciliation.append(_entry("column", plan, t, sheet_total, imported, scenario=t.scenario or (same[0].scenario if len({c.scenario for c in same}) == 1 else None)))
+        same = [c.index for c in measures if c.period and (t.scenario is None or c.scenario == t.scenario)]
+        if not same:
+            continue
+        row_totals = {
+            r: parse_number(v).value
+            for r, v in _run(cur, f"SELECT g.__r, {_col(t)} FROM grid g WHERE {where} AND NOT list_contains($excluded, g.__r)", params).fetchall()
+        }
+        with registered(cur, "staged", out.facts):
+            imported = dict(_run(cur, "SELECT metric, sum(value) FROM staged WHERE list_contains($cols, src_col) GROUP BY metric",
+                                 {"cols": same}).fetchall())
+            row_metric = _run(cur, "SELECT DISTINCT row_no, metric FROM staged WHERE list_contains($cols, src_col)",
+                              {"cols": same}).fetchall()
+        # Per metric: a 全年 column next to 销售额 and 新增客户 rows never adds 万元 to 人.
+        sheet_totals: dict[str, float] = {}
+        for row_no, metric in row_metric:
+            sheet_totals[metric] = sheet_totals.get(metric, 0.0) + (row_totals.get(row_no) or 0.0)
+        scenarios = {c.scenario for c in measures if c.index in same}
+        scenario = t.scenario or (next(iter(scenarios)) if len(scenarios) == 1 else None)
+        for metric, sheet_total in sheet_totals.items():
+            entry = _entry("column", plan, t, sheet_total, float(imported.get(metric) or 0.0), scenario=scenario or "actual")
+            entry["metric"] = metric
+            out.reconciliation.append(entry)
 
 
 def _entry(kind: str, plan: SheetPlan, c: ColumnSpec, sheet_total: float, imported: float, scenario: str | None = None) -> dict[str, Any]:
@@ -501,7 +532,9 @@ def _entry(kind: str, plan: SheetPlan, c: ColumnSpec, sheet_total: float, import
     ok = abs(diff) <= TOLERANCE + 1e-9 * abs(sheet_total)
     period = None
     if c.period:
-        p = parse_period(c.period.replace("????", str(plan.year)))
+        p = period_from_any_label(c.period)
+        if p is not None and p.year is None and plan.year:
+            p = p.with_year(plan.year)
         period = p.label if p else None
     return {
         "kind": kind,
