@@ -81,10 +81,16 @@ MIGRATIONS: tuple[Migration, ...] = (
                 reconciliation JSON NOT NULL,
                 PRIMARY KEY (import_id, sheet_name)
             )""",
+            # A segment is one combination of dimension values (区域=华东, 产品线=企业版); facts
+            # name it by key, so a million facts do not each carry their own map.
+            """CREATE TABLE IF NOT EXISTS segments (
+                dims_key VARCHAR PRIMARY KEY,
+                dims MAP(VARCHAR, VARCHAR) NOT NULL
+            )""",
             # A KPI value: one metric, one scenario, one period, one segment.
             # replaced_by marks rows superseded by a later import, so undoing that
             # import brings them back instead of losing them.
-            """CREATE TABLE IF NOT EXISTS facts (
+            """CREATE TABLE IF NOT EXISTS fact_rows (
                 import_id BIGINT NOT NULL,
                 sheet_name VARCHAR NOT NULL,
                 period DATE NOT NULL,
@@ -92,11 +98,14 @@ MIGRATIONS: tuple[Migration, ...] = (
                 metric VARCHAR NOT NULL,
                 unit VARCHAR,
                 scenario VARCHAR NOT NULL,
-                dims MAP(VARCHAR, VARCHAR) NOT NULL,
                 dims_key VARCHAR NOT NULL,
                 value DOUBLE,
                 replaced_by BIGINT
             )""",
+            """CREATE OR REPLACE VIEW facts AS
+                SELECT f.import_id, f.sheet_name, f.period, f.grain, f.metric, f.unit, f.scenario,
+                       s.dims, f.dims_key, f.value, f.replaced_by
+                FROM fact_rows f JOIN segments s ON s.dims_key = f.dims_key""",
             """CREATE TABLE IF NOT EXISTS transactions (
                 import_id BIGINT NOT NULL,
                 sheet_name VARCHAR NOT NULL,

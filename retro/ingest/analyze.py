@@ -213,9 +213,10 @@ def preview_frame(sheet: SheetAnalysis, n: int = 50) -> pd.DataFrame:
     if r.facts is None:
         return pd.DataFrame()
     facts = r.facts.slice(0, n).to_pylist()
+    segments = {x["dims_key"]: dict(x["dims"]) for x in r.segments.to_pylist()} if r.segments is not None else {}
     rows = []
     for x in facts:
-        rows.append({"row": x["row_no"] + 1, "period": period_label(x["grain"], x["period"]), **dict(x["dims"]),
+        rows.append({"row": x["row_no"] + 1, "period": period_label(x["grain"], x["period"]), **segments.get(x["dims_key"], {}),
                      "metric": x["metric"], "scenario": x["scenario"], "value": x["value"], "unit": x["unit"]})
     return pd.DataFrame(rows)
 

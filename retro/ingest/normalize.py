@@ -37,6 +37,7 @@ class Message:
 @dataclass
 class Normalized:
     facts: pa.Table | None = None
+    segments: pa.Table | None = None  # dims_key → dims, one row per distinct segment
     transactions: pa.Table | None = None
     rows: int = 0
     warnings: list[Message] = field(default_factory=list)
@@ -183,9 +184,19 @@ def _label_total_rows(cur, plan: SheetPlan, where: str, params: dict) -> tuple[l
     labels = _label_columns(plan)
     if not labels or plan.shape == "transactions":
         return [], []
-    cond = " OR ".join(f"regexp_matches(coalesce(trim({_col(c)}), ''), $total_re)" for c in labels)
+    # Labels repeat (a few regions, a few months): test each distinct text once, in Python.
+    hits: dict[int, list[str]] = {}
+    lists = _run(cur, f"SELECT {', '.join(f'list(DISTINCT trim({_col(c)}))' for c in labels)} FROM grid g WHERE {where}",
+                 params).fetchone()
+    for c, texts in zip(labels, lists, strict=True):
+        matching = [t for t in texts or [] if t and _TOTAL_LABEL_RE.search(t)]
+        if matching:
+            hits[c.index] = matching
+    if not hits:
+        return [], []
+    cond = " OR ".join(f"list_contains($h{i}, trim({_col(i)}))" for i in hits)
     sql = f"SELECT g.__r, {', '.join(_col(c) for c in labels)} FROM grid g WHERE {where} AND ({cond}) ORDER BY g.__r LIMIT 100000"
-    rows = _run(cur, sql, {**params, "total_re": _TOTAL_LABEL_RE.pattern.replace("(?i)", "")}).fetchall()
+    rows = _run(cur, sql, {**params, **{f"h{i}": v for i, v in hits.items()}}).fetchall()
     grand, sub = [], []
     for row in rows:
         texts = [str(v).strip() for v in row[1:] if v is not None and str(v).strip()]
@@ -264,8 +275,10 @@ def _facts(cur, sheet: RawSheet, plan: SheetPlan, measures: list[ColumnSpec], wh
 
     # Merged cells in exports leave blanks under a dimension or period: carry the value down.
     carried = [*dims, *([metric_col] if metric_col else []), *plan.of_role("period"), *plan.of_role("year")]
+    body = sheet.table.slice(plan.start, max(plan.end - plan.start, 0))
     select_cols = ", ".join(
         f"last_value({_clean(_col(c))} IGNORE NULLS) OVER (ORDER BY g.__r ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS {_col(c)}"
+        if body.column(c.index).null_count else f"{_clean(_col(c))} AS {_col(c)}"  # no gaps: no window to pay for
         for c in carried
     )
     others = [*measures, *([scen_col] if scen_col else []), *([unit_col] if unit_col else [])]
@@ -304,8 +317,15 @@ def _facts(cur, sheet: RawSheet, plan: SheetPlan, measures: list[ColumnSpec], wh
         scen_join = f"LEFT JOIN smap sm ON sm.t = {_clean('ri.' + _col(scen_col))}"
 
     key_params = {f"dk{i}": n for i, n in enumerate(names)}
-    dims_map = "map([" + ", ".join(f"$dk{i}" for i in range(len(names))) + "], [" + ", ".join(f"ri.{_col(c)}" for c in dims) + "])" if dims else "map([]::VARCHAR[], []::VARCHAR[])"
     dims_key = "concat_ws('|', " + ", ".join(f"$dk{i} || '=' || coalesce(ri.{_col(c)}, '')" for i, c in enumerate(dims)) + ")" if dims else "''"
+    dims_map = ("map([" + ", ".join(f"$dk{i}" for i in range(len(names))) + "], [" + ", ".join(f"ri.{_col(c)}" for c in dims) + "])") if dims else "map([]::VARCHAR[], []::VARCHAR[])"
+    # Maps are costly to build: one per distinct segment, not one per value.
+    group = ", ".join(f"ri.{_col(c)}" for c in dims)
+    out.segments = _arrow(
+        cur,
+        f"SELECT {dims_key} AS dims_key, {dims_map} AS dims FROM rows_in ri" + (f" GROUP BY {group}" if dims else " LIMIT 1"),
+        key_params,
+    )
 
     selects = []
     col_params: dict[str, Any] = {}
@@ -345,7 +365,7 @@ def _facts(cur, sheet: RawSheet, plan: SheetPlan, measures: list[ColumnSpec], wh
         col_params[f"e{i}"] = err_rows
         selects.append(
             f"SELECT ri.__r AS row_no, {i} AS src_col, {p_expr} AS period, {g_expr} AS grain, {metric_expr} AS metric, "
-            f"{unit_expr} AS unit, {scenario_expr} AS scenario, {dims_map} AS dims, {dims_key} AS dims_key, "
+            f"{unit_expr} AS unit, {scenario_expr} AS scenario, {dims_key} AS dims_key, "
             f"{_clean('ri.' + _col(c))} AS raw, list_contains($e{i}, ri.__r) AS is_error "
             f"FROM rows_in ri {period_join} {metric_join} {scen_join} "
             f"WHERE {_clean('ri.' + _col(c))} IS NOT NULL OR list_contains($e{i}, ri.__r)"
@@ -366,11 +386,10 @@ def _facts(cur, sheet: RawSheet, plan: SheetPlan, measures: list[ColumnSpec], wh
     facts = _arrow(cur,
         """SELECT l.period, l.grain, l.metric,
                   CASE WHEN l.unit IS NULL AND list_contains($pct, l.src_col) THEN '%' ELSE l.unit END AS unit,
-                  l.scenario, l.dims, l.dims_key,
+                  l.scenario, l.dims_key,
                   CASE WHEN isfinite(TRY_CAST(l.raw AS DOUBLE)) THEN TRY_CAST(l.raw AS DOUBLE) ELSE n.value END AS value,
                   l.src_col, l.row_no
-           FROM long l LEFT JOIN nmap n ON n.raw = l.raw
-           ORDER BY l.row_no, l.src_col""",
+           FROM long l LEFT JOIN nmap n ON n.raw = l.raw""",
         {"pct": percent_cols},
     )
     stats = _run(cur,

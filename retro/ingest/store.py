@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..db import Database, register, unregister
+from ..db import Database, register, registered, unregister
 from .analyze import FileAnalysis, Overrides
 from .normalize import Message
 
@@ -120,18 +120,21 @@ def store_import(
                 register(cur, "staged", result.facts)
                 if mode == "replace":
                     replaced += cur.execute(
-                        """UPDATE facts f SET replaced_by = $id
+                        """UPDATE fact_rows f SET replaced_by = $id
                            FROM (SELECT DISTINCT metric, scenario, grain, period, dims_key FROM staged) s
                            WHERE f.replaced_by IS NULL AND f.metric = s.metric AND f.scenario = s.scenario
                              AND f.grain = s.grain AND f.period = s.period AND f.dims_key = s.dims_key""",
                         {"id": import_id},
                     ).fetchone()[0]
                 cur.execute(
-                    """INSERT INTO facts (import_id, sheet_name, period, grain, metric, unit, scenario, dims, dims_key, value)
-                       SELECT $id, $sheet, period, grain, metric, unit, scenario, dims, dims_key, value FROM staged""",
+                    """INSERT INTO fact_rows (import_id, sheet_name, period, grain, metric, unit, scenario, dims_key, value)
+                       SELECT $id, $sheet, period, grain, metric, unit, scenario, dims_key, value FROM staged""",
                     {"id": import_id, "sheet": s.name},
                 )
                 unregister(cur, "staged")
+                if result.segments is not None:
+                    with registered(cur, "staged_segments", result.segments):
+                        cur.execute("INSERT INTO segments SELECT dims_key, dims FROM staged_segments ON CONFLICT DO NOTHING")
             if result.transactions is not None:
                 register(cur, "staged", result.transactions)
                 if mode == "replace":
@@ -180,9 +183,9 @@ def undo_import(db: Database, import_id: int) -> bool:
     with db.transaction() as cur:
         if cur.execute("SELECT count(*) FROM imports WHERE id = ?", [import_id]).fetchone()[0] == 0:
             return False
-        cur.execute("DELETE FROM facts WHERE import_id = ?", [import_id])
+        cur.execute("DELETE FROM fact_rows WHERE import_id = ?", [import_id])
         cur.execute("DELETE FROM transactions WHERE import_id = ?", [import_id])
-        cur.execute("UPDATE facts SET replaced_by = NULL WHERE replaced_by = ?", [import_id])
+        cur.execute("UPDATE fact_rows SET replaced_by = NULL WHERE replaced_by = ?", [import_id])
         cur.execute("UPDATE transactions SET replaced_by = NULL WHERE replaced_by = ?", [import_id])
         cur.execute("DELETE FROM import_sheets WHERE import_id = ?", [import_id])
         cur.execute("DELETE FROM imports WHERE id = ?", [import_id])
@@ -194,7 +197,7 @@ def import_history(db: Database) -> pd.DataFrame:
     return db.frame(
         """SELECT i.id, i.file_name, i.imported_at, i.sheets, i.row_count, i.period_min, i.period_max,
                   i.is_sample, i.mode, i.actor,
-                  (SELECT count(*) FROM facts f WHERE f.import_id = i.id AND f.replaced_by IS NOT NULL)
+                  (SELECT count(*) FROM fact_rows f WHERE f.import_id = i.id AND f.replaced_by IS NOT NULL)
                 + (SELECT count(*) FROM transactions t WHERE t.import_id = i.id AND t.replaced_by IS NOT NULL) AS replaced_later
            FROM imports i ORDER BY i.id DESC"""
     )
