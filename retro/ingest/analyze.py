@@ -139,7 +139,9 @@ def analyze_sheet(
 ) -> SheetAnalysis:
     """One sheet's plan and normalised rows; errors become a sheet-level error, not an exception."""
     today = today or dt.date.today()
-    head = head_rows(raw)
+    # A big sheet is one long table: its first rows tell the layout; a small one is read whole
+    # so that notes, second tables and totals anywhere in it are found.
+    head = head_rows(raw, HEAD_ROWS if raw.height <= 5 * HEAD_ROWS else 300)
     analysis = SheetAnalysis(raw.name, "ready", raw=raw, head=head)
     plan = plan_sheet(raw.name, head, raw.merged, file_name=file_name, total_rows=raw.height)
     if plan is None:
