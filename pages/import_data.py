@@ -78,9 +78,12 @@ if previous is not None:
 if analysis.encoding:
     st.caption(tr("import.encoding", encoding=analysis.encoding))
 
+PREVIEW_COLUMNS = ("row", "period", "metric", "scenario", "value", "unit", "date", "customer", "order")
 ROLE_LABELS = {role: tr(f"role.{role}") for role in ROLES}
 LABEL_ROLES = {label: role for role, label in ROLE_LABELS.items()}
-STATUS_ICON = {"ready": "✅", "skipped": "⏭️", "error": "⚠️"}
+STATUS_ICON = {"ready": ":material/check_circle:", "skipped": ":material/do_not_disturb_on:", "error": ":material/error:"}
+# Notes that only say what was left out are shown quietly; the rest need a look.
+QUIET = {"totals_row_excluded", "totals_column_excluded", "subtotal_rows_excluded", "note_rows_excluded", "ignored_columns"}
 
 tabs = st.tabs([f"{STATUS_ICON[s.status]} {s.name}" for s in analysis.sheets])
 include: dict[str, bool] = {}
@@ -100,7 +103,8 @@ for tab, sheet in zip(tabs, analysis.sheets, strict=True):
         if result is not None and sheet.status == "ready":
             c = st.columns(4)
             c[0].metric(tr("import.rows"), num(result.rows, compact=False))
-            c[1].metric(tr("import.periods"), f"{result.periods[0]} – {result.periods[-1]}" if result.periods else "—")
+            c[1].metric(tr("import.periods"), len(result.periods))
+            c[1].caption(f"{result.periods[0]} – {result.periods[-1]}" if result.periods else "—")
             c[2].metric(tr("import.metrics"), len(result.metrics))
             c[3].metric(tr("import.dimensions"), len(result.dimensions))
             st.caption(
@@ -161,7 +165,11 @@ for tab, sheet in zip(tabs, analysis.sheets, strict=True):
         if result is None:
             continue
         for w in result.warnings:
-            st.warning(warning_text(w.code, w.params), icon=":material/info:")
+            if w.code not in QUIET:
+                st.warning(warning_text(w.code, w.params), icon=":material/warning:")
+        quiet = [warning_text(w.code, w.params) for w in result.warnings if w.code in QUIET]
+        if quiet:
+            st.info("\n".join(f"- {md(q)}" for q in quiet), icon=":material/info:")
         if result.reconciliation:
             bad = [r for r in result.reconciliation if r["status"] != "match"]
             n = len(result.reconciliation)
@@ -174,6 +182,11 @@ for tab, sheet in zip(tabs, analysis.sheets, strict=True):
                     st.text(("✓ " if r["status"] == "match" else "✗ ") + reconciliation_text(r, lang()))
         frame = preview_frame(sheet)
         if not frame.empty:
+            if "unit" in frame:
+                frame["unit"] = frame["unit"].fillna("")
+            if "scenario" in frame:
+                frame["scenario"] = frame["scenario"].map(lambda v: tr(f"scenario.{v}") if v in ("actual", "plan", "forecast") else v)
+            frame = frame.rename(columns={k: tr(f"preview.{k}") for k in PREVIEW_COLUMNS if k in frame})
             st.markdown(f"**{tr('import.preview', n=len(frame))}**")
             st.dataframe(frame, hide_index=True, width="stretch")
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
+import pyarrow.compute as pc
 
 from ..db import Database
 from .cells import parse_number, parse_period
@@ -214,7 +215,10 @@ def preview_frame(sheet: SheetAnalysis, n: int = 50) -> pd.DataFrame:
         return pd.DataFrame(rows)
     if r.facts is None:
         return pd.DataFrame()
-    facts = r.facts.slice(0, n).to_pylist()
+    # Stored order is whatever DuckDB produced; the preview shows the sheet's first rows.
+    first = pc.select_k_unstable(r.facts, k=min(n, r.facts.num_rows),
+                                 sort_keys=[("row_no", "ascending"), ("src_col", "ascending")])
+    facts = r.facts.take(first).to_pylist()
     segments = {x["dims_key"]: dict(x["dims"]) for x in r.segments.to_pylist()} if r.segments is not None else {}
     rows = []
     for x in facts:
