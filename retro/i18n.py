@@ -248,6 +248,8 @@ def format_number(value: float | int | None, lang: str = "zh", *, unit: str | No
     v = float(value)
     sign = "-" if v < 0 else ""
     a = abs(v)
+    if unit and unit[0] in "万亿千百":
+        compact = False  # '1.2万万元' is nonsense: the unit already carries the scale
     if compact and lang == "zh":
         if a >= 1e8:
             text = f"{a / 1e8:.{digits}f}亿"

@@ -236,7 +236,8 @@ def column_frame(sheet: SheetAnalysis, samples: int = 3) -> pd.DataFrame:
     out = []
     for c in plan.columns:
         values = [row[c.index] for row in body if c.index < len(row) and row[c.index] not in (None, "")][:samples]
-        detail = " · ".join(str(x) for x in (c.metric, c.unit, c.scenario, c.period, c.id_kind) if x)
+        period = c.period.replace("????", str(plan.year)) if c.period and plan.year else c.period
+        detail = " · ".join(str(x) for x in (c.metric, c.unit, c.scenario, period, c.id_kind) if x)
         out.append({"index": c.index, "column": column_letters(c.index), "header": c.header, "role": c.role,
                     "detail": detail, "samples": " | ".join(str(v) for v in values)})
     return pd.DataFrame(out)
