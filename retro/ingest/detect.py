@@ -112,6 +112,7 @@ class SheetPlan:
     extra_tables: list[tuple[int, int]] = field(default_factory=list)
     duplicate_headers: list[str] = field(default_factory=list)
     blank_headers: int = 0
+    yearless: bool = False  # some period cell had no year ('3月'), so the sheet's year was used
     fingerprint: str = ""
 
     def of_role(self, role: str) -> list[ColumnSpec]:

@@ -105,10 +105,6 @@ def _error_positions(sheet: RawSheet, origin_col: int) -> dict[int, list[int]]:
     return by_col
 
 
-def _origin_col(sheet: RawSheet) -> int:
-    return getattr(sheet, "origin_col", 0)
-
-
 def normalize(cur: duckdb.DuckDBPyConnection, sheet: RawSheet, plan: SheetPlan) -> Normalized:
     """The rows this sheet stores under ``plan``, with warnings, totals and reconciliation."""
     out = Normalized()
@@ -162,7 +158,7 @@ def _uses_year(plan: SheetPlan, sheet: RawSheet) -> bool:
     """Whether some period of this sheet had no year written (only then the assumed year matters)."""
     if plan.shape == "wide_period":
         return any(c.period and c.period.startswith("????") for c in plan.of_role("measure"))
-    return bool(plan.of_role("period")) and getattr(plan, "_yearless", False)
+    return bool(plan.of_role("period")) and plan.yearless
 
 
 def _row_filter(plan: SheetPlan, measures: list[ColumnSpec]) -> tuple[str, dict[str, Any]]:
@@ -271,7 +267,7 @@ def _facts(cur, sheet: RawSheet, plan: SheetPlan, measures: list[ColumnSpec], wh
     metric_col = (plan.of_role("metric") or [None])[0]
     scen_col = (plan.of_role("scenario") or [None])[0]
     unit_col = (plan.of_role("unit") or [None])[0]
-    errors_by_col = _error_positions(sheet, _origin_col(sheet))
+    errors_by_col = _error_positions(sheet, sheet.origin_col)
 
     # Merged cells in exports leave blanks under a dimension or period: carry the value down.
     carried = [*dims, *([metric_col] if metric_col else []), *plan.of_role("period"), *plan.of_role("year")]
@@ -430,7 +426,7 @@ def _period_map_rows(cur, plan: SheetPlan, out: Normalized) -> tuple[str, str]:
             year = int(n) if n and 1900 < n < 2200 else None
             period = period.with_year(year or plan.year or dt.date.today().year)
         parsed.append((p, y, period.start if period else None, period.grain if period else None))
-    plan._yearless = yearless  # type: ignore[attr-defined]
+    plan.yearless = yearless
     grains = {g for *_, g in parsed if g}
     if grains == {"day"} and all(d is None or d.day == 1 for _, _, d, _ in parsed):
         parsed = [(p, y, d, "month" if d else None) for p, y, d, _ in parsed]

@@ -42,6 +42,7 @@ class RawSheet:
     error_cells: list[str] = field(default_factory=list)  # A1 references of Excel error cells
     uncached_formulas: list[str] = field(default_factory=list)  # formulas saved without a value
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # r0, c0, r1, c1 in table coordinates
+    origin_col: int = 0  # the sheet column of table column 0 (readers drop leading empty columns)
     skip_reason: str | None = None  # "hidden" | "empty"
 
     @property
@@ -145,6 +146,7 @@ def _read_xlsx(data: bytes) -> list[RawSheet]:
             sheet.error_cells = errors
             sheet.uncached_formulas = uncached
             origin = heads.get(sheet.name, (0, 0))
+            sheet.origin_col = origin[1]
             sheet.merged = [(r0, c0 - origin[1], r1, c1 - origin[1]) for (r0, c0, r1, c1) in merged]
     return sheets
 
