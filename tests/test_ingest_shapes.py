@@ -327,3 +327,26 @@ def test_fixtures_open_with_calamine(tmp_path):
     assert len(cells) == 51
     assert [row[2] for row in cells[1:]] == [o.customer_id for o in txn.orders]
     assert sum(row[4] for row in cells[1:]) == pytest.approx(sum(o.amount for o in txn.orders))
+
+
+def test_wide_by_year_headers(tmp_path, run_import, db_path, helpers):
+    """区域 | 指标 | 2024 | 2025 | 2026: whole years as column headers are periods, not data."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "年度对比"
+    ws.append(["区域", "指标", 2024, 2025, 2026])
+    ws.append(["华东", "销售额", 1200.5, 1350.0, 1500.25])
+    ws.append(["华南", "销售额", 900.0, 950.5, 990.0])
+    path = tmp_path / "years.xlsx"
+    wb.save(path)
+    rc, result = run_import(path)
+    assert rc == 0, result
+    sheet = result["sheets"][0]
+    assert sheet["shape"] == "wide_period"
+    assert sheet["periods"] == ["2024", "2025", "2026"]
+    totals = {(t["period"]): t["value"] for t in sheet["totals"]}
+    assert totals == {"2024": pytest.approx(2100.5), "2025": pytest.approx(2300.5), "2026": pytest.approx(2490.25)}
+    grains = helpers.query(db_path, "SELECT DISTINCT grain FROM facts")
+    assert grains == [("year",)]

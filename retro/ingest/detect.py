@@ -138,12 +138,26 @@ def cell_kind(v: str | None) -> str:
     return "text"
 
 
+def _year_headers(row: list[str | None]) -> bool:
+    """'2024 | 2025 | 2026' across a header: increasing whole years, not data."""
+    years = []
+    for v in row:
+        n = parse_number(v) if not _blank(v) else None
+        if n is not None and n.status == "ok":
+            if n.value is None or not float(n.value).is_integer() or not 1990 <= n.value <= 2100:
+                return False
+            years.append(int(n.value))
+    return len(years) >= 2 and years == sorted(set(years))
+
+
 def _is_headerlike(row: list[str | None]) -> bool:
     kinds = [cell_kind(v) for v in row]
     filled = [k for k in kinds if k != "blank"]
     if len(filled) < 2:
         return False
     numbers = sum(1 for k in filled if k == "number")
+    if numbers > len(filled) * 0.25 and numbers < len(filled) and _year_headers(row):
+        return True
     return numbers <= len(filled) * 0.25
 
 
