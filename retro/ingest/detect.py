@@ -65,6 +65,8 @@ def split_scenario(header: str) -> tuple[str, str | None]:
     whole = scenario_of(text)
     if whole:
         return "", whole
+    if text.endswith(("率", "比", "比例", "占比", "%", "％")):
+        return text, None  # 计划完成率, 目标达成率: a rate about the plan, not a plan value
     m = _SCEN_SUFFIX.match(text)
     if m and not m.group(1).endswith(("年度", "年")):
         return m.group(1).strip(), SCENARIO_WORDS[m.group(2)]
@@ -77,6 +79,15 @@ def split_scenario(header: str) -> tuple[str, str | None]:
         if rest and not rest.lower().endswith(("rate", "%")):
             return rest, SCENARIO_WORDS[m.group(1).lower()]
     return text, None
+
+
+def metric_unit_scenario(header: str) -> tuple[str | None, str | None, str | None]:
+    """'销售额目标（万元）' → ('销售额', '万元', 'plan'): the unit comes off first, then the scenario word."""
+    base, unit = split_unit(header)
+    metric, scenario = split_scenario(base)
+    if unit is None and metric:
+        metric, unit = split_unit(metric)  # '销售额(万元)实际': the scenario word came after the unit
+    return (metric or None), unit, scenario
 
 
 @dataclass
@@ -280,10 +291,10 @@ def classify_column(index: int, parts: list[str], values: list[str]) -> ColumnSp
         for p in parts:
             if scenario_of(p) is not None:
                 continue
-            m, scen2 = split_scenario(p)
+            m, u, scen2 = metric_unit_scenario(p)
             scen = scen or scen2
-            if parse_period(p) is None and parse_period(m) is None and m:
-                metric, unit = split_unit(m)
+            if parse_period(p) is None and m and parse_period(m) is None:
+                metric, unit = m, u
         return ColumnSpec(index, header, "measure", metric=metric, unit=unit, scenario=scen, period=header_period.label)
 
     if parts and any(_TOTAL_COL_RE.match(p.replace(" ", "")) for p in parts) and (numeric_like or not filled):
@@ -317,18 +328,15 @@ def classify_column(index: int, parts: list[str], values: list[str]) -> ColumnSp
         if kind or len(distinct) > 0.5 * max(len(filled[:500]), 1):
             return ColumnSpec(index, header, "id", id_kind=kind)
     if numeric_like:
-        metric_text, scen = (split_scenario(parts[0]) if len(parts) == 1 else (None, None))
-        if len(parts) > 1:
-            metric_text, scen = None, None
-            for p in parts:
-                s = scenario_of(p)
-                if s:
-                    scen = s
-                    continue
-                m, s2 = split_scenario(p)
-                metric_text = m or metric_text
-                scen = scen or s2
-        metric, unit = split_unit(metric_text) if metric_text else (None, None)
+        metric, unit, scen = None, None, None
+        for p in parts:
+            s = scenario_of(p)
+            if s:
+                scen = s
+                continue
+            m, u, s2 = metric_unit_scenario(p)
+            metric, unit = m or metric, u or unit
+            scen = scen or s2
         if metric is not None and _VALUE_HEADER_RE.match(metric):
             metric = None
         return ColumnSpec(index, header, "measure", metric=metric or None, unit=unit, scenario=scen)
@@ -512,8 +520,7 @@ def with_roles(plan: SheetPlan, roles: dict[int, str], rows: list[list[str | Non
             columns.append(c)
             continue
         if role == "measure" and c.metric is None and not c.period:
-            m, scen = split_scenario(c.header.split(" / ")[-1]) if c.header else ("", None)
-            metric, unit = split_unit(m) if m else (None, None)
+            metric, unit, scen = metric_unit_scenario(c.header.split(" / ")[-1]) if c.header else (None, None, None)
             columns.append(replace(c, role=role, metric=metric, unit=unit, scenario=scen))
         else:
             columns.append(replace(c, role=role))
