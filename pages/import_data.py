@@ -16,6 +16,7 @@ from retro.ingest import (
     overlap,
     store_import,
 )
+from retro.ingest.store import imported_sheets
 from retro.ingest.analyze import column_frame, preview_frame
 from retro.ingest.detect import ROLES
 from retro.ingest.read import read_workbook
@@ -71,9 +72,9 @@ if state["error"]:
     st.stop()
 
 analysis: FileAnalysis = state["analysis"]
-previous = already_imported(db, analysis.sha256)
-if previous is not None:
-    st.info(tr("import.already", id=previous), icon=":material/info:")
+done_before = imported_sheets(db, analysis.sha256)
+if done_before and all(s.name in done_before for s in analysis.ready()):
+    st.info(tr("import.already", id=already_imported(db, analysis.sha256)), icon=":material/info:")
     st.stop()
 if analysis.encoding:
     st.caption(tr("import.encoding", encoding=analysis.encoding))
@@ -91,6 +92,9 @@ for tab, sheet in zip(tabs, analysis.sheets, strict=True):
     with tab:
         if sheet.status == "skipped":
             st.caption(tr(f"skip.{sheet.skip_reason}"))
+            continue
+        if sheet.name in done_before:
+            st.caption(tr("skip.already_imported"))
             continue
         if sheet.error is not None:
             st.warning(error_text(sheet.error.code, sheet.error.params), icon=":material/warning:")
@@ -190,7 +194,7 @@ for tab, sheet in zip(tabs, analysis.sheets, strict=True):
             st.markdown(f"**{tr('import.preview', n=len(frame))}**")
             st.dataframe(frame, hide_index=True, width="stretch")
 
-chosen = [s for s in analysis.ready() if include.get(s.name, True)]
+chosen = [s for s in analysis.ready() if include.get(s.name, True) and s.name not in done_before]
 if not chosen:
     st.info(tr("import.nothing"), icon=":material/block:")
     st.stop()

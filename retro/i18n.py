@@ -125,6 +125,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "role.metric": {"zh": "指标名", "en": "metric name"},
     "role.scenario": {"zh": "口径（计划/实际）", "en": "scenario (plan/actual)"},
     "role.measure": {"zh": "数值", "en": "measure"},
+    "role.unit": {"zh": "单位", "en": "unit"},
     "role.id": {"zh": "编号（客户/订单）", "en": "ID (customer/order)"},
     "role.total": {"zh": "合计列（不导入）", "en": "totals column (not imported)"},
     "role.ignore": {"zh": "忽略", "en": "ignore"},
@@ -146,6 +147,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "skip.hidden": {"zh": "隐藏的工作表，已跳过", "en": "hidden sheet, skipped"},
     "skip.empty": {"zh": "空工作表，已跳过", "en": "empty sheet, skipped"},
     "skip.not_selected": {"zh": "未选择", "en": "not selected"},
+    "skip.already_imported": {"zh": "这个工作表已经导入过", "en": "this sheet was already imported"},
     # ---- errors (nothing stored)
     "error.empty_file": {"zh": "文件是空的。", "en": "The file is empty."},
     "error.file_too_large": {"zh": "文件太大（{size_mb} MB），上限是 {limit_mb} MB。", "en": "The file is too large ({size_mb} MB); the limit is {limit_mb} MB."},
@@ -232,7 +234,7 @@ def message_text(code: str, params: dict[str, Any] | None, lang: str, prefix: st
 
 
 def language_from_locale(locale: str | None) -> str:
-    """'zh-CN', 'zh-TW', 'zh' → 'zh'; anything else (or nothing) → 'en'."""
+    """'zh-CN', 'zh-TW', 'zh' → 'zh'; another locale → 'en'; unknown → 'zh' (most users read Chinese)."""
     if locale and locale.lower().startswith("zh"):
         return "zh"
     return "en" if locale else "zh"
@@ -250,15 +252,17 @@ def format_number(value: float | int | None, lang: str = "zh", *, unit: str | No
     a = abs(v)
     if unit and unit[0] in "万亿千百":
         compact = False  # '1.2万万元' is nonsense: the unit already carries the scale
+    # The unit is chosen on the rounded value: 99,999,999 is 1.00亿, not 10000.00万.
+    r = round(a, digits)
     if compact and lang == "zh":
-        if a >= 1e8:
+        if round(a / 1e4, digits) >= 1e4:
             text = f"{a / 1e8:.{digits}f}亿"
-        elif a >= 1e4:
+        elif r >= 1e4:
             text = f"{a / 1e4:.{digits}f}万"
         else:
             text = _plain(a, digits)
-    elif compact and a >= 1e6:
-        text = f"{a / 1e9:.{digits}f}B" if a >= 1e9 else f"{a / 1e6:.{digits}f}M"
+    elif compact and r >= 1e6:
+        text = f"{a / 1e9:.{digits}f}B" if round(a / 1e6, digits) >= 1e3 else f"{a / 1e6:.{digits}f}M"
     else:
         text = _plain(a, digits)
     text = sign + text

@@ -258,12 +258,18 @@ def _period_of_header(parts: list[str]) -> Period | None:
 def _looks_like_years(values: list[str]) -> bool:
     if not values:
         return False
-    ok = 0
-    for v in values:
-        n = parse_number(v)
-        if n.status == "ok" and n.value is not None and float(n.value).is_integer() and 1990 <= n.value <= 2100:
-            ok += 1
-    return ok >= 0.9 * len(values)
+    return sum(1 for v in values if year_of_cell(v) is not None) >= 0.9 * len(values)
+
+
+def year_of_cell(v: str | None) -> int | None:
+    """2025, '2025', '2025年', 'FY2025', '2025年度' → 2025; anything else → None."""
+    if _blank(v):
+        return None
+    n = parse_number(v)
+    if n.status == "ok" and n.value is not None:
+        return int(n.value) if float(n.value).is_integer() and 1990 <= n.value <= 2100 else None
+    p = parse_period(v)
+    return p.year if p is not None and p.grain == "year" else None
 
 
 def classify_column(index: int, parts: list[str], values: list[str]) -> ColumnSpec:

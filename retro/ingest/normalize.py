@@ -19,7 +19,7 @@ import pyarrow as pa
 
 from ..db import quote_ident, register, registered, unregister
 from .cells import Period, excel_serial_to_date, parse_number, parse_period, period_from_any_label
-from .detect import _GRAND_TOTAL_RE, _TOTAL_LABEL_RE, ColumnSpec, SheetPlan, scenario_of, split_unit
+from .detect import _GRAND_TOTAL_RE, _TOTAL_LABEL_RE, ColumnSpec, SheetPlan, scenario_of, split_unit, year_of_cell
 from .errors import ImportFailure
 from .read import RawSheet, column_index
 
@@ -350,7 +350,8 @@ def _facts(cur, sheet: RawSheet, plan: SheetPlan, measures: list[ColumnSpec], wh
                 # '3月' under a 年份 column: each row's own year.
                 first_month = period.number if period.grain == "month" else 3 * period.number - 2 if period.grain == "quarter" else 1
                 col_params[f"pm{i}"] = first_month
-                p_expr = f"make_date(TRY_CAST(TRY_CAST(ri.{_col(year_col)} AS DOUBLE) AS INTEGER), $pm{i}, 1)"
+                # '2026', '2026.0', '2026年', 'FY2026': the four digits are the year
+                p_expr = f"make_date(TRY_CAST(regexp_extract(ri.{_col(year_col)}, '(19|20)[0-9][0-9]') AS INTEGER), $pm{i}, 1)"
             else:
                 period = period if period.year is not None else period.with_year(plan.year or dt.date.today().year)
                 col_params[f"pd{i}"] = period.start
@@ -422,8 +423,7 @@ def _period_map_rows(cur, plan: SheetPlan, out: Normalized) -> tuple[str, str]:
         period = _parse_period_cell(p)
         if period is not None and period.year is None:
             yearless = True
-            n = parse_number(y).value if y else None
-            year = int(n) if n and 1900 < n < 2200 else None
+            year = year_of_cell(y)
             period = period.with_year(year or plan.year or dt.date.today().year)
         parsed.append((p, y, period.start if period else None, period.grain if period else None))
     plan.yearless = yearless

@@ -319,7 +319,12 @@ _CSV_ENCODINGS = ("utf-8-sig", "utf-8", "gb18030")
 def _decode_text(data: bytes) -> tuple[str, str]:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return data.decode("utf-16"), "utf-16"
-    for encoding in _CSV_ENCODINGS:
+    if data.startswith(b"\xef\xbb\xbf"):
+        try:
+            return data.decode("utf-8-sig"), "utf-8-sig"
+        except UnicodeDecodeError:
+            pass
+    for encoding in _CSV_ENCODINGS[1:]:
         try:
             text = data.decode(encoding)
         except UnicodeDecodeError:

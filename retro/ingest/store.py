@@ -39,6 +39,15 @@ def already_imported(db: Database, sha256: str) -> int | None:
     return db.scalar("SELECT id FROM imports WHERE file_sha256 = ? ORDER BY id LIMIT 1", [sha256])
 
 
+def imported_sheets(db: Database, sha256: str) -> set[str]:
+    """Sheets of exactly these bytes imported before (one sheet may have been imported alone)."""
+    rows = db.rows(
+        "SELECT s.sheet_name FROM import_sheets s JOIN imports i ON i.id = s.import_id WHERE i.file_sha256 = ?",
+        [sha256],
+    )
+    return {r[0] for r in rows}
+
+
 def overlap(db: Database, analysis: FileAnalysis) -> pd.DataFrame:
     """Stored values this file would replace: per earlier import, how many values and which periods."""
     frames = []
@@ -95,12 +104,13 @@ def store_import(
     """Store every ready sheet in one transaction. ``mode`` is "replace" (default) or "keep"."""
     if mode not in ("replace", "keep"):
         raise ValueError(f"mode must be replace or keep, not {mode!r}")
-    existing = already_imported(db, analysis.sha256)
-    if existing is not None:
-        return ImportResult("already_imported", existing)
+    done = imported_sheets(db, analysis.sha256)
     ready = [s for s in analysis.ready() if s.result is not None and s.plan is not None]
     if not ready:
         raise ValueError("nothing to import")
+    if all(s.name in done for s in ready):
+        return ImportResult("already_imported", already_imported(db, analysis.sha256))
+    ready = [s for s in ready if s.name not in done]
     now = now or dt.datetime.now()
     periods = sorted({p for s in ready for p in s.result.periods})
     total_rows = sum(s.rows for s in ready)
@@ -185,8 +195,29 @@ def undo_import(db: Database, import_id: int) -> bool:
             return False
         cur.execute("DELETE FROM fact_rows WHERE import_id = ?", [import_id])
         cur.execute("DELETE FROM transactions WHERE import_id = ?", [import_id])
-        cur.execute("UPDATE fact_rows SET replaced_by = NULL WHERE replaced_by = ?", [import_id])
-        cur.execute("UPDATE transactions SET replaced_by = NULL WHERE replaced_by = ?", [import_id])
+        # What this import had replaced comes back — unless a later import replaced the same
+        # values too: then that one, the earliest, is their replacement now.
+        cur.execute(
+            """UPDATE fact_rows f SET replaced_by = (
+                   SELECT min(g.import_id) FROM fact_rows g JOIN imports i ON i.id = g.import_id
+                   WHERE i.mode = 'replace' AND g.import_id > $id AND g.import_id > f.import_id
+                     AND g.metric = f.metric AND g.scenario = f.scenario AND g.grain = f.grain
+                     AND g.period = f.period AND g.dims_key = f.dims_key)
+               WHERE f.replaced_by = $id""",
+            {"id": import_id},
+        )
+        cur.execute(
+            """UPDATE transactions t SET replaced_by = (
+                   SELECT min(u.import_id) FROM transactions u
+                   JOIN imports i ON i.id = u.import_id
+                   JOIN import_sheets su ON su.import_id = u.import_id AND su.sheet_name = u.sheet_name
+                   JOIN import_sheets st ON st.import_id = t.import_id AND st.sheet_name = t.sheet_name
+                   WHERE i.mode = 'replace' AND u.import_id > $id AND u.import_id > t.import_id
+                     AND su.fingerprint = st.fingerprint
+                     AND date_trunc('month', u.txn_date) = date_trunc('month', t.txn_date))
+               WHERE t.replaced_by = $id""",
+            {"id": import_id},
+        )
         cur.execute("DELETE FROM import_sheets WHERE import_id = ?", [import_id])
         cur.execute("DELETE FROM imports WHERE id = ?", [import_id])
     return True

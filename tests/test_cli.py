@@ -1,0 +1,161 @@
+"""retro.cli: the human-readable output mode, exit codes, and ``python -m retro`` as a real process."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import fixtures_build as fb
+import pytest
+
+from retro.cli import EXIT_BAD_INPUT, EXIT_OK, main
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _run(capsys, *argv: str) -> tuple[int, str, str]:
+    capsys.readouterr()
+    try:
+        rc = main(list(argv))
+    except SystemExit as exc:
+        rc = exc.code
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    return rc, out, err
+
+
+def test_text_output_lists_every_sheet(capsys, files, db_path, helpers):
+    path, truth = fb.build_hidden_and_empty(files)
+    rc, out, err = _run(capsys, "import", str(path), "--db", str(db_path))
+    assert rc == EXIT_OK == 0
+    lines = out.splitlines()
+    assert lines[0] == f"Imported {truth.rows} rows covering 2026-01 … 2026-01."
+    assert "- 旧数据: skipped · hidden sheet, skipped" in lines
+    assert "- 空白: skipped · empty sheet, skipped" in lines
+    assert f"- 销售: imported · wide by measure (a column per metric) · {truth.rows} rows · 2026-01 … 2026-01" in lines
+    assert err == ""
+    assert helpers.counts(db_path)["facts"] == truth.rows
+
+
+def test_text_output_in_chinese_with_warnings_and_reconciliation(capsys, files, db_path):
+    path, truth = fb.build_totals_row(files, "合计")
+    rc, out, _ = _run(capsys, "import", str(path), "--db", str(db_path), "--lang", "zh")
+    assert rc == 0
+    assert out.startswith(f"导入完成：{truth.rows} 行")
+    assert "按周期展开" in out
+    warning_lines = [line for line in out.splitlines() if line.startswith("    ! ")]
+    assert any("合计行" in line for line in warning_lines), out
+    recon = [line for line in out.splitlines() if line.startswith("    = ")]
+    assert recon and all("一致" in line for line in recon), out
+
+
+def test_text_output_already_imported(capsys, files, db_path, helpers):
+    path, _ = fb.build_seed(files)
+    assert _run(capsys, "import", str(path), "--db", str(db_path))[0] == 0
+    before = helpers.counts(db_path)
+    rc, out, _ = _run(capsys, "import", str(path), "--db", str(db_path))
+    assert rc == 0
+    assert out.startswith("This file was already imported (import #1); nothing changed.")
+    assert helpers.counts(db_path) == before
+
+
+def test_dry_run_stores_nothing(capsys, files, db_path, helpers):
+    path, sheets = fb.build_two_good_sheets(files)
+    rc, out, _ = _run(capsys, "import", str(path), "--db", str(db_path), "--dry-run")
+    assert rc == 0
+    assert "- 销售: ready" in out and "- 客户: ready" in out
+    assert helpers.counts(db_path) == {"facts": 0, "imports": 0, "transactions": 0}
+
+
+def test_sheet_option_imports_only_that_sheet(capsys, files, db_path, helpers):
+    path, sheets = fb.build_two_good_sheets(files)
+    rc, out, _ = _run(capsys, "import", str(path), "--db", str(db_path), "--sheet", "客户")
+    assert rc == 0
+    assert "- 销售: skipped · not selected" in out.splitlines()
+    assert helpers.counts(db_path)["facts"] == sheets["客户"].rows
+
+
+@pytest.mark.parametrize(
+    ("make", "extra", "message"),
+    [
+        (lambda d: fb.bad_png_renamed(d)[0], (), "This is not a spreadsheet (.xlsx)."),
+        (lambda d: fb.bad_password_protected(d)[0], (), "The workbook is password-protected."),
+        (lambda d: fb.build_two_good_sheets(d)[0], ("--sheet", "nope"), "There is no sheet named “nope”. Sheets: 销售, 客户."),
+        (lambda d: fb.build_snapshot(d)[0], ("--period", "someday"), "“someday” is not a period"),
+        (lambda d: fb.bad_text_only(d)[0], (), "has no numbers to import"),
+    ],
+    ids=["png", "password", "no_such_sheet", "bad_period", "no_numbers"],
+)
+def test_bad_input_exit_code_and_message_on_stderr(capsys, files, db_path, helpers, make, extra, message):
+    path = make(files)
+    rc, out, err = _run(capsys, "import", str(path), "--db", str(db_path), *extra)
+    assert rc == EXIT_BAD_INPUT == 2
+    assert out == ""
+    assert message in err
+    assert helpers.counts(db_path)["imports"] == 0
+
+
+def test_missing_file(capsys, tmp_path, db_path):
+    rc, out, err = _run(capsys, "import", str(tmp_path / "nope.xlsx"), "--db", str(db_path))
+    assert rc == EXIT_BAD_INPUT
+    assert "nope.xlsx" in err
+
+
+def test_snapshot_needs_a_period_then_imports_with_one(capsys, files, db_path, helpers):
+    path, truth = fb.build_snapshot(files)
+    rc, _, err = _run(capsys, "import", str(path), "--db", str(db_path))
+    assert rc == EXIT_BAD_INPUT
+    assert "say which period it belongs to" in err
+    rc, out, _ = _run(capsys, "import", str(path), "--db", str(db_path), "--period", "2026-10")
+    assert rc == 0 and "2026-10 … 2026-10" in out
+    assert helpers.counts(db_path)["facts"] == truth.rows
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [[], ["import"], ["export", "x"], ["import", "x.xlsx", "--mode", "merge"], ["import", "x.xlsx", "--year", "abc"]],
+)
+def test_usage_errors_exit_non_zero(capsys, argv):
+    rc, _, err = _run(capsys, *argv)
+    assert rc not in (0, None)
+    assert "usage:" in err
+
+
+def test_db_defaults_to_retro_db(capsys, files, tmp_path, monkeypatch, helpers):
+    target = tmp_path / "via_env.duckdb"
+    monkeypatch.setenv("RETRO_DB", str(target))
+    path, truth = fb.build_seed(files)
+    rc, _, _ = _run(capsys, "import", str(path))
+    assert rc == 0
+    assert helpers.counts(target)["facts"] == truth.rows
+
+
+def test_python_m_retro_end_to_end(files, tmp_path, helpers):
+    path, truth = fb.build_long_plan_actual(files)
+    db = tmp_path / "sub.duckdb"
+    env = {k: v for k, v in os.environ.items() if k != "RETRO_DB"}
+    env["RETRO_DB"] = str(tmp_path / "unused.duckdb")
+    proc = subprocess.run(
+        [sys.executable, "-m", "retro", "import", str(path), "--db", str(db), "--json"],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["status"] == "imported" and result["file"] == path.name
+    sheet = helpers.only_sheet(result)
+    assert sheet["rows"] == truth.rows
+    assert sheet["periods"] == truth.periods
+    assert sheet["scenarios"] == truth.scenarios == ["actual", "plan"]
+    helpers.check_totals(sheet, truth.totals())
+    assert helpers.counts(db) == {"facts": truth.rows, "imports": 1, "transactions": 0}
+    assert not (tmp_path / "unused.duckdb").exists()
+
+    bad = subprocess.run(
+        [sys.executable, "-m", "retro", "import", str(fb.bad_png_renamed(files)[0]), "--db", str(db)],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert bad.returncode == 2
+    assert "not a spreadsheet" in bad.stderr and "Traceback" not in bad.stderr

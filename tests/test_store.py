@@ -1,0 +1,357 @@
+"""retro.ingest.store: one transaction per import, replace / keep / undo, already imported, history, overlap."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import types
+
+import fixtures_build as fb
+import openpyxl
+import pytest
+
+from retro import db as retro_db
+from retro.db import Database
+from retro.ingest import (
+    Overrides,
+    already_imported,
+    analyze_bytes,
+    data_summary,
+    import_history,
+    metric_inventory,
+    overlap,
+    store_import,
+    undo_import,
+)
+from retro.ingest import store as store_mod
+
+TABLES = ("imports", "import_sheets", "fact_rows", "transactions", "segments", "layouts")
+
+
+@pytest.fixture
+def db(tmp_path):
+    database = Database(tmp_path / "store.duckdb")
+    yield database
+    database.close()
+    retro_db.close_all()
+
+
+def _analysis(db: Database, path, name: str | None = None, **kw):
+    return analyze_bytes(db, path.read_bytes(), name or path.name, **kw)
+
+
+def _store(db: Database, path, **kw):
+    return store_import(db, _analysis(db, path), **kw)
+
+
+def _snapshot(db: Database) -> dict[str, list[tuple]]:
+    """Every row of every table an import writes, in a stable order."""
+    return {t: db.rows(f"SELECT * FROM {t} ORDER BY ALL") for t in TABLES}
+
+
+def _current(db: Database) -> dict[tuple, float]:
+    """(period, dims_key, metric, scenario) → value of the current facts; fails on a duplicate key."""
+    out: dict[tuple, float] = {}
+    for period, dims_key, metric, scenario, value in db.rows(
+        "SELECT strftime(period, '%Y-%m'), dims_key, metric, scenario, value FROM current_facts"
+    ):
+        k = (period, dims_key, metric, scenario)
+        assert k not in out, f"two current values for {k}"
+        out[k] = value
+    return out
+
+
+def _truth_current(*truths: fb.Truth) -> dict[tuple, float]:
+    """Later truths win, like replace mode."""
+    out = {}
+    for t in truths:
+        for (period, dims, metric, scenario), v in t.values.items():
+            dims_key = ",".join(f"{k}={v_}" for k, v_ in dims)
+            out[(period, dims_key, metric, scenario)] = v
+    return out
+
+
+def _third_version(files, months=(3, 4), bump=1.0):
+    """Another 销售.xlsx of the overlap layout (same header), new values for ``months``."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "销售"
+    ws.append(["月份", "区域", "销售额(万元)"])
+    t = fb.Truth("销售", "wide_measure", "month", ["区域"])
+    for m in months:
+        for i, region in enumerate(("华东", "华南")):
+            v = 5000.0 + 10 * m + i + bump
+            ws.append([fb.month(2026, m), region, v])
+            t.put(fb.month(2026, m), {"区域": region}, "销售额", "actual", v)
+    path = files / "销售_v3.xlsx"
+    wb.save(path)
+    return path, t
+
+
+# --------------------------------------------------------------------------- one transaction
+
+
+class _Exploding:
+    """Stands in for the json module inside store.py: fails on the ``fail_on``-th dumps call."""
+
+    def __init__(self, fail_on: int) -> None:
+        self.calls = 0
+        self.fail_on = fail_on
+
+    def dumps(self, *args, **kwargs):
+        self.calls += 1
+        if self.calls >= self.fail_on:
+            raise RuntimeError("disk full")
+        return json.dumps(*args, **kwargs)
+
+
+def test_failure_midway_stores_nothing(db, files, monkeypatch):
+    """Two sheets: the first is fully written (facts, segments, its import_sheets row) before the
+    second one's mapping fails. Everything must be rolled back."""
+    seed, _ = fb.build_seed(files / "seed")
+    _store(db, seed)
+    before = _snapshot(db)
+    path, truths = fb.build_two_good_sheets(files)
+    analysis = _analysis(db, path)
+    assert [s.name for s in analysis.ready()] == ["销售", "客户"]
+
+    fake = _Exploding(fail_on=4)  # 3 dumps per sheet: the second sheet's second call fails
+    monkeypatch.setattr(store_mod, "json", types.SimpleNamespace(dumps=fake.dumps))
+    remember = {"销售": Overrides(roles={1: "dimension"}), "客户": Overrides(roles={1: "dimension"})}
+    with pytest.raises(RuntimeError, match="disk full"):
+        store_import(db, analysis, remember=remember)  # the first sheet's layout is written, then undone
+    assert fake.calls == 4
+    assert _snapshot(db) == before
+
+    # nothing half-written blocks the next try
+    monkeypatch.setattr(store_mod, "json", json)
+    assert already_imported(db, analysis.sha256) is None
+    result = store_import(db, analysis)
+    assert result.status == "imported"
+    assert result.rows == sum(t.rows for t in truths.values())
+
+
+def test_failure_midway_in_replace_mode_keeps_the_old_values_current(db, files, monkeypatch):
+    p1, t1, p2, _ = fb.build_overlap_pair(files)
+    _store(db, p1)
+    before = _snapshot(db)
+    analysis = _analysis(db, p2)
+    monkeypatch.setattr(store_mod, "json", types.SimpleNamespace(dumps=_Exploding(fail_on=1).dumps))
+    with pytest.raises(RuntimeError):
+        store_import(db, analysis)
+    assert _snapshot(db) == before
+    assert _current(db) == _truth_current(t1)
+    assert db.scalar("SELECT count(*) FROM fact_rows WHERE replaced_by IS NOT NULL") == 0
+
+
+def test_bad_arguments_store_nothing(db, files):
+    path, _ = fb.build_seed(files)
+    analysis = _analysis(db, path)
+    with pytest.raises(ValueError):
+        store_import(db, analysis, mode="merge")
+    text_path, _ = fb.bad_text_only(files)
+    with pytest.raises(ValueError):
+        store_import(db, _analysis(db, text_path))
+    assert all(not rows for rows in _snapshot(db).values())
+
+
+# --------------------------------------------------------------------------- replace, keep, undo
+
+
+def test_replace_then_undo_restores_the_previous_values_exactly(db, files):
+    p1, t1, p2, t2 = fb.build_overlap_pair(files)
+    first = _store(db, p1)
+    after_first = _snapshot(db)
+    assert _current(db) == _truth_current(t1)
+
+    second = _store(db, p2)
+    assert second.status == "imported"
+    assert second.replaced == 2  # March, two regions
+    assert _current(db) == _truth_current(t1, t2)
+    replaced = db.rows("SELECT strftime(period, '%Y-%m'), replaced_by FROM fact_rows WHERE import_id = ? "
+                       "AND replaced_by IS NOT NULL ORDER BY ALL", [first.import_id])
+    assert replaced == [("2026-03", second.import_id)] * 2
+
+    assert undo_import(db, second.import_id) is True
+    assert _snapshot(db) == after_first
+    assert _current(db) == _truth_current(t1)
+
+
+def test_keep_mode_keeps_both(db, files):
+    p1, t1, p2, t2 = fb.build_overlap_pair(files)
+    _store(db, p1)
+    second = _store(db, p2, mode="keep")
+    assert second.replaced == 0
+    assert db.scalar("SELECT count(*) FROM current_facts") == t1.rows + t2.rows
+    march = db.rows("SELECT value FROM current_facts WHERE period = DATE '2026-03-01' ORDER BY value")
+    expected = sorted(v for k, v in [*t1.values.items(), *t2.values.items()] if k[0] == "2026-03")
+    assert [r[0] for r in march] == expected
+    assert db.scalar("SELECT mode FROM imports WHERE id = ?", [second.import_id]) == "keep"
+
+
+def test_undo_of_a_middle_import_does_not_bring_back_values_a_later_import_replaced(db, files):
+    """v1 (Jan–Mar), v2 replaces March, v3 replaces March again. Undoing v2 must leave v3's March
+    current and v1's March replaced: one current value per key, never two."""
+    p1, t1, p2, t2 = fb.build_overlap_pair(files)
+    p3, t3 = _third_version(files)
+    _store(db, p1)
+    second = _store(db, p2)
+    _store(db, p3)
+    assert _current(db) == _truth_current(t1, t2, t3)
+    assert undo_import(db, second.import_id) is True
+    assert _current(db) == _truth_current(t1, t3)
+
+
+def test_undo_of_the_latest_import_after_a_middle_undo(db, files):
+    p1, t1, p2, _ = fb.build_overlap_pair(files)
+    p3, _ = _third_version(files)
+    _store(db, p1)
+    second = _store(db, p2)
+    third = _store(db, p3)
+    undo_import(db, third.import_id)
+    undo_import(db, second.import_id)
+    assert _current(db) == _truth_current(t1)
+
+
+def test_undo_unknown_import(db):
+    assert undo_import(db, 12345) is False
+
+
+def test_transactions_replace_and_undo(db, files):
+    path, truth = fb.build_transactions(files / "a")
+    first = _store(db, path)
+    assert db.scalar("SELECT count(*) FROM current_transactions") == truth.rows
+    rows_before = db.rows("SELECT * FROM transactions ORDER BY ALL")
+
+    wb = openpyxl.load_workbook(path)
+    ws = wb.active
+    ws.cell(2, 5).value = ws.cell(2, 5).value + 1  # the corrected export of the same months
+    corrected = files / "b" / "orders.xlsx"
+    corrected.parent.mkdir()
+    wb.save(corrected)
+    second = _store(db, corrected)
+    assert second.replaced == truth.rows
+    assert db.scalar("SELECT count(*) FROM current_transactions") == truth.rows
+    assert db.scalar("SELECT count(DISTINCT import_id) FROM current_transactions") == 1
+    undo_import(db, second.import_id)
+    assert db.rows("SELECT * FROM transactions ORDER BY ALL") == rows_before
+    assert db.scalar("SELECT count(*) FROM current_transactions WHERE import_id = ?", [first.import_id]) == truth.rows
+
+
+# --------------------------------------------------------------------------- already imported
+
+
+def test_identical_bytes_are_already_imported(db, files):
+    path, _ = fb.build_seed(files)
+    first = _store(db, path)
+    before = _snapshot(db)
+    assert already_imported(db, _analysis(db, path).sha256) == first.import_id
+    again = store_import(db, _analysis(db, path, name="renamed copy.xlsx"))
+    assert (again.status, again.import_id, again.rows) == ("already_imported", first.import_id, 0)
+    assert _snapshot(db) == before
+
+
+def test_another_sheet_of_an_imported_file_can_still_be_imported(db, files):
+    """Import only 销售 (--sheet, or the page's include box), then 客户 of the same file: 客户 was never
+    stored, so it must not be turned away as 'already imported'."""
+    path, truths = fb.build_two_good_sheets(files)
+    first = store_import(db, _analysis(db, path, sheet="销售"))
+    assert first.status == "imported" and first.rows == truths["销售"].rows
+    second = store_import(db, _analysis(db, path, sheet="客户"))
+    assert second.status == "imported", second
+    assert db.scalar("SELECT count(*) FROM current_facts WHERE sheet_name = '客户'") == truths["客户"].rows
+    # and the sheet already stored is still recognised as such
+    assert store_import(db, _analysis(db, path, sheet="销售")).status == "already_imported"
+
+
+def test_undone_file_can_be_imported_again(db, files):
+    path, truth = fb.build_seed(files)
+    first = _store(db, path)
+    undo_import(db, first.import_id)
+    assert already_imported(db, _analysis(db, path).sha256) is None
+    again = _store(db, path)
+    assert again.status == "imported" and again.import_id != first.import_id
+    assert db.scalar("SELECT count(*) FROM current_facts") == truth.rows
+
+
+# --------------------------------------------------------------------------- history and overlap
+
+
+def test_import_history(db, files):
+    p1, t1, p2, t2 = fb.build_overlap_pair(files)
+    when = dt.datetime(2026, 11, 2, 9, 30)
+    first = _store(db, p1, actor="tester", now=when)
+    second = _store(db, p2, now=when + dt.timedelta(hours=1))
+    history = import_history(db)
+    assert list(history.columns) == [
+        "id", "file_name", "imported_at", "sheets", "row_count", "period_min", "period_max",
+        "is_sample", "mode", "actor", "replaced_later",
+    ]
+    assert list(history["id"]) == [second.import_id, first.import_id]  # newest first
+    old = history[history["id"] == first.import_id].iloc[0]
+    assert old["file_name"] == "销售_v1.xlsx"
+    assert list(old["sheets"]) == ["销售"]
+    assert old["row_count"] == t1.rows
+    assert (old["period_min"], old["period_max"]) == ("2026-01", "2026-03")
+    assert old["imported_at"] == when
+    assert old["actor"] == "tester" and not old["is_sample"] and old["mode"] == "replace"
+    assert old["replaced_later"] == 2
+    new = history[history["id"] == second.import_id].iloc[0]
+    assert new["row_count"] == t2.rows and new["replaced_later"] == 0
+
+
+def test_import_sheets_record_the_mapping(db, files):
+    path, _ = fb.build_seed(files)
+    result = _store(db, path)
+    shape, fingerprint, mapping, warnings = db.one(
+        "SELECT shape, fingerprint, mapping, warnings FROM import_sheets WHERE import_id = ?", [result.import_id]
+    )
+    assert shape == "wide_measure" and len(fingerprint) == 16
+    mapping = json.loads(mapping)
+    assert mapping["shape"] == "wide_measure"
+    assert [c["role"] for c in mapping["columns"]] == ["period", "dimension", "measure", "measure", "measure"]
+    assert isinstance(json.loads(warnings), list)
+
+
+def test_overlap_reports_the_earlier_file(db, files):
+    p1, _, p2, _ = fb.build_overlap_pair(files)
+    assert overlap(db, _analysis(db, p1)).empty
+    first = _store(db, p1)
+    found = overlap(db, _analysis(db, p2))
+    assert len(found) == 1
+    row = found.iloc[0]
+    assert row["import_id"] == first.import_id
+    assert row["file_name"] == "销售_v1.xlsx"
+    assert row["values_"] == 2
+    assert str(row["first_period"])[:7] == str(row["last_period"])[:7] == "2026-03"
+
+
+def test_overlap_of_a_file_with_other_periods_is_empty(db, files):
+    p1, _, _, _ = fb.build_overlap_pair(files)
+    _store(db, p1)
+    other, _ = _third_version(files, months=(7, 8))
+    assert overlap(db, _analysis(db, other)).empty
+
+
+def test_overlap_for_transactions_of_the_same_layout(db, files):
+    path, truth = fb.build_transactions(files / "a")
+    first = _store(db, path)
+    wb = openpyxl.load_workbook(path)
+    wb.active.cell(2, 5).value = 1.0
+    again = files / "b.xlsx"
+    wb.save(again)
+    found = overlap(db, _analysis(db, again))
+    assert list(found["import_id"]) == [first.import_id]
+    assert found.iloc[0]["values_"] == truth.rows
+
+
+def test_data_summary_and_inventory(db, files):
+    path, truth = fb.build_seed(files)
+    _store(db, path)
+    summary = data_summary(db)
+    assert summary["facts"] == truth.rows and summary["imports"] == 1 and summary["transactions"] == 0
+    assert summary["metrics"] == len(truth.metrics)
+    inventory = metric_inventory(db)
+    assert sorted(inventory["metric"]) == truth.metrics
+    units = dict(zip(inventory["metric"], inventory["unit"], strict=True))
+    assert units["销售额"] == "万元" and units["新增客户"] == "人"
