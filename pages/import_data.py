@@ -16,10 +16,10 @@ from retro.ingest import (
     overlap,
     store_import,
 )
-from retro.ingest.store import imported_sheets
 from retro.ingest.analyze import column_frame, preview_frame
 from retro.ingest.detect import ROLES
 from retro.ingest.read import read_workbook
+from retro.ingest.store import imported_sheets
 from retro.ui import database, error_text, lang, md, num, tr, warning_text
 
 db = database()

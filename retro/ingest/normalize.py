@@ -19,7 +19,15 @@ import pyarrow as pa
 
 from ..db import quote_ident, register, registered, unregister
 from .cells import Period, excel_serial_to_date, parse_number, parse_period, period_from_any_label
-from .detect import _GRAND_TOTAL_RE, _TOTAL_LABEL_RE, ColumnSpec, SheetPlan, scenario_of, split_unit, year_of_cell
+from .detect import (
+    _GRAND_TOTAL_RE,
+    _TOTAL_LABEL_RE,
+    ColumnSpec,
+    SheetPlan,
+    scenario_of,
+    split_unit,
+    year_of_cell,
+)
 from .errors import ImportFailure
 from .read import RawSheet, column_index
 
