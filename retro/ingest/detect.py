@@ -22,8 +22,8 @@ SHAPES = ("long", "wide_period", "wide_measure", "transactions", "snapshot")
 _NOTE_RE = re.compile(r"^(备注|说明|注释|批注|remarks?|notes?|comments?|描述|原因)", re.I)
 _RANK_RE = re.compile(r"^(排名|排序|序号|序|编号序|no\.?|#|rank|seq|s/n|行号|index)$", re.I)
 _TOTAL_COL_RE = re.compile(r"^(合计|总计|总额|总和|汇总|全年|全年合计|年度合计|年合计|累计|ytd|total|sum|grand total|小计)$", re.I)
-_TOTAL_LABEL_RE = re.compile(r"(合计|总计|小计|汇总|总和|^total$|^grand total$|^subtotal$|^sum$|^total\b|\btotal$)", re.I)
-_GRAND_TOTAL_RE = re.compile(r"^(合计|总计|汇总|总和|全部合计|total|grand total|sum|全国合计|全国)$", re.I)
+TOTAL_LABEL_RE = re.compile(r"(合计|总计|小计|汇总|总和|^total$|^grand total$|^subtotal$|^sum$|^total\b|\btotal$)", re.I)
+GRAND_TOTAL_RE = re.compile(r"^(合计|总计|汇总|总和|全部合计|total|grand total|sum|全国合计|全国)$", re.I)
 _YEAR_COL_RE = re.compile(r"^(年份|年度|年|year|fy|财年|fiscal year)$", re.I)
 _PERIOD_COL_RE = re.compile(
     r"(月份|日期|时间|期间|年月|统计月|周期|季度|^月$|date|month|period|quarter|day|下单|交易时间|创建时间|支付时间)", re.I

@@ -20,8 +20,8 @@ import pyarrow as pa
 from ..db import quote_ident, register, registered, unregister
 from .cells import Period, excel_serial_to_date, parse_number, parse_period, period_from_any_label
 from .detect import (
-    _GRAND_TOTAL_RE,
-    _TOTAL_LABEL_RE,
+    GRAND_TOTAL_RE,
+    TOTAL_LABEL_RE,
     ColumnSpec,
     SheetPlan,
     scenario_of,
@@ -193,7 +193,7 @@ def _label_total_rows(cur, plan: SheetPlan, where: str, params: dict) -> tuple[l
     lists = _run(cur, f"SELECT {', '.join(f'list(DISTINCT trim({_col(c)}))' for c in labels)} FROM grid g WHERE {where}",
                  params).fetchone()
     for c, texts in zip(labels, lists, strict=True):
-        matching = [t for t in texts or [] if t and _TOTAL_LABEL_RE.search(t)]
+        matching = [t for t in texts or [] if t and TOTAL_LABEL_RE.search(t)]
         if matching:
             hits[c.index] = matching
     if not hits:
@@ -204,9 +204,9 @@ def _label_total_rows(cur, plan: SheetPlan, where: str, params: dict) -> tuple[l
     grand, sub = [], []
     for row in rows:
         texts = [str(v).strip() for v in row[1:] if v is not None and str(v).strip()]
-        if not any(_TOTAL_LABEL_RE.search(t) for t in texts):
+        if not any(TOTAL_LABEL_RE.search(t) for t in texts):
             continue  # regexp flavour differences: Python decides
-        (grand if any(_GRAND_TOTAL_RE.match(t) for t in texts) else sub).append(row[0])
+        (grand if any(GRAND_TOTAL_RE.match(t) for t in texts) else sub).append(row[0])
     return grand, sub
 
 

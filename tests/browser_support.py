@@ -1,0 +1,191 @@
+"""Helpers for the UI tests: a real ``streamlit run`` server, chromium, and small workbooks.
+
+Nothing here imports Streamlit or Playwright at module level, so the AppTest tests can use the
+workbook builders without the browser stack.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+APP = REPO_ROOT / "app.py"
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+VIEWPORT = {"width": 1400, "height": 1000}
+DOCS = REPO_ROOT / "docs"
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+# --------------------------------------------------------------------------- workbooks
+
+
+@dataclass(frozen=True)
+class WideWorkbook:
+    """A wide-by-month sheet (区域 | 1月 … 6月) with a 合计 row, and what it holds."""
+
+    name: str
+    data: bytes
+    sheet: str
+    year: int
+    metric: str
+    regions: dict[str, list[float]] = field(default_factory=dict)
+
+    @property
+    def months(self) -> list[str]:
+        n = len(next(iter(self.regions.values())))
+        return [f"{self.year}-{m:02d}" for m in range(1, n + 1)]
+
+    @property
+    def rows(self) -> int:
+        return sum(len(v) for v in self.regions.values())
+
+    def totals(self) -> list[float]:
+        return [sum(col) for col in zip(*self.regions.values(), strict=True)]
+
+    def write(self, directory: Path) -> Path:
+        path = directory / self.name
+        path.write_bytes(self.data)
+        return path
+
+
+def wide_workbook(name: str = "华东华南销售2026.xlsx", *, year: int = 2026, metric: str = "线上销售",
+                  regions: dict[str, list[float]] | None = None) -> WideWorkbook:
+    """A real .xlsx built with openpyxl: sheet "<year><metric>", header 区域 | 1月 … 6月, a 合计 row.
+
+    The year is only in the sheet name (month headers carry none); the metric name is the rest
+    of the sheet name.
+    """
+    from openpyxl import Workbook
+
+    regions = regions or {
+        "华东": [120.5, 131.0, 128.25, 140.0, 152.75, 160.0],
+        "华南": [98.0, 101.5, 110.0, 115.25, 119.0, 125.5],
+    }
+    n = len(next(iter(regions.values())))
+    wb = Workbook()
+    ws = wb.active
+    ws.title = f"{year}{metric}"
+    ws.append(["区域", *[f"{m}月" for m in range(1, n + 1)]])
+    for region, values in regions.items():
+        ws.append([region, *values])
+    ws.append(["合计", *[round(sum(col), 2) for col in zip(*regions.values(), strict=True)]])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return WideWorkbook(name=name, data=buf.getvalue(), sheet=ws.title, year=year, metric=metric, regions=regions)
+
+
+def broken_workbook(name: str = "bad.xlsx", size: int = 4096) -> tuple[str, bytes]:
+    """Random bytes under a spreadsheet's name (a renamed or damaged file); fixed seed."""
+    import random
+
+    rng = random.Random(20261023)
+    data = bytes(rng.getrandbits(8) for _ in range(size))
+    assert not data.startswith(b"PK"), "the seed must not produce a zip signature"
+    return name, data
+
+
+# --------------------------------------------------------------------------- the server
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class StreamlitServer:
+    """``streamlit run app.py`` on a free localhost port, in its own process group."""
+
+    def __init__(self, db_path: Path, log_path: Path, *, env: dict[str, str] | None = None) -> None:
+        self.db_path = Path(db_path)
+        self.log_path = Path(log_path)
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._env = env or {}
+        self.process: subprocess.Popen[bytes] | None = None
+        self._log = None
+
+    def start(self, timeout: float = 60.0) -> StreamlitServer:
+        env = {
+            **os.environ,
+            **self._env,
+            "RETRO_DB": str(self.db_path),
+            "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+            "PYTHONUNBUFFERED": "1",
+        }
+        cmd = [
+            sys.executable, "-m", "streamlit", "run", str(APP),
+            "--server.port", str(self.port),
+            "--server.address", "127.0.0.1",
+            "--server.headless", "true",
+            "--server.fileWatcherType", "none",
+            "--browser.gatherUsageStats", "false",
+        ]
+        self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
+        self.process = subprocess.Popen(
+            cmd, cwd=REPO_ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"streamlit exited with {self.process.returncode}:\n{self.log()}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as r:
+                    if r.status == 200 and r.read().strip() == b"ok":
+                        return self
+            except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+                pass
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"streamlit did not answer /_stcore/health within {timeout:.0f}s:\n{self.log()}")
+
+    def stop(self) -> None:
+        """Stop the whole process group (SIGTERM, then SIGKILL); safe to call twice."""
+        p = self.process
+        if p is not None and p.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(p.pid, signal.SIGTERM)
+            try:
+                p.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(p.pid, signal.SIGKILL)
+                p.wait(timeout=10)
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+    def log(self) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")[-4000:]
+        except OSError:
+            return ""
+
+
+def chromium_launch_kwargs() -> dict:
+    return {"executable_path": str(CHROMIUM), "args": CHROMIUM_ARGS, "headless": True}
+
+
+def want_screenshots() -> bool:
+    return os.environ.get("RETRO_SCREENSHOTS") == "1"

@@ -1,0 +1,409 @@
+"""Every page through Streamlit's AppTest, always driven from ``app.py`` (navigation + sidebar).
+
+Each test has its own database: conftest's autouse fixture points ``RETRO_DB`` at a fresh tmp
+file and closes the app's process-wide DuckDB connection afterwards. Stored rows are read back
+through conftest's ``helpers.query`` (read-only, after letting go of the app's connection).
+
+Expected texts always come from the catalog (``retro.i18n.t``), in the language under test.
+
+Two AppTest limits shape these tests (streamlit 1.67):
+- With a ``pages/`` directory beside ``app.py``, AppTest recreates its PagesManager on every
+  run and so re-detects the legacy ``pages/`` mode; from the second run on it then executes the
+  page file alone, without ``app.py`` (no sidebar, no page config). A long-running server
+  detects it once, and ``st.navigation`` turns it off for good. ``_navigation_only`` below makes
+  AppTest behave like the server after its first run. (The server's own first run is the real
+  glitch; ``test_browser.py::test_first_request_on_a_subpage_gets_the_app_frame`` covers it.)
+- AppTest has no fragment reruns, so the button *inside* ``st.dialog`` (confirm undo) cannot be
+  clicked here; the browser test confirms the undo through the dialog.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from browser_support import XLSX_MIME, broken_workbook, wide_workbook
+
+from retro.i18n import CATALOG, message_text, t
+
+APP = Path(__file__).resolve().parent.parent / "app.py"
+TIMEOUT = 60
+
+# (page file, the catalog key of its title)
+PAGES = [
+    ("pages/home.py", "home.title"),
+    ("pages/import_data.py", "import.title"),
+    ("pages/history.py", "history.title"),
+    ("pages/trends.py", "nav.trends"),
+    ("pages/goals.py", "nav.goals"),
+    ("pages/review.py", "nav.review"),
+    ("pages/report.py", "nav.report"),
+]
+PLACEHOLDERS = {
+    "pages/trends.py": "placeholder.trends",
+    "pages/goals.py": "placeholder.goals",
+    "pages/review.py": "placeholder.review",
+    "pages/report.py": "placeholder.report",
+}
+SAMPLE_METRICS = {"销售额", "新增客户", "留存率", "满意度", "获客成本", "成本"}
+
+
+@pytest.fixture(autouse=True)
+def _navigation_only(monkeypatch):
+    """Make AppTest treat the app as st.navigation-only, as the running server does (see above)."""
+    import streamlit.testing.v1.app_test as app_test_module
+    from streamlit.runtime.pages_manager import PagesManager
+
+    class NavigationPagesManager(PagesManager):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(app_test_module, "PagesManager", NavigationPagesManager)
+    yield
+    PagesManager.uses_pages_directory = None
+
+
+@pytest.fixture
+def db_file() -> Path:
+    return Path(os.environ["RETRO_DB"])
+
+
+@pytest.fixture
+def open_app():
+    """``open_app(lang=None, page=None, locale=None)``: app.py run once (then the page), no exception."""
+
+    def _open(lang: str | None = None, page: str | None = None, locale: str | None = None):
+        from streamlit.testing.v1 import AppTest
+
+        at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+        if lang is not None:
+            at.query_params["lang"] = lang
+        if locale is not None:
+            at.context["locale"] = locale
+        at.run()
+        assert_clean(at)
+        if page is not None and page != "pages/home.py":
+            at.switch_page(page).run()
+            assert_clean(at)
+        return at
+
+    return _open
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def assert_clean(at) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not [e.value for e in at.error if "Traceback" in str(e.value)]
+
+
+def texts(elements) -> list[str]:
+    return [str(e.value) for e in elements]
+
+
+def title(at) -> str:
+    assert len(at.title) == 1, texts(at.title)
+    return at.title[0].value
+
+
+def dataframe_by_column(at, column: str):
+    """The one dataframe on the page that has ``column``."""
+    frames = [d.value for d in at.main.dataframe if column in d.value.columns]
+    assert len(frames) == 1, [list(d.value.columns) for d in at.main.dataframe]
+    return frames[0]
+
+
+def assert_sidebar(at, lang: str, *, with_data: bool = True) -> None:
+    """The global sidebar is there: the language switch on ``lang``, the period picker, the data line."""
+    switch = at.sidebar.segmented_control
+    assert len(switch) == 1, at.sidebar
+    assert switch[0].label == t("sidebar.language", lang)
+    assert switch[0].value == lang
+    if with_data:
+        assert [s.label for s in at.sidebar.selectbox] == [t("sidebar.period", lang)]
+    else:
+        assert not at.sidebar.selectbox
+        assert t("sidebar.no_data", lang) in texts(at.sidebar.caption)
+
+
+# --------------------------------------------------------------------------- overview
+
+
+def test_first_start_shows_the_sample_banner_and_its_metrics(open_app, helpers, db_file):
+    at = open_app(lang="zh")
+
+    assert title(at) == t("home.title", "zh")
+    assert t("home.sample_loaded", "zh") in texts(at.info)
+    assert [b.label for b in at.main.button] == [t("home.clear_sample", "zh")]
+
+    inventory = dataframe_by_column(at, "metric")
+    assert set(inventory["metric"]) >= SAMPLE_METRICS, inventory
+    # 销售额 and 新增客户 come with both an actual and a plan series; 满意度 only with actuals.
+    scenarios = inventory.groupby("metric")["scenario"].agg(set).to_dict()
+    assert scenarios["销售额"] == {t("scenario.actual", "zh"), t("scenario.plan", "zh")}
+    assert scenarios["新增客户"] == {t("scenario.actual", "zh"), t("scenario.plan", "zh")}
+    assert scenarios["满意度"] == {t("scenario.actual", "zh")}
+
+    # The page's numbers are the database's.
+    facts, metrics = helpers.query(db_file, "SELECT count(*), count(DISTINCT metric) FROM current_facts")[0]
+    assert facts > 0
+    assert int(inventory["values_"].sum()) == facts
+    shown = {m.label: m.value for m in at.main.metric}
+    assert shown[t("home.values", "zh")] == f"{facts:,}"
+    assert shown[t("home.metrics", "zh")] == str(metrics)
+    assert helpers.query(db_file, "SELECT count(*), bool_and(is_sample) FROM imports")[0] == (1, True)
+
+    # Sidebar: language, the newest month with actuals as the active period.
+    assert_sidebar(at, "zh")
+    newest_actual = helpers.query(
+        db_file, "SELECT strftime(max(period), '%Y-%m') FROM current_facts WHERE scenario = 'actual'"
+    )[0][0]
+    assert at.sidebar.selectbox[0].value == newest_actual
+    assert at.query_params.get("period") == newest_actual
+
+
+def test_clear_sample_empties_the_database_and_load_brings_it_back(open_app, helpers, db_file):
+    at = open_app(lang="en")
+    at.button(key="clear_sample").click().run()
+    assert_clean(at)
+
+    assert t("home.sample_cleared", "en") in texts(at.toast)
+    assert t("home.empty", "en") in texts(at.info)
+    assert t("home.sample_loaded", "en") not in texts(at.info)
+    assert not at.main.dataframe
+    assert_sidebar(at, "en", with_data=False)
+    assert helpers.counts(db_file) == {"facts": 0, "imports": 0, "transactions": 0}
+
+    # Once cleared, a new session on the same database does not bring the sample back by itself.
+    again = open_app(lang="en")
+    assert t("home.empty", "en") in texts(again.info)
+    assert helpers.counts(db_file)["imports"] == 0
+
+    again.button(key="load_sample").click().run()
+    assert_clean(again)
+    assert t("home.sample_loaded", "en") in texts(again.info)
+    assert set(dataframe_by_column(again, "metric")["metric"]) >= SAMPLE_METRICS
+    assert_sidebar(again, "en")
+    after = helpers.counts(db_file)
+    assert after["imports"] == 1 and after["facts"] > 0 and after["transactions"] > 0
+    assert helpers.query(db_file, "SELECT bool_and(is_sample) FROM imports")[0][0] is True
+
+
+# --------------------------------------------------------------------------- every page, both languages
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_page_renders_in_both_languages(open_app, lang):
+    at = open_app(lang=lang)
+    other = "en" if lang == "zh" else "zh"
+    for page, title_key in PAGES:
+        at.switch_page(page).run()
+        assert_clean(at)
+        assert title(at) == t(title_key, lang), page
+        assert title(at) != t(title_key, other) or t(title_key, lang) == t(title_key, other)
+        assert_sidebar(at, lang)
+        if page in PLACEHOLDERS:
+            what = t(PLACEHOLDERS[page], lang)
+            assert t("placeholder.body", lang, what=what) in texts(at.info), page
+            assert t("placeholder.title", lang) in texts(at.caption), page
+
+
+def test_catalog_has_both_languages_for_every_page_title():
+    for _, key in PAGES:
+        assert CATALOG[key]["zh"].strip() and CATALOG[key]["en"].strip(), key
+        assert CATALOG[key]["zh"] != CATALOG[key]["en"], key
+
+
+@pytest.mark.parametrize(("locale", "lang"), [("zh-CN", "zh"), ("zh-TW", "zh"), ("en-US", "en"), ("de-DE", "en")])
+def test_language_follows_the_browser_locale(open_app, locale, lang):
+    at = open_app(locale=locale)
+    assert title(at) == t("home.title", lang)
+    assert_sidebar(at, lang)
+
+
+def test_url_language_wins_over_the_locale(open_app):
+    at = open_app(lang="en", locale="zh-CN")
+    assert title(at) == t("home.title", "en")
+
+
+def test_sidebar_language_switch_changes_the_page_language(open_app):
+    at = open_app(lang="zh", page="pages/import_data.py")
+    assert title(at) == t("import.title", "zh")
+
+    at.sidebar.segmented_control[0].set_value("en").run()
+    assert_clean(at)
+    assert title(at) == t("import.title", "en")
+    assert at.file_uploader[0].label == t("import.upload", "en")
+    assert at.query_params.get("lang") == "en"
+    assert_sidebar(at, "en")
+
+    # The choice sticks when moving to another page, and switches back.
+    at.switch_page("pages/history.py").run()
+    assert title(at) == t("history.title", "en")
+    at.sidebar.segmented_control[0].set_value("zh").run()
+    assert_clean(at)
+    assert title(at) == t("history.title", "zh")
+    assert at.query_params.get("lang") == "zh"
+
+
+def test_period_picker_sets_the_active_period(open_app):
+    at = open_app(lang="en")
+    picker = at.sidebar.selectbox[0]
+    options = picker.options
+    assert len(options) > 12
+    assert picker.value == options[0]
+    older = options[3]
+    assert older < options[0]
+    at.sidebar.selectbox[0].set_value(older).run()
+    assert_clean(at)
+    assert at.session_state["period"] == older
+    assert at.query_params.get("period") == older
+    at.switch_page("pages/history.py").run()
+    assert at.sidebar.selectbox[0].value == older
+
+
+# --------------------------------------------------------------------------- import page
+
+
+def test_import_page_without_a_file(open_app):
+    at = open_app(lang="zh", page="pages/import_data.py")
+    assert title(at) == t("import.title", "zh")
+    assert t("import.intro", "zh") in texts(at.caption)
+    uploader = at.file_uploader
+    assert len(uploader) == 1 and uploader[0].label == t("import.upload", "zh")
+    assert {"xlsx", "xlsm", "xls", "csv"} <= {x.lstrip(".") for x in uploader[0].allowed_type}
+    assert not at.main.button and not at.error and not at.main.dataframe
+
+
+def test_import_page_previews_and_imports_a_workbook(open_app, helpers, db_file):
+    wb = wide_workbook()
+    at = open_app(lang="zh", page="pages/import_data.py")
+    before = helpers.counts(db_file)
+
+    at.file_uploader[0].set_value((wb.name, wb.data, XLSX_MIME)).run()
+    assert_clean(at)
+
+    # The preview: layout, the year's source, the checks against the 合计 row, the parsed rows.
+    assert f"**{t('import.shape', 'zh')}:** {t('shape.wide_period', 'zh')}" in texts(at.markdown)
+    assert t("import.year_source", "zh", source=t("year_source.sheet", "zh")) in texts(at.caption)
+    assert t("recon.summary_ok", "zh", n=len(wb.months)) in texts(at.success)
+    assert not at.error
+    metrics = {m.label: m.value for m in at.main.metric}
+    assert metrics[t("import.rows", "zh")] == str(wb.rows)
+    assert metrics[t("import.metrics", "zh")] == "1"
+    assert metrics[t("import.dimensions", "zh")] == "1"
+    assert any(t("import.preview", "zh", n=wb.rows) in m for m in texts(at.markdown))
+
+    rows = dataframe_by_column(at, "区域")
+    assert len(rows) == wb.rows
+    assert set(rows["区域"]) == set(wb.regions), rows  # the 合计 row is left out
+    period_col = t("preview.period", "zh")
+    for region, values in wb.regions.items():
+        mine = rows[rows["区域"] == region].sort_values(period_col)
+        assert list(mine[period_col]) == wb.months
+        assert [float(v) for v in mine[t("preview.value", "zh")]] == values
+    assert set(rows[t("preview.metric", "zh")]) == {wb.metric}
+
+    assert helpers.counts(db_file) == before, "the preview must not store anything"
+
+    button = at.button(key="do_import")
+    assert button.label == t("import.button", "zh", n=1)
+    button.click().run()
+    assert_clean(at)
+    done = t("import.done", "zh", rows=str(wb.rows), periods=f"{wb.months[0]} – {wb.months[-1]}")
+    assert done in texts(at.success)
+    assert not at.main.dataframe, "the uploader is emptied after an import"
+
+    stored = helpers.query(
+        db_file,
+        """SELECT dims['区域'], strftime(period, '%Y-%m'), value FROM current_facts
+           WHERE metric = ? AND scenario = 'actual' ORDER BY 1, 2""",
+        [wb.metric],
+    )
+    expected = sorted(
+        (region, month, value)
+        for region, values in wb.regions.items()
+        for month, value in zip(wb.months, values, strict=True)
+    )
+    assert stored == expected
+    imports = helpers.query(db_file, "SELECT id, file_name, row_count, is_sample FROM imports ORDER BY id")
+    assert imports[-1][1:] == (wb.name, wb.rows, False)
+    new_id = imports[-1][0]
+
+    # The new file is on the history page and its metric on the overview.
+    at.switch_page("pages/history.py").run()
+    assert_clean(at)
+    history = dataframe_by_column(at, t("history.file", "zh"))
+    assert wb.name in set(history[t("history.file", "zh")])
+    at.switch_page("pages/home.py").run()
+    assert wb.metric in set(dataframe_by_column(at, "metric")["metric"])
+
+    # The same bytes again: "already imported", nothing stored.
+    at.switch_page("pages/import_data.py").run()
+    after_first = helpers.counts(db_file)
+    at.file_uploader[0].set_value((wb.name, wb.data, XLSX_MIME)).run()
+    assert_clean(at)
+    assert t("import.already", "zh", id=new_id) in texts(at.info)
+    assert not at.main.button
+    assert helpers.counts(db_file) == after_first
+
+
+def test_import_page_rejects_a_broken_file_and_keeps_working(open_app, helpers, db_file):
+    name, data = broken_workbook()
+    at = open_app(lang="en", page="pages/import_data.py")
+    before = helpers.counts(db_file)
+
+    at.file_uploader[0].set_value((name, data, XLSX_MIME)).run()
+    assert_clean(at)
+    error = message_text("not_a_spreadsheet", {"ext": ".xlsx"}, "en", "error")
+    assert texts(at.error) == [t("import.failed", "en", error=error)]
+    assert not at.main.button
+    assert helpers.counts(db_file) == before
+
+    # A truncated real workbook: damaged, also refused without storing anything.
+    good = wide_workbook()
+    at.file_uploader[0].set_value(("truncated.xlsx", good.data[: len(good.data) // 2], XLSX_MIME)).run()
+    assert_clean(at)
+    assert len(at.error) == 1 and at.error[0].value.startswith(t("import.failed", "en", error=""))
+    assert helpers.counts(db_file) == before
+
+    at.switch_page("pages/home.py").run()
+    assert_clean(at)
+    assert title(at) == t("home.title", "en")
+    assert set(dataframe_by_column(at, "metric")["metric"]) >= SAMPLE_METRICS
+
+
+# --------------------------------------------------------------------------- history page
+
+
+def test_history_lists_the_sample_and_undo_asks_for_confirmation(open_app, helpers, db_file):
+    at = open_app(lang="en", page="pages/history.py")
+    assert title(at) == t("history.title", "en")
+    history = dataframe_by_column(at, t("history.file", "en"))
+    assert list(history[t("history.file", "en")]) == ["retro_sample.xlsx"]
+    assert bool(history[t("history.sample", "en")].iloc[0]) is True
+    import_id, rows = helpers.query(db_file, "SELECT id, row_count FROM imports")[0]
+    assert int(history[t("history.rows", "en")].iloc[0]) == rows
+
+    undo = at.button(key="undo")
+    assert undo.label == t("history.undo", "en", id=import_id)
+    undo.click().run()
+    assert_clean(at)
+    # The confirmation dialog: what will happen, and the button that does it.
+    confirm = t("history.undo_confirm", "en", file="retro_sample.xlsx", rows=rows)
+    assert any(confirm in m for m in texts(at.markdown)), texts(at.markdown)
+    assert at.button(key="undo_yes").label == t("history.undo_yes", "en")
+    # Opening the dialog changes nothing.
+    assert helpers.counts(db_file)["imports"] == 1
+
+
+def test_history_page_when_nothing_is_imported(open_app):
+    at = open_app(lang="zh")
+    at.button(key="clear_sample").click().run()
+    at.switch_page("pages/history.py").run()
+    assert_clean(at)
+    assert t("history.empty", "zh") in texts(at.info)
+    assert not at.main.dataframe and not at.main.button
