@@ -357,3 +357,29 @@ def test_reader_error_mentioning_a_password(monkeypatch):
 def test_column_letters_round_trip(letters, index):
     assert column_index(letters) == index
     assert column_letters(index) == letters
+
+
+def test_legacy_xls_is_read(tmp_path):
+    """A real .xls (BIFF8, written by xlwt): sheets, text cells and numbers come through."""
+    import xlwt
+
+    wb = xlwt.Workbook()
+    ws = wb.add_sheet("2026销售")
+    for j, h in enumerate(["区域", "1月", "2月"]):
+        ws.write(0, j, h)
+    ws.write(1, 0, "华东")
+    ws.write(1, 1, 12.5)
+    ws.write(1, 2, 13)
+    ws.write(2, 0, "0012")
+    hidden = wb.add_sheet("备用")
+    hidden.write(0, 0, "x")
+    hidden.visibility = 1
+    path = tmp_path / "old.xls"
+    wb.save(str(path))
+    book = read_workbook(path.read_bytes(), path.name)
+    assert book.kind == "xls"
+    sheet = book.sheets[0]
+    assert sheet.name == "2026销售"
+    assert sheet.table.column("c0").to_pylist()[:3] == ["区域", "华东", "0012"]
+    assert [float(v) for v in sheet.table.column("c1").to_pylist()[1:2]] == [12.5]
+    assert book.sheets[1].skip_reason == "hidden"
