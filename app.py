@@ -15,6 +15,7 @@ pages = {
         st.Page("pages/import_data.py", title=tr("nav.import"), icon=":material/upload_file:", url_path="import_data"),
         st.Page("pages/history.py", title=tr("nav.history"), icon=":material/history:", url_path="history"),
         st.Page("pages/trends.py", title=tr("nav.trends"), icon=":material/trending_up:", url_path="trends"),
+        st.Page("pages/metrics.py", title=tr("nav.metrics"), icon=":material/tune:", url_path="metrics"),
     ],
     tr("nav.section.review"): [
         st.Page("pages/goals.py", title=tr("nav.goals"), icon=":material/flag:", url_path="goals"),

@@ -135,6 +135,51 @@ MIGRATIONS: tuple[Migration, ...] = (
 )
 
 
+MIGRATIONS = (
+    *MIGRATIONS,
+    Migration(
+        2,
+        "metric catalog, derived metrics, annotations, data version",
+        (
+            # One row per metric name as imported; the user's edits live here.
+            """CREATE TABLE IF NOT EXISTS metrics (
+                name VARCHAR PRIMARY KEY,
+                label_zh VARCHAR,
+                label_en VARCHAR,
+                unit VARCHAR,
+                aggregation VARCHAR NOT NULL,
+                direction VARCHAR NOT NULL,
+                category VARCHAR NOT NULL,
+                number_format VARCHAR NOT NULL DEFAULT 'auto',
+                hidden BOOLEAN NOT NULL DEFAULT false,
+                merged_into VARCHAR,
+                source VARCHAR NOT NULL DEFAULT 'facts',
+                updated_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+            )""",
+            """CREATE TABLE IF NOT EXISTS derived_metrics (
+                name VARCHAR PRIMARY KEY,
+                kind VARCHAR NOT NULL,
+                first_metric VARCHAR NOT NULL,
+                second_metric VARCHAR,
+                unit VARCHAR,
+                direction VARCHAR NOT NULL DEFAULT 'up',
+                category VARCHAR NOT NULL DEFAULT 'other',
+                created_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+            )""",
+            "CREATE SEQUENCE IF NOT EXISTS annotation_id_seq START 1",
+            """CREATE TABLE IF NOT EXISTS annotations (
+                id BIGINT PRIMARY KEY DEFAULT nextval('annotation_id_seq'),
+                metric VARCHAR NOT NULL,
+                period DATE NOT NULL,
+                text VARCHAR NOT NULL,
+                author VARCHAR,
+                created_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+            )""",
+        ),
+    ),
+)
+
+
 class Database:
     """A DuckDB file with the schema migrated; hand out cursors, run transactions."""
 
@@ -216,6 +261,10 @@ class Database:
                 applied.append(migration.version)
             return applied
 
+    def data_version(self) -> int:
+        """Bumped by every write that changes what pages show; caches key on it."""
+        return int(self.get_setting("data_version", "0") or 0)
+
     def get_setting(self, key: str, default: str | None = None) -> str | None:
         value = self.scalar("SELECT value FROM settings WHERE key = ?", [key])
         return default if value is None else value
@@ -226,6 +275,14 @@ class Database:
                 "INSERT INTO settings VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                 [key, value],
             )
+
+
+def bump_version(cur: duckdb.DuckDBPyConnection) -> None:
+    """Inside a write's transaction: what pages show has changed, so cached results are stale."""
+    cur.execute(
+        """INSERT INTO settings VALUES ('data_version', '1')
+           ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(settings.value AS BIGINT) + 1 AS VARCHAR)"""
+    )
 
 
 @contextmanager

@@ -20,6 +20,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "nav.import": {"zh": "导入数据", "en": "Import"},
     "nav.history": {"zh": "导入记录", "en": "Import history"},
     "nav.trends": {"zh": "趋势分析", "en": "Trends"},
+    "nav.metrics": {"zh": "指标设置", "en": "Metrics"},
     "nav.goals": {"zh": "目标达成", "en": "Goals"},
     "nav.review": {"zh": "复盘工作区", "en": "Review"},
     "nav.report": {"zh": "导出报告", "en": "Report"},

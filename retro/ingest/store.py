@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..db import Database, register, registered, unregister
+from ..db import Database, bump_version, register, registered, unregister
 from .analyze import FileAnalysis, Overrides
 from .normalize import Message
 
@@ -185,6 +185,7 @@ def store_import(
                        ON CONFLICT (fingerprint) DO UPDATE SET mapping = excluded.mapping, updated_at = excluded.updated_at""",
                     [plan.fingerprint, Overrides(user.roles, None, None, user.metric_name).to_json(), now],
                 )
+        bump_version(cur)
     return ImportResult("imported", import_id, total_rows, replaced)
 
 
@@ -220,6 +221,7 @@ def undo_import(db: Database, import_id: int) -> bool:
         )
         cur.execute("DELETE FROM import_sheets WHERE import_id = ?", [import_id])
         cur.execute("DELETE FROM imports WHERE id = ?", [import_id])
+        bump_version(cur)
     return True
 
 

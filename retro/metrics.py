@@ -1,0 +1,612 @@
+"""The metric layer: a catalog of metrics (guessed, then edited by the user) and their series.
+
+Every imported metric name becomes a metric with an aggregation (a rate is averaged, never
+summed), a unit, a direction (is up good?) and a category. Transactions add count metrics
+(orders, customers, new and returning customers) and the sums of their amounts. Derived
+metrics (ratio, difference, growth) are computed from the aggregated components.
+
+DuckDB does the work: one query per series, MoM and YoY by window functions whose frames are
+calendar intervals, so a missing month is missing, not the row before it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from .db import Database, bump_version
+
+AGGREGATIONS = ("sum", "avg")
+DIRECTIONS = ("up", "down")
+CATEGORIES = ("revenue", "growth", "retention", "satisfaction", "cost", "efficiency", "other")
+GRAINS = ("month", "quarter", "year")
+DERIVED_KINDS = ("ratio", "difference", "growth")
+NUMBER_FORMATS = ("auto", "number", "percent", "integer")
+
+# Transaction metrics: their names in the catalog, and how each is computed.
+TX_ORDERS, TX_CUSTOMERS, TX_NEW, TX_RETURNING = "订单数", "客户数", "新客户数", "回头客户数"
+TX_COUNTS = (TX_ORDERS, TX_CUSTOMERS, TX_NEW, TX_RETURNING)
+
+_INTERVAL = {"month": "INTERVAL 1 MONTH", "quarter": "INTERVAL 3 MONTH", "year": "INTERVAL 1 YEAR"}
+
+_DOWN_RE = re.compile(r"(成本|费用|支出|流失|投诉|退货|退款|获客成本|cac|cost|churn|complain|refund|return|响应时间|时长|延迟|差评|故障|缺陷|latency|defect|逾期|库存周转天数)", re.I)
+_RATE_RE = re.compile(r"(率|占比|比例|满意度|评分|得分|nps|rate|ratio|score|%|均价|平均|客单价|arpu|aov|average|avg)", re.I)
+_CATEGORY_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("cost", re.compile(r"(成本|费用|支出|预算|cost|expense|spend|cac)", re.I)),
+    ("retention", re.compile(r"(留存|复购|流失|续费|回头|活跃|retention|churn|repeat|returning|active)", re.I)),
+    ("satisfaction", re.compile(r"(满意|投诉|评分|nps|好评|差评|satisf|complain|rating)", re.I)),
+    ("growth", re.compile(r"(新增|新客|增长|获客|注册|用户数|客户数|new|growth|signup|acquisition|customers|users)", re.I)),
+    ("revenue", re.compile(r"(销售|营收|收入|金额|gmv|利润|毛利|订单|sales|revenue|income|profit|margin|amount|orders)", re.I)),
+    ("efficiency", re.compile(r"(转化|效率|人效|周转|时长|响应|转化率|roi|投入产出|conversion|efficien|turnover|time)", re.I)),
+)
+
+
+def guess_direction(name: str) -> str:
+    """'down' for things that are better low (cost, churn, complaints, acquisition cost)."""
+    return "down" if _DOWN_RE.search(name) else "up"
+
+
+def guess_aggregation(name: str, unit: str | None) -> str:
+    """Rates, scores and averages are averaged; amounts and counts are summed."""
+    if unit == "%" or _RATE_RE.search(name) or (unit and _RATE_RE.search(unit)):
+        return "avg"
+    return "sum"
+
+
+def guess_category(name: str) -> str:
+    for category, pattern in _CATEGORY_RULES:
+        if pattern.search(name):
+            return category
+    return "other"
+
+
+def guess_unit(name: str, unit: str | None) -> str | None:
+    if unit:
+        return unit
+    return "%" if re.search(r"(率|占比|比例|rate|ratio)$", name, re.I) else None
+
+
+@dataclass(frozen=True)
+class Metric:
+    name: str
+    label_zh: str | None
+    label_en: str | None
+    unit: str | None
+    aggregation: str
+    direction: str
+    category: str
+    number_format: str
+    hidden: bool
+    merged_into: str | None
+    source: str  # "facts" | "transactions" | "derived"
+    kind: str | None = None  # derived: ratio | difference | growth
+    first_metric: str | None = None
+    second_metric: str | None = None
+
+    def label(self, lang: str) -> str:
+        chosen = self.label_zh if lang == "zh" else self.label_en
+        return chosen or self.name
+
+    @property
+    def is_rate(self) -> bool:
+        return self.aggregation == "avg" or self.unit == "%" or self.kind == "ratio"
+
+
+# ---------------------------------------------------------------- the catalog
+
+
+def sync_catalog(db: Database) -> list[str]:
+    """Add every metric name that data brought in and the catalog does not know yet."""
+    known = {r[0] for r in db.rows("SELECT name FROM metrics")}
+    facts = db.rows(
+        """SELECT metric, any_value(unit ORDER BY unit NULLS LAST), max(abs(value))
+           FROM fact_rows WHERE replaced_by IS NULL GROUP BY metric"""
+    )
+    new: list[tuple[str, str | None, str]] = []
+    for name, unit, biggest in facts:
+        if name in known:
+            continue
+        unit = guess_unit(name, unit)
+        if unit is None and guess_aggregation(name, None) == "avg" and biggest is not None and biggest <= 1.0 and "率" in name:
+            unit = "%"
+        new.append((name, unit, "facts"))
+    has_tx = db.one("SELECT count(*), count(customer_id) FROM transactions WHERE replaced_by IS NULL")
+    if has_tx and has_tx[0]:
+        names = [TX_ORDERS]
+        if has_tx[1]:
+            names += [TX_CUSTOMERS, TX_NEW, TX_RETURNING]
+        measures = db.rows(
+            "SELECT DISTINCT unnest(map_keys(measures)) FROM transactions WHERE replaced_by IS NULL ORDER BY 1"
+        )
+        names += [m[0] for m in measures]
+        units = {TX_ORDERS: "单", TX_CUSTOMERS: "人", TX_NEW: "人", TX_RETURNING: "人"}
+        new += [(n, units.get(n), "transactions") for n in names if n not in known and n not in {x[0] for x in new}]
+    if not new:
+        return []
+    with db.transaction() as cur:
+        for name, unit, source in new:
+            cur.execute(
+                """INSERT INTO metrics (name, unit, aggregation, direction, category, source)
+                   VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING""",
+                [name, unit, guess_aggregation(name, unit), guess_direction(name), guess_category(name), source],
+            )
+        bump_version(cur)
+    return [n for n, _, _ in new]
+
+
+def catalog(db: Database, *, include_hidden: bool = False, include_merged: bool = False) -> list[Metric]:
+    """The metrics a user can pick, derived ones included; merged-away names only on request."""
+    sync_catalog(db)
+    rows = db.rows(
+        """SELECT name, label_zh, label_en, unit, aggregation, direction, category, number_format, hidden,
+                  merged_into, source FROM metrics ORDER BY
+                  CASE category WHEN 'revenue' THEN 0 WHEN 'growth' THEN 1 WHEN 'retention' THEN 2
+                                WHEN 'satisfaction' THEN 3 WHEN 'cost' THEN 4 WHEN 'efficiency' THEN 5 ELSE 6 END,
+                  source, name"""
+    )
+    out = [Metric(*r) for r in rows]
+    for name, kind, first, second, unit, direction, category in db.rows(
+        "SELECT name, kind, first_metric, second_metric, unit, direction, category FROM derived_metrics ORDER BY name"
+    ):
+        agg = "avg" if kind in ("ratio", "growth") else "sum"
+        out.append(Metric(name, None, None, unit, agg, direction, category, "auto", False, None, "derived", kind, first, second))
+    return [m for m in out if (include_hidden or not m.hidden) and (include_merged or not m.merged_into)]
+
+
+def get_metric(db: Database, name: str) -> Metric:
+    for m in catalog(db, include_hidden=True, include_merged=True):
+        if m.name == name:
+            return m
+    raise KeyError(name)
+
+
+_EDITABLE = {"label_zh", "label_en", "unit", "aggregation", "direction", "category", "number_format", "hidden"}
+
+
+def update_metric(db: Database, name: str, **changes: Any) -> None:
+    """Change how a metric is named, shown and aggregated; unknown fields or values are refused."""
+    bad = set(changes) - _EDITABLE
+    if bad:
+        raise ValueError(f"cannot change {sorted(bad)}")
+    checks = {"aggregation": AGGREGATIONS, "direction": DIRECTIONS, "category": CATEGORIES, "number_format": NUMBER_FORMATS}
+    for key, allowed in checks.items():
+        if key in changes and changes[key] not in allowed:
+            raise ValueError(f"{key} must be one of {allowed}")
+    if not changes:
+        return
+    with db.transaction() as cur:
+        if cur.execute("SELECT count(*) FROM metrics WHERE name = ?", [name]).fetchone()[0] == 0:
+            raise KeyError(name)
+        for key, value in changes.items():
+            if isinstance(value, str) and key in ("label_zh", "label_en", "unit"):
+                value = value.strip() or None
+            # Column names come from the fixed set above, never from the caller's text.
+            cur.execute(f"UPDATE metrics SET {key} = ?, updated_at = current_timestamp WHERE name = ?", [value, name])
+        bump_version(cur)
+
+
+def merge_metrics(db: Database, source: str, target: str) -> None:
+    """``source`` is the same KPI as ``target`` under another header: its values count as target's."""
+    if source == target:
+        raise ValueError("a metric cannot be merged into itself")
+    with db.transaction() as cur:
+        names = {r[0]: r[1] for r in cur.execute("SELECT name, merged_into FROM metrics WHERE name IN (?, ?)", [source, target]).fetchall()}
+        if source not in names or target not in names:
+            raise KeyError(source if source not in names else target)
+        if names[target] is not None:
+            raise ValueError("the target is itself merged into another metric")
+        cur.execute("UPDATE metrics SET merged_into = ? WHERE name = ?", [target, source])
+        cur.execute("UPDATE metrics SET merged_into = ? WHERE merged_into = ?", [target, source])
+        bump_version(cur)
+
+
+def unmerge_metric(db: Database, name: str) -> None:
+    with db.transaction() as cur:
+        cur.execute("UPDATE metrics SET merged_into = NULL WHERE name = ?", [name])
+        bump_version(cur)
+
+
+def define_derived(db: Database, name: str, kind: str, first: str, second: str | None = None, *,
+                   unit: str | None = None, direction: str = "up", category: str = "other") -> None:
+    """A metric computed from others: ratio (first / second), difference (first − second), growth of first."""
+    name = name.strip()
+    if not name:
+        raise ValueError("name required")
+    if kind not in DERIVED_KINDS:
+        raise ValueError(f"kind must be one of {DERIVED_KINDS}")
+    if kind != "growth" and not second:
+        raise ValueError("a ratio or a difference needs two metrics")
+    known = {m.name for m in catalog(db, include_hidden=True, include_merged=True)}
+    for needed in (first, second) if kind != "growth" else (first,):
+        if needed not in known:
+            raise KeyError(needed)
+    if name in known:
+        raise ValueError(f"a metric named {name!r} exists")
+    if kind == "ratio" and unit is None:
+        unit = "%"
+    with db.transaction() as cur:
+        cur.execute(
+            "INSERT INTO derived_metrics (name, kind, first_metric, second_metric, unit, direction, category) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [name, kind, first, second if kind != "growth" else None, unit, direction, category],
+        )
+        bump_version(cur)
+
+
+def delete_derived(db: Database, name: str) -> None:
+    with db.transaction() as cur:
+        cur.execute("DELETE FROM derived_metrics WHERE name = ?", [name])
+        bump_version(cur)
+
+
+# ---------------------------------------------------------------- dimensions
+
+
+def dimensions(db: Database, metric: str | None = None) -> list[str]:
+    """Dimension names present in the data (for one metric, when given), most used first."""
+    if metric is None:
+        rows = db.rows(
+            """SELECT k, count(*) FROM (SELECT unnest(map_keys(s.dims)) AS k FROM segments s
+               WHERE s.dims_key IN (SELECT DISTINCT dims_key FROM fact_rows WHERE replaced_by IS NULL)
+               UNION ALL SELECT unnest(map_keys(dims)) FROM (SELECT DISTINCT dims FROM transactions WHERE replaced_by IS NULL))
+               GROUP BY k ORDER BY 2 DESC, k"""
+        )
+        return [r[0] for r in rows]
+    m = get_metric(db, metric)
+    if m.source == "transactions":
+        return [r[0] for r in db.rows(
+            "SELECT DISTINCT unnest(map_keys(dims)) AS k FROM (SELECT DISTINCT dims FROM current_transactions) ORDER BY k")]
+    if m.source == "derived":
+        first = dimensions(db, m.first_metric)
+        return [d for d in first if m.second_metric is None or d in dimensions(db, m.second_metric)]
+    names = _member_names(db, m.name)
+    rows = db.rows(
+        """SELECT k FROM (SELECT DISTINCT unnest(map_keys(s.dims)) AS k FROM segments s
+           WHERE s.dims_key IN (SELECT DISTINCT dims_key FROM fact_rows WHERE replaced_by IS NULL AND list_contains(?, metric)))
+           ORDER BY k""",
+        [names],
+    )
+    return [r[0] for r in rows]
+
+
+def dimension_values(db: Database, dimension: str) -> list[str]:
+    rows = db.rows(
+        """SELECT DISTINCT v FROM (
+               SELECT s.dims[?] AS v FROM segments s
+               WHERE s.dims_key IN (SELECT DISTINCT dims_key FROM fact_rows WHERE replaced_by IS NULL)
+               UNION ALL SELECT dims[?] FROM (SELECT DISTINCT dims FROM transactions WHERE replaced_by IS NULL))
+           WHERE v IS NOT NULL ORDER BY v""",
+        [dimension, dimension],
+    )
+    return [r[0] for r in rows]
+
+
+# ---------------------------------------------------------------- series
+
+
+def _member_names(db: Database, name: str) -> list[str]:
+    """A metric and every metric merged into it."""
+    return [name] + [r[0] for r in db.rows("SELECT name FROM metrics WHERE merged_into = ?", [name])]
+
+
+def _fact_grains(db: Database, names: list[str], scenario: str, grain: str) -> list[str]:
+    """Which stored grains feed a series at ``grain``: the finest the metric has, so that a
+    sheet of months and a sheet of quarter totals for the same metric are not added together."""
+    have = {r[0] for r in db.rows(
+        "SELECT DISTINCT grain FROM fact_rows WHERE replaced_by IS NULL AND list_contains(?, metric) AND scenario = ?",
+        [names, scenario])}
+    order = ["day", "month", "quarter", "year"]
+    usable = order[: order.index(grain) + 1] if grain in order else order
+    for finest in usable:
+        if finest in have:
+            return ["day", "month"] if finest in ("day", "month") else [finest]
+    return []
+
+
+def _filters_sql(filters: dict[str, list[str]] | None, dims_expr: str, prefix: str) -> tuple[str, dict[str, Any]]:
+    sql, params = "", {}
+    for i, (dim, values) in enumerate((filters or {}).items()):
+        if not values:
+            continue
+        sql += f" AND list_contains(${prefix}fv{i}, {dims_expr}[${prefix}fk{i}])"
+        params[f"{prefix}fk{i}"] = dim
+        params[f"{prefix}fv{i}"] = list(values)
+    return sql, params
+
+
+def _agg_sql(db: Database, m: Metric, *, grain: str, scenario: str, by: str | None,
+             filters: dict[str, list[str]] | None, prefix: str) -> tuple[str, dict[str, Any]]:
+    """SQL for (p, segment, value): one metric aggregated to ``grain`` per segment."""
+    params: dict[str, Any] = {f"{prefix}grain": grain}
+    if m.source == "transactions":
+        seg = f"coalesce(t.dims[${prefix}by], '—')" if by else "''"
+        if by:
+            params[f"{prefix}by"] = by
+        where, fparams = _filters_sql(filters, "t.dims", prefix)
+        params.update(fparams)
+        if scenario != "actual":
+            return f"SELECT NULL::DATE AS p, NULL::VARCHAR AS segment, NULL::DOUBLE AS value WHERE false", params
+        period = f"date_trunc(${prefix}grain, t.txn_date)"
+        if m.name == TX_ORDERS:
+            value = "count(DISTINCT coalesce(t.order_id, t.import_id::VARCHAR || ':' || t.row_no::VARCHAR))"
+        elif m.name == TX_CUSTOMERS:
+            value = "count(DISTINCT t.customer_id)"
+        elif m.name in (TX_NEW, TX_RETURNING):
+            # New: the customer's first purchase ever (in all data, not just the filtered slice).
+            cond = "=" if m.name == TX_NEW else ">"
+            value = f"count(DISTINCT t.customer_id) FILTER (WHERE date_trunc(${prefix}grain, f.first_date) {cond} {period})"
+            sql = (f"SELECT {period} AS p, {seg} AS segment, {value} AS value FROM current_transactions t "
+                   f"JOIN (SELECT customer_id, min(txn_date) AS first_date FROM current_transactions "
+                   f"WHERE customer_id IS NOT NULL GROUP BY customer_id) f ON f.customer_id = t.customer_id "
+                   f"WHERE true {where} GROUP BY ALL")
+            return sql, params
+        else:
+            params[f"{prefix}measure"] = m.name
+            value = f"sum(t.measures[${prefix}measure])"
+        sql = f"SELECT {period} AS p, {seg} AS segment, {value} AS value FROM current_transactions t WHERE true {where} GROUP BY ALL"
+        return sql, params
+    names = _member_names(db, m.name)
+    grains = _fact_grains(db, names, scenario, grain)
+    params.update({f"{prefix}names": names, f"{prefix}scenario": scenario, f"{prefix}grains": grains or ["none"]})
+    seg = f"coalesce(s.dims[${prefix}by], '—')" if by else "''"
+    if by:
+        params[f"{prefix}by"] = by
+    where, fparams = _filters_sql(filters, "s.dims", prefix)
+    params.update(fparams)
+    agg = "avg" if m.aggregation == "avg" else "sum"
+    sql = (
+        f"SELECT date_trunc(${prefix}grain, f.period) AS p, {seg} AS segment, {agg}(f.value) AS value "
+        f"FROM fact_rows f JOIN segments s ON s.dims_key = f.dims_key "
+        f"WHERE f.replaced_by IS NULL AND list_contains(${prefix}names, f.metric) AND f.scenario = ${prefix}scenario "
+        f"AND list_contains(${prefix}grains, f.grain) {where} GROUP BY ALL"
+    )
+    return sql, params
+
+
+def _metric_sql(db: Database, m: Metric, **kw: Any) -> tuple[str, dict[str, Any]]:
+    """(p, segment, value) for any metric, derived ones from their aggregated components."""
+    if m.source != "derived":
+        return _agg_sql(db, m, prefix="a_", **kw)
+    first = get_metric(db, m.first_metric)
+    a_sql, a_params = _agg_sql(db, first, prefix="a_", **kw)
+    if m.kind == "growth":
+        interval = _INTERVAL[kw["grain"]]
+        sql = (f"SELECT p, segment, (value - prev) / abs(prev) AS value FROM ("
+               f"SELECT p, segment, value, first_value(value) OVER (PARTITION BY segment ORDER BY p "
+               f"RANGE BETWEEN {interval} PRECEDING AND {interval} PRECEDING) AS prev FROM ({a_sql})) WHERE prev <> 0")
+        return sql, a_params
+    second = get_metric(db, m.second_metric)
+    b_sql, b_params = _agg_sql(db, second, prefix="b_", **kw)
+    expr = "a.value / b.value" if m.kind == "ratio" else "a.value - b.value"
+    cond = " AND b.value <> 0" if m.kind == "ratio" else ""
+    sql = (f"SELECT a.p, a.segment, {expr} AS value FROM ({a_sql}) a JOIN ({b_sql}) b "
+           f"ON a.p = b.p AND a.segment = b.segment WHERE true{cond}")
+    return sql, {**a_params, **b_params}
+
+
+def series(db: Database, metric: str, *, grain: str = "month", scenario: str = "actual", by: str | None = None,
+           filters: dict[str, list[str]] | None = None, start: dt.date | None = None,
+           end: dt.date | None = None) -> pd.DataFrame:
+    """period, segment, value, prev (the period before), mom, last_year, yoy — one row per period and segment.
+
+    ``segment`` is '' for the total when ``by`` is None. MoM compares with the calendar period
+    before (missing → empty, never the row before); YoY with the same period a year earlier.
+    """
+    if grain not in GRAINS:
+        raise ValueError(f"grain must be one of {GRAINS}")
+    m = get_metric(db, metric)
+    base, params = _metric_sql(db, m, grain=grain, scenario=scenario, by=by, filters=filters)
+    interval = _INTERVAL[grain]
+    sql = f"""
+        WITH base AS ({base}),
+        framed AS (
+            SELECT p, segment, value,
+                   first_value(value) OVER (PARTITION BY segment ORDER BY p
+                       RANGE BETWEEN {interval} PRECEDING AND {interval} PRECEDING) AS prev,
+                   first_value(value) OVER (PARTITION BY segment ORDER BY p
+                       RANGE BETWEEN INTERVAL 1 YEAR PRECEDING AND INTERVAL 1 YEAR PRECEDING) AS last_year
+            FROM base WHERE p IS NOT NULL)
+        SELECT p AS period, segment, value, prev,
+               CASE WHEN prev IS NULL OR prev = 0 THEN NULL ELSE (value - prev) / abs(prev) END AS mom,
+               last_year,
+               CASE WHEN last_year IS NULL OR last_year = 0 THEN NULL ELSE (value - last_year) / abs(last_year) END AS yoy
+        FROM framed
+        WHERE ($start IS NULL OR p >= $start) AND ($end IS NULL OR p <= $end)
+        ORDER BY segment, p"""
+    frame = db.frame(sql, {**params, "start": start, "end": end})
+    frame["period"] = pd.to_datetime(frame["period"]).dt.date
+    return frame
+
+
+def period_start(label: str) -> dt.date:
+    """'2026-10' → 2026-10-01; '2026-Q3' → 2026-07-01; '2026' → 2026-01-01."""
+    if re.fullmatch(r"\d{4}-\d{2}", label):
+        return dt.date(int(label[:4]), int(label[5:]), 1)
+    if re.fullmatch(r"\d{4}-Q[1-4]", label):
+        return dt.date(int(label[:4]), 3 * int(label[-1]) - 2, 1)
+    if re.fullmatch(r"\d{4}", label):
+        return dt.date(int(label), 1, 1)
+    raise ValueError(f"not a period label: {label!r}")
+
+
+def period_label(date: dt.date, grain: str) -> str:
+    if grain == "year":
+        return f"{date.year:04d}"
+    if grain == "quarter":
+        return f"{date.year:04d}-Q{(date.month - 1) // 3 + 1}"
+    return f"{date.year:04d}-{date.month:02d}"
+
+
+def truncate(date: dt.date, grain: str) -> dt.date:
+    if grain == "year":
+        return dt.date(date.year, 1, 1)
+    if grain == "quarter":
+        return dt.date(date.year, 3 * ((date.month - 1) // 3) + 1, 1)
+    return dt.date(date.year, date.month, 1)
+
+
+@dataclass(frozen=True)
+class Card:
+    metric: str
+    period: dt.date
+    value: float | None
+    prev: float | None
+    mom: float | None
+    last_year: float | None
+    yoy: float | None
+    ytd: float | None
+    ytd_last_year: float | None
+    spark: list[tuple[dt.date, float | None]]
+    direction: str
+    unit: str | None
+
+    def tone(self, change: float | None) -> str:
+        """'good', 'bad' or 'flat' for a change, by the metric's direction (a rising cost is bad)."""
+        if change is None or abs(change) < 1e-12:
+            return "flat"
+        up_is_good = self.direction != "down"
+        return "good" if (change > 0) == up_is_good else "bad"
+
+
+def kpi_card(db: Database, metric: str, period: dt.date, *, grain: str = "month",
+             filters: dict[str, list[str]] | None = None, spark_periods: int = 12) -> Card:
+    """Value, MoM, YoY, year-to-date and a sparkline for one metric at one period."""
+    m = get_metric(db, metric)
+    period = truncate(period, grain)
+    frame = series(db, metric, grain=grain, filters=filters)
+    row = frame[frame["period"] == period]
+    get = (lambda col: None if row.empty or pd.isna(row.iloc[0][col]) else float(row.iloc[0][col]))
+    spark_from = period - dt.timedelta(days=31 * spark_periods * (3 if grain == "quarter" else 12 if grain == "year" else 1))
+    spark = [(p, None if pd.isna(v) else float(v)) for p, v in zip(frame["period"], frame["value"], strict=True)
+             if spark_from < p <= period]
+    ytd, ytd_ly = _ytd(frame, m, period), _ytd(frame, m, dt.date(period.year - 1, period.month, 1))
+    return Card(metric, period, get("value"), get("prev"), get("mom"), get("last_year"), get("yoy"),
+                ytd, ytd_ly, spark, m.direction, m.unit)
+
+
+def _ytd(frame: pd.DataFrame, m: Metric, period: dt.date) -> float | None:
+    ytd = frame[(frame["period"] >= dt.date(period.year, 1, 1)) & (frame["period"] <= period)]["value"].dropna()
+    if ytd.empty:
+        return None
+    return float(ytd.mean() if m.is_rate else ytd.sum())
+
+
+def breakdown(db: Database, metric: str, period: dt.date, by: str, *, grain: str = "month",
+              filters: dict[str, list[str]] | None = None, compare: str = "mom") -> pd.DataFrame:
+    """Per segment of ``by``: value, the comparison value, change, share of the total, and the
+    segment's contribution to the total's change ("华东 −120万 explains 80% of the drop").
+
+    Contribution is only additive for summed metrics; for rates it is left empty.
+    """
+    m = get_metric(db, metric)
+    period = truncate(period, grain)
+    frame = series(db, metric, grain=grain, by=by, filters=filters)
+    now = frame[frame["period"] == period].set_index("segment")
+    base_col = "prev" if compare == "mom" else "last_year"
+    out = pd.DataFrame({
+        "segment": now.index,
+        "value": now["value"].to_numpy(),
+        "base": now[base_col].to_numpy(),
+    })
+    out["change"] = out["value"] - out["base"]
+    total = out["value"].sum(min_count=1)
+    out["share"] = out["value"] / total if not m.is_rate and total else None
+    total_change = out["change"].sum(min_count=1)
+    out["contribution"] = out["change"] / total_change if not m.is_rate and total_change else None
+    return out.sort_values("value", ascending=False, na_position="last").reset_index(drop=True)
+
+
+def movers(frame: pd.DataFrame, n: int = 3) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The ``n`` segments that rose most and fell most, from a :func:`breakdown` frame."""
+    moved = frame.dropna(subset=["change"])
+    up = moved[moved["change"] > 0].sort_values("change", ascending=False).head(n)
+    down = moved[moved["change"] < 0].sort_values("change").head(n)
+    return up.reset_index(drop=True), down.reset_index(drop=True)
+
+
+def anomalies(frame: pd.DataFrame, *, window: int = 12, z: float = 2.0, min_history: int = 6,
+              mom_threshold: float | None = None) -> pd.DataFrame:
+    """Points that break from their own recent trend: beyond ``z`` standard deviations of the
+    previous ``window`` periods (with at least ``min_history`` of them), or a MoM change beyond
+    ``mom_threshold`` (e.g. 0.3 for ±30%). Adds 'expected', 'zscore' and 'reason' columns."""
+    rows = []
+    for segment, part in frame.sort_values("period").groupby("segment", sort=False):
+        values = part["value"].tolist()
+        for i, (_, r) in enumerate(part.iterrows()):
+            history = [v for v in values[max(0, i - window): i] if v is not None and not pd.isna(v)]
+            reason, zscore, expected = None, None, None
+            if len(history) >= min_history and r["value"] is not None and not pd.isna(r["value"]):
+                mean = sum(history) / len(history)
+                sd = (sum((h - mean) ** 2 for h in history) / (len(history) - 1)) ** 0.5
+                expected = mean
+                if sd > 0:
+                    zscore = (r["value"] - mean) / sd
+                    if abs(zscore) > z:
+                        reason = "zscore"
+            if reason is None and mom_threshold is not None and r["mom"] is not None and not pd.isna(r["mom"]) \
+                    and abs(r["mom"]) > mom_threshold:
+                reason = "mom"
+            if reason:
+                rows.append({**r.to_dict(), "segment": segment, "expected": expected, "zscore": zscore, "reason": reason})
+    return pd.DataFrame(rows, columns=[*frame.columns, "expected", "zscore", "reason"])
+
+
+# ---------------------------------------------------------------- annotations
+
+
+def add_annotation(db: Database, metric: str, period: dt.date, text: str, author: str | None = None) -> int:
+    text = (text or "").strip()
+    if not text:
+        raise ValueError("empty note")
+    if len(text) > 500:
+        raise ValueError("note longer than 500 characters")
+    with db.transaction() as cur:
+        new_id = cur.execute(
+            "INSERT INTO annotations (metric, period, text, author) VALUES (?, ?, ?, ?) RETURNING id",
+            [metric, period, text, author],
+        ).fetchone()[0]
+        bump_version(cur)
+    return int(new_id)
+
+
+def delete_annotation(db: Database, annotation_id: int) -> None:
+    with db.transaction() as cur:
+        cur.execute("DELETE FROM annotations WHERE id = ?", [annotation_id])
+        bump_version(cur)
+
+
+def annotations(db: Database, metric: str) -> pd.DataFrame:
+    """Notes on a metric (and on the metrics merged into it), oldest period first."""
+    frame = db.frame(
+        "SELECT id, metric, period, text, author, created_at FROM annotations WHERE list_contains(?, metric) ORDER BY period, id",
+        [_member_names(db, metric)],
+    )
+    frame["period"] = pd.to_datetime(frame["period"]).dt.date
+    return frame
+
+
+# ---------------------------------------------------------------- retention cohorts
+
+
+def cohorts(db: Database, *, months: int = 12, filters: dict[str, list[str]] | None = None) -> pd.DataFrame:
+    """Monthly cohort retention from transactions: cohort (first month), age (months since), customers
+    active at that age, cohort size, and the retention rate (active / size)."""
+    where, params = _filters_sql(filters, "t.dims", "c_")
+    sql = f"""
+        WITH tx AS (SELECT t.customer_id, date_trunc('month', t.txn_date) AS m FROM current_transactions t
+                    WHERE t.customer_id IS NOT NULL {where}),
+        first AS (SELECT customer_id, min(m) AS cohort FROM tx GROUP BY customer_id),
+        active AS (SELECT DISTINCT f.cohort, tx.customer_id,
+                          datediff('month', f.cohort, tx.m) AS age
+                   FROM tx JOIN first f USING (customer_id)),
+        sizes AS (SELECT cohort, count(*) AS size FROM first GROUP BY cohort)
+        SELECT a.cohort, a.age, count(*) AS active, s.size, count(*) / s.size AS retention
+        FROM active a JOIN sizes s USING (cohort)
+        WHERE a.age <= $c_months
+        GROUP BY a.cohort, a.age, s.size ORDER BY a.cohort, a.age"""
+    frame = db.frame(sql, {**params, "c_months": months})
+    frame["cohort"] = pd.to_datetime(frame["cohort"]).dt.date
+    return frame
