@@ -112,6 +112,46 @@ def _emit(result: dict[str, Any], args: argparse.Namespace, code: int) -> int:
     return code
 
 
+def cmd_series(args: argparse.Namespace) -> int:
+    from . import metrics
+
+    db = get_database(args.db)
+    filters: dict[str, list[str]] = {}
+    for item in args.filter or []:
+        if "=" not in item:
+            print(f"--filter takes DIMENSION=VALUE, not {item!r}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        dim, value = item.split("=", 1)
+        filters.setdefault(dim.strip(), []).append(value.strip())
+    try:
+        frame = metrics.series(db, args.metric, grain=args.grain, scenario=args.scenario, by=args.by, filters=filters)
+    except KeyError:
+        names = [m.name for m in metrics.catalog(db)]
+        print(f"no metric named {args.metric!r}; metrics: {', '.join(names)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    rows = [
+        {
+            "period": metrics.period_label(r.period, args.grain),
+            "segment": r.segment,
+            "value": None if r.value is None or r.value != r.value else float(r.value),
+            "mom": None if r.mom is None or r.mom != r.mom else float(r.mom),
+            "yoy": None if r.yoy is None or r.yoy != r.yoy else float(r.yoy),
+            "complete": bool(r.complete),
+        }
+        for r in frame.itertuples()
+    ]
+    if args.json:
+        print(json.dumps({"metric": args.metric, "grain": args.grain, "scenario": args.scenario, "by": args.by,
+                          "filters": filters, "rows": rows}, ensure_ascii=False))
+        return EXIT_OK
+    pct = (lambda v: "—" if v is None else f"{v * 100:+.1f}%")
+    for r in rows:
+        value = "—" if r["value"] is None else f"{r['value']:,.2f}"
+        print(f"{r['period']}\t{r['segment'] or '*'}\t{value}\tMoM {pct(r['mom'])}\tYoY {pct(r['yoy'])}"
+              + ("" if r["complete"] else "\t(partial)"))
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m retro", description="retro: operations review dashboard")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -127,6 +167,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--lang", choices=("zh", "en"), default="en")
     p.set_defaults(func=cmd_import)
+    q = sub.add_parser("series", help="print a metric's series with MoM and YoY, as the trends page shows it")
+    q.add_argument("--db", help="DuckDB file (default: $RETRO_DB or data/retro.duckdb)")
+    q.add_argument("--metric", required=True)
+    q.add_argument("--by", help="break down by this dimension")
+    q.add_argument("--filter", action="append", metavar="DIM=VALUE", help="keep only this value (repeatable)")
+    q.add_argument("--grain", choices=("month", "quarter", "year"), default="month")
+    q.add_argument("--scenario", choices=("actual", "plan", "forecast"), default="actual")
+    q.add_argument("--json", action="store_true")
+    q.set_defaults(func=cmd_series)
     return parser
 
 

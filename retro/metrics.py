@@ -12,6 +12,7 @@ calendar intervals, so a missing month is missing, not the row before it.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +20,7 @@ from typing import Any
 import pandas as pd
 
 from .db import Database, bump_version
+from .ingest.cells import split_unit
 
 AGGREGATIONS = ("sum", "avg")
 DIRECTIONS = ("up", "down")
@@ -123,7 +125,7 @@ def sync_catalog(db: Database) -> list[str]:
             "SELECT DISTINCT unnest(map_keys(measures)) FROM transactions WHERE replaced_by IS NULL ORDER BY 1"
         )
         names += [m[0] for m in measures]
-        units = {TX_ORDERS: "单", TX_CUSTOMERS: "人", TX_NEW: "人", TX_RETURNING: "人"}
+        units = {TX_ORDERS: "单", TX_CUSTOMERS: "人", TX_NEW: "人", TX_RETURNING: "人", **_transaction_units(db)}
         new += [(n, units.get(n), "transactions") for n in names if n not in known and n not in {x[0] for x in new}]
     if not new:
         return []
@@ -136,6 +138,17 @@ def sync_catalog(db: Database) -> list[str]:
             )
         bump_version(cur)
     return [n for n, _, _ in new]
+
+
+def _transaction_units(db: Database) -> dict[str, str]:
+    """'金额(元)' kept its unit in the import's column mapping; the measures map has only '金额'."""
+    units: dict[str, str] = {}
+    for (mapping,) in db.rows("SELECT mapping FROM import_sheets WHERE shape = 'transactions'"):
+        for column in json.loads(mapping).get("columns", []):
+            if column.get("role") == "measure" and column.get("unit"):
+                name = split_unit(column["header"].split(" / ")[-1])[0]
+                units.setdefault(name, column["unit"])
+    return units
 
 
 def catalog(db: Database, *, include_hidden: bool = False, include_merged: bool = False) -> list[Metric]:
@@ -178,6 +191,7 @@ def update_metric(db: Database, name: str, **changes: Any) -> None:
             raise ValueError(f"{key} must be one of {allowed}")
     if not changes:
         return
+    sync_catalog(db)
     with db.transaction() as cur:
         if cur.execute("SELECT count(*) FROM metrics WHERE name = ?", [name]).fetchone()[0] == 0:
             raise KeyError(name)
@@ -193,6 +207,7 @@ def merge_metrics(db: Database, source: str, target: str) -> None:
     """``source`` is the same KPI as ``target`` under another header: its values count as target's."""
     if source == target:
         raise ValueError("a metric cannot be merged into itself")
+    sync_catalog(db)
     with db.transaction() as cur:
         names = {r[0]: r[1] for r in cur.execute("SELECT name, merged_into FROM metrics WHERE name IN (?, ?)", [source, target]).fetchall()}
         if source not in names or target not in names:
@@ -328,7 +343,7 @@ def _agg_sql(db: Database, m: Metric, *, grain: str, scenario: str, by: str | No
         where, fparams = _filters_sql(filters, "t.dims", prefix)
         params.update(fparams)
         if scenario != "actual":
-            return f"SELECT NULL::DATE AS p, NULL::VARCHAR AS segment, NULL::DOUBLE AS value WHERE false", params
+            return "SELECT NULL::DATE AS p, NULL::VARCHAR AS segment, NULL::DOUBLE AS value, NULL::BIGINT AS months WHERE false", params
         period = f"date_trunc(${prefix}grain, t.txn_date)"
         if m.name == TX_ORDERS:
             value = "count(DISTINCT coalesce(t.order_id, t.import_id::VARCHAR || ':' || t.row_no::VARCHAR))"
@@ -338,7 +353,8 @@ def _agg_sql(db: Database, m: Metric, *, grain: str, scenario: str, by: str | No
             # New: the customer's first purchase ever (in all data, not just the filtered slice).
             cond = "=" if m.name == TX_NEW else ">"
             value = f"count(DISTINCT t.customer_id) FILTER (WHERE date_trunc(${prefix}grain, f.first_date) {cond} {period})"
-            sql = (f"SELECT {period} AS p, {seg} AS segment, {value} AS value FROM current_transactions t "
+            sql = (f"SELECT {period} AS p, {seg} AS segment, {value} AS value, "
+                   f"count(DISTINCT date_trunc('month', t.txn_date)) AS months FROM current_transactions t "
                    f"JOIN (SELECT customer_id, min(txn_date) AS first_date FROM current_transactions "
                    f"WHERE customer_id IS NOT NULL GROUP BY customer_id) f ON f.customer_id = t.customer_id "
                    f"WHERE true {where} GROUP BY ALL")
@@ -346,7 +362,8 @@ def _agg_sql(db: Database, m: Metric, *, grain: str, scenario: str, by: str | No
         else:
             params[f"{prefix}measure"] = m.name
             value = f"sum(t.measures[${prefix}measure])"
-        sql = f"SELECT {period} AS p, {seg} AS segment, {value} AS value FROM current_transactions t WHERE true {where} GROUP BY ALL"
+        sql = (f"SELECT {period} AS p, {seg} AS segment, {value} AS value, count(DISTINCT date_trunc('month', t.txn_date)) AS months "
+               f"FROM current_transactions t WHERE true {where} GROUP BY ALL")
         return sql, params
     names = _member_names(db, m.name)
     grains = _fact_grains(db, names, scenario, grain)
@@ -358,7 +375,8 @@ def _agg_sql(db: Database, m: Metric, *, grain: str, scenario: str, by: str | No
     params.update(fparams)
     agg = "avg" if m.aggregation == "avg" else "sum"
     sql = (
-        f"SELECT date_trunc(${prefix}grain, f.period) AS p, {seg} AS segment, {agg}(f.value) AS value "
+        f"SELECT date_trunc(${prefix}grain, f.period) AS p, {seg} AS segment, {agg}(f.value) AS value, "
+        f"CASE WHEN bool_and(f.grain IN ('day', 'month')) THEN count(DISTINCT date_trunc('month', f.period)) END AS months "
         f"FROM fact_rows f JOIN segments s ON s.dims_key = f.dims_key "
         f"WHERE f.replaced_by IS NULL AND list_contains(${prefix}names, f.metric) AND f.scenario = ${prefix}scenario "
         f"AND list_contains(${prefix}grains, f.grain) {where} GROUP BY ALL"
@@ -374,15 +392,15 @@ def _metric_sql(db: Database, m: Metric, **kw: Any) -> tuple[str, dict[str, Any]
     a_sql, a_params = _agg_sql(db, first, prefix="a_", **kw)
     if m.kind == "growth":
         interval = _INTERVAL[kw["grain"]]
-        sql = (f"SELECT p, segment, (value - prev) / abs(prev) AS value FROM ("
-               f"SELECT p, segment, value, first_value(value) OVER (PARTITION BY segment ORDER BY p "
+        sql = (f"SELECT p, segment, (value - prev) / abs(prev) AS value, months FROM ("
+               f"SELECT p, segment, value, months, first_value(value) OVER (PARTITION BY segment ORDER BY p "
                f"RANGE BETWEEN {interval} PRECEDING AND {interval} PRECEDING) AS prev FROM ({a_sql})) WHERE prev <> 0")
         return sql, a_params
     second = get_metric(db, m.second_metric)
     b_sql, b_params = _agg_sql(db, second, prefix="b_", **kw)
     expr = "a.value / b.value" if m.kind == "ratio" else "a.value - b.value"
     cond = " AND b.value <> 0" if m.kind == "ratio" else ""
-    sql = (f"SELECT a.p, a.segment, {expr} AS value FROM ({a_sql}) a JOIN ({b_sql}) b "
+    sql = (f"SELECT a.p, a.segment, {expr} AS value, least(a.months, b.months) AS months FROM ({a_sql}) a JOIN ({b_sql}) b "
            f"ON a.p = b.p AND a.segment = b.segment WHERE true{cond}")
     return sql, {**a_params, **b_params}
 
@@ -390,10 +408,12 @@ def _metric_sql(db: Database, m: Metric, **kw: Any) -> tuple[str, dict[str, Any]
 def series(db: Database, metric: str, *, grain: str = "month", scenario: str = "actual", by: str | None = None,
            filters: dict[str, list[str]] | None = None, start: dt.date | None = None,
            end: dt.date | None = None) -> pd.DataFrame:
-    """period, segment, value, prev (the period before), mom, last_year, yoy — one row per period and segment.
+    """period, segment, value, prev (the period before), mom, last_year, yoy, months, complete.
 
     ``segment`` is '' for the total when ``by`` is None. MoM compares with the calendar period
     before (missing → empty, never the row before); YoY with the same period a year earlier.
+    ``months`` is how many months of data a quarter or year holds; ``complete`` is False for a
+    period still in progress (a quarter with one month), which must not read as a collapse.
     """
     if grain not in GRAINS:
         raise ValueError(f"grain must be one of {GRAINS}")
@@ -403,7 +423,7 @@ def series(db: Database, metric: str, *, grain: str = "month", scenario: str = "
     sql = f"""
         WITH base AS ({base}),
         framed AS (
-            SELECT p, segment, value,
+            SELECT p, segment, value, months,
                    first_value(value) OVER (PARTITION BY segment ORDER BY p
                        RANGE BETWEEN {interval} PRECEDING AND {interval} PRECEDING) AS prev,
                    first_value(value) OVER (PARTITION BY segment ORDER BY p
@@ -412,11 +432,12 @@ def series(db: Database, metric: str, *, grain: str = "month", scenario: str = "
         SELECT p AS period, segment, value, prev,
                CASE WHEN prev IS NULL OR prev = 0 THEN NULL ELSE (value - prev) / abs(prev) END AS mom,
                last_year,
-               CASE WHEN last_year IS NULL OR last_year = 0 THEN NULL ELSE (value - last_year) / abs(last_year) END AS yoy
+               CASE WHEN last_year IS NULL OR last_year = 0 THEN NULL ELSE (value - last_year) / abs(last_year) END AS yoy,
+               months, months IS NULL OR months >= $span AS complete
         FROM framed
         WHERE ($start IS NULL OR p >= $start) AND ($end IS NULL OR p <= $end)
         ORDER BY segment, p"""
-    frame = db.frame(sql, {**params, "start": start, "end": end})
+    frame = db.frame(sql, {**params, "start": start, "end": end, "span": {"month": 1, "quarter": 3, "year": 12}[grain]})
     frame["period"] = pd.to_datetime(frame["period"]).dt.date
     return frame
 
@@ -527,31 +548,53 @@ def movers(frame: pd.DataFrame, n: int = 3) -> tuple[pd.DataFrame, pd.DataFrame]
     return up.reset_index(drop=True), down.reset_index(drop=True)
 
 
-def anomalies(frame: pd.DataFrame, *, window: int = 12, z: float = 2.0, min_history: int = 6,
+SEASONAL_YOY = 0.2
+
+
+def anomalies(frame: pd.DataFrame, *, window: int = 12, z: float = 3.0, min_history: int = 6,
               mom_threshold: float | None = None) -> pd.DataFrame:
-    """Points that break from their own recent trend: beyond ``z`` standard deviations of the
-    previous ``window`` periods (with at least ``min_history`` of them), or a MoM change beyond
-    ``mom_threshold`` (e.g. 0.3 for ±30%). Adds 'expected', 'zscore' and 'reason' columns."""
+    """Points that break from their own recent trend, with 'expected', 'zscore' and 'reason' columns.
+
+    Where a year of history exists the test runs on YoY growth, so a December peak that every
+    December has is not an anomaly but a competitor's August is ('yoy'). Otherwise a value beyond
+    ``z`` standard deviations of the previous ``window`` periods is ('zscore'), unless it is within
+    ±20% of the same period last year (seasonal). With
+    ``mom_threshold`` (e.g. 0.3), a MoM change beyond ±30% is flagged too ('mom').
+    """
     rows = []
     for segment, part in frame.sort_values("period").groupby("segment", sort=False):
-        values = part["value"].tolist()
-        for i, (_, r) in enumerate(part.iterrows()):
-            history = [v for v in values[max(0, i - window): i] if v is not None and not pd.isna(v)]
+        part = part.reset_index(drop=True)
+        for i, r in part.iterrows():
+            value = r["value"]
+            if value is None or pd.isna(value):
+                continue
+            past = part.iloc[max(0, i - window): i]
             reason, zscore, expected = None, None, None
-            if len(history) >= min_history and r["value"] is not None and not pd.isna(r["value"]):
-                mean = sum(history) / len(history)
-                sd = (sum((h - mean) ** 2 for h in history) / (len(history) - 1)) ** 0.5
-                expected = mean
-                if sd > 0:
-                    zscore = (r["value"] - mean) / sd
-                    if abs(zscore) > z:
-                        reason = "zscore"
-            if reason is None and mom_threshold is not None and r["mom"] is not None and not pd.isna(r["mom"]) \
-                    and abs(r["mom"]) > mom_threshold:
+            growth = past["yoy"].dropna().tolist() if "yoy" in past else []
+            if len(growth) >= min_history and r.get("yoy") is not None and not pd.isna(r.get("yoy")):
+                zscore, mean = _zscore(growth, r["yoy"])
+                expected = r["last_year"] * (1 + mean)
+                reason = "yoy" if zscore is not None and abs(zscore) > z else None
+            else:
+                history = past["value"].dropna().tolist()
+                if len(history) >= min_history:
+                    zscore, expected = _zscore(history, value)
+                    reason = "zscore" if zscore is not None and abs(zscore) > z else None
+                    yoy = r.get("yoy")
+                    if reason and yoy is not None and not pd.isna(yoy) and abs(yoy) < SEASONAL_YOY:
+                        reason = None  # far from the last months, close to the same month last year: seasonal
+            mom = r.get("mom")
+            if reason is None and mom_threshold is not None and mom is not None and not pd.isna(mom) and abs(mom) > mom_threshold:
                 reason = "mom"
             if reason:
                 rows.append({**r.to_dict(), "segment": segment, "expected": expected, "zscore": zscore, "reason": reason})
     return pd.DataFrame(rows, columns=[*frame.columns, "expected", "zscore", "reason"])
+
+
+def _zscore(history: list[float], value: float) -> tuple[float | None, float]:
+    mean = sum(history) / len(history)
+    sd = (sum((h - mean) ** 2 for h in history) / (len(history) - 1)) ** 0.5
+    return ((value - mean) / sd if sd > 0 else None), mean
 
 
 # ---------------------------------------------------------------- annotations

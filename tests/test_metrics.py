@@ -1,0 +1,243 @@
+"""The metric layer against hand-computed values (issue 3's correctness list)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from retro import metrics as M
+from retro.db import Database, close_all
+from retro.ingest import analyze_bytes, store_import
+
+D = dt.date
+
+
+@pytest.fixture
+def db(tmp_path: Path):
+    database = Database(tmp_path / "m.duckdb")
+    yield database
+    database.close()
+    close_all()
+
+
+def load_csv(db: Database, tmp_path: Path, name: str, text: str) -> None:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    analysis = analyze_bytes(db, path.read_bytes(), path.name)
+    assert analysis.ready(), [s.error for s in analysis.sheets]
+    store_import(db, analysis)
+
+
+def row(frame: pd.DataFrame, period: dt.date, segment: str = "") -> pd.Series:
+    hit = frame[(frame["period"] == period) & (frame["segment"] == segment)]
+    assert len(hit) == 1, frame
+    return hit.iloc[0]
+
+
+SALES = """月份,区域,销售额(万元),留存率,成本(万元)
+2025-01,华东,100,0.80,50
+2025-01,华南,50,0.60,20
+2025-11,华东,110,0.82,55
+2025-11,华南,55,0.62,22
+2025-12,华东,120,0.84,60
+2025-12,华南,60,0.64,24
+2026-01,华东,90,0.70,66
+2026-01,华南,66,0.68,30
+2026-02,华东,99,0.72,45
+2026-02,华南,,0.70,25
+2026-04,华东,80,0.74,40
+2026-04,华南,40,0.72,20
+"""
+
+
+def test_mom_and_yoy_across_the_year_boundary(db, tmp_path):
+    load_csv(db, tmp_path, "sales.csv", SALES)
+    frame = M.series(db, "销售额")
+    jan = row(frame, D(2026, 1, 1))
+    assert jan["value"] == pytest.approx(156)  # 90 + 66
+    assert jan["prev"] == pytest.approx(180)  # December 2025: 120 + 60
+    assert jan["mom"] == pytest.approx(156 / 180 - 1)
+    assert jan["last_year"] == pytest.approx(150)  # January 2025: 100 + 50
+    assert jan["yoy"] == pytest.approx(156 / 150 - 1)
+
+
+def test_a_missing_month_is_missing_not_zero_and_not_the_row_before(db, tmp_path):
+    load_csv(db, tmp_path, "sales.csv", SALES)
+    frame = M.series(db, "销售额")
+    april = row(frame, D(2026, 4, 1))
+    assert pd.isna(april["prev"]) and pd.isna(april["mom"])  # March has no data: no MoM
+    # 华南 February is blank: the total is 华东's 99 alone, not 99 + 0 reported as a fall
+    by_region = M.series(db, "销售额", by="区域")
+    assert D(2026, 2, 1) not in set(by_region[by_region["segment"] == "华南"]["period"]) or pd.isna(
+        row(by_region, D(2026, 2, 1), "华南")["value"]
+    )
+
+
+def test_rates_are_averaged_never_summed(db, tmp_path):
+    load_csv(db, tmp_path, "sales.csv", SALES)
+    assert M.get_metric(db, "留存率").aggregation == "avg"
+    frame = M.series(db, "留存率")
+    assert row(frame, D(2026, 1, 1))["value"] == pytest.approx((0.70 + 0.68) / 2)
+
+
+def test_quarter_of_a_rate_is_the_average_of_its_months_and_segments(db, tmp_path):
+    load_csv(db, tmp_path, "sales.csv", SALES)
+    q4 = row(M.series(db, "留存率", grain="quarter"), D(2025, 10, 1))
+    assert q4["value"] == pytest.approx((0.82 + 0.62 + 0.84 + 0.64) / 4)
+    q4_sales = row(M.series(db, "销售额", grain="quarter"), D(2025, 10, 1))
+    assert q4_sales["value"] == pytest.approx(110 + 55 + 120 + 60)
+    assert q4_sales["months"] == 2 and not q4_sales["complete"]  # October missing: a partial quarter
+
+
+def test_filters_and_breakdown(db, tmp_path):
+    load_csv(db, tmp_path, "sales.csv", SALES)
+    east = M.series(db, "销售额", filters={"区域": ["华东"]})
+    assert row(east, D(2026, 1, 1))["value"] == pytest.approx(90)
+    split = M.breakdown(db, "销售额", D(2026, 1, 1), "区域")
+    by = split.set_index("segment")
+    assert by.loc["华东", "change"] == pytest.approx(90 - 120)
+    assert by.loc["华南", "change"] == pytest.approx(66 - 60)
+    # the total fell by 24; 华东's −30 explains 125% of it, 华南's +6 offsets −25%
+    assert by.loc["华东", "contribution"] == pytest.approx(-30 / -24)
+    assert by.loc["华南", "contribution"] == pytest.approx(6 / -24)
+    assert by.loc["华东", "share"] == pytest.approx(90 / 156)
+    up, down = M.movers(split)
+    assert list(up["segment"]) == ["华南"] and list(down["segment"]) == ["华东"]
+
+
+def test_contribution_is_not_given_for_rates(db, tmp_path):
+    load_csv(db, tmp_path, "sales.csv", SALES)
+    split = M.breakdown(db, "留存率", D(2026, 1, 1), "区域")
+    assert split["contribution"].isna().all() and split["share"].isna().all()
+
+
+def test_direction_colours_a_rising_cost_red(db, tmp_path):
+    load_csv(db, tmp_path, "sales.csv", SALES)
+    assert M.get_metric(db, "成本").direction == "down"
+    card = M.kpi_card(db, "成本", D(2026, 1, 1))
+    assert card.mom == pytest.approx(96 / 84 - 1)  # cost rose
+    assert card.tone(card.mom) == "bad"
+    sales = M.kpi_card(db, "销售额", D(2026, 1, 1))
+    assert sales.tone(sales.mom) == "bad" and sales.tone(0.1) == "good"
+
+
+def test_year_to_date_sums_amounts_and_averages_rates(db, tmp_path):
+    load_csv(db, tmp_path, "sales.csv", SALES)
+    assert M.kpi_card(db, "销售额", D(2026, 2, 1)).ytd == pytest.approx(156 + 99)
+    assert M.kpi_card(db, "留存率", D(2026, 2, 1)).ytd == pytest.approx(((0.70 + 0.68) / 2 + (0.72 + 0.70) / 2) / 2)
+
+
+def test_derived_ratio_is_computed_from_totals_not_averaged(db, tmp_path):
+    load_csv(db, tmp_path, "sales.csv", SALES)
+    M.define_derived(db, "成本率", "ratio", "成本", "销售额")
+    value = row(M.series(db, "成本率"), D(2026, 1, 1))["value"]
+    assert value == pytest.approx((66 + 30) / (90 + 66))  # not the mean of 66/90 and 30/66
+    M.define_derived(db, "毛利", "difference", "销售额", "成本")
+    assert row(M.series(db, "毛利"), D(2026, 1, 1))["value"] == pytest.approx(156 - 96)
+    with pytest.raises(ValueError):
+        M.define_derived(db, "坏的", "ratio", "成本", None)
+    assert "坏的" not in {m.name for m in M.catalog(db)}
+
+
+def test_merged_metrics_count_as_one(db, tmp_path):
+    load_csv(db, tmp_path, "a.csv", "月份,区域,销售额\n2026-01,华东,10\n")
+    load_csv(db, tmp_path, "b.csv", "月份,区域,营收\n2026-02,华东,12\n")
+    M.merge_metrics(db, "营收", "销售额")
+    frame = M.series(db, "销售额")
+    assert list(frame["value"]) == [10, 12]
+    assert row(frame, D(2026, 2, 1))["mom"] == pytest.approx(0.2)
+    assert "营收" not in {m.name for m in M.catalog(db)}
+
+
+TX = """订单号,下单日期,客户ID,区域,金额(元)
+O1,2026-01-05,C001,华东,100
+O2,2026-01-09,C002,华南,50
+O3,2026-02-03,C001,华南,70
+O4,2026-02-15,C003,华东,30
+O5,2026-03-02,C001,华东,20
+O6,2026-03-20,C002,华南,10
+""" + "".join(f"O{i},2026-03-{i % 27 + 1:02d},C1{i:02d},华北,1\n" for i in range(7, 40))
+
+
+def test_distinct_customers_are_not_summed_across_segments(db, tmp_path):
+    load_csv(db, tmp_path, "orders.csv", TX)
+    feb_total = row(M.series(db, "客户数"), D(2026, 2, 1))["value"]
+    assert feb_total == 2  # C001 and C003
+    by_region = M.series(db, "客户数", by="区域", filters={"区域": ["华东", "华南"]})
+    jan = by_region[by_region["period"] == D(2026, 1, 1)].set_index("segment")["value"]
+    assert dict(jan) == {"华东": 1, "华南": 1}
+    quarter = row(M.series(db, "客户数", grain="quarter", filters={"区域": ["华东", "华南"]}), D(2026, 1, 1))
+    assert quarter["value"] == 3  # C001, C002, C003 once each, though C001 bought in both regions
+    new = M.series(db, "新客户数", filters={"区域": ["华东", "华南"]}).set_index("period")["value"]
+    assert dict(new) == {D(2026, 1, 1): 2, D(2026, 2, 1): 1, D(2026, 3, 1): 0}  # March: only returning ones
+    returning = row(M.series(db, "回头客户数"), D(2026, 3, 1))["value"]
+    assert returning == 2  # C001, C002
+    assert row(M.series(db, "金额"), D(2026, 1, 1))["value"] == pytest.approx(150)
+
+
+def test_cohort_retention_on_a_hand_built_table(db, tmp_path):
+    load_csv(db, tmp_path, "orders.csv", TX)
+    c = M.cohorts(db).set_index(["cohort", "age"])
+    jan = D(2026, 1, 1)
+    assert c.loc[(jan, 0), "size"] == 2 and c.loc[(jan, 0), "retention"] == 1.0
+    assert c.loc[(jan, 1), "active"] == 1  # C001 in February
+    assert c.loc[(jan, 2), "active"] == 2  # C001 and C002 in March
+    assert c.loc[(jan, 2), "retention"] == 1.0
+    feb = D(2026, 2, 1)
+    assert c.loc[(feb, 0), "size"] == 1 and (feb, 1) not in c.index  # C003 never came back
+
+
+def test_anomaly_is_the_competitor_month_not_the_seasonal_peak(db, tmp_path):
+    """Two years of a December peak, and one August that falls off a cliff."""
+    lines = ["月份,销售额"]
+    for year in (2024, 2025, 2026):
+        for month in range(1, 13):
+            if year == 2026 and month > 10:
+                break
+            value = 100 * (1.01 ** ((year - 2024) * 12 + month)) * (1.5 if month == 12 else 1.0)
+            if (year, month) == (2026, 8):
+                value *= 0.7
+            lines.append(f"{year}-{month:02d},{value:.2f}")
+    load_csv(db, tmp_path, "s.csv", "\n".join(lines) + "\n")
+    found = M.anomalies(M.series(db, "销售额"))
+    # The first December has no year of history to call it seasonal; the second one does.
+    assert list(found["period"]) == [D(2024, 12, 1), D(2026, 8, 1)]
+    assert list(found["reason"]) == ["zscore", "yoy"]
+
+
+def test_annotations_are_kept_and_read_back(db, tmp_path):
+    load_csv(db, tmp_path, "sales.csv", SALES)
+    note = M.add_annotation(db, "销售额", D(2026, 1, 1), "促销活动上线", author="editor")
+    notes = M.annotations(db, "销售额")
+    assert list(notes["text"]) == ["促销活动上线"] and notes.iloc[0]["period"] == D(2026, 1, 1)
+    with pytest.raises(ValueError):
+        M.add_annotation(db, "销售额", D(2026, 1, 1), "   ")
+    M.delete_annotation(db, note)
+    assert M.annotations(db, "销售额").empty
+
+
+def test_editing_the_catalog(db, tmp_path):
+    load_csv(db, tmp_path, "sales.csv", SALES)
+    version = db.data_version()
+    M.update_metric(db, "销售额", label_en="Sales", direction="up", hidden=False)
+    assert M.get_metric(db, "销售额").label("en") == "Sales"
+    assert M.get_metric(db, "销售额").label("zh") == "销售额"
+    assert db.data_version() > version  # caches keyed on the version see the change
+    with pytest.raises(ValueError):
+        M.update_metric(db, "销售额", aggregation="median")
+    with pytest.raises(ValueError):
+        M.update_metric(db, "销售额", **{"name; DROP TABLE metrics": "x"})
+    M.update_metric(db, "成本", hidden=True)
+    assert "成本" not in {m.name for m in M.catalog(db)}
+
+
+def test_guesses():
+    assert M.guess_direction("获客成本") == "down" and M.guess_direction("流失率") == "down"
+    assert M.guess_direction("投诉量") == "down" and M.guess_direction("新增客户") == "up"
+    assert M.guess_aggregation("转化率", None) == "avg" and M.guess_aggregation("销售额", "万元") == "sum"
+    assert M.guess_aggregation("满意度", None) == "avg" and M.guess_aggregation("客单价", "元") == "avg"
+    assert M.guess_category("留存率") == "retention" and M.guess_category("销售额") == "revenue"
+    assert M.guess_category("获客成本") == "cost" and M.guess_category("满意度") == "satisfaction"
