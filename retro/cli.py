@@ -144,7 +144,9 @@ def cmd_series(args: argparse.Namespace) -> int:
         print(json.dumps({"metric": args.metric, "grain": args.grain, "scenario": args.scenario, "by": args.by,
                           "filters": filters, "rows": rows}, ensure_ascii=False))
         return EXIT_OK
-    pct = (lambda v: "—" if v is None else f"{v * 100:+.1f}%")
+    def pct(v: float | None) -> str:
+        return "—" if v is None else f"{v * 100:+.1f}%"
+
     for r in rows:
         value = "—" if r["value"] is None else f"{r['value']:,.2f}"
         print(f"{r['period']}\t{r['segment'] or '*'}\t{value}\tMoM {pct(r['mom'])}\tYoY {pct(r['yoy'])}"

@@ -351,7 +351,7 @@ def _agg_sql(db: Database, m: Metric, *, grain: str, scenario: str, by: str | No
             value = "count(DISTINCT t.customer_id)"
         elif m.name in (TX_NEW, TX_RETURNING):
             # New: the customer's first purchase ever (in all data, not just the filtered slice).
-            cond = "=" if m.name == TX_NEW else ">"
+            cond = "=" if m.name == TX_NEW else "<"
             value = f"count(DISTINCT t.customer_id) FILTER (WHERE date_trunc(${prefix}grain, f.first_date) {cond} {period})"
             sql = (f"SELECT {period} AS p, {seg} AS segment, {value} AS value, "
                    f"count(DISTINCT date_trunc('month', t.txn_date)) AS months FROM current_transactions t "
@@ -499,7 +499,10 @@ def kpi_card(db: Database, metric: str, period: dt.date, *, grain: str = "month"
     period = truncate(period, grain)
     frame = series(db, metric, grain=grain, filters=filters)
     row = frame[frame["period"] == period]
-    get = (lambda col: None if row.empty or pd.isna(row.iloc[0][col]) else float(row.iloc[0][col]))
+
+    def get(col: str) -> float | None:
+        return None if row.empty or pd.isna(row.iloc[0][col]) else float(row.iloc[0][col])
+
     spark_from = period - dt.timedelta(days=31 * spark_periods * (3 if grain == "quarter" else 12 if grain == "year" else 1))
     spark = [(p, None if pd.isna(v) else float(v)) for p, v in zip(frame["period"], frame["value"], strict=True)
              if spark_from < p <= period]
