@@ -235,6 +235,8 @@ if st.button(tr("import.button", n=len(chosen)), type="primary", icon=":material
         message = tr("import.done", rows=num(stored.rows, compact=False), periods=f"{periods[0]} – {periods[-1]}" if periods else "—")
         if stored.replaced:
             message += " " + tr("import.done_replaced", n=stored.replaced)
+        if stored.repeated:
+            message += " " + tr("import.done_repeated", n=stored.repeated)
         st.session_state["import_done"] = message
     st.session_state.pop("import_state", None)
     st.session_state["upload_generation"] = st.session_state.get("upload_generation", 0) + 1

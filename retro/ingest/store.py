@@ -23,7 +23,8 @@ class ImportResult:
     status: str  # "imported" | "already_imported"
     import_id: int | None
     rows: int = 0
-    replaced: int = 0
+    replaced: int = 0  # earlier imports' values this import replaced
+    repeated: int = 0  # values that stood on two sheets of this file; the later sheet's were kept
 
 
 def _json_default(o: Any) -> Any:
@@ -185,8 +186,11 @@ def store_import(
                        ON CONFLICT (fingerprint) DO UPDATE SET mapping = excluded.mapping, updated_at = excluded.updated_at""",
                     [plan.fingerprint, Overrides(user.roles, None, None, user.metric_name).to_json(), now],
                 )
+        repeated = cur.execute(
+            "SELECT count(*) FROM fact_rows WHERE import_id = ? AND replaced_by = ?", [import_id, import_id]
+        ).fetchone()[0]
         bump_version(cur)
-    return ImportResult("imported", import_id, total_rows, replaced)
+    return ImportResult("imported", import_id, total_rows, replaced - repeated, repeated)
 
 
 def undo_import(db: Database, import_id: int) -> bool:
@@ -230,8 +234,8 @@ def import_history(db: Database) -> pd.DataFrame:
     return db.frame(
         """SELECT i.id, i.file_name, i.imported_at, i.sheets, i.row_count, i.period_min, i.period_max,
                   i.is_sample, i.mode, i.actor,
-                  (SELECT count(*) FROM fact_rows f WHERE f.import_id = i.id AND f.replaced_by IS NOT NULL)
-                + (SELECT count(*) FROM transactions t WHERE t.import_id = i.id AND t.replaced_by IS NOT NULL) AS replaced_later
+                  (SELECT count(*) FROM fact_rows f WHERE f.import_id = i.id AND f.replaced_by <> i.id)
+                + (SELECT count(*) FROM transactions t WHERE t.import_id = i.id AND t.replaced_by <> i.id) AS replaced_later
            FROM imports i ORDER BY i.id DESC"""
     )
 
