@@ -189,6 +189,7 @@ class Database:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self._con = duckdb.connect(str(self.path), read_only=read_only)
         self._lock = threading.Lock()
+        self._version: int | None = None
         if not read_only:
             self.migrate()
 
@@ -215,6 +216,8 @@ class Database:
                 raise
             else:
                 cur.execute("COMMIT")
+            finally:
+                self._version = None  # any write may have bumped it
 
     def rows(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> list[tuple]:
         with self.cursor() as cur:
@@ -262,8 +265,13 @@ class Database:
             return applied
 
     def data_version(self) -> int:
-        """Bumped by every write that changes what pages show; caches key on it."""
-        return int(self.get_setting("data_version", "0") or 0)
+        """Bumped by every write that changes what pages show; caches key on it.
+
+        Read once and kept until the next write transaction of this process: this process owns
+        the file (DuckDB lets no other process write it meanwhile)."""
+        if self._version is None:
+            self._version = int(self.get_setting("data_version", "0") or 0)
+        return self._version
 
     def get_setting(self, key: str, default: str | None = None) -> str | None:
         value = self.scalar("SELECT value FROM settings WHERE key = ?", [key])

@@ -102,7 +102,23 @@ class Metric:
 
 
 def sync_catalog(db: Database) -> list[str]:
-    """Add every metric name that data brought in and the catalog does not know yet."""
+    """Add every metric name that data brought in and the catalog does not know yet.
+
+    Scanning the facts is skipped while the data version is the one last synced."""
+    version = db.data_version()
+    if _synced.get(str(db.path)) == version or db.get_setting("catalog_synced_version") == str(version):
+        _synced[str(db.path)] = version
+        return []
+    added = _sync_catalog(db)
+    db.set_setting("catalog_synced_version", str(db.data_version()))
+    _synced[str(db.path)] = db.data_version()
+    return added
+
+
+_synced: dict[str, int] = {}
+
+
+def _sync_catalog(db: Database) -> list[str]:
     known = {r[0] for r in db.rows("SELECT name FROM metrics")}
     facts = db.rows(
         """SELECT metric, any_value(unit ORDER BY unit NULLS LAST), max(abs(value))
@@ -151,9 +167,27 @@ def _transaction_units(db: Database) -> dict[str, str]:
     return units
 
 
+_memo: dict[tuple, Any] = {}
+
+
+def _remember(db: Database, key: tuple, compute: Any) -> Any:
+    """A per-process memo keyed on the database's data version: every write invalidates it."""
+    full = (str(db.path), db.data_version(), *key)
+    if full not in _memo:
+        if len(_memo) > 512:
+            _memo.clear()
+        _memo[full] = compute()
+    return _memo[full]
+
+
 def catalog(db: Database, *, include_hidden: bool = False, include_merged: bool = False) -> list[Metric]:
     """The metrics a user can pick, derived ones included; merged-away names only on request."""
     sync_catalog(db)
+    every = _remember(db, ("catalog",), lambda: _load_catalog(db))
+    return [m for m in every if (include_hidden or not m.hidden) and (include_merged or not m.merged_into)]
+
+
+def _load_catalog(db: Database) -> list[Metric]:
     rows = db.rows(
         """SELECT name, label_zh, label_en, unit, aggregation, direction, category, number_format, hidden,
                   merged_into, source FROM metrics ORDER BY
@@ -167,7 +201,7 @@ def catalog(db: Database, *, include_hidden: bool = False, include_merged: bool 
     ):
         agg = "avg" if kind in ("ratio", "growth") else "sum"
         out.append(Metric(name, None, None, unit, agg, direction, category, "auto", False, None, "derived", kind, first, second))
-    return [m for m in out if (include_hidden or not m.hidden) and (include_merged or not m.merged_into)]
+    return out
 
 
 def get_metric(db: Database, name: str) -> Metric:
@@ -304,15 +338,15 @@ def dimension_values(db: Database, dimension: str) -> list[str]:
 
 def _member_names(db: Database, name: str) -> list[str]:
     """A metric and every metric merged into it."""
-    return [name] + [r[0] for r in db.rows("SELECT name FROM metrics WHERE merged_into = ?", [name])]
+    return [name] + [m.name for m in catalog(db, include_hidden=True, include_merged=True) if m.merged_into == name]
 
 
 def _fact_grains(db: Database, names: list[str], scenario: str, grain: str) -> list[str]:
     """Which stored grains feed a series at ``grain``: the finest the metric has, so that a
     sheet of months and a sheet of quarter totals for the same metric are not added together."""
-    have = {r[0] for r in db.rows(
+    have = _remember(db, ("grains", tuple(names), scenario), lambda: {r[0] for r in db.rows(
         "SELECT DISTINCT grain FROM fact_rows WHERE replaced_by IS NULL AND list_contains(?, metric) AND scenario = ?",
-        [names, scenario])}
+        [names, scenario])})
     order = ["day", "month", "quarter", "year"]
     usable = order[: order.index(grain) + 1] if grain in order else order
     for finest in usable:
@@ -333,14 +367,18 @@ def _filters_sql(filters: dict[str, list[str]] | None, dims_expr: str, prefix: s
 
 
 def _agg_sql(db: Database, m: Metric, *, grain: str, scenario: str, by: str | None,
-             filters: dict[str, list[str]] | None, prefix: str) -> tuple[str, dict[str, Any]]:
-    """SQL for (p, segment, value): one metric aggregated to ``grain`` per segment."""
-    params: dict[str, Any] = {f"{prefix}grain": grain}
+             filters: dict[str, list[str]] | None, prefix: str,
+             span: tuple[dt.date | None, dt.date | None] = (None, None)) -> tuple[str, dict[str, Any]]:
+    """SQL for (p, segment, value, months): one metric aggregated to ``grain`` per segment.
+
+    ``span`` (from, to-exclusive) bounds the rows read, so one period's view does not scan years."""
+    params: dict[str, Any] = {f"{prefix}grain": grain, f"{prefix}lo": span[0], f"{prefix}hi": span[1]}
     if m.source == "transactions":
         seg = f"coalesce(t.dims[${prefix}by], '—')" if by else "''"
         if by:
             params[f"{prefix}by"] = by
         where, fparams = _filters_sql(filters, "t.dims", prefix)
+        where += f" AND (${prefix}lo IS NULL OR t.txn_date >= ${prefix}lo) AND (${prefix}hi IS NULL OR t.txn_date < ${prefix}hi)"
         params.update(fparams)
         if scenario != "actual":
             return "SELECT NULL::DATE AS p, NULL::VARCHAR AS segment, NULL::DOUBLE AS value, NULL::BIGINT AS months WHERE false", params
@@ -362,24 +400,33 @@ def _agg_sql(db: Database, m: Metric, *, grain: str, scenario: str, by: str | No
         else:
             params[f"{prefix}measure"] = m.name
             value = f"sum(t.measures[${prefix}measure])"
-        sql = (f"SELECT {period} AS p, {seg} AS segment, {value} AS value, count(DISTINCT date_trunc('month', t.txn_date)) AS months "
+        months = "1" if grain == "month" else "count(DISTINCT date_trunc('month', t.txn_date))"
+        sql = (f"SELECT {period} AS p, {seg} AS segment, {value} AS value, {months} AS months "
                f"FROM current_transactions t WHERE true {where} GROUP BY ALL")
         return sql, params
     names = _member_names(db, m.name)
-    grains = _fact_grains(db, names, scenario, grain)
-    params.update({f"{prefix}names": names, f"{prefix}scenario": scenario, f"{prefix}grains": grains or ["none"]})
+    grains = _fact_grains(db, names, scenario, grain) or ["none"]
+    params.update({f"{prefix}scenario": scenario})
+    # IN over bound values, not list_contains: DuckDB filters the scan with it far faster.
+    params.update({f"{prefix}n{i}": n for i, n in enumerate(names)})
+    params.update({f"{prefix}g{i}": g for i, g in enumerate(grains)})
+    in_names = ", ".join(f"${prefix}n{i}" for i in range(len(names)))
+    in_grains = ", ".join(f"${prefix}g{i}" for i in range(len(grains)))
     seg = f"coalesce(s.dims[${prefix}by], '—')" if by else "''"
     if by:
         params[f"{prefix}by"] = by
     where, fparams = _filters_sql(filters, "s.dims", prefix)
+    where += f" AND (${prefix}lo IS NULL OR f.period >= ${prefix}lo) AND (${prefix}hi IS NULL OR f.period < ${prefix}hi)"
     params.update(fparams)
     agg = "avg" if m.aggregation == "avg" else "sum"
+    # How many months a quarter or year holds (a month holds one: not worth counting).
+    months = ("1" if grain == "month" else
+              "CASE WHEN bool_and(f.grain IN ('day', 'month')) THEN count(DISTINCT date_trunc('month', f.period)) END")
     sql = (
-        f"SELECT date_trunc(${prefix}grain, f.period) AS p, {seg} AS segment, {agg}(f.value) AS value, "
-        f"CASE WHEN bool_and(f.grain IN ('day', 'month')) THEN count(DISTINCT date_trunc('month', f.period)) END AS months "
+        f"SELECT date_trunc(${prefix}grain, f.period) AS p, {seg} AS segment, {agg}(f.value) AS value, {months} AS months "
         f"FROM fact_rows f JOIN segments s ON s.dims_key = f.dims_key "
-        f"WHERE f.replaced_by IS NULL AND list_contains(${prefix}names, f.metric) AND f.scenario = ${prefix}scenario "
-        f"AND list_contains(${prefix}grains, f.grain) {where} GROUP BY ALL"
+        f"WHERE f.replaced_by IS NULL AND f.metric IN ({in_names}) AND f.scenario = ${prefix}scenario "
+        f"AND f.grain IN ({in_grains}) {where} GROUP BY ALL"
     )
     return sql, params
 
@@ -389,6 +436,10 @@ def _metric_sql(db: Database, m: Metric, **kw: Any) -> tuple[str, dict[str, Any]
     if m.source != "derived":
         return _agg_sql(db, m, prefix="a_", **kw)
     first = get_metric(db, m.first_metric)
+    if m.kind == "growth":
+        lo, hi = kw.get("span", (None, None))
+        if lo is not None:  # growth needs the period before the first one shown
+            kw = {**kw, "span": (_add_months(lo, -_MONTHS[kw["grain"]]), hi)}
     a_sql, a_params = _agg_sql(db, first, prefix="a_", **kw)
     if m.kind == "growth":
         interval = _INTERVAL[kw["grain"]]
@@ -418,7 +469,10 @@ def series(db: Database, metric: str, *, grain: str = "month", scenario: str = "
     if grain not in GRAINS:
         raise ValueError(f"grain must be one of {GRAINS}")
     m = get_metric(db, metric)
-    base, params = _metric_sql(db, m, grain=grain, scenario=scenario, by=by, filters=filters)
+    # Read from a year and a period before ``start`` (MoM and YoY need them) to the end.
+    lo = _add_months(truncate(start, grain), -12 - _MONTHS[grain]) if start else None
+    hi = _add_months(truncate(end, grain), _MONTHS[grain]) if end else None
+    base, params = _metric_sql(db, m, grain=grain, scenario=scenario, by=by, filters=filters, span=(lo, hi))
     interval = _INTERVAL[grain]
     sql = f"""
         WITH base AS ({base}),
@@ -440,6 +494,14 @@ def series(db: Database, metric: str, *, grain: str = "month", scenario: str = "
     frame = db.frame(sql, {**params, "start": start, "end": end, "span": {"month": 1, "quarter": 3, "year": 12}[grain]})
     frame["period"] = pd.to_datetime(frame["period"]).dt.date
     return frame
+
+
+_MONTHS = {"month": 1, "quarter": 3, "year": 12}
+
+
+def _add_months(date: dt.date, months: int) -> dt.date:
+    total = date.year * 12 + date.month - 1 + months
+    return dt.date(total // 12, total % 12 + 1, 1)
 
 
 def period_start(label: str) -> dt.date:
@@ -497,13 +559,14 @@ def kpi_card(db: Database, metric: str, period: dt.date, *, grain: str = "month"
     """Value, MoM, YoY, year-to-date and a sparkline for one metric at one period."""
     m = get_metric(db, metric)
     period = truncate(period, grain)
-    frame = series(db, metric, grain=grain, filters=filters)
+    spark_from = _add_months(period, -_MONTHS[grain] * spark_periods)
+    frame = series(db, metric, grain=grain, filters=filters, start=min(spark_from, dt.date(period.year - 1, 1, 1)),
+                   end=period)
     row = frame[frame["period"] == period]
 
     def get(col: str) -> float | None:
         return None if row.empty or pd.isna(row.iloc[0][col]) else float(row.iloc[0][col])
 
-    spark_from = period - dt.timedelta(days=31 * spark_periods * (3 if grain == "quarter" else 12 if grain == "year" else 1))
     spark = [(p, None if pd.isna(v) else float(v)) for p, v in zip(frame["period"], frame["value"], strict=True)
              if spark_from < p <= period]
     ytd, ytd_ly = _ytd(frame, m, period), _ytd(frame, m, dt.date(period.year - 1, period.month, 1))
@@ -523,18 +586,28 @@ def breakdown(db: Database, metric: str, period: dt.date, by: str, *, grain: str
     """Per segment of ``by``: value, the comparison value, change, share of the total, and the
     segment's contribution to the total's change ("华东 −120万 explains 80% of the drop").
 
-    Contribution is only additive for summed metrics; for rates it is left empty.
+    Contribution is only additive for summed metrics; for rates it is left empty. Reads only the
+    two periods compared, not the whole history.
     """
     m = get_metric(db, metric)
     period = truncate(period, grain)
-    frame = series(db, metric, grain=grain, by=by, filters=filters)
-    now = frame[frame["period"] == period].set_index("segment")
-    base_col = "prev" if compare == "mom" else "last_year"
-    out = pd.DataFrame({
-        "segment": now.index,
-        "value": now["value"].to_numpy(),
-        "base": now[base_col].to_numpy(),
-    })
+    base_period = _add_months(period, -_MONTHS[grain] if compare == "mom" else -12)
+    now_sql, now_params = _metric_sql(db, m, grain=grain, scenario="actual", by=by, filters=filters,
+                                      span=(period, _add_months(period, _MONTHS[grain])))
+    was_sql, was_params = _metric_sql(db, m, grain=grain, scenario="actual", by=by, filters=filters,
+                                      span=(base_period, _add_months(base_period, _MONTHS[grain])))
+    # Both halves use the same parameter names; the spans differ, so bind them apart.
+    was_sql = re.sub(r"\$(a_|b_)", r"$w\1", was_sql)
+    was_params = {f"w{k}": v for k, v in was_params.items()}
+    out = db.frame(
+        f"""SELECT coalesce(n.segment, w.segment) AS segment, n.value AS value, w.value AS base
+            FROM ({now_sql}) n FULL JOIN ({was_sql}) w ON n.segment = w.segment
+            WHERE n.p = $period OR w.p = $base_period""",
+        {**now_params, **was_params, "period": period, "base_period": base_period},
+    )
+    out = out[out["value"].notna()].reset_index(drop=True)
+    out["value"] = out["value"].astype(float)
+    out["base"] = out["base"].astype(float)
     out["change"] = out["value"] - out["base"]
     total = out["value"].sum(min_count=1)
     out["share"] = out["value"] / total if not m.is_rate and total else None

@@ -241,3 +241,13 @@ def test_guesses():
     assert M.guess_aggregation("满意度", None) == "avg" and M.guess_aggregation("客单价", "元") == "avg"
     assert M.guess_category("留存率") == "retention" and M.guess_category("销售额") == "revenue"
     assert M.guess_category("获客成本") == "cost" and M.guess_category("满意度") == "satisfaction"
+
+
+def test_growth_metric_and_its_breakdown(db, tmp_path):
+    load_csv(db, tmp_path, "sales.csv", SALES)
+    M.define_derived(db, "销售增长率", "growth", "销售额")
+    frame = M.series(db, "销售增长率")
+    assert row(frame, D(2026, 1, 1))["value"] == pytest.approx(156 / 180 - 1)
+    split = M.breakdown(db, "销售增长率", D(2026, 1, 1), "区域").set_index("segment")
+    assert split.loc["华东", "value"] == pytest.approx(90 / 120 - 1)
+    assert split.loc["华南", "value"] == pytest.approx(66 / 60 - 1)

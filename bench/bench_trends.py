@@ -1,0 +1,118 @@
+"""Trends benchmark: retro's series queries with 1M stored values, against the bare DuckDB query.
+
+The store is built once (bench/out/trends_1M.duckdb, reused): the long 1M workbook from
+gen_workbooks.py imported through retro — 2M values (plan and actual), 7,200 segments.
+
+For each query shape, in one process:
+  bare    the hand-written DuckDB aggregate a reader would write for that view (no MoM/YoY,
+          no catalog lookups): the floor
+  retro   retro.metrics.series / breakdown / kpi_card, as the trends page calls them
+Each is run once cold, then timed warm (median of --runs). Prints ms and retro/bare ratios.
+Target (issue 3): each trends query warm ≤ 30 ms.
+
+    .venv/bin/python bench/bench_trends.py [--runs 15] [--json out.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(BENCH))
+
+TARGET_MS = 30.0
+
+
+def build_store(path: Path) -> None:
+    import gen_workbooks as gen
+
+    from retro.db import Database
+    from retro.ingest import analyze_bytes, store_import
+
+    book = gen.ensure([gen.parse_size("1M")], ["long"])[0]["path"]
+    if not Path(book).exists():
+        raise SystemExit(f"{book} missing: run `.venv/bin/python bench/gen_workbooks.py --sizes 1M` first")
+    started = time.perf_counter()
+    db = Database(path)
+    store_import(db, analyze_bytes(db, Path(book).read_bytes(), Path(book).name))
+    db.close()
+    print(f"built {path.name} from {Path(book).name} in {time.perf_counter() - started:.1f} s")
+
+
+def timed(fn, runs: int) -> tuple[float, float]:
+    started = time.perf_counter()
+    fn()
+    cold = (time.perf_counter() - started) * 1000
+    warm = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        fn()
+        warm.append((time.perf_counter() - started) * 1000)
+    return cold, statistics.median(warm)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--json")
+    args = parser.parse_args(argv)
+
+    from retro import metrics as M
+    from retro.db import Database
+
+    store = BENCH / "out" / "trends_1M.duckdb"
+    if not store.exists():
+        build_store(store)
+    db = Database(store)
+    facts = db.scalar("SELECT count(*) FROM current_facts")
+    metric = db.scalar("SELECT metric FROM current_facts GROUP BY metric ORDER BY count(*) DESC LIMIT 1")
+    dim = "区域" if "区域" in M.dimensions(db) else M.dimensions(db)[0]
+    value = M.dimension_values(db, dim)[0]
+    last = db.scalar("SELECT max(period) FROM current_facts WHERE scenario = 'actual'")
+    period = dt.date(last.year, last.month, 1)
+    names = [metric]
+
+    def bare(sql: str, params: list) -> callable:
+        return lambda: db.rows(sql, params)
+
+    base = ("FROM fact_rows f JOIN segments s ON s.dims_key = f.dims_key "
+            "WHERE f.replaced_by IS NULL AND list_contains(?, f.metric) AND f.scenario = 'actual'")
+    cases = [
+        ("series total, month", lambda: M.series(db, metric),
+         bare(f"SELECT date_trunc('month', f.period) p, sum(f.value) {base} GROUP BY 1", [names])),
+        ("series by region, month", lambda: M.series(db, metric, by=dim),
+         bare(f"SELECT date_trunc('month', f.period) p, s.dims[?] d, sum(f.value) {base} GROUP BY 1, 2", [dim, names])),
+        ("series filtered, quarter", lambda: M.series(db, metric, grain="quarter", filters={dim: [value]}),
+         bare(f"SELECT date_trunc('quarter', f.period) p, sum(f.value) {base} AND s.dims[?] = ? GROUP BY 1", [names, dim, value])),
+        ("breakdown by region", lambda: M.breakdown(db, metric, period, dim),
+         bare(f"SELECT s.dims[?] d, sum(f.value) {base} AND f.period = ? GROUP BY 1", [dim, names, period])),
+        ("KPI card", lambda: M.kpi_card(db, metric, period),
+         bare(f"SELECT date_trunc('month', f.period) p, sum(f.value) {base} GROUP BY 1", [names])),
+    ]
+    results = []
+    print(f"store: {facts:,} current values; metric {metric!r}; dimension {dim!r}; period {period}")
+    print(f"{'query':28} {'bare cold':>10} {'bare warm':>10} {'retro cold':>11} {'retro warm':>11} {'ratio':>7}  target")
+    for name, retro_fn, bare_fn in cases:
+        b_cold, b_warm = timed(bare_fn, args.runs)
+        r_cold, r_warm = timed(retro_fn, args.runs)
+        ratio = r_warm / b_warm if b_warm else float("nan")
+        verdict = "PASS" if r_warm <= TARGET_MS else "MISS"
+        print(f"{name:28} {b_cold:9.1f}ms {b_warm:9.1f}ms {r_cold:10.1f}ms {r_warm:10.1f}ms {ratio:6.2f}x  ≤{TARGET_MS:.0f}ms {verdict}")
+        results.append({"query": name, "bare_cold_ms": b_cold, "bare_warm_ms": b_warm,
+                        "retro_cold_ms": r_cold, "retro_warm_ms": r_warm, "ratio": ratio})
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2))
+    db.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
