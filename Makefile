@@ -45,7 +45,7 @@ $(STAMP_DEV): requirements-dev.txt requirements.txt | $(VPY)
 
 run: $(STAMP_RUN)
 	@echo "==> starting retro on http://127.0.0.1:8501 (Ctrl+C to stop)"
-	$(VENV)/bin/streamlit run app.py --server.address 127.0.0.1
+	$(VPY) -m retro.ui --server.address 127.0.0.1
 
 # Playwright drives Debian's chromium; install it when missing (sudo only when not root).
 chromium:

@@ -103,7 +103,10 @@ for tab, sheet in zip(tabs, analysis.sheets, strict=True):
         if sheet.remembered:
             st.caption(tr("import.remembered"))
         if plan is not None:
-            st.markdown(f"**{tr('import.shape')}:** {tr('shape.' + plan.shape) if plan.shape else '—'}")
+            shape = tr("shape." + plan.shape) if plan.shape else "—"
+            year = f" · {tr('import.year_source', source=tr(f'year_source.{plan.year_source}'))} ({plan.year})" \
+                if plan.year_source and plan.yearless or plan.shape == "wide_period" else ""
+            st.markdown(f"**{tr('import.shape')}:** {shape}{year}")
         if result is not None and sheet.status == "ready":
             c = st.columns(4)
             c[0].metric(tr("import.rows"), num(result.rows, compact=False))

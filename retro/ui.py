@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import sys
+from pathlib import Path
 from typing import Any
 
 import streamlit as st
@@ -103,3 +105,27 @@ def sidebar(db: Database) -> None:
 
 def placeholder(what_key: str) -> None:
     st.info(tr("placeholder.body", what=tr(what_key)), icon=":material/construction:")
+
+
+APP = Path(__file__).resolve().parent.parent / "app.py"
+
+
+def serve(argv: list[str] | None = None) -> None:
+    """``python -m retro.ui [streamlit options]``: ``streamlit run app.py`` with Streamlit's legacy
+    ``pages/`` mode off from the start.
+
+    Streamlit 1.67 decides at start-up that a ``pages/`` folder beside the entry means the old
+    automatic page list, and keeps it until a run of app.py calls st.navigation: so the first
+    request after a start that opens a sub-page (a shared link to /history) would run that page
+    alone, without app.py's sidebar. Turning the flag off before the server starts closes that gap.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+    from streamlit.web import cli
+
+    PagesManager.uses_pages_directory = False
+    sys.argv = ["streamlit", "run", str(APP), *(sys.argv[1:] if argv is None else argv)]
+    cli.main()
+
+
+if __name__ == "__main__":
+    serve()

@@ -115,7 +115,7 @@ def free_port() -> int:
 
 
 class StreamlitServer:
-    """``streamlit run app.py`` on a free localhost port, in its own process group."""
+    """The dashboard as `make run` starts it (``python -m retro.ui``), on a free localhost port, in its own process group."""
 
     def __init__(self, db_path: Path, log_path: Path, *, env: dict[str, str] | None = None) -> None:
         self.db_path = Path(db_path)
@@ -135,7 +135,7 @@ class StreamlitServer:
             "PYTHONUNBUFFERED": "1",
         }
         cmd = [
-            sys.executable, "-m", "streamlit", "run", str(APP),
+            sys.executable, "-m", "retro.ui",
             "--server.port", str(self.port),
             "--server.address", "127.0.0.1",
             "--server.headless", "true",

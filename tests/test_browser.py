@@ -251,7 +251,7 @@ def test_first_request_on_a_subpage_gets_the_app_frame(chromium, fresh_server):
             timeout=TIMEOUT_MS
         )
         nav = page.locator("[data-testid=stSidebarNav]")
-        expect(nav.get_by_role("link", name=t("nav.home", lang), exact=True)).to_be_visible(timeout=10_000)
+        expect(nav.get_by_role("link", name=t("nav.home", lang), exact=True)).to_be_visible(timeout=5_000)
         for legacy in ("app", "home", "import data"):
             expect(nav.get_by_role("link", name=legacy, exact=True)).to_have_count(0)
         expect(page.get_by_text(t("sidebar.language", lang))).to_be_visible()
