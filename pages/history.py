@@ -52,7 +52,7 @@ with st.expander(tr("history.details"), expanded=False):
 
 @st.dialog(tr("history.undo", id=int(chosen)))
 def confirm_undo(import_id: int, file_name: str, rows: int) -> None:
-    st.write(tr("history.undo_confirm", file=file_name, rows=rows))
+    st.write(tr("history.undo_confirm", file=md(file_name), rows=rows))
     if st.button(tr("history.undo_yes"), type="primary", key="undo_yes"):
         undo_import(db, import_id)
         st.session_state["undo_done"] = tr("history.undone", id=import_id)

@@ -86,7 +86,7 @@ STATUS_ICON = {"ready": ":material/check_circle:", "skipped": ":material/do_not_
 # Notes that only say what was left out are shown quietly; the rest need a look.
 QUIET = {"totals_row_excluded", "totals_column_excluded", "subtotal_rows_excluded", "note_rows_excluded", "ignored_columns"}
 
-tabs = st.tabs([f"{STATUS_ICON[s.status]} {s.name}" for s in analysis.sheets])
+tabs = st.tabs([f"{STATUS_ICON[s.status]} {md(s.name)}" for s in analysis.sheets])
 include: dict[str, bool] = {}
 for tab, sheet in zip(tabs, analysis.sheets, strict=True):
     with tab:
@@ -176,7 +176,7 @@ for tab, sheet in zip(tabs, analysis.sheets, strict=True):
                 st.warning(warning_text(w.code, w.params), icon=":material/warning:")
         quiet = [warning_text(w.code, w.params) for w in result.warnings if w.code in QUIET]
         if quiet:
-            st.info("\n".join(f"- {md(q)}" for q in quiet), icon=":material/info:")
+            st.info("\n".join(f"- {q}" for q in quiet), icon=":material/info:")
         if result.reconciliation:
             bad = [r for r in result.reconciliation if r["status"] != "match"]
             n = len(result.reconciliation)

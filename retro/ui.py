@@ -13,7 +13,9 @@ from .bootstrap import ensure_first_start
 from .db import Database, default_db_path, get_database
 from .i18n import LANGS, format_number, language_from_locale, message_text, t
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
+# What can make markdown out of plain text mid-sentence: emphasis, code, links and images
+# (brackets), HTML (angle brackets), tables, strikethrough, maths, headings.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]#|<>~$])")
 
 
 def md(text: object) -> str:
@@ -50,12 +52,24 @@ def num(value: float | None, unit: str | None = None, **kw: Any) -> str:
     return format_number(value, lang(), unit=unit, **kw)
 
 
+def _inert(params: dict[str, Any]) -> dict[str, Any]:
+    """Message parameters carry cell text and headers from the upload: make them inert markdown."""
+    def one(v: Any) -> Any:
+        if isinstance(v, str):
+            return md(v)
+        if isinstance(v, list | tuple):
+            return [one(x) for x in v]
+        return v
+    return {k: one(v) for k, v in (params or {}).items()}
+
+
 def warning_text(code: str, params: dict[str, Any]) -> str:
-    return message_text(code, params, lang(), "warn")
+    """A warning for st.warning/st.info (which render markdown), user text escaped."""
+    return message_text(code, _inert(params), lang(), "warn")
 
 
 def error_text(code: str, params: dict[str, Any]) -> str:
-    return message_text(code, params, lang(), "error")
+    return message_text(code, _inert(params), lang(), "error")
 
 
 def available_periods(db: Database) -> list[str]:

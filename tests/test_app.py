@@ -28,6 +28,7 @@ import pytest
 from browser_support import XLSX_MIME, broken_workbook, wide_workbook
 
 from retro.i18n import CATALOG, message_text, t
+from retro.ui import md  # user text (file names) is escaped before it reaches markdown
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
 TIMEOUT = 60
@@ -425,7 +426,7 @@ def test_history_lists_the_sample_and_undo_asks_for_confirmation(open_app, helpe
     undo.click().run()
     assert_clean(at)
     # The confirmation dialog: what will happen, and the button that does it.
-    confirm = t("history.undo_confirm", "en", file="retro_sample.xlsx", rows=rows)
+    confirm = t("history.undo_confirm", "en", file=md("retro_sample.xlsx"), rows=rows)
     assert any(confirm in m for m in texts(at.markdown)), texts(at.markdown)
     assert at.button(key="undo_yes").label == t("history.undo_yes", "en")
     # Opening the dialog changes nothing.
