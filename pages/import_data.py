@@ -148,8 +148,6 @@ for tab, sheet in zip(tabs, analysis.sheets, strict=True):
                 )
                 a, b, c3 = st.columns(3)
                 year = a.number_input(tr("import.year"), min_value=1990, max_value=2100, value=plan.year or 2026, step=1)
-                if plan.year_source:
-                    a.caption(tr("import.year_source", source=tr(f"year_source.{plan.year_source}")))
                 period = b.text_input(tr("import.period"), value=plan.period or "", help=tr("import.period_help"))
                 metric_name = c3.text_input(tr("import.metric_name"), value=plan.metric_name or "",
                                             disabled=plan.shape != "wide_period")
