@@ -154,6 +154,43 @@ def cmd_series(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_score(args: argparse.Namespace) -> int:
+    """The KPI scorecard of one period: every KPI's plan, actual, attainment, deviation, status,
+    weight and score, and the overall score (per segment with --by)."""
+    from . import metrics, scoring
+
+    try:
+        scoring.grain_of(args.period)
+    except ValueError:
+        print(f"--period takes YYYY-MM, YYYY-Qn or YYYY, not {args.period!r}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    db = get_database(args.db)
+    if args.by and args.by not in metrics.dimensions(db):
+        print(f"no dimension named {args.by!r}; dimensions: {', '.join(metrics.dimensions(db))}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    card = scoring.scorecard(db, args.period, by=args.by, forecast=args.forecast)
+    if args.json:
+        print(json.dumps(scoring.scorecard_json(card), ensure_ascii=False, default=str))
+        return EXIT_OK
+
+    def pct(v: float | None, signed: bool = False) -> str:
+        return "—" if v is None else (f"{v * 100:+.1f}%" if signed else f"{v * 100:.1f}%")
+
+    def value(v: float | None, unit: str | None) -> str:
+        return "—" if v is None else format_number(v, args.lang, unit=unit, compact=False)
+
+    print(f"{card.label}" + (f" by {args.by}" if args.by else "") + (" (in progress: to date)" if card.in_progress else ""))
+    print("\t".join(("metric", "segment", "plan", "actual", "attainment", "deviation", "status", "weight", "score")))
+    for r in card.rows:
+        print("\t".join((r.metric, r.segment or "*", value(r.plan, r.unit), value(r.actual, r.unit), pct(r.attainment),
+                         pct(r.deviation, signed=True), r.status + (f" ({r.reason})" if r.reason and r.reason != r.status else ""),
+                         f"{r.weight:g}", pct(r.score))))
+    for segment, score in card.segments.items():
+        print(f"overall {segment}\t{pct(score)}")
+    print(f"overall\t{pct(card.overall)}")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m retro", description="retro: operations review dashboard")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -178,6 +215,15 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--scenario", choices=("actual", "plan", "forecast"), default="actual")
     q.add_argument("--json", action="store_true")
     q.set_defaults(func=cmd_series)
+    g = sub.add_parser("score", help="print the KPI scorecard of a period: plan, actual, attainment, status, score")
+    g.add_argument("--db", help="DuckDB file (default: $RETRO_DB or data/retro.duckdb)")
+    g.add_argument("--period", required=True, help="YYYY-MM, YYYY-Qn or YYYY")
+    g.add_argument("--by", help="score each segment of this dimension")
+    g.add_argument("--forecast", choices=("straight", "seasonal"), default="seasonal",
+                   help="how a period in progress is forecast to its end")
+    g.add_argument("--json", action="store_true")
+    g.add_argument("--lang", choices=("zh", "en"), default="en")
+    g.set_defaults(func=cmd_score)
     return parser
 
 

@@ -180,6 +180,65 @@ MIGRATIONS = (
 )
 
 
+MIGRATIONS = (
+    *MIGRATIONS,
+    Migration(
+        3,
+        "targets, target change log, KPI scoring settings",
+        (
+            # A target for one metric, period and segment. Imported plans are read from the facts
+            # (scenario 'plan') and never copied here: a 'user' row replaces the plan for its key;
+            # an 'import' row (value NULL) only gives an imported plan its owner and deadline.
+            # dims_key is '' for the total, else 'dimension=value' pairs sorted and joined by '|'.
+            "CREATE SEQUENCE IF NOT EXISTS target_id_seq START 1",
+            """CREATE TABLE IF NOT EXISTS targets (
+                id BIGINT PRIMARY KEY DEFAULT nextval('target_id_seq'),
+                metric VARCHAR NOT NULL,
+                grain VARCHAR NOT NULL,
+                period DATE NOT NULL,
+                dims_key VARCHAR NOT NULL,
+                dims MAP(VARCHAR, VARCHAR) NOT NULL,
+                value DOUBLE,
+                source VARCHAR NOT NULL,
+                basis VARCHAR,
+                basis_pct DOUBLE,
+                basis_value DOUBLE,
+                pacing VARCHAR NOT NULL DEFAULT 'even',
+                deadline DATE,
+                owner VARCHAR,
+                note VARCHAR,
+                actor VARCHAR,
+                created_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+                updated_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+                UNIQUE (metric, grain, period, dims_key)
+            )""",
+            # Every insert, change and delete of a target with the row before and after: nothing a
+            # user typed is lost, a deleted target can be restored.
+            "CREATE SEQUENCE IF NOT EXISTS target_log_id_seq START 1",
+            """CREATE TABLE IF NOT EXISTS target_log (
+                id BIGINT PRIMARY KEY DEFAULT nextval('target_log_id_seq'),
+                target_id BIGINT,
+                action VARCHAR NOT NULL,
+                before JSON,
+                after JSON,
+                actor VARCHAR,
+                logged_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+            )""",
+            # Per metric: weight in the overall score, status thresholds on attainment, score cap.
+            """CREATE TABLE IF NOT EXISTS kpi_settings (
+                metric VARCHAR PRIMARY KEY,
+                weight DOUBLE NOT NULL DEFAULT 1.0,
+                green DOUBLE NOT NULL DEFAULT 1.0,
+                amber DOUBLE NOT NULL DEFAULT 0.9,
+                cap DOUBLE NOT NULL DEFAULT 1.2,
+                actor VARCHAR,
+                updated_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+            )""",
+        ),
+    ),
+)
+
+
 class Database:
     """A DuckDB file with the schema migrated; hand out cursors, run transactions."""
 

@@ -1,0 +1,590 @@
+"""Altair charts for the trends page, and the downloads of the tables under them.
+
+Pure functions from frames to ``alt.Chart`` / ``alt.LayerChart`` (no Streamlit here), so a test
+can read a chart's spec. Every builder takes the UI language: numbers read the way
+``retro.i18n.format_number`` writes them (万/亿 in Chinese, M/B in English, percents for rates),
+legend and tooltip titles come from the catalog, and ``big=True`` sizes everything for a
+projector. Periods are labels ('2026-08', '2026-Q3', '2026') on an ordinal axis that lists every
+period of the range, so a missing month shows as a gap, never as a line across it.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import io
+import math
+from collections.abc import Sequence
+
+import altair as alt
+import pandas as pd
+
+from .i18n import format_number, t
+
+COLORS = {
+    "actual": "#1f6feb",
+    "plan": "#8250df",
+    "last_year": "#8c959f",
+    "good": "#1a7f37",
+    "bad": "#cf222e",
+    "flat": "#8c959f",
+    "anomaly": "#d1242f",
+    "note": "#bf8700",
+    "partial": "#8c959f",
+}
+# Segment lines: distinct and readable on a projector.
+SEGMENT_COLORS = ["#1f6feb", "#d1242f", "#1a7f37", "#bf8700", "#8250df", "#0a7e8c", "#e16f24", "#57606a",
+                  "#bf3989", "#4d2d00"]
+
+
+# --------------------------------------------------------------------------- numbers
+
+
+def is_percent(unit: str | None, number_format: str = "auto") -> bool:
+    return number_format == "percent" or unit == "%"
+
+
+def format_value(value: float | None, lang: str, unit: str | None = None, number_format: str = "auto") -> str:
+    """A metric's value as the page shows it: '654.6万元', '85.3%', '1.20M 元'."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    if is_percent(unit, number_format):
+        return format_number(value, lang, unit="%")
+    shown_unit = None if unit == "%" else unit
+    if number_format == "integer":
+        return format_number(round(float(value)), lang, unit=shown_unit, digits=0)
+    if number_format == "number":
+        return format_number(value, lang, unit=shown_unit, compact=False)
+    return format_number(value, lang, unit=shown_unit)
+
+
+def format_change(change: float | None, lang: str, unit: str | None = None, number_format: str = "auto") -> str:
+    """A signed absolute change: '+4.85万元', '-52.98万元'; for rates in percentage points."""
+    if change is None or (isinstance(change, float) and math.isnan(change)):
+        return "—"
+    if is_percent(unit, number_format):
+        text = f"{change * 100:+.1f}" + ("个百分点" if lang == "zh" else " pp")
+        return text
+    text = format_value(change, lang, unit, number_format)
+    return text if text.startswith("-") or change == 0 else "+" + text
+
+
+def format_pct(ratio: float | None, *, signed: bool = True) -> str:
+    """0.0795 → '+8.0%' (a relative change or a share)."""
+    if ratio is None or (isinstance(ratio, float) and math.isnan(ratio)):
+        return "—"
+    return f"{ratio * 100:+.1f}%" if signed else f"{ratio * 100:.1f}%"
+
+
+def axis_title(label: str, unit: str | None, lang: str) -> str:
+    if not unit:
+        return label
+    return f"{label}（{unit}）" if lang == "zh" else f"{label} ({unit})"
+
+
+def value_axis(unit: str | None, lang: str, number_format: str = "auto") -> dict:
+    """alt.Axis arguments for a value axis: percents, or 万/亿 (zh) and M/B (en) for big numbers.
+
+    A unit that already carries a scale (万元, 亿元) is never compacted again: 1.2万万元 is nonsense.
+    """
+    if is_percent(unit, number_format):
+        return {"format": ".1~%"}
+    if number_format in ("number", "integer") or (unit and unit[0] in "万亿千百"):
+        return {"format": ",.2~f"}
+    v = "datum.value"
+    if lang == "zh":
+        expr = (f"abs({v}) >= 1e8 ? format({v} / 1e8, ',.2~f') + '亿' : "
+                f"abs({v}) >= 1e4 ? format({v} / 1e4, ',.2~f') + '万' : format({v}, ',.2~f')")
+    else:
+        expr = (f"abs({v}) >= 1e9 ? format({v} / 1e9, ',.2~f') + 'B' : "
+                f"abs({v}) >= 1e6 ? format({v} / 1e6, ',.2~f') + 'M' : format({v}, ',.2~f')")
+    return {"labelExpr": expr}
+
+
+def _sizes(big: bool) -> dict:
+    return {
+        "label": 18 if big else 12,
+        "title": 20 if big else 13,
+        "text": 17 if big else 11,
+        "stroke": 4 if big else 2.5,
+        "point": 90 if big else 45,
+        "anomaly": 420 if big else 220,
+    }
+
+
+@functools.lru_cache(maxsize=2)
+def _config(big: bool) -> alt.Config:
+    """Fonts and legend for the whole chart; given to the top-level chart as it is built
+    (``configure_*`` would deep-copy every layer, which costs more than drawing it)."""
+    s = _sizes(big)
+    return alt.Config(
+        axis=alt.AxisConfig(labelFontSize=s["label"], titleFontSize=s["title"], labelLimit=260),
+        legend=alt.LegendConfig(labelFontSize=s["label"], titleFontSize=s["label"], orient="top", symbolStrokeWidth=3,
+                                labelLimit=320),
+        title=alt.TitleConfig(fontSize=s["title"] + 2, anchor="start"),
+        view=alt.ViewConfig(strokeWidth=0),
+    )
+
+
+def _layer(*layers: alt.Chart, big: bool, height, sets: dict[str, list]) -> alt.LayerChart:
+    return alt.LayerChart(layer=list(layers), config=_config(big), height=height, width="container", datasets=sets)
+
+
+def _x(periods: Sequence[str], lang: str, *, title: str | None = None) -> alt.X:
+    return alt.X("period:O", scale=alt.Scale(domain=list(periods)),
+                 axis=alt.Axis(title=title if title is not None else t("charts.period", lang), labelAngle=-45))
+
+
+def _plain(value: object) -> object:
+    """A cell as JSON: None for any missing value, Python scalars, ISO dates."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float):
+        return None if math.isnan(value) else value
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if hasattr(value, "item"):  # numpy scalars
+        value = value.item()
+        return None if isinstance(value, float) and math.isnan(value) else value
+    return value
+
+
+def _named(sets: dict[str, list], name: str, frame: pd.DataFrame) -> alt.NamedData:
+    """Register the rows of ``frame`` as the top-level dataset ``name`` and point a layer at it.
+
+    Handing Altair a DataFrame makes it sanitise every column with pandas on every render, and
+    inline values are deep-copied by every chained call; both cost more than the chart. These
+    frames are small, so they go in as plain rows, once, at the top."""
+    columns = [str(c) for c in frame.columns]
+    sets[name] = [dict(zip(columns, map(_plain, row), strict=True)) for row in frame.itertuples(index=False, name=None)]
+    return alt.NamedData(name=name)
+
+
+def _texts(values: pd.Series, lang: str, unit: str | None, number_format: str) -> list[str]:
+    return [format_value(None if pd.isna(v) else float(v), lang, unit, number_format) for v in values]
+
+
+def inline_data(spec: dict) -> dict:
+    """A spec with its named datasets written into the layers that use them: a front end that
+    would convert every named dataset (Streamlit turns each into an Arrow table per render) has
+    nothing to convert. ``spec`` is a ``to_dict()`` result; a new dict is returned."""
+    datasets = spec.get("datasets") or {}
+    out = {k: v for k, v in spec.items() if k != "datasets"}
+
+    def fix(node: dict) -> dict:
+        node = dict(node)
+        data = node.get("data")
+        if isinstance(data, dict) and "name" in data and data["name"] in datasets:
+            node["data"] = {"values": datasets[data["name"]]}
+        if "layer" in node:
+            node["layer"] = [fix(layer) for layer in node["layer"]]
+        return node
+
+    return fix(out)
+
+
+# --------------------------------------------------------------------------- the trend line
+
+
+def trend_chart(points: pd.DataFrame, *, lang: str, label: str, unit: str | None = None,
+                number_format: str = "auto", plan: pd.DataFrame | None = None, last_year: bool = False,
+                anomalies: pd.DataFrame | None = None, notes: pd.DataFrame | None = None,
+                current: str | None = None, zero: bool | None = None, big: bool = False,
+                height: int | None = None) -> alt.LayerChart:
+    """The metric over time: actual (solid), last year (dashed grey, when ``last_year``), plan
+    (dashed, when ``plan`` has values), anomalies (red circles), notes (a rule with the note).
+
+    ``points``: period (label, every period of the range, in order), value (NaN when missing),
+    and optionally last_year and complete (False for a period with fewer months than the grain).
+    ``plan``: period, value. ``anomalies``: period, value, why (text). ``notes``: period, text.
+    ``current``: the active period, shaded. ``zero``: start the axis at 0 (default for amounts
+    and counts; rates and scores zoom in).
+    """
+    s = _sizes(big)
+    sets: dict[str, list] = {}
+    periods = list(points["period"])
+    if plan is not None and not plan.empty:
+        periods = sorted(set(periods) | set(plan["period"]))
+    names = {"actual": t("charts.actual", lang), "last_year": t("charts.last_year", lang), "plan": t("charts.plan", lang)}
+    # A period still in progress is not joined to the line (it would read as a collapse): it is a
+    # hollow point of its own, below.
+    in_progress = ~points["complete"].fillna(True).astype(bool) if "complete" in points else pd.Series(False, index=points.index)
+    rows = [pd.DataFrame({"period": points["period"], "series": names["actual"], "value": points["value"].where(~in_progress)})]
+    shown = ["actual"]
+    if last_year and "last_year" in points and points["last_year"].notna().any():
+        rows.append(pd.DataFrame({"period": points["period"], "series": names["last_year"], "value": points["last_year"]}))
+        shown.append("last_year")
+    has_plan = plan is not None and not plan.empty and plan["value"].notna().any()
+    if has_plan:
+        rows.append(pd.DataFrame({"period": plan["period"], "series": names["plan"], "value": plan["value"]}))
+        shown.append("plan")
+    lines = pd.concat(rows, ignore_index=True)
+    lines["text"] = _texts(lines["value"], lang, unit, number_format)
+    lines["value"] = lines["value"].astype(float)
+
+    domain = [names[k] for k in shown]
+    # One legend of line samples: the colour and the dash share the field, so Vega-Lite merges them.
+    legend = alt.Legend(title=None, symbolType="stroke", symbolStrokeWidth=3, symbolSize=400)
+    color = alt.Color("series:N", scale=alt.Scale(domain=domain, range=[COLORS[k] for k in shown]), legend=legend)
+    dash = alt.StrokeDash("series:N", scale=alt.Scale(domain=domain, range=[[1, 0] if k == "actual" else [7, 5] for k in shown]),
+                          legend=legend)
+    y = alt.Y("value:Q", title=axis_title(label, unit, lang), axis=alt.Axis(**value_axis(unit, lang, number_format)),
+              scale=alt.Scale(zero=not is_percent(unit, number_format) if zero is None else zero))
+    tooltip = [alt.Tooltip("period:O", title=t("charts.period", lang)), alt.Tooltip("series:N", title=t("charts.series", lang)),
+               alt.Tooltip("text:N", title=label)]
+    x = _x(periods, lang)
+
+    layers: list[alt.Chart] = _current(sets, current, periods, x, big)
+    for key in shown:
+        part = lines[lines["series"] == names[key]]
+        layers.append(
+            alt.Chart(_named(sets, f"line_{key}", part), name=f"line_{key}")
+            .mark_line(strokeWidth=s["stroke"] if key == "actual" else s["stroke"] - 0.5,
+                       invalid="break-paths-show-domains",
+                       point=alt.OverlayMarkDef(size=s["point"], filled=True) if key == "actual" else False)
+            .encode(x=x, y=y, color=color, strokeDash=dash, tooltip=tooltip)
+        )
+
+    if in_progress.any():
+        partial = points[in_progress & points["value"].notna()].copy()
+        partial["text"] = _texts(partial["value"], lang, unit, number_format)
+        partial["why"] = t("charts.partial", lang)
+        layers.append(
+            alt.Chart(_named(sets, "partial", partial), name="partial")
+            .mark_point(shape="circle", filled=True, color="white", stroke=COLORS["partial"], strokeWidth=2.5,
+                        size=s["anomaly"] * 0.6)
+            .encode(x=x, y=alt.Y("value:Q"), tooltip=[alt.Tooltip("period:O", title=t("charts.period", lang)),
+                                                      alt.Tooltip("text:N", title=label),
+                                                      alt.Tooltip("why:N", title=t("charts.note", lang))])
+        )
+
+    if anomalies is not None and not anomalies.empty:
+        marks = anomalies[anomalies["period"].isin(periods)].copy()
+        marks["text"] = _texts(marks["value"], lang, unit, number_format)
+        layers.append(
+            alt.Chart(_named(sets, "anomalies", marks), name="anomalies")
+            .mark_point(shape="circle", filled=False, color=COLORS["anomaly"], strokeWidth=3, size=s["anomaly"])
+            .encode(x=x, y=alt.Y("value:Q"),
+                    tooltip=[alt.Tooltip("period:O", title=t("charts.period", lang)), alt.Tooltip("text:N", title=label),
+                             alt.Tooltip("why:N", title=t("charts.anomaly", lang))])
+        )
+
+    if notes is not None and not notes.empty:
+        marks = notes[notes["period"].isin(periods)].copy()
+        if not marks.empty:
+            marks["short"] = [text if len(text) <= 14 else text[:13] + "…" for text in marks["text"]]
+            tip = [alt.Tooltip("period:O", title=t("charts.period", lang)), alt.Tooltip("text:N", title=t("charts.note", lang))]
+            layers.append(
+                alt.Chart(_named(sets, "notes", marks), name="notes")
+                .mark_rule(color=COLORS["note"], strokeWidth=2 if not big else 3, strokeDash=[3, 3])
+                .encode(x=x, tooltip=tip)
+            )
+            # A note in the last third of the axis reads leftwards, so it is not cut at the edge.
+            late = [periods.index(p) >= len(periods) * 2 / 3 for p in marks["period"]]
+            for name, part, align, dx in (("note_labels", marks[[not x for x in late]], "left", 4),
+                                          ("note_labels_end", marks[late], "right", -4)):
+                if part.empty:
+                    continue
+                layers.append(
+                    alt.Chart(_named(sets, name, part), name=name)
+                    .mark_text(color=COLORS["note"], align=align, dx=dx, dy=8, fontSize=s["text"], fontWeight="bold")
+                    .encode(x=x, y=alt.YValue(0), text=alt.Text("short:N"), tooltip=tip)
+                )
+
+    return _layer(*layers, big=big, height=height or (460 if big else 340), sets=sets)
+
+
+# --------------------------------------------------------------------------- breakdown
+
+
+def breakdown_chart(frame: pd.DataFrame, *, lang: str, label: str, dimension: str, direction: str = "up",
+                    unit: str | None = None, number_format: str = "auto", big: bool = False) -> alt.LayerChart:
+    """Horizontal bars per segment: the value, labelled with its share; coloured by whether the
+    segment's change is good (green) or bad (red) for this metric's direction.
+
+    ``frame``: segment, value, change, share (share may be empty for rates).
+    """
+    s = _sizes(big)
+    sets: dict[str, list] = {}
+    data = frame.dropna(subset=["value"]).copy()
+    data["value"] = data["value"].astype(float)
+    data["tone"] = [_tone(c, direction) for c in data["change"]]
+    data["tone_text"] = [t(f"charts.tone.{tone}", lang) for tone in data["tone"]]
+    data["text"] = _texts(data["value"], lang, unit, number_format)
+    has_share = "share" in data and data["share"].notna().any()
+    data["share_text"] = [format_pct(v, signed=False) if has_share else "" for v in data.get("share", [None] * len(data))]
+    data["label"] = [f"{v} · {sh}" if sh and sh != "—" else v for v, sh in zip(data["text"], data["share_text"], strict=True)]
+    data["change_text"] = [format_change(None if pd.isna(c) else float(c), lang, unit, number_format) for c in data["change"]]
+    order = list(data.sort_values("value", ascending=False)["segment"])
+    y = alt.Y("segment:N", sort=order, title=dimension, axis=alt.Axis(labelFontWeight="bold"))
+    tone_scale = alt.Scale(domain=["good", "bad", "flat"], range=[COLORS["good"], COLORS["bad"], COLORS["flat"]])
+    tooltip = [alt.Tooltip("segment:N", title=dimension), alt.Tooltip("text:N", title=label),
+               alt.Tooltip("share_text:N", title=t("charts.share", lang)),
+               alt.Tooltip("change_text:N", title=t("charts.change", lang))]
+    bars = alt.Chart(_named(sets, "breakdown_bars", data), name="breakdown_bars").mark_bar(cornerRadiusEnd=3, opacity=0.85).encode(
+        x=alt.X("value:Q", title=axis_title(label, unit, lang), axis=alt.Axis(**value_axis(unit, lang, number_format))),
+        y=y, color=alt.Color("tone:N", scale=tone_scale, legend=None), tooltip=tooltip)
+    text = alt.Chart(alt.NamedData(name="breakdown_bars"), name="breakdown_labels").mark_text(align="left", dx=5, fontSize=s["text"], color="#24292f") \
+        .encode(x=alt.X("value:Q"), y=y, text=alt.Text("label:N"))
+    return _layer(bars, text, big=big, height=alt.Step(52 if big else 36), sets=sets)
+
+
+def change_chart(frame: pd.DataFrame, *, lang: str, label: str, dimension: str, compare: str, direction: str = "up",
+                 unit: str | None = None, number_format: str = "auto", big: bool = False) -> alt.LayerChart:
+    """Each segment's change against the comparison period (diverging bars), labelled with the
+    change and the part of the total change it explains ("−52.98万元 · 116%").
+
+    ``frame``: segment, change, contribution (empty for rates).
+    """
+    s = _sizes(big)
+    sets: dict[str, list] = {}
+    data = frame.dropna(subset=["change"]).copy()
+    data["change"] = data["change"].astype(float)
+    data["tone"] = [_tone(c, direction) for c in data["change"]]
+    data["change_text"] = [format_change(float(c), lang, unit, number_format) for c in data["change"]]
+    contribution = data["contribution"] if "contribution" in data else pd.Series([None] * len(data), index=data.index)
+    data["contribution_text"] = [
+        "" if c is None or pd.isna(c) else t("charts.explains" if c >= 0 else "charts.offsets", lang, pct=format_pct(abs(c), signed=False))
+        for c in contribution]
+    data["label"] = [f"{c} · {p}" if p else c for c, p in zip(data["change_text"], data["contribution_text"], strict=True)]
+    order = list(data.sort_values("change")["segment"])
+    y = alt.Y("segment:N", sort=order, title=dimension, axis=alt.Axis(labelFontWeight="bold"))
+    tone_scale = alt.Scale(domain=["good", "bad", "flat"], range=[COLORS["good"], COLORS["bad"], COLORS["flat"]])
+    change_title = t(f"charts.change_{compare}", lang)
+    tooltip = [alt.Tooltip("segment:N", title=dimension), alt.Tooltip("change_text:N", title=change_title),
+               alt.Tooltip("contribution_text:N", title=t("charts.contribution", lang))]
+    # Every label sits right of its bar's end or of zero, so the left side needs no room for text.
+    lowest = min(float(data["change"].min()), 0.0) if not data.empty else 0.0
+    highest = max(float(data["change"].max()), 0.0) if not data.empty else 1.0
+    span = (highest - lowest) or 1.0
+    points = "百分点" if lang == "zh" else "pp"
+    x = alt.X("change:Q", title=axis_title(change_title, points if is_percent(unit, number_format) else unit, lang),
+              scale=alt.Scale(domain=[lowest - span * 0.05, highest + span * 1.1], nice=False),
+              axis=alt.Axis(**({"labelExpr": "format(datum.value * 100, '+.1~f')"} if is_percent(unit, number_format)
+                               else value_axis(unit, lang, number_format))))
+    bars = alt.Chart(_named(sets, "change_bars", data), name="change_bars").mark_bar(cornerRadiusEnd=3).encode(
+        x=x, y=y, color=alt.Color("tone:N", scale=tone_scale, legend=None), tooltip=tooltip)
+    data["label_at"] = data["change"].clip(lower=0.0)
+    labels = alt.Chart(_named(sets, "change_labels", data), name="change_labels") \
+        .mark_text(align="left", dx=5, fontSize=s["text"], color="#24292f") \
+        .encode(x=alt.X("label_at:Q"), y=y, text=alt.Text("label:N"))
+    zero = alt.Chart(_named(sets, "zero_rule", pd.DataFrame({"zero": [0]})), name="zero_rule").mark_rule(color="#57606a").encode(x=alt.X("zero:Q"))
+    return _layer(bars, labels, zero, big=big, height=alt.Step(52 if big else 36), sets=sets)
+
+
+def segment_chart(frame: pd.DataFrame, *, lang: str, label: str, dimension: str, periods: Sequence[str],
+                  unit: str | None = None, number_format: str = "auto", anomalies: pd.DataFrame | None = None,
+                  highlight: str | None = None, current: str | None = None, big: bool = False) -> alt.LayerChart:
+    """One line per segment over the range; ``highlight`` (the segment that drove the change) is
+    drawn thick, the others thin; ``current`` (the active period) is shaded. ``frame``: period, segment, value."""
+    s = _sizes(big)
+    sets: dict[str, list] = {}
+    data = frame.copy()
+    data["value"] = data["value"].astype(float)
+    data["text"] = _texts(data["value"], lang, unit, number_format)
+    in_progress = ~data["complete"].fillna(True).astype(bool) if "complete" in data else pd.Series(False, index=data.index)
+    partial = data[in_progress & data["value"].notna()].copy()
+    data["value"] = data["value"].where(~in_progress)  # not joined to the line: a hollow point
+    data["focus"] = ["yes" if not highlight or seg == highlight else "no" for seg in data["segment"]]
+    segments = list(dict.fromkeys(data.sort_values("segment")["segment"]))
+    color = alt.Color("segment:N", title=dimension,
+                      scale=alt.Scale(domain=segments, range=SEGMENT_COLORS[: max(1, len(segments))] if len(segments) <= len(SEGMENT_COLORS) else None))
+    x = _x(periods, lang)
+    y = alt.Y("value:Q", title=axis_title(label, unit, lang), axis=alt.Axis(**value_axis(unit, lang, number_format)),
+              scale=alt.Scale(zero=False))
+    tooltip = [alt.Tooltip("period:O", title=t("charts.period", lang)), alt.Tooltip("segment:N", title=dimension),
+               alt.Tooltip("text:N", title=label)]
+    lines = alt.Chart(_named(sets, "segments", data), name="segments").mark_line(invalid="break-paths-show-domains", point=True).encode(
+        x=x, y=y, color=color, tooltip=tooltip,
+        strokeWidth=alt.StrokeWidth("focus:O", scale=alt.Scale(domain=["yes", "no"], range=[s["stroke"] + 1, 1.5]), legend=None),
+        opacity=alt.Opacity("focus:O", scale=alt.Scale(domain=["yes", "no"], range=[1.0, 0.55]), legend=None))
+    layers = [*_current(sets, current, periods, x, big), lines]
+    if not partial.empty:
+        partial["why"] = t("charts.partial", lang)
+        layers.append(
+            alt.Chart(_named(sets, "partial", partial[["period", "segment", "value", "text", "why"]]), name="partial")
+            .mark_point(shape="circle", filled=True, color="white", strokeWidth=2, size=s["point"] * 2)
+            .encode(x=x, y=alt.Y("value:Q"), stroke=color, tooltip=[
+                alt.Tooltip("period:O", title=t("charts.period", lang)), alt.Tooltip("segment:N", title=dimension),
+                alt.Tooltip("text:N", title=label), alt.Tooltip("why:N", title=t("charts.note", lang))]))
+    if anomalies is not None and not anomalies.empty:
+        marks = anomalies[anomalies["period"].isin(list(periods))].copy()
+        marks["text"] = _texts(marks["value"], lang, unit, number_format)
+        layers.append(
+            alt.Chart(_named(sets, "anomalies", marks), name="anomalies")
+            .mark_point(shape="circle", filled=False, color=COLORS["anomaly"], strokeWidth=3, size=s["anomaly"])
+            .encode(x=x, y=alt.Y("value:Q"), tooltip=[alt.Tooltip("period:O", title=t("charts.period", lang)),
+                                              alt.Tooltip("segment:N", title=dimension),
+                                              alt.Tooltip("text:N", title=label),
+                                              alt.Tooltip("why:N", title=t("charts.anomaly", lang))]))
+    return _layer(*layers, big=big, height=400 if big else 300, sets=sets)
+
+
+def _current(sets: dict[str, list], current: str | None, periods: Sequence[str], x: alt.X, big: bool) -> list[alt.Chart]:
+    """A soft band behind the active period, so the cards and the breakdown can be found on the line."""
+    if not current or current not in periods:
+        return []
+    data = pd.DataFrame({"period": [current]})
+    return [alt.Chart(_named(sets, "current", data), name="current")
+            .mark_rule(color="#d0d7de", opacity=0.55, strokeWidth=26 if big else 18).encode(x=x)]
+
+
+def _tone(change: float | None, direction: str) -> str:
+    if change is None or pd.isna(change) or abs(float(change)) < 1e-12:
+        return "flat"
+    return "good" if (float(change) > 0) == (direction != "down") else "bad"
+
+
+# --------------------------------------------------------------------------- retention
+
+
+def cohort_chart(frame: pd.DataFrame, *, lang: str, big: bool = False) -> alt.LayerChart:
+    """Cohort retention heatmap: first-purchase month (rows) × months since (columns), the share
+    of the cohort still buying. ``frame``: cohort (label), age, retention, active, size."""
+    s = _sizes(big)
+    sets: dict[str, list] = {}
+    data = frame.copy()
+    data["pct"] = [format_pct(v, signed=False) for v in data["retention"]]
+    cohorts = sorted(data["cohort"].unique())
+    ages = sorted(int(a) for a in data["age"].unique())
+    x = alt.X("age:O", title=t("charts.age", lang), scale=alt.Scale(domain=ages), axis=alt.Axis(labelAngle=0))
+    y = alt.Y("cohort:O", title=t("charts.cohort", lang), scale=alt.Scale(domain=cohorts))
+    tooltip = [alt.Tooltip("cohort:O", title=t("charts.cohort", lang)), alt.Tooltip("age:O", title=t("charts.age", lang)),
+               alt.Tooltip("pct:N", title=t("charts.retention", lang)), alt.Tooltip("active:Q", title=t("charts.active", lang)),
+               alt.Tooltip("size:Q", title=t("charts.cohort_size", lang))]
+    cells = alt.Chart(_named(sets, "cohort_cells", data), name="cohort_cells").mark_rect().encode(
+        x=x, y=y, tooltip=tooltip,
+        color=alt.Color("retention:Q", title=t("charts.retention", lang), scale=alt.Scale(scheme="blues", domain=[0, 1]),
+                        legend=alt.Legend(format=".0%")))
+    labelled = data[data["age"] > 0].assign(ink=lambda d: ["light" if r > 0.5 else "dark" for r in d["retention"]])
+    text = alt.Chart(_named(sets, "cohort_labels", labelled), name="cohort_labels").mark_text(fontSize=s["text"] - 1).encode(
+        x=x, y=y, text=alt.Text("pct:N"),
+        color=alt.Color("ink:N", scale=alt.Scale(domain=["light", "dark"], range=["white", "#24292f"]), legend=None))
+    return _layer(cells, text, big=big, height=alt.Step(30 if big else 22), sets=sets)
+
+
+def retention_trend_chart(frame: pd.DataFrame, *, lang: str, big: bool = False) -> alt.Chart:
+    """Month-1 retention of each cohort: is keeping new customers getting better?
+    ``frame``: cohort (label), retention."""
+    s = _sizes(big)
+    sets: dict[str, list] = {}
+    data = frame.copy()
+    data["pct"] = [format_pct(v, signed=False) for v in data["retention"]]
+    return alt.Chart(_named(sets, "retention_trend", data), name="retention_trend", config=_config(big), datasets=sets,
+                     height=320 if big else 240, width="container") \
+        .mark_line(point=True, strokeWidth=s["stroke"], color=COLORS["actual"]).encode(
+        x=alt.X("cohort:O", title=t("charts.cohort", lang), axis=alt.Axis(labelAngle=-45)),
+        y=alt.Y("retention:Q", title=t("charts.month1_retention", lang), axis=alt.Axis(format=".0%"),
+                scale=alt.Scale(zero=False)),
+        tooltip=[alt.Tooltip("cohort:O", title=t("charts.cohort", lang)),
+                 alt.Tooltip("pct:N", title=t("charts.month1_retention", lang))],
+    )
+
+
+def complete_cohorts(frame: pd.DataFrame) -> pd.DataFrame:
+    """Cohort cells that could be observed but had nobody active are 0%, not missing; cells after
+    the last month of data stay missing. ``frame`` as retro.metrics.cohorts returns it."""
+    if frame.empty:
+        return frame
+    last = max(_add_months(c, int(a)) for c, a in zip(frame["cohort"], frame["age"], strict=True))
+    sizes = frame.groupby("cohort")["size"].first()
+    max_age = int(frame["age"].max())
+    have = {(c, int(a)) for c, a in zip(frame["cohort"], frame["age"], strict=True)}
+    extra = [{"cohort": c, "age": a, "active": 0, "size": int(sizes[c]), "retention": 0.0}
+             for c in sizes.index for a in range(max_age + 1)
+             if (c, a) not in have and _add_months(c, a) <= last]
+    out = pd.concat([frame, pd.DataFrame(extra, columns=frame.columns)], ignore_index=True) if extra else frame.copy()
+    return out.sort_values(["cohort", "age"]).reset_index(drop=True)
+
+
+def _add_months(day, months: int):
+    total = day.year * 12 + day.month - 1 + months
+    return day.replace(year=total // 12, month=total % 12 + 1, day=1)
+
+
+# --------------------------------------------------------------------------- downloads
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: object) -> object:
+    """A text cell that a spreadsheet would run as a formula gets a leading quote ('=cmd|…)."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _safe(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    out.columns = [str(neutralise(str(c))) for c in out.columns]
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(neutralise)
+    return out
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """CSV that Excel opens with Chinese intact (UTF-8 with a BOM), formulas neutralised."""
+    buffer = io.StringIO()
+    _safe(frame).to_csv(buffer, index=False, quoting=csv.QUOTE_MINIMAL)
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def xlsx_bytes(frame: pd.DataFrame, sheet: str = "data") -> bytes:
+    """An .xlsx of the table, text cells that look like formulas stored as text."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "".join(ch for ch in sheet if ch not in "[]:*?/\\")[:31] or "data"
+    safe = _safe(frame)
+    ws.append([str(c) for c in safe.columns])
+    for row in safe.itertuples(index=False):
+        ws.append([_cell(v) for v in row])
+    for cells in ws.iter_rows():
+        for cell in cells:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # never a formula, whatever the text
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def _cell(value: object) -> object:
+    if value is None:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if value is pd.NA or value is pd.NaT:
+        return None
+    if hasattr(value, "item") and not isinstance(value, str):  # numpy scalars
+        return value.item()
+    return value
+
+
+# --------------------------------------------------------------------------- periods
+
+
+def period_labels(start, end, grain: str) -> list[str]:
+    """Every period label from ``start`` to ``end`` (dates) at ``grain``, gaps included."""
+    from .metrics import period_label, truncate
+
+    step = {"month": 1, "quarter": 3, "year": 12}[grain]
+    day, last, out = truncate(start, grain), truncate(end, grain), []
+    while day <= last:
+        out.append(period_label(day, grain))
+        day = _add_months(day, step)
+    return out
+
+
+def on_periods(frame: pd.DataFrame, periods: Sequence[str], grain: str) -> pd.DataFrame:
+    """One row per period of ``periods`` (labels) for a one-segment series frame, missing ones
+    empty: what trend_chart draws. Adds the 'period' label column in place of the date."""
+    from .metrics import period_label
+
+    data = frame.copy()
+    data["period"] = [period_label(p, grain) for p in data["period"]]
+    data = data.drop_duplicates("period").set_index("period").reindex(list(periods))
+    data.index.name = "period"
+    return data.reset_index()

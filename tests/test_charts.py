@@ -1,0 +1,381 @@
+"""retro.charts: the trends page's Altair charts, read through their Vega-Lite specs, and the downloads."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+
+import altair as alt
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from retro import charts
+from retro.i18n import t
+
+PERIODS = ["2026-01", "2026-02", "2026-03", "2026-04", "2026-05", "2026-06"]
+
+
+def _points(values=(100.0, 120.0, None, 130.0, 125.0, 150.0), last_year=(90.0, 95.0, 99.0, 101.0, 110.0, 120.0)):
+    return pd.DataFrame({"period": PERIODS, "value": list(values), "last_year": list(last_year),
+                         "complete": [True] * len(PERIODS)})
+
+
+def _layers(chart) -> dict[str, dict]:
+    """name → layer spec of a layered chart (every layer is named)."""
+    spec = chart.to_dict()
+    return {layer["name"]: layer for layer in spec["layer"]}
+
+
+def _data(chart, layer: dict) -> list[dict]:
+    """The rows a layer draws (its own data, else the chart's shared data)."""
+    spec = chart.to_dict()
+    data = layer.get("data") or spec["data"]
+    return data["values"] if "values" in data else spec["datasets"][data["name"]]
+
+
+def _all_strings(spec) -> str:
+    return json.dumps(spec, ensure_ascii=False)
+
+
+# --------------------------------------------------------------------------- the trend line
+
+
+def test_trend_chart_has_only_the_actual_line_by_default():
+    chart = charts.trend_chart(_points(), lang="zh", label="销售额", unit="万元")
+    assert isinstance(chart, alt.LayerChart)
+    layers = _layers(chart)
+    assert set(layers) == {"line_actual"}
+    actual = layers["line_actual"]
+    assert actual["mark"]["type"] == "line"
+    assert actual["encoding"]["x"]["field"] == "period" and actual["encoding"]["x"]["type"] == "ordinal"
+    assert actual["encoding"]["x"]["scale"]["domain"] == PERIODS
+    assert actual["encoding"]["y"]["field"] == "value"
+    assert actual["encoding"]["y"]["title"] == "销售额（万元）"
+
+
+def test_missing_period_is_a_gap_not_a_line_across_it():
+    chart = charts.trend_chart(_points(), lang="zh", label="销售额", unit="万元")
+    layer = _layers(chart)["line_actual"]
+    assert layer["mark"]["invalid"] == "break-paths-show-domains"
+    rows = {r["period"]: r["value"] for r in _data(chart, layer)}
+    assert rows["2026-03"] is None  # null, never 0
+    assert rows["2026-02"] == 120.0
+
+
+def test_last_year_is_a_dashed_grey_layer_when_asked():
+    plain = _layers(charts.trend_chart(_points(), lang="zh", label="销售额", last_year=False))
+    assert "line_last_year" not in plain
+    chart = charts.trend_chart(_points(), lang="zh", label="销售额", last_year=True)
+    layers = _layers(chart)
+    assert "line_last_year" in layers
+    dash = layers["line_last_year"]["encoding"]["strokeDash"]["scale"]
+    color = layers["line_last_year"]["encoding"]["color"]["scale"]
+    i = dash["domain"].index(t("charts.last_year", "zh"))
+    assert dash["range"][i] != [1, 0]  # dashed
+    assert color["range"][i] == charts.COLORS["last_year"]
+    assert [r["value"] for r in _data(chart, layers["line_last_year"])] == [90.0, 95.0, 99.0, 101.0, 110.0, 120.0]
+
+
+def test_plan_is_a_dashed_layer_only_when_plan_values_exist():
+    assert "line_plan" not in _layers(charts.trend_chart(_points(), lang="en", label="Sales"))
+    empty_plan = pd.DataFrame({"period": PERIODS, "value": [None] * 6})
+    assert "line_plan" not in _layers(charts.trend_chart(_points(), lang="en", label="Sales", plan=empty_plan))
+
+    plan = pd.DataFrame({"period": PERIODS + ["2026-07"], "value": [110.0, 115, 120, 125, 130, 135, 140]})
+    chart = charts.trend_chart(_points(), lang="en", label="Sales", plan=plan)
+    layers = _layers(chart)
+    assert "line_plan" in layers
+    dash = layers["line_plan"]["encoding"]["strokeDash"]["scale"]
+    assert dash["range"][dash["domain"].index("Plan")] != [1, 0]
+    # a plan month after the last actual widens the axis for every layer
+    assert layers["line_actual"]["encoding"]["x"]["scale"]["domain"][-1] == "2026-07"
+
+
+def test_anomalies_are_red_circles_with_their_reason():
+    assert "anomalies" not in _layers(charts.trend_chart(_points(), lang="zh", label="销售额"))
+    found = pd.DataFrame({"period": ["2026-06"], "value": [150.0], "why": ["偏离自身的同比增速趋势"]})
+    chart = charts.trend_chart(_points(), lang="zh", label="销售额", anomalies=found)
+    layer = _layers(chart)["anomalies"]
+    assert layer["mark"]["type"] == "point" and layer["mark"]["filled"] is False
+    assert layer["mark"]["color"] == charts.COLORS["anomaly"]
+    assert _data(chart, layer)[0]["why"] == "偏离自身的同比增速趋势"
+    assert any(tip["field"] == "why" for tip in layer["encoding"]["tooltip"])
+
+
+def test_notes_are_rules_with_their_text():
+    assert "notes" not in _layers(charts.trend_chart(_points(), lang="zh", label="销售额"))
+    notes = pd.DataFrame({"period": ["2026-04", "2030-01"], "text": ["竞品降价，华东流失大客户", "out of range"]})
+    chart = charts.trend_chart(_points(), lang="zh", label="销售额", notes=notes)
+    layers = _layers(chart)
+    assert layers["notes"]["mark"]["type"] == "rule"
+    assert layers["note_labels"]["mark"]["type"] == "text" and layers["note_labels"]["mark"]["align"] == "left"
+    late = _layers(charts.trend_chart(_points(), lang="zh", label="销售额",
+                                      notes=pd.DataFrame({"period": ["2026-06"], "text": ["月底促销"]})))
+    assert late["note_labels_end"]["mark"]["align"] == "right" and "note_labels" not in late
+    rows = _data(chart, layers["notes"])
+    assert [r["period"] for r in rows] == ["2026-04"]  # a note outside the range is not drawn
+    assert rows[0]["text"] == "竞品降价，华东流失大客户"
+    assert any(tip["field"] == "text" for tip in layers["notes"]["encoding"]["tooltip"])
+
+
+def test_active_period_is_shaded_behind_the_lines():
+    layers = charts.trend_chart(_points(), lang="zh", label="销售额", current="2026-04").to_dict()["layer"]
+    assert layers[0]["name"] == "current" and layers[0]["mark"]["type"] == "rule"
+    outside = _layers(charts.trend_chart(_points(), lang="zh", label="销售额", current="2030-01"))
+    assert "current" not in outside
+
+
+def test_incomplete_period_is_a_hollow_point_off_the_line():
+    """A quarter with one month of three must not read as a collapse."""
+    points = _points()
+    points.loc[5, "complete"] = False
+    chart = charts.trend_chart(points, lang="en", label="Sales")
+    layers = _layers(chart)
+    assert [r["value"] for r in _data(chart, layers["partial"])] == [150.0]
+    line = {r["period"]: r["value"] for r in _data(chart, layers["line_actual"])}
+    assert line["2026-06"] is None and line["2026-05"] == 125.0
+    assert "partial" not in _layers(charts.trend_chart(_points(), lang="en", label="Sales"))
+
+    frame = pd.DataFrame({"period": PERIODS, "segment": ["华东"] * 6, "value": [1.0, 2, 3, 4, 5, 0.5],
+                          "complete": [True] * 5 + [False]})
+    seg = charts.segment_chart(frame, lang="zh", label="销售额", dimension="区域", periods=PERIODS)
+    seg_layers = _layers(seg)
+    assert [r["period"] for r in _data(seg, seg_layers["partial"])] == ["2026-06"]
+    assert {r["period"]: r["value"] for r in _data(seg, seg_layers["segments"])}["2026-06"] is None
+
+
+def test_tooltips_carry_locale_formatted_numbers():
+    points = _points(values=(1_234_567.0, 2_000_000.0, None, 3e8, 5.0, 6.0))
+    zh = charts.trend_chart(points, lang="zh", label="金额", unit="元")
+    en = charts.trend_chart(points, lang="en", label="Amount", unit="元")
+    zh_texts = [r["text"] for r in _data(zh, _layers(zh)["line_actual"])]
+    en_texts = [r["text"] for r in _data(en, _layers(en)["line_actual"])]
+    assert zh_texts[0] == "123.46万元" and zh_texts[3] == "3.00亿元" and zh_texts[2] == "—"
+    assert en_texts[0] == "1.23M 元" and en_texts[3] == "300.00M 元"
+
+
+# --------------------------------------------------------------------------- axis formats
+
+
+def test_axis_format_chinese_uses_wan_and_yi():
+    axis = charts.value_axis("元", "zh")
+    assert "labelExpr" in axis and "'万'" in axis["labelExpr"] and "'亿'" in axis["labelExpr"]
+    assert "'M'" not in axis["labelExpr"]
+
+
+def test_axis_format_english_uses_m_and_b():
+    axis = charts.value_axis("元", "en")
+    assert "'M'" in axis["labelExpr"] and "'B'" in axis["labelExpr"]
+    assert "万" not in axis["labelExpr"]
+
+
+def test_axis_format_rates_are_percent_in_both_languages():
+    for lang in ("zh", "en"):
+        assert charts.value_axis("%", lang) == {"format": ".1~%"}
+        assert charts.value_axis(None, lang, "percent") == {"format": ".1~%"}
+
+
+def test_axis_format_never_scales_a_unit_that_already_carries_a_scale():
+    """600 万元 is '600', not '0.06亿万元'."""
+    assert charts.value_axis("万元", "zh") == {"format": ",.2~f"}
+    assert charts.value_axis("亿元", "en") == {"format": ",.2~f"}
+
+
+def test_chart_axis_carries_the_language_format():
+    zh = _layers(charts.trend_chart(_points(), lang="zh", label="金额", unit="元"))["line_actual"]
+    en = _layers(charts.trend_chart(_points(), lang="en", label="Amount", unit="元"))["line_actual"]
+    assert "万" in zh["encoding"]["y"]["axis"]["labelExpr"]
+    assert "'M'" in en["encoding"]["y"]["axis"]["labelExpr"]
+    rate = _layers(charts.trend_chart(_points(values=(0.8, 0.82, None, 0.85, 0.84, 0.86)), lang="zh", label="留存率",
+                                      unit="%"))["line_actual"]
+    assert rate["encoding"]["y"]["axis"]["format"] == ".1~%"
+    assert rate["encoding"]["y"]["scale"]["zero"] is False
+
+
+def test_titles_and_legend_follow_the_language():
+    zh = _all_strings(charts.trend_chart(_points(), lang="zh", label="销售额", last_year=True).to_dict())
+    en = _all_strings(charts.trend_chart(_points(), lang="en", label="Sales", last_year=True).to_dict())
+    assert t("charts.actual", "zh") in zh and t("charts.last_year", "zh") in zh and t("charts.period", "zh") in zh
+    assert t("charts.actual", "en") in en and t("charts.last_year", "en") in en and t("charts.period", "en") in en
+    assert t("charts.actual", "zh") not in en
+
+
+def test_big_fonts_for_the_projector():
+    small = charts.trend_chart(_points(), lang="zh", label="销售额").to_dict()
+    big = charts.trend_chart(_points(), lang="zh", label="销售额", big=True).to_dict()
+    assert big["config"]["axis"]["labelFontSize"] > small["config"]["axis"]["labelFontSize"]
+    assert big["height"] > small["height"]
+
+
+# --------------------------------------------------------------------------- breakdown
+
+
+BREAKDOWN = pd.DataFrame({
+    "segment": ["华南", "华东", "华北", "西南"],
+    "value": [165.29, 154.10, 136.53, 112.91],
+    "base": [160.44, 207.08, 138.09, 108.97],
+    "change": [4.85, -52.98, -1.56, 3.94],
+    "share": [0.2906, 0.2709, 0.2400, 0.1985],
+    "contribution": [-0.106, 1.158, 0.034, -0.086],
+})
+
+
+def test_breakdown_bars_show_value_and_share_coloured_by_direction():
+    chart = charts.breakdown_chart(BREAKDOWN, lang="zh", label="销售额", dimension="区域", unit="万元")
+    layers = _layers(chart)
+    bars = layers["breakdown_bars"]
+    assert bars["mark"]["type"] == "bar"
+    assert bars["encoding"]["y"]["field"] == "segment" and bars["encoding"]["x"]["field"] == "value"
+    rows = {r["segment"]: r for r in _data(chart, bars)}
+    assert rows["华东"]["tone"] == "bad" and rows["华南"]["tone"] == "good"
+    assert rows["华东"]["label"] == "154.10万元 · 27.1%"
+    # a cost that fell is good
+    cost = charts.breakdown_chart(BREAKDOWN, lang="zh", label="成本", dimension="区域", unit="万元", direction="down")
+    assert {r["segment"]: r["tone"] for r in _data(cost, _layers(cost)["breakdown_bars"])}["华东"] == "good"
+
+
+def test_change_chart_names_what_each_segment_explains():
+    chart = charts.change_chart(BREAKDOWN, lang="zh", label="销售额", dimension="区域", compare="mom", unit="万元")
+    bars = _layers(chart)["change_bars"]
+    rows = {r["segment"]: r for r in _data(chart, bars)}
+    assert rows["华东"]["label"] == "-52.98万元 · " + t("charts.explains", "zh", pct="115.8%")
+    assert rows["华南"]["label"] == "+4.85万元 · " + t("charts.offsets", "zh", pct="10.6%")
+    en = charts.change_chart(BREAKDOWN, lang="en", label="Sales", dimension="Region", compare="yoy", unit="万元")
+    assert t("charts.change_yoy", "en") in _all_strings(en.to_dict())
+
+
+def test_change_chart_for_a_rate_reads_in_points():
+    rate = BREAKDOWN.assign(change=[0.012, -0.03, 0.0, 0.005], contribution=None, share=None)
+    chart = charts.change_chart(rate, lang="en", label="Retention", dimension="Region", compare="mom", unit="%")
+    rows = {r["segment"]: r for r in _data(chart, _layers(chart)["change_bars"])}
+    assert rows["华东"]["label"] == "-3.0 pp"
+    assert rows["华北"]["tone"] == "flat"
+
+
+def test_segment_chart_highlights_the_driver():
+    frame = pd.DataFrame({"period": PERIODS * 2, "segment": ["华东"] * 6 + ["华南"] * 6, "value": list(range(12))})
+    chart = charts.segment_chart(frame, lang="zh", label="销售额", dimension="区域", periods=PERIODS, highlight="华东")
+    layer = _layers(chart)["segments"]
+    rows = _data(chart, layer)
+    assert {r["segment"] for r in rows if r["focus"] == "yes"} == {"华东"}
+    assert layer["encoding"]["color"]["field"] == "segment"
+
+
+# --------------------------------------------------------------------------- retention
+
+
+def test_cohort_heatmap_is_a_rect_of_cohort_by_age():
+    frame = pd.DataFrame({"cohort": ["2026-01"] * 3 + ["2026-02"] * 2, "age": [0, 1, 2, 0, 1],
+                          "active": [10, 5, 3, 8, 2], "size": [10, 10, 10, 8, 8],
+                          "retention": [1.0, 0.5, 0.3, 1.0, 0.25]})
+    chart = charts.cohort_chart(frame, lang="zh")
+    cells = _layers(chart)["cohort_cells"]
+    assert cells["mark"]["type"] == "rect"
+    assert cells["encoding"]["x"]["field"] == "age" and cells["encoding"]["y"]["field"] == "cohort"
+    assert cells["encoding"]["color"]["field"] == "retention"
+    trend = charts.retention_trend_chart(frame[frame["age"] == 1], lang="en").to_dict()
+    assert trend["encoding"]["y"]["axis"]["format"] == ".0%"
+
+
+def test_complete_cohorts_fills_observable_zeros_only():
+    frame = pd.DataFrame({"cohort": [dt.date(2026, 1, 1)] * 2 + [dt.date(2026, 2, 1)] * 2 + [dt.date(2026, 3, 1)],
+                          "age": [0, 2, 0, 1, 0], "active": [10, 3, 8, 2, 5], "size": [10, 10, 8, 8, 5],
+                          "retention": [1.0, 0.3, 1.0, 0.25, 1.0]})
+    out = charts.complete_cohorts(frame)
+    cells = {(c, a): r for c, a, r in zip(out["cohort"], out["age"], out["retention"], strict=True)}
+    assert cells[(dt.date(2026, 1, 1), 1)] == 0.0  # January's month 1 (February) was observed: nobody came back
+    assert (dt.date(2026, 2, 1), 2) not in cells  # April is after the data: unknown, not 0
+    assert (dt.date(2026, 3, 1), 1) not in cells
+
+
+# --------------------------------------------------------------------------- periods
+
+
+def test_period_labels_list_every_period_including_gaps():
+    assert charts.period_labels(dt.date(2025, 11, 1), dt.date(2026, 2, 1), "month") == ["2025-11", "2025-12", "2026-01", "2026-02"]
+    assert charts.period_labels(dt.date(2025, 8, 1), dt.date(2026, 1, 1), "quarter") == ["2025-Q3", "2025-Q4", "2026-Q1"]
+    assert charts.period_labels(dt.date(2024, 5, 1), dt.date(2026, 1, 1), "year") == ["2024", "2025", "2026"]
+
+
+def test_on_periods_reindexes_a_series_onto_the_range():
+    frame = pd.DataFrame({"period": [dt.date(2026, 1, 1), dt.date(2026, 3, 1)], "value": [1.0, 3.0]})
+    out = charts.on_periods(frame, ["2026-01", "2026-02", "2026-03"], "month")
+    assert list(out["period"]) == ["2026-01", "2026-02", "2026-03"]
+    assert out["value"].isna().tolist() == [False, True, False]
+
+
+# --------------------------------------------------------------------------- numbers
+
+
+@pytest.mark.parametrize(("value", "lang", "unit", "fmt", "text"), [
+    (654.6, "zh", "万元", "auto", "654.60万元"),
+    (0.853, "zh", "%", "auto", "85.3%"),
+    (0.853, "en", None, "percent", "85.3%"),
+    (1234.56, "en", "人", "integer", "1,235 人"),
+    (123456.0, "zh", "元", "number", "123,456元"),
+    (123456.0, "zh", "元", "auto", "12.35万元"),
+    (None, "zh", "元", "auto", "—"),
+])
+def test_format_value(value, lang, unit, fmt, text):
+    assert charts.format_value(value, lang, unit, fmt) == text
+
+
+def test_format_change_is_signed_and_rates_are_points():
+    assert charts.format_change(4.85, "zh", "万元") == "+4.85万元"
+    assert charts.format_change(-52.98, "zh", "万元") == "-52.98万元"
+    assert charts.format_change(-0.01, "zh", "%") == "-1.0个百分点"
+    assert charts.format_change(0.012, "en", "%") == "+1.2 pp"
+    assert charts.format_pct(0.0795) == "+8.0%"
+
+
+# --------------------------------------------------------------------------- downloads
+
+
+HOSTILE = pd.DataFrame({
+    "区域": ["华东", "=HYPERLINK(\"http://x\",\"点我\")", "+1+2", "-3", "@SUM(A1)", "西南"],
+    "数值": [154.1, 1.0, 2.0, 3.0, 4.0, -5.5],
+})
+
+
+def test_csv_opens_in_excel_with_chinese_and_no_formulas():
+    data = charts.csv_bytes(HOSTILE)
+    assert data.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM: Excel reads Chinese right
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert rows[0] == ["区域", "数值"]
+    cells = [r[0] for r in rows[1:]]
+    assert cells[0] == "华东" and cells[-1] == "西南"
+    for cell in cells[1:5]:
+        assert cell.startswith("'"), cell
+    assert rows[-1][1] == "-5.5"  # numbers stay numbers
+
+
+def test_xlsx_has_no_formula_cells():
+    wb = load_workbook(io.BytesIO(charts.xlsx_bytes(HOSTILE, "销售额/区域")))
+    ws = wb.active
+    assert ws.title == "销售额区域"
+    values = [[c.value for c in row] for row in ws.iter_rows()]
+    assert values[0] == ["区域", "数值"]
+    for row in ws.iter_rows(min_row=2):
+        assert row[0].data_type == "s"
+        assert not str(row[0].value).startswith(("=", "+", "-", "@")), row[0].value
+    assert values[1] == ["华东", 154.1] and values[-1] == ["西南", -5.5]
+
+
+def test_inline_data_moves_named_datasets_into_their_layers():
+    found = pd.DataFrame({"period": ["2026-06"], "value": [150.0], "why": ["z"]})
+    spec = charts.trend_chart(_points(), lang="zh", label="销售额", anomalies=found).to_dict()
+    inline = charts.inline_data(spec)
+    assert "datasets" not in inline and "datasets" in spec
+    layers = {layer["name"]: layer for layer in inline["layer"]}
+    assert layers["anomalies"]["data"] == {"values": [{"period": "2026-06", "value": 150.0, "why": "z", "text": "150"}]}
+    assert len(layers["line_actual"]["data"]["values"]) == len(PERIODS)
+    alt.LayerChart.from_dict(inline)  # still a valid Vega-Lite spec
+
+
+def test_neutralise_leaves_plain_text_and_numbers_alone():
+    assert charts.neutralise("华东") == "华东"
+    assert charts.neutralise(-3) == -3
+    assert charts.neutralise("=1+1") == "'=1+1"
