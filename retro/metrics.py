@@ -36,7 +36,10 @@ TX_COUNTS = (TX_ORDERS, TX_CUSTOMERS, TX_NEW, TX_RETURNING)
 _INTERVAL = {"month": "INTERVAL 1 MONTH", "quarter": "INTERVAL 3 MONTH", "year": "INTERVAL 1 YEAR"}
 
 _DOWN_RE = re.compile(r"(成本|费用|支出|流失|投诉|退货|退款|获客成本|cac|cost|churn|complain|refund|return|响应时间|时长|延迟|差评|故障|缺陷|latency|defect|逾期|库存周转天数)", re.I)
-_RATE_RE = re.compile(r"(率|占比|比例|满意度|评分|得分|nps|rate|ratio|score|%|均价|平均|客单价|arpu|aov|average|avg)", re.I)
+# Rates, scores and per-unit amounts (获客成本 is cost per new customer): averaged, never summed.
+_RATE_RE = re.compile(
+    r"(率|占比|比例|满意度|评分|得分|nps|rate|ratio|score|%|均价|平均|客单价|单价|人均|获客成本|单客|每单|每人|"
+    r"arpu|aov|cac|average|avg|per )", re.I)
 _CATEGORY_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("cost", re.compile(r"(成本|费用|支出|预算|cost|expense|spend|cac)", re.I)),
     ("retention", re.compile(r"(留存|复购|流失|续费|回头|活跃|retention|churn|repeat|returning|active)", re.I)),

@@ -239,6 +239,8 @@ def test_guesses():
     assert M.guess_direction("投诉量") == "down" and M.guess_direction("新增客户") == "up"
     assert M.guess_aggregation("转化率", None) == "avg" and M.guess_aggregation("销售额", "万元") == "sum"
     assert M.guess_aggregation("满意度", None) == "avg" and M.guess_aggregation("客单价", "元") == "avg"
+    assert M.guess_aggregation("获客成本", "元") == "avg"  # a cost per customer: summing months is meaningless
+    assert M.guess_aggregation("成本", "万元") == "sum"
     assert M.guess_category("留存率") == "retention" and M.guess_category("销售额") == "revenue"
     assert M.guess_category("获客成本") == "cost" and M.guess_category("满意度") == "satisfaction"
 
