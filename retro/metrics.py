@@ -50,6 +50,24 @@ _CATEGORY_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
+# English names for the KPIs Chinese ops teams use most, so an English UI is readable before anyone
+# edits the catalog. Longest keys first: 新客户数 before 客户数.
+ENGLISH_NAMES = {
+    "销售额": "Revenue", "营收": "Revenue", "营业收入": "Revenue", "收入": "Income", "金额": "Amount",
+    "毛利": "Gross profit", "利润": "Profit", "净利润": "Net profit", "成本": "Cost", "费用": "Expenses",
+    "获客成本": "Acquisition cost", "新增客户": "New customers", "新增用户": "New users", "新客户数": "New customers (orders)",
+    "回头客户数": "Returning customers", "客户数": "Customers", "用户数": "Users", "活跃用户": "Active users",
+    "订单数": "Orders", "订单量": "Orders", "客单价": "Average order value", "留存率": "Retention rate",
+    "复购率": "Repurchase rate", "流失率": "Churn rate", "转化率": "Conversion rate", "满意度": "Satisfaction",
+    "投诉量": "Complaints", "投诉数": "Complaints", "市场份额": "Market share", "毛利率": "Gross margin",
+    "投入产出比": "ROI", "增长率": "Growth rate", "用户增长率": "User growth rate", "活跃度": "Activity",
+}
+
+
+def english_name(name: str) -> str | None:
+    return ENGLISH_NAMES.get(name.strip())
+
+
 def guess_direction(name: str) -> str:
     """'down' for things that are better low (cost, churn, complaints, acquisition cost)."""
     return "down" if _DOWN_RE.search(name) else "up"
@@ -151,9 +169,10 @@ def _sync_catalog(db: Database) -> list[str]:
     with db.transaction() as cur:
         for name, unit, source in new:
             cur.execute(
-                """INSERT INTO metrics (name, unit, aggregation, direction, category, source)
-                   VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING""",
-                [name, unit, guess_aggregation(name, unit), guess_direction(name), guess_category(name), source],
+                """INSERT INTO metrics (name, label_en, unit, aggregation, direction, category, source)
+                   VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING""",
+                [name, english_name(name), unit, guess_aggregation(name, unit), guess_direction(name),
+                 guess_category(name), source],
             )
         bump_version(cur)
     return [n for n, _, _ in new]

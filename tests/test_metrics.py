@@ -253,3 +253,11 @@ def test_growth_metric_and_its_breakdown(db, tmp_path):
     split = M.breakdown(db, "销售增长率", D(2026, 1, 1), "区域").set_index("segment")
     assert split.loc["华东", "value"] == pytest.approx(90 / 120 - 1)
     assert split.loc["华南", "value"] == pytest.approx(66 / 60 - 1)
+
+
+def test_common_kpis_get_an_english_name_and_keep_their_own(db, tmp_path):
+    load_csv(db, tmp_path, "sales.csv", SALES)
+    sales = M.get_metric(db, "销售额")
+    assert sales.label("en") == "Revenue" and sales.label("zh") == "销售额"
+    M.update_metric(db, "销售额", label_en="Net sales")
+    assert M.get_metric(db, "销售额").label("en") == "Net sales"
