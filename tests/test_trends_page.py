@@ -117,13 +117,13 @@ def test_trends_renders_with_cards_chart_breakdown_and_url(lang):
     at = open_page("pages/trends.py", lang=lang)
     assert at.title[0].value == t("nav.trends", lang)
     labels = [m.label for m in at.main.metric]
-    assert len(labels) == 4 and labels[0].startswith("销售额")
+    assert len(labels) == 4 and labels[0].startswith("销售额" if lang == "zh" else "Revenue")
     assert widget(at.main.selectbox, t("trends.metric", lang)).value == "销售额"
     # every control is in the URL
     for name, value in {"metric": "销售额", "grain": "month", "by": "区域", "cmp": "mom", "ly": "0", "big": "0"}.items():
         assert param(at, name) == value, name
     assert param(at, "from") and param(at, "to")
-    assert t("trends.over_time", lang, metric="销售额") in texts(at.subheader)
+    assert t("trends.over_time", lang, metric="销售额" if lang == "zh" else "Revenue") in texts(at.subheader)
     names = [layer_names(spec) for spec in chart_specs(at)]
     assert "line_actual" in names[0] and "line_plan" in names[0]  # the sample has a 2026 plan
     assert any("breakdown_bars" in n for n in names) and any("change_bars" in n for n in names)
@@ -321,7 +321,7 @@ def test_editing_a_label_and_saving_changes_the_catalog(db_file):
     at = open_page("pages/metrics.py", lang="en")
     [editor] = at.main.data_editor
     row = list(editor.value["name"]).index("销售额")
-    at.session_state[editor.key] = {"edited_rows": {row: {"label_en": "Revenue", "direction": "up"}},
+    at.session_state[editor.key] = {"edited_rows": {row: {"label_en": "Sales revenue", "direction": "up"}},
                                     "added_rows": [], "deleted_rows": []}
     at.run()
     [save] = [b for b in at.main.button if b.label == t("metrics.save", "en")]
@@ -329,7 +329,7 @@ def test_editing_a_label_and_saving_changes_the_catalog(db_file):
     assert_clean(at)
     assert t("metrics.saved", "en", n=1) in texts(at.success)
     sales = M.get_metric(fresh_db(db_file), "销售额")
-    assert sales.label_en == "Revenue" and sales.label("en") == "Revenue"
+    assert sales.label_en == "Sales revenue" and sales.label("en") == "Sales revenue"
 
 
 def test_merge_and_unmerge(db_file):
