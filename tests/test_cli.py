@@ -81,7 +81,7 @@ def test_sheet_option_imports_only_that_sheet(capsys, files, db_path, helpers):
 @pytest.mark.parametrize(
     ("make", "extra", "message"),
     [
-        (lambda d: fb.bad_png_renamed(d)[0], (), "This is not a spreadsheet (.xlsx)."),
+        (lambda d: fb.bad_png_renamed(d)[0], (), "This file (.xlsx) does not contain a spreadsheet"),
         (lambda d: fb.bad_password_protected(d)[0], (), "The workbook is password-protected."),
         (lambda d: fb.build_two_good_sheets(d)[0], ("--sheet", "nope"), "There is no sheet named “nope”. Sheets: 销售, 客户."),
         (lambda d: fb.build_snapshot(d)[0], ("--period", "someday"), "“someday” is not a period"),
@@ -158,4 +158,4 @@ def test_python_m_retro_end_to_end(files, tmp_path, helpers):
         cwd=REPO, env=env, capture_output=True, text=True, timeout=120, check=False,
     )
     assert bad.returncode == 2
-    assert "not a spreadsheet" in bad.stderr and "Traceback" not in bad.stderr
+    assert "does not contain a spreadsheet" in bad.stderr and "Traceback" not in bad.stderr
