@@ -191,6 +191,33 @@ def cmd_score(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    from .backup import backup
+    from .db import default_db_path
+
+    db_path = Path(args.db) if args.db else default_db_path()
+    if not db_path.exists():
+        print(f"no database at {db_path}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    folder = backup(get_database(db_path), args.out)
+    print(folder)
+    return EXIT_OK
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from .backup import BackupError, restore
+    from .db import default_db_path
+
+    db_path = Path(args.db) if args.db else default_db_path()
+    try:
+        safety = restore(db_path, args.folder)
+    except BackupError as failure:
+        print(f"not restored ({failure.code}): {failure.params}; the database is unchanged", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(f"restored {db_path} from {args.folder}" + (f"; the replaced database was backed up to {safety}" if safety else ""))
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m retro", description="retro: operations review dashboard")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -224,6 +251,14 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--json", action="store_true")
     g.add_argument("--lang", choices=("zh", "en"), default="en")
     g.set_defaults(func=cmd_score)
+    b = sub.add_parser("backup", help="export the whole database to Parquet files in a new folder under OUT")
+    b.add_argument("--db", help="DuckDB file (default: $RETRO_DB or data/retro.duckdb)")
+    b.add_argument("--out", required=True, help="folder to put the backup folder in")
+    b.set_defaults(func=cmd_backup)
+    r = sub.add_parser("restore", help="replace the database with a backup (the current one is backed up first)")
+    r.add_argument("folder", help="a backup folder made by `backup`")
+    r.add_argument("--db", help="DuckDB file (default: $RETRO_DB or data/retro.duckdb)")
+    r.set_defaults(func=cmd_restore)
     return parser
 
 

@@ -83,3 +83,25 @@ def test_a_damaged_backup_changes_nothing(sample_db, tmp_path):
         assert _dump(again) == before
     finally:
         again.close()
+
+
+def test_backup_and_restore_from_the_command_line(sample_db, tmp_path, capsys):
+    from retro.cli import main
+
+    before = _dump(sample_db)
+    path = sample_db.path
+    sample_db.close()
+    close_all()
+    assert main(["backup", "--db", str(path), "--out", str(tmp_path / "bk")]) == 0
+    folder = Path(capsys.readouterr().out.strip())
+    assert (folder / B.MANIFEST).is_file()
+    close_all()
+    assert main(["restore", str(folder), "--db", str(path)]) == 0
+    assert "restored" in capsys.readouterr().out
+    assert main(["restore", str(tmp_path), "--db", str(path)]) == 2  # not a backup: refused, unchanged
+    close_all()
+    again = Database(path)
+    try:
+        assert _dump(again) == before
+    finally:
+        again.close()
