@@ -323,3 +323,40 @@ def seeded_db(tmp_path, run_import):
     before = counts(db)
     assert before["facts"] == truth.rows and before["imports"] == 1, before
     return SimpleNamespace(path=db, import_id=result["import_id"], truth=truth, counts=before)
+
+
+# --------------------------------------------------------------------------- AppTest
+
+
+@pytest.fixture
+def navigation_only(monkeypatch):
+    """Make AppTest treat the app as st.navigation-only, as the server started by
+    ``python -m retro.ui`` does: AppTest otherwise re-detects Streamlit's legacy ``pages/`` mode on
+    every run and, from the second run on, executes the page file without app.py."""
+    import streamlit.testing.v1.app_test as app_test_module
+    from streamlit.runtime.pages_manager import PagesManager
+
+    class NavigationPagesManager(PagesManager):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(app_test_module, "PagesManager", NavigationPagesManager)
+    yield
+    PagesManager.uses_pages_directory = None
+
+
+@pytest.fixture
+def db_file() -> Path:
+    """The database file the app under test uses (the autouse fixture above points RETRO_DB there)."""
+    import os
+
+    return Path(os.environ["RETRO_DB"])
+
+
+def fresh_db(db_file: Path):
+    """The database as a new process would open it (the app's connection let go first)."""
+    from retro import db as retro_db
+
+    retro_db.close_all()
+    return retro_db.get_database(db_file)

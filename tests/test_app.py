@@ -10,7 +10,7 @@ Two AppTest limits shape these tests (streamlit 1.67):
 - With a ``pages/`` directory beside ``app.py``, AppTest recreates its PagesManager on every
   run and so re-detects the legacy ``pages/`` mode; from the second run on it then executes the
   page file alone, without ``app.py`` (no sidebar, no page config). A long-running server
-  detects it once, and ``st.navigation`` turns it off for good. ``_navigation_only`` below makes
+  detects it once, and ``st.navigation`` turns it off for good. the ``navigation_only`` fixture (conftest.py) makes
   AppTest behave like the server after its first run. (The server's own first run is the real
   glitch; ``test_browser.py::test_first_request_on_a_subpage_gets_the_app_frame`` covers it.)
 - AppTest has no fragment reruns, so the button *inside* ``st.dialog`` (confirm undo) cannot be
@@ -20,7 +20,6 @@ Two AppTest limits shape these tests (streamlit 1.67):
 from __future__ import annotations
 
 import ast
-import os
 import re
 from pathlib import Path
 
@@ -29,6 +28,8 @@ from browser_support import XLSX_MIME, broken_workbook, wide_workbook
 
 from retro.i18n import CATALOG, message_text, t
 from retro.ui import md  # user text (file names) is escaped before it reaches markdown
+
+pytestmark = pytest.mark.usefixtures("navigation_only")
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
 TIMEOUT = 60
@@ -62,27 +63,6 @@ def title_key(page: str) -> str:
 PAGES = [(page, title_key(page)) for page in app_pages()]
 CATALOG_KEY = re.compile(r"^[a-z_]+(\.[a-z_]+)+$")
 SAMPLE_METRICS = {"销售额", "新增客户", "留存率", "满意度", "获客成本", "成本"}
-
-
-@pytest.fixture(autouse=True)
-def _navigation_only(monkeypatch):
-    """Make AppTest treat the app as st.navigation-only, as the running server does (see above)."""
-    import streamlit.testing.v1.app_test as app_test_module
-    from streamlit.runtime.pages_manager import PagesManager
-
-    class NavigationPagesManager(PagesManager):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(app_test_module, "PagesManager", NavigationPagesManager)
-    yield
-    PagesManager.uses_pages_directory = None
-
-
-@pytest.fixture
-def db_file() -> Path:
-    return Path(os.environ["RETRO_DB"])
 
 
 @pytest.fixture

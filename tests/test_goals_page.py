@@ -9,44 +9,17 @@ sample. Expected texts come from the catalog; expected numbers from ``retro.samp
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
+from conftest import fresh_db  # noqa: E402 - shared AppTest helpers
 
 from retro.i18n import t
 
+pytestmark = pytest.mark.usefixtures("navigation_only")
+
 APP = Path(__file__).resolve().parent.parent / "app.py"
 TIMEOUT = 120
-
-
-@pytest.fixture(autouse=True)
-def _navigation_only(monkeypatch):
-    """AppTest re-detects the legacy pages/ directory on every run; the server does not (see test_app.py)."""
-    import streamlit.testing.v1.app_test as app_test_module
-    from streamlit.runtime.pages_manager import PagesManager
-
-    class NavigationPagesManager(PagesManager):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(app_test_module, "PagesManager", NavigationPagesManager)
-    yield
-    PagesManager.uses_pages_directory = None
-
-
-@pytest.fixture
-def db_file() -> Path:
-    return Path(os.environ["RETRO_DB"])
-
-
-def fresh_db(db_file: Path):
-    """The database as a new process would open it (the app's connection let go first)."""
-    from retro import db as retro_db
-
-    retro_db.close_all()
-    return retro_db.get_database(db_file)
 
 
 def open_goals(lang: str = "zh", period: str | None = None):
