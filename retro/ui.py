@@ -72,8 +72,20 @@ def error_text(code: str, params: dict[str, Any]) -> str:
     return message_text(code, _inert(params), lang(), "error")
 
 
+@st.cache_data(show_spinner=False, max_entries=32)
+def _periods_and_summary(path: str, version: int) -> tuple[list[str], tuple]:
+    """The sidebar's queries scan every stored value: once per data version, not once per rerun."""
+    db = get_database(path)
+    summary = db.one("SELECT count(*), count(DISTINCT metric), min(period), max(period) FROM current_facts")
+    return _available_periods(db), summary
+
+
 def available_periods(db: Database) -> list[str]:
     """Months with data, newest first; months that only have a plan come after the actual ones."""
+    return _periods_and_summary(str(db.path), db.data_version())[0]
+
+
+def _available_periods(db: Database) -> list[str]:
     rows = db.rows(
         """SELECT strftime(period, '%Y-%m') AS month, bool_or(scenario = 'actual') AS has_actual
            FROM current_facts WHERE grain IN ('month', 'day') GROUP BY 1
@@ -109,7 +121,7 @@ def sidebar(db: Database) -> None:
             st.session_state["period"] = period
             if st.query_params.get("period") != period:
                 st.query_params["period"] = period
-            summary = db.one("SELECT count(*), count(DISTINCT metric), min(period), max(period) FROM current_facts")
+            summary = _periods_and_summary(str(db.path), db.data_version())[1]
             st.caption(tr("sidebar.data", facts=num(summary[0], compact=False), metrics=summary[1],
                           period_min=str(summary[2])[:7], period_max=str(summary[3])[:7]))
         else:
