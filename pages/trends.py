@@ -48,11 +48,6 @@ def _series(path: str, version: int, metric: str, grain: str, scenario: str = "a
     return M.series(get_database(path), metric, grain=grain, scenario=scenario, by=by, filters=dict(filters) or None)
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
-def _card(path: str, version: int, metric: str, period: dt.date, grain: str, filters: tuple) -> M.Card:
-    return M.kpi_card(get_database(path), metric, period, grain=grain, filters=dict(filters) or None)
-
-
 @st.cache_data(show_spinner=False, max_entries=128)
 def _breakdown(path: str, version: int, metric: str, period: dt.date, by: str, grain: str, filters: tuple,
                compare: str) -> pd.DataFrame:
@@ -348,11 +343,12 @@ card_columns = st.columns(len(cards)) if not big else [c for _ in range(0, len(c
 for col, name in zip(card_columns, cards, strict=False):
     km = by_name[name]
     card_filters = applicable(filters, name)
-    card = _card(PATH, version, name, period, grain, card_filters)
     own = _series(PATH, version, name, grain, "actual", None, card_filters)
+    card = M.card_from_series(km, own, period, grain=grain)  # from the cached series: no second query
     partial_months = held_months(own, period)
     # Year to date through the active month, whatever the grain: Jan–Oct against Jan–Oct.
-    ytd_card = card if grain == "month" else _card(PATH, version, name, M.period_start(chosen_month), "month", card_filters)
+    ytd_card = card if grain == "month" else M.card_from_series(
+        km, _series(PATH, version, name, "month", "actual", None, card_filters), M.period_start(chosen_month))
     incomplete_periods = set(own.loc[~own["complete"].fillna(True).astype(bool), "period"]) if "complete" in own else set()
     spark = [v for p, v in card.spark if v is not None and p not in incomplete_periods]
     with col.container(border=True):

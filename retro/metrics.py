@@ -579,11 +579,19 @@ class Card:
 def kpi_card(db: Database, metric: str, period: dt.date, *, grain: str = "month",
              filters: dict[str, list[str]] | None = None, spark_periods: int = 12) -> Card:
     """Value, MoM, YoY, year-to-date and a sparkline for one metric at one period."""
-    m = get_metric(db, metric)
     period = truncate(period, grain)
     spark_from = _add_months(period, -_MONTHS[grain] * spark_periods)
     frame = series(db, metric, grain=grain, filters=filters, start=min(spark_from, dt.date(period.year - 1, 1, 1)),
                    end=period)
+    return card_from_series(get_metric(db, metric), frame, period, grain=grain, spark_periods=spark_periods)
+
+
+def card_from_series(m: Metric, frame: pd.DataFrame, period: dt.date, *, grain: str = "month",
+                     spark_periods: int = 12) -> Card:
+    """The card of ``period`` from a total series the caller already has (no query)."""
+    period = truncate(period, grain)
+    spark_from = _add_months(period, -_MONTHS[grain] * spark_periods)
+    frame = frame[frame["segment"] == ""] if "segment" in frame else frame
     row = frame[frame["period"] == period]
 
     def get(col: str) -> float | None:
@@ -592,7 +600,7 @@ def kpi_card(db: Database, metric: str, period: dt.date, *, grain: str = "month"
     spark = [(p, None if pd.isna(v) else float(v)) for p, v in zip(frame["period"], frame["value"], strict=True)
              if spark_from < p <= period]
     ytd, ytd_ly = _ytd(frame, m, period), _ytd(frame, m, dt.date(period.year - 1, period.month, 1))
-    return Card(metric, period, get("value"), get("prev"), get("mom"), get("last_year"), get("yoy"),
+    return Card(m.name, period, get("value"), get("prev"), get("mom"), get("last_year"), get("yoy"),
                 ytd, ytd_ly, spark, m.direction, m.unit)
 
 
