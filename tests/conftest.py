@@ -360,3 +360,28 @@ def fresh_db(db_file: Path):
 
     retro_db.close_all()
     return retro_db.get_database(db_file)
+
+
+# --------------------------------------------------------------------------- a database of hand-made data
+
+
+@pytest.fixture
+def db(tmp_path: Path):
+    """A fresh DuckDB file with the schema migrated (tests override it where they need another)."""
+    from retro.db import Database, close_all
+
+    database = Database(tmp_path / "test.duckdb")
+    yield database
+    database.close()
+    close_all()
+
+
+def load_csv(db, tmp_path: Path, name: str, text: str) -> None:
+    """Import a small CSV written in the test through the real importer."""
+    from retro.ingest import analyze_bytes, store_import
+
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    analysis = analyze_bytes(db, path.read_bytes(), path.name)
+    assert analysis.ready(), [s.error for s in analysis.sheets]
+    store_import(db, analysis)

@@ -3,32 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import load_csv  # noqa: E402 - shared fixtures and helpers
 
 from retro import metrics as M
-from retro.db import Database, close_all
-from retro.ingest import analyze_bytes, store_import
 
 D = dt.date
-
-
-@pytest.fixture
-def db(tmp_path: Path):
-    database = Database(tmp_path / "m.duckdb")
-    yield database
-    database.close()
-    close_all()
-
-
-def load_csv(db: Database, tmp_path: Path, name: str, text: str) -> None:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    analysis = analyze_bytes(db, path.read_bytes(), path.name)
-    assert analysis.ready(), [s.error for s in analysis.sheets]
-    store_import(db, analysis)
 
 
 def row(frame: pd.DataFrame, period: dt.date, segment: str = "") -> pd.Series:

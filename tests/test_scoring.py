@@ -11,33 +11,16 @@ import csv
 import datetime as dt
 import io
 import json
-from pathlib import Path
 
 import pytest
+from conftest import load_csv  # noqa: E402 - shared fixtures and helpers
 from hypothesis import given
 from hypothesis import strategies as st
 
 from retro import scoring as S
-from retro.db import Database, close_all
-from retro.ingest import analyze_bytes, store_import
+from retro.db import Database
 
 D = dt.date
-
-
-@pytest.fixture
-def db(tmp_path: Path):
-    database = Database(tmp_path / "s.duckdb")
-    yield database
-    database.close()
-    close_all()
-
-
-def load_csv(db: Database, tmp_path: Path, name: str, text: str) -> None:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    analysis = analyze_bytes(db, path.read_bytes(), path.name)
-    assert analysis.ready(), [s.error for s in analysis.sheets]
-    store_import(db, analysis)
 
 
 def row(card: S.Scorecard, metric: str, segment: str = "") -> S.KpiRow:
