@@ -2,11 +2,12 @@
 
 import streamlit as st
 
-from retro.ui import database, lang, sidebar, tr
+from retro.ui import database, gate, lang, sidebar, tr
 
 st.set_page_config(page_title="retro · 运营回顾", page_icon=":material/insights:", layout="wide")
 
 lang()
+gate()  # with passcodes configured, nothing below runs without one
 db = database()
 
 pages = {

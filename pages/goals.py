@@ -19,7 +19,7 @@ import streamlit as st
 from retro import metrics as M
 from retro import scoring as S
 from retro.db import get_database
-from retro.ui import active_period, database, lang, md, num, tr
+from retro.ui import active_period, can_edit, database, lang, md, num, tr, who
 
 db = database()
 L = lang()
@@ -488,7 +488,11 @@ exports[1].download_button(tr("goals.download_csv"), S.outcome_csv(card, L, labe
 st.divider()
 st.subheader(tr("goals.targets"))
 st.caption(tr("goals.targets_help"))
-actor = st.text_input(tr("goals.actor"), key="goals_actor", max_chars=40, placeholder=tr("goals.actor_placeholder")).strip() or "ui"
+if not can_edit():
+    st.info(tr("gate.read_only"), icon=":material/visibility:")
+    st.stop()
+actor = st.text_input(tr("goals.actor"), key="goals_actor", max_chars=40, placeholder=tr("goals.actor_placeholder"),
+                      value=who() if st.session_state.get("_role") else "").strip() or "ui"
 tabs = st.tabs([tr("goals.tab.view", period=card.label), tr("goals.tab.smart"), tr("goals.tab.all"),
                 tr("goals.tab.settings"), tr("goals.tab.log")])
 PACING_TEXT = {p: tr("goals.pacing." + p) for p in S.PACINGS}

@@ -7,7 +7,7 @@ import streamlit as st
 
 from retro.ingest import import_history, undo_import
 from retro.ingest.store import import_sheets
-from retro.ui import database, md, tr, warning_text
+from retro.ui import can_edit, database, md, tr, warning_text
 
 db = database()
 st.title(tr("history.title"))
@@ -59,5 +59,5 @@ def confirm_undo(import_id: int, file_name: str, rows: int) -> None:
         st.rerun()
 
 
-if st.button(tr("history.undo", id=int(chosen)), icon=":material/undo:", key="undo"):
+if can_edit() and st.button(tr("history.undo", id=int(chosen)), icon=":material/undo:", key="undo"):
     confirm_undo(int(chosen), str(row["file_name"]), int(row["row_count"]))

@@ -4,7 +4,7 @@ import streamlit as st
 
 from retro.bootstrap import clear_sample, load_sample, sample_import_ids
 from retro.ingest import data_summary, metric_inventory
-from retro.ui import database, md, num, tr
+from retro.ui import can_edit, database, md, num, tr
 
 db = database()
 st.title(tr("home.title"))
@@ -15,7 +15,7 @@ if samples:
     with st.container(border=True):
         left, right = st.columns([4, 1], vertical_alignment="center")
         left.info(tr("home.sample_loaded"), icon=":material/info:")
-        if right.button(tr("home.clear_sample"), key="clear_sample", type="secondary", width="stretch"):
+        if can_edit() and right.button(tr("home.clear_sample"), key="clear_sample", type="secondary", width="stretch"):
             clear_sample(db)
             st.toast(tr("home.sample_cleared"))
             st.rerun()
@@ -25,7 +25,7 @@ if summary["imports"] == 0:
     st.info(tr("home.empty"), icon=":material/upload_file:")
     c1, c2 = st.columns(2)
     c1.page_link("pages/import_data.py", label=tr("nav.import"), icon=":material/upload_file:")
-    if c2.button(tr("home.load_sample"), key="load_sample"):
+    if can_edit() and c2.button(tr("home.load_sample"), key="load_sample"):
         load_sample(db)
         st.rerun()
     st.stop()

@@ -20,11 +20,14 @@ from retro.ingest.analyze import column_frame, preview_frame
 from retro.ingest.detect import ROLES
 from retro.ingest.read import read_workbook
 from retro.ingest.store import imported_sheets
-from retro.ui import database, error_text, lang, md, num, tr, warning_text
+from retro.ui import can_edit, database, error_text, lang, md, num, tr, warning_text, who
 
 db = database()
 st.title(tr("import.title"))
 st.caption(tr("import.intro"))
+if not can_edit():
+    st.info(tr("import.viewer"), icon=":material/visibility:")
+    st.stop()
 
 # A new key after each import empties the uploader, ready for the next file.
 generation = st.session_state.get("upload_generation", 0)
@@ -225,7 +228,7 @@ if not clash.empty:
 if st.button(tr("import.button", n=len(chosen)), type="primary", icon=":material/download:", key="do_import"):
     try:
         with st.spinner(tr("import.importing")):
-            stored = store_import(db, to_store, mode=mode, actor="editor", remember=state["overrides"])
+            stored = store_import(db, to_store, mode=mode, actor=who(), remember=state["overrides"])
     except Exception as exc:  # noqa: BLE001 - one transaction: nothing was stored, say so
         st.error(tr("import.failed", error=error_text("unexpected", {"detail": type(exc).__name__})))
         st.stop()

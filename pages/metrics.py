@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from retro import metrics as M
-from retro.ui import database, lang, md, tr
+from retro.ui import can_edit, database, lang, md, tr
 
 db = database()
 st.title(tr("nav.metrics"))
@@ -48,6 +48,12 @@ def clean(value: object) -> object:
 # --------------------------------------------------------------------------- the catalog
 
 st.subheader(tr("metrics.catalog"))
+if not can_edit():
+    st.info(tr("gate.read_only"), icon=":material/visibility:")
+    st.dataframe(pd.DataFrame([{"name": m.name, "label_zh": m.label_zh, "label_en": m.label_en, "unit": m.unit,
+                                "aggregation": m.aggregation, "direction": m.direction, "category": m.category}
+                               for m in M.catalog(db)]), hide_index=True, width="stretch")
+    st.stop()
 table = pd.DataFrame([
     {"name": m.name, "label_zh": m.label_zh or "", "label_en": m.label_en or "", "unit": m.unit or "",
      "aggregation": m.aggregation, "direction": m.direction, "category": m.category,

@@ -16,7 +16,7 @@ from altair.utils.schemapi import debug_mode
 from retro import charts
 from retro import metrics as M
 from retro.db import get_database
-from retro.ui import active_period, database, lang, md, tr
+from retro.ui import active_period, can_edit, database, lang, md, tr, who
 
 db = database()
 L = lang()
@@ -602,24 +602,26 @@ if tx_customers is not None and tx_customers.source == "transactions":
 
 st.subheader(tr("trends.notes"))
 st.caption(tr("trends.notes_help", metric=md(label)))
-with st.form("trends_note", clear_on_submit=True, border=True):
-    a, b = st.columns([1, 4], vertical_alignment="bottom")
-    note_period = a.selectbox(tr("trends.note_period"), periods[::-1],
-                              index=(periods[::-1].index(plabel) if plabel in periods else 0), key="trends_note_period")
-    note_text = b.text_input(tr("trends.note_text"), max_chars=500, placeholder=tr("trends.note_placeholder"),
-                             key="trends_note_text")
-    if st.form_submit_button(tr("trends.note_add"), icon=":material/add_comment:"):
-        if not note_text.strip():
-            st.error(tr("trends.note_empty"), icon=":material/error:")
-        else:
-            M.add_annotation(db, metric, M.period_start(note_period), note_text)
-            st.toast(tr("trends.note_added", period=note_period))
-            st.rerun()
+if can_edit():  # viewers read the notes; adding one is a change
+    with st.form("trends_note", clear_on_submit=True, border=True):
+        a, b = st.columns([1, 4], vertical_alignment="bottom")
+        note_period = a.selectbox(tr("trends.note_period"), periods[::-1],
+                                  index=(periods[::-1].index(plabel) if plabel in periods else 0), key="trends_note_period")
+        note_text = b.text_input(tr("trends.note_text"), max_chars=500, placeholder=tr("trends.note_placeholder"),
+                                 key="trends_note_text")
+        if st.form_submit_button(tr("trends.note_add"), icon=":material/add_comment:"):
+            if not note_text.strip():
+                st.error(tr("trends.note_empty"), icon=":material/error:")
+            else:
+                M.add_annotation(db, metric, M.period_start(note_period), note_text, author=who())
+                st.toast(tr("trends.note_added", period=note_period))
+                st.rerun()
 if notes.empty:
     st.caption(tr("trends.no_notes"))
 for note in notes.itertuples():
     a, b = st.columns([6, 1], vertical_alignment="center")
     a.markdown(f"**{M.period_label(note.period, grain)}** · {md(note.text)}")
-    if b.button(tr("trends.note_delete"), key=f"trends_note_del_{note.id}", icon=":material/delete:", type="tertiary"):
+    if can_edit() and b.button(tr("trends.note_delete"), key=f"trends_note_del_{note.id}", icon=":material/delete:",
+                               type="tertiary"):
         M.delete_annotation(db, int(note.id))
         st.rerun()

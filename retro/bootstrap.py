@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .access import system
 from .db import Database
 from .ingest import analyze_bytes, store_import, undo_import
 from .sample import SAMPLE_PATH
@@ -24,7 +25,8 @@ def ensure_first_start(db: Database) -> bool:
         return False
     has_data = db.scalar("SELECT count(*) FROM imports") > 0
     if not has_data:
-        load_sample(db)
+        with system():  # the first visitor may be a viewer: the sample is the app's, not theirs
+            load_sample(db)
     # Once offered, never again: a user who cleared the sample keeps an empty database.
     db.set_setting(FIRST_START_KEY, "1")
     return not has_data

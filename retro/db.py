@@ -19,6 +19,8 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from .access import check_write, system
+
 DEFAULT_DB_PATH = Path(__file__).resolve().parent.parent / "data" / "retro.duckdb"
 
 
@@ -265,7 +267,8 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """One write: everything inside commits together or not at all."""
+        """One write: everything inside commits together or not at all. Refused for a viewer."""
+        check_write()
         with self.cursor() as cur:
             cur.execute("BEGIN TRANSACTION")
             try:
@@ -313,7 +316,7 @@ class Database:
             for migration in MIGRATIONS:
                 if migration.version in done:
                     continue
-                with self.transaction() as cur:
+                with system(), self.transaction() as cur:
                     for statement in migration.statements:
                         cur.execute(statement)
                     cur.execute(
@@ -337,7 +340,8 @@ class Database:
         return default if value is None else value
 
     def set_setting(self, key: str, value: str | None) -> None:
-        with self.transaction() as cur:
+        """Internal bookkeeping (versions, first start): written whoever is looking."""
+        with system(), self.transaction() as cur:
             cur.execute(
                 "INSERT INTO settings VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                 [key, value],

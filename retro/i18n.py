@@ -35,6 +35,18 @@ CATALOG: dict[str, dict[str, str]] = {
     "placeholder.goals": {"zh": "计划与实际对比、达成率、偏差率与 KPI 计分卡", "en": "plan vs actual, attainment, deviation and the KPI scorecard"},
     "placeholder.review": {"zh": "问题、根因（5 Whys/鱼骨图）、改进措施与经验沉淀", "en": "problems, root causes (5 Whys / fishbone), measures and lessons"},
     "placeholder.report": {"zh": "月报导出：Excel、PDF、PPT、Markdown", "en": "the report in Excel, PDF, PowerPoint and Markdown"},
+    # ---- passcode gate
+    "gate.title": {"zh": "运营回顾", "en": "Ops review"},
+    "gate.body": {"zh": "这个看板需要口令。编辑口令可以导入和修改，查看口令只能浏览。", "en": "This dashboard needs a passcode. The editor passcode can import and change data; the viewer passcode can only look."},
+    "gate.passcode": {"zh": "口令", "en": "Passcode"},
+    "gate.name": {"zh": "你的名字（记录在你做的修改上，可不填）", "en": "Your name (kept with the changes you make; optional)"},
+    "gate.enter": {"zh": "进入", "en": "Enter"},
+    "gate.wrong": {"zh": "口令不对。", "en": "That passcode is not right."},
+    "gate.signed_in": {"zh": "当前用户：{who}（{role}）", "en": "Signed in: {who} ({role})"},
+    "gate.role.editor": {"zh": "编辑", "en": "editor"},
+    "gate.role.viewer": {"zh": "只读", "en": "viewer"},
+    "gate.role.system": {"zh": "系统", "en": "system"},
+    "gate.read_only": {"zh": "只读模式：这里的修改不可用。", "en": "Read-only: changes are not available here."},
     # ---- home
     "home.title": {"zh": "概览", "en": "Overview"},
     "home.empty": {"zh": "数据库为空。到「导入数据」上传一个 Excel 或 CSV 工作簿。", "en": "The database is empty. Upload an Excel or CSV workbook on the Import page."},

@@ -19,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 
+from .access import system
 from .db import Database, bump_version
 from .ingest.cells import split_unit
 
@@ -166,7 +167,7 @@ def _sync_catalog(db: Database) -> list[str]:
         new += [(n, units.get(n), "transactions") for n in names if n not in known and n not in {x[0] for x in new}]
     if not new:
         return []
-    with db.transaction() as cur:
+    with system(), db.transaction() as cur:  # the catalog follows the data, whoever is looking
         for name, unit, source in new:
             cur.execute(
                 """INSERT INTO metrics (name, label_en, unit, aggregation, direction, category, source)

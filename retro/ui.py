@@ -9,6 +9,7 @@ from typing import Any
 
 import streamlit as st
 
+from . import access
 from .bootstrap import ensure_first_start
 from .db import Database, default_db_path, get_database
 from .i18n import LANGS, format_number, language_from_locale, message_text, t
@@ -102,6 +103,8 @@ def sidebar(db: Database) -> None:
     """Language switch, active period, and what the database holds."""
     with st.sidebar:
         current = lang()
+        if st.session_state.get("_role"):
+            st.caption(tr("gate.signed_in", who=md(who()), role=tr(f"gate.role.{access.current_role()}")))
         choice = st.segmented_control(
             t("sidebar.language", current),
             options=list(LANGS),
@@ -127,6 +130,49 @@ def sidebar(db: Database) -> None:
         else:
             st.session_state["period"] = None
             st.caption(tr("sidebar.no_data"))
+
+
+def _secrets() -> dict:
+    try:
+        return dict(st.secrets)
+    except Exception:  # noqa: BLE001 - no secrets.toml: no passcodes from there
+        return {}
+
+
+def gate() -> str:
+    """The passcode gate, before any page: with passcodes configured nobody sees a page without one.
+
+    Sets this run's role for retro/ (writes are refused for viewers there) and returns it."""
+    import os
+
+    codes = access.passcodes(os.environ, _secrets())
+    role = st.session_state.get("_role") if codes else access.EDITOR
+    if role is None:
+        st.title(tr("gate.title"))
+        st.caption(tr("gate.body"))
+        with st.form("gate"):
+            given = st.text_input(tr("gate.passcode"), type="password")
+            name = st.text_input(tr("gate.name"))
+            if st.form_submit_button(tr("gate.enter"), type="primary"):
+                found = access.role_for(given, codes)
+                if found is None:
+                    st.error(tr("gate.wrong"))
+                else:
+                    st.session_state["_role"] = found
+                    st.session_state["_who"] = name.strip()[:40] or found
+                    st.rerun()
+        st.stop()
+    access.set_role(role)
+    return role
+
+
+def can_edit() -> bool:
+    return access.current_role() != access.VIEWER
+
+
+def who() -> str:
+    """Who is acting, for the record kept with each change."""
+    return st.session_state.get("_who") or access.current_role()
 
 
 def placeholder(what_key: str) -> None:
