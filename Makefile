@@ -18,10 +18,11 @@ STAMP_DEV := $(VENV)/.stamp-dev
 CHROMIUM := /usr/bin/chromium
 BENCH_ARGS ?=
 
-.PHONY: help run test lint chromium bench venv
+.PHONY: help run share test lint chromium bench venv
 
 help:
 	@echo "make run    install runtime deps into $(VENV) and start the dashboard on http://127.0.0.1:8501"
+	@echo "make share  the same for colleagues on the LAN, behind editor/viewer passcodes"
 	@echo "make test   install test deps (+ Debian chromium if missing), ruff check, pytest"
 	@echo "make bench  import benchmark (BENCH_ARGS='--sizes 10k,100k' to restrict)"
 
@@ -46,6 +47,13 @@ $(STAMP_DEV): requirements-dev.txt requirements.txt | $(VPY)
 run: $(STAMP_RUN)
 	@echo "==> starting retro on http://127.0.0.1:8501 (Ctrl+C to stop)"
 	$(VPY) -m retro.ui --server.address 127.0.0.1
+
+# For colleagues on the office network: binds every address and prints the link. Refuses to start
+# without passcodes (RETRO_EDITOR_PASSCODE / RETRO_VIEWER_PASSCODE, or .streamlit/secrets.toml).
+share: $(STAMP_RUN)
+	@$(VPY) -c 'import os, sys, tomllib; from retro.access import passcodes; p = ".streamlit/secrets.toml"; s = tomllib.load(open(p, "rb")) if os.path.exists(p) else {}; sys.exit(0 if passcodes(os.environ, s).get("editor") else "no editor passcode: set RETRO_EDITOR_PASSCODE (and RETRO_VIEWER_PASSCODE), or copy .streamlit/secrets.example.toml to .streamlit/secrets.toml")'
+	@IP=$$(hostname -I 2>/dev/null | awk '{print $$1}'); echo "==> share this link: http://$${IP:-<this machine>}:8501 (passcode required)"
+	$(VPY) -m retro.ui --server.address 0.0.0.0 --server.port 8501
 
 # Playwright drives Debian's chromium; install it when missing (sudo only when not root).
 chromium:
