@@ -434,3 +434,30 @@ def test_history_does_not_count_an_import_as_replaced_by_itself(open_app, helper
     assert int(history[t("history.replaced", "en")].iloc[0]) == 0, (
         f"{self_replaced} rows of the only import are shown as replaced by a later import"
     )
+
+
+def test_markup_in_an_upload_is_shown_as_text(open_app):
+    """Sheet names, headers and cells are data: a script tag or a link in them never becomes markup."""
+    import io
+
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "2026 <script>"  # Excel allows < > in sheet names, not [ ] or *
+    ws.append(["区域", "1月", "2月", "备注<b>"])
+    ws.append(["华东", 1, "[click](javascript:alert(1))", "<img src=x onerror=alert(1)>"])
+    ws.append(["**华南**", 3, 4, ""])
+    ws.append(["华北", 5, 6, ""])
+    ws.append(["西南", 7, 8, ""])
+    buf = io.BytesIO()
+    wb.save(buf)
+    at = open_app(lang="en", page="pages/import_data.py")
+    at.file_uploader[0].set_value(("<b>report</b>.xlsx", buf.getvalue(), XLSX_MIME)).run()
+    assert_clean(at)
+    rendered = texts(at.markdown) + texts(at.caption) + texts(at.warning) + texts(at.info) + [
+        tab.label for tab in at.tabs]
+    joined = "\n".join(rendered)
+    assert "[click](javascript" not in joined and "\\[click\\]" in joined  # the unparsed cell, quoted escaped
+    assert "<img" not in joined and "<b>" not in joined
+    assert "<script>" not in joined and "\\<script\\>" in joined  # the sheet name, escaped, in its tab label
