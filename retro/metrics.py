@@ -668,40 +668,41 @@ def anomalies(frame: pd.DataFrame, *, window: int = 12, z: float = 3.0, min_hist
     ±20% of the same period last year (seasonal). With
     ``mom_threshold`` (e.g. 0.3), a MoM change beyond ±30% is flagged too ('mom').
     """
-    rows = []
-    for segment, part in frame.sort_values("period").groupby("segment", sort=False):
-        part = part.reset_index(drop=True)
-        for i, r in part.iterrows():
-            value = r["value"]
-            if value is None or pd.isna(value):
-                continue
-            past = part.iloc[max(0, i - window): i]
-            reason, zscore, expected = None, None, None
-            growth = past["yoy"].dropna().tolist() if "yoy" in past else []
-            if len(growth) >= min_history and r.get("yoy") is not None and not pd.isna(r.get("yoy")):
-                zscore, mean = _zscore(growth, r["yoy"])
-                expected = r["last_year"] * (1 + mean)
-                reason = "yoy" if zscore is not None and abs(zscore) > z else None
-            else:
-                history = past["value"].dropna().tolist()
-                if len(history) >= min_history:
-                    zscore, expected = _zscore(history, value)
-                    reason = "zscore" if zscore is not None and abs(zscore) > z else None
-                    yoy = r.get("yoy")
-                    if reason and yoy is not None and not pd.isna(yoy) and abs(yoy) < SEASONAL_YOY:
-                        reason = None  # far from the last months, close to the same month last year: seasonal
-            mom = r.get("mom")
-            if reason is None and mom_threshold is not None and mom is not None and not pd.isna(mom) and abs(mom) > mom_threshold:
-                reason = "mom"
-            if reason:
-                rows.append({**r.to_dict(), "segment": segment, "expected": expected, "zscore": zscore, "reason": reason})
-    return pd.DataFrame(rows, columns=[*frame.columns, "expected", "zscore", "reason"])
+    if frame.empty:
+        return pd.DataFrame(columns=[*frame.columns, "expected", "zscore", "reason"])
+    f = frame.sort_values(["segment", "period"]).reset_index(drop=True)
+    grouped = f.groupby("segment", sort=False)
 
+    def history(column: str) -> tuple[pd.Series, pd.Series, pd.Series]:
+        """Mean, sample standard deviation and count of the previous ``window`` periods (not this one)."""
+        past = grouped[column].shift(1)
+        rolling = past.groupby(f["segment"], sort=False).rolling(window, min_periods=1)
+        return (rolling.mean().reset_index(level=0, drop=True), rolling.std().reset_index(level=0, drop=True),
+                rolling.count().reset_index(level=0, drop=True))
 
-def _zscore(history: list[float], value: float) -> tuple[float | None, float]:
-    mean = sum(history) / len(history)
-    sd = (sum((h - mean) ** 2 for h in history) / (len(history) - 1)) ** 0.5
-    return ((value - mean) / sd if sd > 0 else None), mean
+    value = f["value"].astype(float)
+    yoy = f["yoy"].astype(float) if "yoy" in f else pd.Series(float("nan"), index=f.index)
+    g_mean, g_sd, g_n = history("yoy") if "yoy" in f else (yoy, yoy, pd.Series(0, index=f.index))
+    v_mean, v_sd, v_n = history("value")
+    by_growth = (g_n >= min_history) & yoy.notna()
+    z_growth = (yoy - g_mean) / g_sd.where(g_sd > 0)
+    z_value = (value - v_mean) / v_sd.where(v_sd > 0)
+    zscore = z_growth.where(by_growth, z_value.where(v_n >= min_history))
+    last_year = f["last_year"].astype(float) if "last_year" in f else pd.Series(float("nan"), index=f.index)
+    expected = (last_year * (1 + g_mean)).where(by_growth, v_mean.where(v_n >= min_history))
+    reason = pd.Series(None, index=f.index, dtype=object)
+    reason[by_growth & (zscore.abs() > z)] = "yoy"
+    # Far from the last months but close to the same month last year: seasonal, not an anomaly.
+    seasonal = yoy.notna() & (yoy.abs() < SEASONAL_YOY)
+    reason[~by_growth & (v_n >= min_history) & (zscore.abs() > z) & ~seasonal] = "zscore"
+    if mom_threshold is not None and "mom" in f:
+        reason[reason.isna() & (f["mom"].astype(float).abs() > mom_threshold)] = "mom"
+    flagged = reason.notna() & value.notna()
+    out = f[flagged].copy()
+    out["expected"] = expected[flagged]
+    out["zscore"] = zscore[flagged].astype(object).where(zscore[flagged].notna(), None)
+    out["reason"] = reason[flagged]
+    return out.sort_values(["period", "segment"]).reset_index(drop=True)[[*frame.columns, "expected", "zscore", "reason"]]
 
 
 # ---------------------------------------------------------------- annotations
