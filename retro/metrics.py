@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 
 from .access import system
-from .db import Database, bump_version
+from .db import Database, bump_version, quote_ident
 from .ingest.cells import split_unit
 
 AGGREGATIONS = ("sum", "avg")
@@ -256,7 +256,8 @@ def update_metric(db: Database, name: str, **changes: Any) -> None:
             if isinstance(value, str) and key in ("label_zh", "label_en", "unit"):
                 value = value.strip() or None
             # Column names come from the fixed set above, never from the caller's text.
-            cur.execute(f"UPDATE metrics SET {key} = ?, updated_at = current_timestamp WHERE name = ?", [value, name])
+            cur.execute(f"UPDATE metrics SET {quote_ident(key)} = ?, updated_at = current_timestamp WHERE name = ?",
+                        [value, name])
         bump_version(cur)
 
 
