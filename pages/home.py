@@ -14,7 +14,7 @@ samples = sample_import_ids(db)
 if samples:
     with st.container(border=True):
         left, right = st.columns([4, 1], vertical_alignment="center")
-        left.info(tr("home.sample_loaded"), icon=":material/info:")
+        left.info(tr("home.sample_loaded" if can_edit() else "home.sample_viewer"), icon=":material/info:")
         if can_edit() and right.button(tr("home.clear_sample"), key="clear_sample", type="secondary", width="stretch"):
             clear_sample(db)
             st.toast(tr("home.sample_cleared"))

@@ -51,6 +51,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "home.title": {"zh": "概览", "en": "Overview"},
     "home.empty": {"zh": "数据库为空。到「导入数据」上传一个 Excel 或 CSV 工作簿。", "en": "The database is empty. Upload an Excel or CSV workbook on the Import page."},
     "home.sample_loaded": {"zh": "当前展示的是内置示例数据。导入自己的数据前，可以用右侧按钮清除它。", "en": "You are looking at the bundled sample data. Clear it with the button on the right before importing your own."},
+    "home.sample_viewer": {"zh": "当前展示的是内置示例数据。", "en": "You are looking at the bundled sample data."},
     "home.clear_sample": {"zh": "清除示例数据", "en": "Clear the sample data"},
     "home.sample_cleared": {"zh": "示例数据已清除。", "en": "The sample data was removed."},
     "home.load_sample": {"zh": "重新载入示例数据", "en": "Load the sample data again"},
