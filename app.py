@@ -2,13 +2,12 @@
 
 import streamlit as st
 
-from retro.ui import database, gate, lang, sidebar, tr
+from retro.ui import database, gate, gate_needed, lang, sidebar, tr
 
 st.set_page_config(page_title="retro · 运营回顾", page_icon=":material/insights:", layout="wide")
 
 lang()
-gate()  # with passcodes configured, nothing below runs without one
-db = database()
+locked = gate_needed()
 
 pages = {
     tr("nav.section.data"): [
@@ -24,6 +23,8 @@ pages = {
         st.Page("pages/report.py", title=tr("nav.report"), icon=":material/description:", url_path="report"),
     ],
 }
-page = st.navigation(pages)
+page = st.navigation(pages, position="hidden" if locked else "sidebar")
+gate()  # with passcodes configured, nothing below runs without one
+db = database()
 sidebar(db)
 page.run()

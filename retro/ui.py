@@ -139,13 +139,24 @@ def _secrets() -> dict:
         return {}
 
 
-def gate() -> str:
-    """The passcode gate, before any page: with passcodes configured nobody sees a page without one.
-
-    Sets this run's role for retro/ (writes are refused for viewers there) and returns it."""
+def _codes() -> dict[str, str]:
     import os
 
-    codes = access.passcodes(os.environ, _secrets())
+    return access.passcodes(os.environ, _secrets())
+
+
+def gate_needed() -> bool:
+    """Passcodes are configured and this session has not given one yet."""
+    return bool(_codes()) and st.session_state.get("_role") is None
+
+
+def gate() -> str:
+    """The passcode gate, before any page runs: with passcodes configured nobody sees a page without one.
+
+    Called after st.navigation (hidden while locked), so the page a shared link asked for is the one
+    that opens once the passcode is given. Sets this run's role for retro/ (writes are refused for
+    viewers there) and returns it."""
+    codes = _codes()
     role = st.session_state.get("_role") if codes else access.EDITOR
     if role is None:
         st.title(tr("gate.title"))
