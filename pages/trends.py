@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 from altair.utils.schemapi import debug_mode
 
-from retro import charts
+from retro import charts, export
 from retro import metrics as M
 from retro.db import get_database
 from retro.ui import active_period, can_edit, database, lang, md, tr, who
@@ -211,9 +211,9 @@ def data_table(frame: pd.DataFrame, name: str, key: str, column_config: dict | N
     """A table and its downloads: CSV that Excel opens in Chinese, and .xlsx."""
     st.dataframe(frame, hide_index=True, width="stretch", column_config=column_config)
     a, b, _ = st.columns([1, 1, 4])
-    a.download_button(tr("trends.download_csv"), data=lambda: charts.csv_bytes(frame), file_name=f"{name}.csv",
+    a.download_button(tr("trends.download_csv"), data=lambda: export.csv_bytes(frame), file_name=f"{name}.csv",
                       mime="text/csv", icon=":material/download:", key=f"{key}_csv", on_click="ignore")
-    b.download_button(tr("trends.download_xlsx"), data=lambda: charts.xlsx_bytes(frame, name), file_name=f"{name}.xlsx",
+    b.download_button(tr("trends.download_xlsx"), data=lambda: export.xlsx_bytes(frame, name), file_name=f"{name}.xlsx",
                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                       icon=":material/table_view:", key=f"{key}_xlsx", on_click="ignore")
 

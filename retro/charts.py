@@ -10,9 +10,7 @@ period of the range, so a missing month shows as a gap, never as a line across i
 
 from __future__ import annotations
 
-import csv
 import functools
-import io
 import math
 from collections.abc import Sequence
 
@@ -20,6 +18,7 @@ import altair as alt
 import pandas as pd
 
 from .i18n import format_number, t
+from .metrics import add_months
 
 COLORS = {
     "actual": "#1f6feb",
@@ -486,81 +485,15 @@ def complete_cohorts(frame: pd.DataFrame) -> pd.DataFrame:
     the last month of data stay missing. ``frame`` as retro.metrics.cohorts returns it."""
     if frame.empty:
         return frame
-    last = max(_add_months(c, int(a)) for c, a in zip(frame["cohort"], frame["age"], strict=True))
+    last = max(add_months(c, int(a)) for c, a in zip(frame["cohort"], frame["age"], strict=True))
     sizes = frame.groupby("cohort")["size"].first()
     max_age = int(frame["age"].max())
     have = {(c, int(a)) for c, a in zip(frame["cohort"], frame["age"], strict=True)}
     extra = [{"cohort": c, "age": a, "active": 0, "size": int(sizes[c]), "retention": 0.0}
              for c in sizes.index for a in range(max_age + 1)
-             if (c, a) not in have and _add_months(c, a) <= last]
+             if (c, a) not in have and add_months(c, a) <= last]
     out = pd.concat([frame, pd.DataFrame(extra, columns=frame.columns)], ignore_index=True) if extra else frame.copy()
     return out.sort_values(["cohort", "age"]).reset_index(drop=True)
-
-
-def _add_months(day, months: int):
-    total = day.year * 12 + day.month - 1 + months
-    return day.replace(year=total // 12, month=total % 12 + 1, day=1)
-
-
-# --------------------------------------------------------------------------- downloads
-
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value: object) -> object:
-    """A text cell that a spreadsheet would run as a formula gets a leading quote ('=cmd|…)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
-def _safe(frame: pd.DataFrame) -> pd.DataFrame:
-    out = frame.copy()
-    out.columns = [str(neutralise(str(c))) for c in out.columns]
-    for col in out.columns:
-        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-            out[col] = out[col].map(neutralise)
-    return out
-
-
-def csv_bytes(frame: pd.DataFrame) -> bytes:
-    """CSV that Excel opens with Chinese intact (UTF-8 with a BOM), formulas neutralised."""
-    buffer = io.StringIO()
-    _safe(frame).to_csv(buffer, index=False, quoting=csv.QUOTE_MINIMAL)
-    return buffer.getvalue().encode("utf-8-sig")
-
-
-def xlsx_bytes(frame: pd.DataFrame, sheet: str = "data") -> bytes:
-    """An .xlsx of the table, text cells that look like formulas stored as text."""
-    from openpyxl import Workbook
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "".join(ch for ch in sheet if ch not in "[]:*?/\\")[:31] or "data"
-    safe = _safe(frame)
-    ws.append([str(c) for c in safe.columns])
-    for row in safe.itertuples(index=False):
-        ws.append([_cell(v) for v in row])
-    for cells in ws.iter_rows():
-        for cell in cells:
-            if isinstance(cell.value, str):
-                cell.data_type = "s"  # never a formula, whatever the text
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
-
-
-def _cell(value: object) -> object:
-    if value is None:
-        return None
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if value is pd.NA or value is pd.NaT:
-        return None
-    if hasattr(value, "item") and not isinstance(value, str):  # numpy scalars
-        return value.item()
-    return value
 
 
 # --------------------------------------------------------------------------- periods
@@ -574,7 +507,7 @@ def period_labels(start, end, grain: str) -> list[str]:
     day, last, out = truncate(start, grain), truncate(end, grain), []
     while day <= last:
         out.append(period_label(day, grain))
-        day = _add_months(day, step)
+        day = add_months(day, step)
     return out
 
 

@@ -463,7 +463,7 @@ def _metric_sql(db: Database, m: Metric, **kw: Any) -> tuple[str, dict[str, Any]
     if m.kind == "growth":
         lo, hi = kw.get("span", (None, None))
         if lo is not None:  # growth needs the period before the first one shown
-            kw = {**kw, "span": (_add_months(lo, -_MONTHS[kw["grain"]]), hi)}
+            kw = {**kw, "span": (add_months(lo, -_MONTHS[kw["grain"]]), hi)}
     a_sql, a_params = _agg_sql(db, first, prefix="a_", **kw)
     if m.kind == "growth":
         interval = _INTERVAL[kw["grain"]]
@@ -494,8 +494,8 @@ def series(db: Database, metric: str, *, grain: str = "month", scenario: str = "
         raise ValueError(f"grain must be one of {GRAINS}")
     m = get_metric(db, metric)
     # Read from a year and a period before ``start`` (MoM and YoY need them) to the end.
-    lo = _add_months(truncate(start, grain), -12 - _MONTHS[grain]) if start else None
-    hi = _add_months(truncate(end, grain), _MONTHS[grain]) if end else None
+    lo = add_months(truncate(start, grain), -12 - _MONTHS[grain]) if start else None
+    hi = add_months(truncate(end, grain), _MONTHS[grain]) if end else None
     base, params = _metric_sql(db, m, grain=grain, scenario=scenario, by=by, filters=filters, span=(lo, hi))
     interval = _INTERVAL[grain]
     sql = f"""
@@ -523,7 +523,8 @@ def series(db: Database, metric: str, *, grain: str = "month", scenario: str = "
 _MONTHS = {"month": 1, "quarter": 3, "year": 12}
 
 
-def _add_months(date: dt.date, months: int) -> dt.date:
+def add_months(date: dt.date, months: int) -> dt.date:
+    """The first of the month ``months`` after (or before) ``date``'s month."""
     total = date.year * 12 + date.month - 1 + months
     return dt.date(total // 12, total % 12 + 1, 1)
 
@@ -582,7 +583,7 @@ def kpi_card(db: Database, metric: str, period: dt.date, *, grain: str = "month"
              filters: dict[str, list[str]] | None = None, spark_periods: int = 12) -> Card:
     """Value, MoM, YoY, year-to-date and a sparkline for one metric at one period."""
     period = truncate(period, grain)
-    spark_from = _add_months(period, -_MONTHS[grain] * spark_periods)
+    spark_from = add_months(period, -_MONTHS[grain] * spark_periods)
     frame = series(db, metric, grain=grain, filters=filters, start=min(spark_from, dt.date(period.year - 1, 1, 1)),
                    end=period)
     return card_from_series(get_metric(db, metric), frame, period, grain=grain, spark_periods=spark_periods)
@@ -592,7 +593,7 @@ def card_from_series(m: Metric, frame: pd.DataFrame, period: dt.date, *, grain: 
                      spark_periods: int = 12) -> Card:
     """The card of ``period`` from a total series the caller already has (no query)."""
     period = truncate(period, grain)
-    spark_from = _add_months(period, -_MONTHS[grain] * spark_periods)
+    spark_from = add_months(period, -_MONTHS[grain] * spark_periods)
     frame = frame[frame["segment"] == ""] if "segment" in frame else frame
     row = frame[frame["period"] == period]
 
@@ -623,11 +624,11 @@ def breakdown(db: Database, metric: str, period: dt.date, by: str, *, grain: str
     """
     m = get_metric(db, metric)
     period = truncate(period, grain)
-    base_period = _add_months(period, -_MONTHS[grain] if compare == "mom" else -12)
+    base_period = add_months(period, -_MONTHS[grain] if compare == "mom" else -12)
     now_sql, now_params = _metric_sql(db, m, grain=grain, scenario="actual", by=by, filters=filters,
-                                      span=(period, _add_months(period, _MONTHS[grain])))
+                                      span=(period, add_months(period, _MONTHS[grain])))
     was_sql, was_params = _metric_sql(db, m, grain=grain, scenario="actual", by=by, filters=filters,
-                                      span=(base_period, _add_months(base_period, _MONTHS[grain])))
+                                      span=(base_period, add_months(base_period, _MONTHS[grain])))
     # Both halves use the same parameter names; the spans differ, so bind them apart.
     was_sql = re.sub(r"\$(a_|b_)", r"$w\1", was_sql)
     was_params = {f"w{k}": v for k, v in was_params.items()}

@@ -48,6 +48,7 @@ import pandas as pd
 
 from . import metrics as M
 from .db import Database, bump_version
+from .export import neutralise
 from .i18n import t
 
 GREEN, AMBER, CAP, WEIGHT = 1.0, 0.9, 1.2, 1.0
@@ -1164,16 +1165,6 @@ def outcome_rows(card: Scorecard, lang: str, labels: dict[str, str] | None = Non
         out.append({"metric": what, "plan": r.plan, "actual": r.actual, "attainment": r.attainment,
                     "unit": r.unit, "reason": r.reason, "cause": "", "lesson": ""})
     return out
-
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value: Any) -> Any:
-    """Text a spreadsheet would run as a formula gets a leading quote ("'=cmd")."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
 
 
 def _headers(lang: str) -> list[str]:
