@@ -5,7 +5,7 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from retro.cli import reconciliation_text
+from retro.i18n import reconciliation_text
 from retro.ingest import (
     FileAnalysis,
     ImportFailure,

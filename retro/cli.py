@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from .db import get_database
-from .i18n import format_number, message_text, t
+from .i18n import format_number, message_text, reconciliation_text, t
 from .ingest import ImportFailure, analysis_summary, analyze_bytes, store_import
 from .ingest.normalize import Message
 
@@ -18,19 +18,6 @@ EXIT_OK, EXIT_UNEXPECTED, EXIT_BAD_INPUT = 0, 1, 2
 
 def _messages(items: list[Message], lang: str, prefix: str) -> list[dict[str, Any]]:
     return [{"code": m.code, "message": message_text(m.code, m.params, lang, prefix)} for m in items]
-
-
-def reconciliation_text(entry: dict[str, Any], lang: str) -> str:
-    what = " · ".join(str(x) for x in (t(f"recon.{entry['kind']}", lang), entry.get("metric"), entry.get("period"),
-                                      t(f"scenario.{entry['scenario']}", lang) if entry.get("scenario") else None) if x)
-    return t(
-        f"recon.{entry['status']}",
-        lang,
-        what=what,
-        total=format_number(entry["sheet_total"], lang, compact=False),
-        imported=format_number(entry["imported_total"], lang, compact=False),
-        difference=format_number(entry["difference"], lang, compact=False),
-    )
 
 
 def _sheet_json(sheet: dict[str, Any], lang: str, imported: bool) -> dict[str, Any]:

@@ -737,6 +737,20 @@ def message_text(code: str, params: dict[str, Any] | None, lang: str, prefix: st
     return t(f"{prefix}.{code}", lang, **params)
 
 
+def reconciliation_text(entry: dict[str, Any], lang: str) -> str:
+    """One check against a sheet's own totals, as a sentence (the CLI prints it, the import page shows it)."""
+    what = " · ".join(str(x) for x in (t(f"recon.{entry['kind']}", lang), entry.get("metric"), entry.get("period"),
+                                      t(f"scenario.{entry['scenario']}", lang) if entry.get("scenario") else None) if x)
+    return t(
+        f"recon.{entry['status']}",
+        lang,
+        what=what,
+        total=format_number(entry["sheet_total"], lang, compact=False),
+        imported=format_number(entry["imported_total"], lang, compact=False),
+        difference=format_number(entry["difference"], lang, compact=False),
+    )
+
+
 def language_from_locale(locale: str | None) -> str:
     """'zh-CN', 'zh-TW', 'zh' → 'zh'; another locale → 'en'; unknown → 'zh' (most users read Chinese)."""
     if locale and locale.lower().startswith("zh"):
