@@ -710,6 +710,20 @@ CATALOG: dict[str, dict[str, str]] = {
 }
 
 
+def _merge_parts() -> None:
+    # Imported here, not at the top: the parts are plain data and import nothing back.
+    from retro.texts import report, review, safety
+
+    for part in (review, report, safety):
+        clash = CATALOG.keys() & part.TEXT.keys()
+        if clash:
+            raise RuntimeError(f"catalog keys defined twice: {sorted(clash)}")
+        CATALOG.update(part.TEXT)
+
+
+_merge_parts()
+
+
 def t(key: str, lang: str = "zh", **params: Any) -> str:
     """The text for ``key`` in ``lang``, with ``params`` filled in (lists joined)."""
     entry = CATALOG.get(key)
