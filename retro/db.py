@@ -241,6 +241,141 @@ MIGRATIONS = (
 )
 
 
+# The review workspace (issue 5). Every item table has the same bookkeeping columns: version (bumped
+# by each save, so a second editor's stale save is detected instead of overwriting), deleted_at (soft
+# delete, undoable), actor and times. item_history keeps each row before and after every change.
+_ITEM_COLUMNS = """review_id BIGINT,
+                version INTEGER NOT NULL DEFAULT 1,
+                deleted_at TIMESTAMP,
+                actor VARCHAR,
+                created_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+                updated_at TIMESTAMP NOT NULL DEFAULT current_timestamp"""
+
+MIGRATIONS = (
+    *MIGRATIONS,
+    Migration(
+        4,
+        "reviews, problems, measures, strategy tasks, milestones, lessons, item history",
+        (
+            "CREATE SEQUENCE IF NOT EXISTS review_id_seq START 1",
+            """CREATE TABLE IF NOT EXISTS reviews (
+                id BIGINT PRIMARY KEY DEFAULT nextval('review_id_seq'),
+                title VARCHAR NOT NULL,
+                grain VARCHAR NOT NULL,
+                period_start DATE NOT NULL,
+                period_end DATE NOT NULL,
+                meeting_date DATE,
+                attendees VARCHAR,
+                status VARCHAR NOT NULL DEFAULT 'preparing',
+                summary VARCHAR,
+                previous_id BIGINT,
+                version INTEGER NOT NULL DEFAULT 1,
+                deleted_at TIMESTAMP,
+                actor VARCHAR,
+                created_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+                updated_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+            )""",
+            "CREATE SEQUENCE IF NOT EXISTS problem_id_seq START 1",
+            f"""CREATE TABLE IF NOT EXISTS problems (
+                id BIGINT PRIMARY KEY DEFAULT nextval('problem_id_seq'),
+                title VARCHAR NOT NULL,
+                description VARCHAR,
+                category VARCHAR NOT NULL DEFAULT 'other',
+                severity VARCHAR NOT NULL DEFAULT 'medium',
+                metric VARCHAR,
+                segment VARCHAR NOT NULL DEFAULT '',
+                period DATE,
+                grain VARCHAR,
+                status VARCHAR NOT NULL DEFAULT 'open',
+                whys JSON,
+                fishbone JSON,
+                source VARCHAR NOT NULL DEFAULT 'manual',
+                {_ITEM_COLUMNS}
+            )""",
+            "CREATE SEQUENCE IF NOT EXISTS measure_id_seq START 1",
+            f"""CREATE TABLE IF NOT EXISTS measures (
+                id BIGINT PRIMARY KEY DEFAULT nextval('measure_id_seq'),
+                problem_id BIGINT,
+                title VARCHAR NOT NULL,
+                owner VARCHAR NOT NULL,
+                due DATE NOT NULL,
+                support VARCHAR,
+                acceptance VARCHAR,
+                pdca VARCHAR NOT NULL DEFAULT 'plan',
+                status VARCHAR NOT NULL DEFAULT 'planned',
+                crit_metric VARCHAR,
+                crit_op VARCHAR,
+                crit_value DOUBLE,
+                crit_basis VARCHAR,
+                crit_period DATE,
+                crit_grain VARCHAR,
+                crit_segment VARCHAR NOT NULL DEFAULT '',
+                {_ITEM_COLUMNS}
+            )""",
+            "CREATE SEQUENCE IF NOT EXISTS task_id_seq START 1",
+            f"""CREATE TABLE IF NOT EXISTS tasks (
+                id BIGINT PRIMARY KEY DEFAULT nextval('task_id_seq'),
+                goal VARCHAR NOT NULL,
+                task VARCHAR NOT NULL,
+                owner VARCHAR NOT NULL,
+                start_date DATE,
+                end_date DATE,
+                budget DOUBLE,
+                budget_used DOUBLE,
+                people VARCHAR,
+                acceptance VARCHAR,
+                progress DOUBLE,
+                main_problem VARCHAR,
+                countermeasure VARCHAR,
+                status VARCHAR NOT NULL DEFAULT 'planned',
+                {_ITEM_COLUMNS}
+            )""",
+            "CREATE SEQUENCE IF NOT EXISTS milestone_id_seq START 1",
+            f"""CREATE TABLE IF NOT EXISTS milestones (
+                id BIGINT PRIMARY KEY DEFAULT nextval('milestone_id_seq'),
+                task_id BIGINT NOT NULL,
+                title VARCHAR NOT NULL,
+                planned_date DATE,
+                actual_date DATE,
+                progress DOUBLE,
+                {_ITEM_COLUMNS}
+            )""",
+            "CREATE SEQUENCE IF NOT EXISTS lesson_id_seq START 1",
+            f"""CREATE TABLE IF NOT EXISTS lessons (
+                id BIGINT PRIMARY KEY DEFAULT nextval('lesson_id_seq'),
+                kind VARCHAR NOT NULL,
+                title VARCHAR,
+                text VARCHAR NOT NULL,
+                tags VARCHAR NOT NULL DEFAULT '',
+                problem_id BIGINT,
+                measure_id BIGINT,
+                {_ITEM_COLUMNS}
+            )""",
+            # An open item of an earlier review shown (and checked) in a later one: the item itself is
+            # not copied, so its status and history stay one thread across meetings.
+            """CREATE TABLE IF NOT EXISTS review_links (
+                review_id BIGINT NOT NULL,
+                kind VARCHAR NOT NULL,
+                item_id BIGINT NOT NULL,
+                carried_from BIGINT,
+                PRIMARY KEY (review_id, kind, item_id)
+            )""",
+            "CREATE SEQUENCE IF NOT EXISTS item_history_id_seq START 1",
+            """CREATE TABLE IF NOT EXISTS item_history (
+                id BIGINT PRIMARY KEY DEFAULT nextval('item_history_id_seq'),
+                kind VARCHAR NOT NULL,
+                item_id BIGINT NOT NULL,
+                action VARCHAR NOT NULL,
+                before JSON,
+                after JSON,
+                actor VARCHAR,
+                logged_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+            )""",
+        ),
+    ),
+)
+
+
 class Database:
     """A DuckDB file with the schema migrated; hand out cursors, run transactions."""
 
