@@ -7,12 +7,20 @@ slides, the PDF and the workbook cannot drift apart.
 from __future__ import annotations
 
 import datetime
+import json
+import math
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from retro.db import Database
+import pandas as pd
+
+from retro import metrics as M
+from retro import scoring as S
+from retro.charts import format_pct, format_value, inline_data, trend_chart
+from retro.db import Database
+from retro.i18n import CATALOG, t
 
 
 @dataclass(frozen=True)
@@ -82,6 +90,14 @@ SECTION_KEYS = (
 )
 
 
+# How many periods the trend charts and sparklines go back.
+HISTORY = 12
+# Chart size in the spec: a fixed width, because 'container' has no meaning in a PDF or a slide.
+CHART_WIDTH, CHART_HEIGHT = 640, 260
+MAX_CARDS = 8
+_UNSAFE_FILE_CHARS = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]+')
+
+
 def build_report(
     db: Database,
     period: str,
@@ -91,5 +107,463 @@ def build_report(
     team: str | None = None,
     max_charts: int = 10,
 ) -> Report:
-    """The report of one period (YYYY-MM or YYYY-Qn) from the store, in the report language."""
-    raise NotImplementedError("build_report lands in the next commit")
+    """The report of one period (YYYY-MM or YYYY-Qn) from the store, in the report language.
+
+    ``sections``: the keys to include (agenda order is kept whatever order they come in); None for all.
+    Raises ValueError for a period label that is not YYYY-MM / YYYY-Qn / YYYY or an unknown section.
+    """
+    if lang not in ("zh", "en"):
+        raise ValueError(f"lang must be 'zh' or 'en', not {lang!r}")
+    start, grain = S.parse_period(period)
+    label = M.period_label(start, grain)
+    wanted = set(SECTION_KEYS if sections is None else sections)
+    unknown = wanted - set(SECTION_KEYS)
+    if unknown:
+        raise ValueError(f"unknown sections {sorted(unknown)}; sections: {', '.join(SECTION_KEYS)}")
+    team = _clean_team(team)
+    ctx = _Context(db, start, grain, label, lang, max_charts)
+    builders = {
+        "summary": ctx.summary, "kpis": ctx.kpis, "trends": ctx.trends, "scorecard": ctx.scorecard_section,
+        "strategy_plan": ctx.strategy_plan, "progress": ctx.progress, "outcome": ctx.outcome,
+        "followup": ctx.followup, "problems": ctx.problems, "measures": ctx.measures, "lessons": ctx.lessons,
+        "data": ctx.data,
+    }
+    built = tuple(Section(key, t(f"report.section.{key}", lang), tuple(builders[key]()))
+                  for key in SECTION_KEYS if key in wanted)
+    title = t(f"report.title.{grain}", lang, period=label)
+    stem = f"{t(f'report.file.{grain}', lang)}_{label}"
+    if team:
+        stem = f"{_UNSAFE_FILE_CHARS.sub('_', team).strip(' ._')}_{stem}"
+    return Report(title=title, team=team, period_label=label, lang=lang, generated=datetime.date.today(),
+                  sections=built, filename_stem=stem)
+
+
+def _clean_team(team: str | None) -> str | None:
+    if team is None:
+        return None
+    team = " ".join(team.split())[:60]  # one line: it goes on a cover and into a file name
+    return team or None
+
+
+def _num(value: Any) -> float | None:
+    if value is None or value is pd.NA:
+        return None
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(f) or math.isinf(f) else f
+
+
+def _code_text(prefix: str, code: str | None, lang: str) -> str | None:
+    """A stored code (status, category) in words when the catalog has them, else the code itself."""
+    if code is None:
+        return None
+    key = f"{prefix}.{code}"
+    return t(key, lang) if key in CATALOG else code
+
+
+class _Context:
+    """What the sections share: the scorecard, the metrics chosen for cards and charts, their series."""
+
+    def __init__(self, db: Database, start: datetime.date, grain: str, label: str, lang: str, max_charts: int) -> None:
+        self.db, self.start, self.grain, self.label, self.lang = db, start, grain, label, lang
+        self.max_charts = max(0, int(max_charts))
+        self._card: S.Scorecard | None = None
+        self._series: dict[str, pd.DataFrame] = {}
+        self._plans: dict[str, pd.DataFrame] = {}
+        self.catalog = M.catalog(db)
+        self.by_name = {m.name: m for m in self.catalog}
+        self._review_loaded = False
+        self._review: dict[str, Any] = {}
+
+    # ------------------------------------------------------------------ shared reads
+
+    @property
+    def card(self) -> S.Scorecard:
+        # The goals page's defaults (seasonal forecast, no breakdown), so the numbers are the page's.
+        if self._card is None:
+            self._card = S.scorecard(self.db, self.label, forecast="seasonal")
+        return self._card
+
+    def total_rows(self) -> dict[str, S.KpiRow]:
+        return {r.metric: r for r in self.card.rows if r.segment == ""}
+
+    def label_of(self, metric: str) -> str:
+        m = self.by_name.get(metric)
+        return m.label(self.lang) if m else metric
+
+    def series(self, metric: str) -> pd.DataFrame:
+        if metric not in self._series:
+            first = M.add_months(self.start, -_months(self.grain) * HISTORY)
+            frame = M.series(self.db, metric, grain=self.grain, start=min(first, datetime.date(self.start.year - 1, 1, 1)),
+                             end=self.start)
+            self._series[metric] = frame[frame["segment"] == ""]
+        return self._series[metric]
+
+    def plan_series(self, metric: str) -> pd.DataFrame:
+        if metric not in self._plans:
+            first = M.add_months(self.start, -_months(self.grain) * (HISTORY - 1))
+            try:
+                frame = M.series(self.db, metric, grain=self.grain, scenario="plan", start=first, end=self.start)
+                frame = frame[frame["segment"] == ""]
+            except Exception:  # noqa: BLE001 - a metric without plan facts (transactions, derived) has no plan line
+                frame = pd.DataFrame(columns=["period", "value"])
+            self._plans[metric] = frame
+        return self._plans[metric]
+
+    def chosen(self) -> list[M.Metric]:
+        """The metrics a report leads with: those with a target, then imported KPIs, derived, transactions.
+
+        Only metrics with a value in the period (a report of numbers that are not there says nothing)."""
+        rows = self.total_rows()
+        rank = {"facts": 1, "derived": 2, "transactions": 3}
+        out = [m for m in self.catalog if rows.get(m.name) is not None and rows[m.name].actual is not None]
+        return sorted(out, key=lambda m: (0 if rows[m.name].has_target else rank.get(m.source, 4)))
+
+    def report_card(self, m: M.Metric) -> Card:
+        c = M.card_from_series(m, self.series(m.name), self.start, grain=self.grain, spark_periods=HISTORY)
+        row = self.total_rows().get(m.name)
+        status = row.status if row is not None and row.status in ("green", "amber", "red") else None
+        return Card(
+            title=m.label(self.lang),
+            value=format_value(c.value, self.lang, m.unit, m.number_format),
+            mom=None if c.mom is None else format_pct(c.mom),
+            yoy=None if c.yoy is None else format_pct(c.yoy),
+            tone=c.tone(c.mom),
+            status=status,
+            spark=tuple(v for _, v in c.spark),
+        )
+
+    # ------------------------------------------------------------------ sections
+
+    def summary(self) -> list[Block]:
+        L, card = self.lang, self.card
+        blocks: list[Block] = []
+        review = self.review()
+        if review.get("summary"):
+            blocks.append(Paragraph(t("report.summary.review", L, text=review["summary"])))
+        targeted = [r for r in card.rows if r.has_target and r.segment == ""]
+        if not any(r.actual is not None for r in card.rows):
+            blocks.append(Paragraph(t("report.summary.no_data", L, period=self.label)))
+        elif targeted:
+            count = {s: sum(r.status == s for r in targeted) for s in ("green", "amber", "red")}
+            score = "—" if card.overall is None else format_pct(card.overall, signed=False)
+            text = t("report.summary.score", L, period=self.label, score=score, targeted=len(targeted), **count)
+            if card.in_progress:
+                text += " " + t("report.summary.in_progress", L)
+            blocks.append(Paragraph(text))
+            flagged = [r for r in card.needs_analysis() if r.segment == ""]
+            if flagged:
+                items = [f"{self.label_of(r.metric)}（{format_pct(r.deviation)}）" if L == "zh"
+                         else f"{self.label_of(r.metric)} ({format_pct(r.deviation)})" for r in flagged]
+                blocks.append(Paragraph(t("report.summary.needs_analysis", L, items=items)))
+            else:
+                blocks.append(Paragraph(t("report.summary.none_flagged", L)))
+        else:
+            blocks.append(Paragraph(t("report.summary.no_targets", L, period=self.label)))
+        movers = []
+        for m in self.chosen()[:MAX_CARDS]:  # the KPIs the report leads with, not every order count
+            c = M.card_from_series(m, self.series(m.name), self.start, grain=self.grain, spark_periods=1)
+            if c.mom is not None:
+                movers.append((abs(c.mom), m, c))
+        movers.sort(key=lambda x: -x[0])
+        if movers:
+            items = []
+            for _, m, c in movers[:3]:
+                word = t("report.summary.better" if c.tone(c.mom) == "good" else "report.summary.worse", L)
+                items.append(f"{m.label(L)} {format_pct(c.mom)}（{word}）" if L == "zh"
+                             else f"{m.label(L)} {format_pct(c.mom)} ({word})")
+            blocks.append(Paragraph(t("report.summary.movers", L, items=items)))
+        if review.get("problems") or review.get("measures"):
+            open_measures = sum(1 for x in review.get("measures", []) if x.get("status") not in ("done", "verified", "cancelled"))
+            blocks.append(Paragraph(t("report.summary.problems", L, problems=len(review.get("problems", [])),
+                                      measures=len(review.get("measures", [])), open=open_measures)))
+        return blocks
+
+    def kpis(self) -> list[Block]:
+        cards = tuple(self.report_card(m) for m in self.chosen()[:MAX_CARDS])
+        return [Cards(cards)] if cards else [Paragraph(t("report.summary.no_data", self.lang, period=self.label))]
+
+    def trends(self) -> list[Block]:
+        charts: list[Block] = []
+        for i, m in enumerate(self.chosen()[: self.max_charts]):
+            charts.append(self.trend(i, m))
+        return charts or [Paragraph(t("report.no_charts", self.lang))]
+
+    def trend(self, i: int, m: M.Metric) -> Chart:
+        L = self.lang
+        frame = self.series(m.name)
+        periods = [M.period_label(M.add_months(self.start, -_months(self.grain) * k), self.grain)
+                   for k in range(HISTORY - 1, -1, -1)]
+        by_label = {M.period_label(p, self.grain): r for p, r in zip(frame["period"], frame.itertuples(), strict=True)}
+        points = pd.DataFrame({
+            "period": periods,
+            "value": [_num(by_label[p].value) if p in by_label else None for p in periods],
+            "last_year": [_num(by_label[p].last_year) if p in by_label else None for p in periods],
+            "complete": [bool(by_label[p].complete) if p in by_label else True for p in periods],
+        })
+        points["value"] = points["value"].astype(float)
+        points["last_year"] = points["last_year"].astype(float)
+        plan_frame = self.plan_series(m.name)
+        plan_by = {M.period_label(p, self.grain): _num(v) for p, v in zip(plan_frame["period"], plan_frame["value"], strict=True)}
+        plan = pd.DataFrame({"period": periods, "value": [plan_by.get(p) for p in periods]}).astype({"value": float})
+        has_plan = plan["value"].notna().any()
+        label = m.label(L)
+        chart = trend_chart(points, lang=L, label=label, unit=m.unit, number_format=m.number_format,
+                            plan=plan if has_plan else None, last_year=True, current=self.label, height=CHART_HEIGHT)
+        spec = inline_data(chart.to_dict())
+        spec["width"] = CHART_WIDTH
+        spec["title"] = label
+        rate = m.unit == "%" or m.number_format == "percent"
+        fmt = "pct" if rate else "number"
+        unit = None if rate else m.unit
+        columns = [t("charts.period", L), t("charts.actual", L), t("charts.last_year", L)]
+        rows = [[p, _num(v), _num(ly)] for p, v, ly in zip(periods, points["value"], points["last_year"], strict=True)]
+        if has_plan:
+            columns.append(t("charts.plan", L))
+            for r, v in zip(rows, plan["value"], strict=True):
+                r.append(_num(v))
+        data = Table(key=f"trend_{i + 1}", title=label, columns=tuple(columns), rows=tuple(tuple(r) for r in rows),
+                     formats=(None,) + (fmt,) * (len(columns) - 1), units=(None,) + (unit,) * (len(columns) - 1))
+        return Chart(key=f"trend_{i + 1}", title=label, kind="line", spec=spec, data=data)
+
+    def scorecard_section(self) -> list[Block]:
+        L, card = self.lang, self.card
+        rows = []
+        for r in card.rows:
+            if r.actual is None and not r.has_target:
+                continue
+            rate = r.unit == "%"
+            # A rate's plan and actual are fractions: shown as percentage points beside a '%' unit,
+            # because one column holds amounts of several units.
+            k = 100.0 if rate else 1.0
+            rows.append((
+                f"{r.segment} · {self.label_of(r.metric)}" if r.segment else self.label_of(r.metric),
+                r.unit or "",
+                None if r.plan is None else r.plan * k,
+                None if r.actual is None else r.actual * k,
+                r.attainment,
+                r.deviation,
+                t(f"goals.status.{r.status}", L),
+                r.weight if r.has_target else None,
+                r.score,
+            ))
+        columns = (t("report.col.kpi", L), t("report.col.unit", L), t("goals.col.plan", L), t("goals.col.actual", L),
+                   t("goals.col.attainment", L), t("goals.col.deviation", L), t("goals.col.status", L),
+                   t("goals.col.weight", L), t("goals.col.score", L))
+        table = Table("scorecard", t("report.section.scorecard", L), columns, tuple(rows),
+                      (None, None, "number", "number", "pct", "pct", None, "number", "pct"))
+        score = "—" if card.overall is None else format_pct(card.overall, signed=False)
+        blocks: list[Block] = [Paragraph(t("report.overall", L, score=score))]
+        if card.in_progress:
+            blocks.append(Paragraph(t("report.summary.in_progress", L)))
+        return [*blocks, table]
+
+    def outcome(self) -> list[Block]:
+        L = self.lang
+        labels = {m.name: m.label(L) for m in self.catalog}
+        causes = self.review().get("causes", {})
+        rows = []
+        for r, kpi in zip(S.outcome_rows(self.card, L, labels), [x for x in self.card.rows if x.has_target], strict=True):
+            rate = r["unit"] == "%"
+            k = 100.0 if rate else 1.0
+            att: Any = r["attainment"]
+            if att is None and r["reason"]:
+                att = t(f"goals.reason.{r['reason']}", L)
+            cause, lesson = causes.get((kpi.metric, kpi.segment), ("", ""))
+            rows.append((r["metric"] + ("（%）" if rate and L == "zh" else " (%)" if rate else ""),
+                         None if r["plan"] is None else r["plan"] * k, None if r["actual"] is None else r["actual"] * k,
+                         att, cause or r["cause"] or None, lesson or r["lesson"] or None))
+        columns = tuple(t(f"goals.export.col.{k}", L) for k in S.OUTCOME_KEYS)
+        table = Table("outcome", t("report.section.outcome", L), columns, tuple(rows),
+                      (None, "number", "number", "pct", None, None))
+        return _with_empty_note(table, L)
+
+    def strategy_plan(self) -> list[Block]:
+        L = self.lang
+        rows = tuple((x.get("goal"), x.get("task"), x.get("owner"), _span(x.get("start_date"), x.get("end_date")),
+                      _resources(x.get("budget"), x.get("people"), L), x.get("acceptance"))
+                     for x in self.review().get("tasks", []))
+        columns = tuple(t(f"report.col.{k}", L) for k in ("goal", "task", "owner", "period", "resources", "acceptance"))
+        return _with_empty_note(Table("strategy_plan", t("report.section.strategy_plan", L), columns, rows,
+                                      (None,) * 6), L)
+
+    def progress(self) -> list[Block]:
+        L = self.lang
+        rows = []
+        for x in self.review().get("tasks", []):
+            planned = _planned_progress(x.get("start_date"), x.get("end_date"), self.period_end())
+            actual = _num(x.get("progress"))
+            deviation = None if planned is None or actual is None else actual - planned
+            rows.append((x.get("task"), planned, actual, deviation, x.get("main_problem"), x.get("countermeasure"),
+                         x.get("owner")))
+        columns = tuple(t(f"report.col.{k}", L) for k in ("task", "planned_progress", "actual_progress",
+                                                          "progress_deviation", "main_problem", "countermeasure", "owner"))
+        return _with_empty_note(Table("progress", t("report.section.progress", L), columns, tuple(rows),
+                                      (None, "pct", "pct", "pct", None, None, None)), L)
+
+    def followup(self) -> list[Block]:
+        L = self.lang
+        problems = {p["id"]: p.get("title") for p in self.review().get("problems", [])}
+        rows = tuple((problems.get(x.get("problem_id")) or x.get("title"), x.get("title"), x.get("owner"), x.get("due"),
+                      x.get("support"), x.get("acceptance"))
+                     for x in self.review().get("measures", []))
+        columns = tuple(t(f"report.col.{k}", L) for k in ("item", "measure", "owner", "due", "support", "acceptance"))
+        return _with_empty_note(Table("followup", t("report.section.followup", L), columns, rows,
+                                      (None, None, None, "date", None, None)), L)
+
+    def problems(self) -> list[Block]:
+        L = self.lang
+        rows = tuple((x.get("title"), _code_text("review.category", x.get("category"), L),
+                      _code_text("review.severity", x.get("severity"), L),
+                      self.label_of(x["metric"]) if x.get("metric") else None, _root_cause(x),
+                      _code_text("review.problem_status", x.get("status"), L))
+                     for x in self.review().get("problems", []))
+        columns = tuple(t(f"report.col.{k}", L) for k in ("problem", "category", "severity", "metric", "root_cause",
+                                                          "status"))
+        return _with_empty_note(Table("problems", t("report.section.problems", L), columns, rows, (None,) * 6), L)
+
+    def measures(self) -> list[Block]:
+        L = self.lang
+        rows = tuple((x.get("title"), x.get("owner"), x.get("due"), x.get("acceptance"),
+                      _code_text("review.pdca", x.get("pdca"), L), _code_text("review.measure_status", x.get("status"), L))
+                     for x in self.review().get("measures", []))
+        columns = tuple(t(f"report.col.{k}", L) for k in ("measure", "owner", "due", "acceptance", "pdca", "status"))
+        return _with_empty_note(Table("measures", t("report.section.measures", L), columns, rows,
+                                      (None, None, "date", None, None, None)), L)
+
+    def lessons(self) -> list[Block]:
+        L = self.lang
+        kinds = {"keep": "report.lesson.keep", "avoid": "report.lesson.avoid"}
+        rows = tuple((t(kinds.get(x.get("kind"), "report.lesson.other"), L), x.get("title"), x.get("text"), x.get("tags") or None)
+                     for x in self.review().get("lessons", []))
+        columns = tuple(t(f"report.col.{k}", L) for k in ("kind", "lesson_title", "lesson_text", "tags"))
+        return _with_empty_note(Table("lessons", t("report.section.lessons", L), columns, rows, (None,) * 4), L)
+
+    def data(self) -> list[Block]:
+        L = self.lang
+        rows = []
+        for m in self.chosen():
+            c = M.card_from_series(m, self.series(m.name), self.start, grain=self.grain, spark_periods=1)
+            rate = m.unit == "%" or m.number_format == "percent"
+            k = 100.0 if rate else 1.0
+
+            def scaled(v: float | None, k: float = k) -> float | None:
+                return None if v is None else v * k
+
+            rows.append((m.label(L), "%" if rate else (m.unit or ""), scaled(c.value), scaled(c.prev), c.mom,
+                         scaled(c.last_year), c.yoy, scaled(c.ytd)))
+        pop = "report.col.mom" if self.grain == "month" else "report.col.pop"
+        columns = tuple(t(k, L) for k in ("report.col.kpi", "report.col.unit", "report.col.value", "report.col.prev", pop,
+                                          "report.col.last_year", "report.col.yoy", "report.col.ytd"))
+        return [Table("data", t("report.section.data", L), columns, tuple(rows),
+                      (None, None, "number", "number", "pct", "number", "pct", "number"))]
+
+    # ------------------------------------------------------------------ the review workspace
+
+    def period_end(self) -> datetime.date:
+        return S.period_end(self.start, self.grain)
+
+    def review(self) -> dict[str, Any]:
+        if not self._review_loaded:
+            self._review = _review_items(self.db, self.start, self.grain)
+            self._review_loaded = True
+        return self._review
+
+
+def _months(grain: str) -> int:
+    return {"month": 1, "quarter": 3, "year": 12}[grain]
+
+
+def _with_empty_note(table: Table, lang: str) -> list[Block]:
+    return [table] if table.rows else [Paragraph(t("report.none_logged", lang)), table]
+
+
+def _span(start: Any, end: Any) -> str | None:
+    if start is None and end is None:
+        return None
+    return f"{start.isoformat() if start else '…'} – {end.isoformat() if end else '…'}"
+
+
+def _resources(budget: Any, people: Any, lang: str) -> str | None:
+    parts = []
+    if _num(budget) is not None:
+        parts.append(format_value(_num(budget), lang, "元"))
+    if people:
+        parts.append(str(people))
+    return " / ".join(parts) or None
+
+
+def _planned_progress(start: Any, end: Any, at: datetime.date) -> float | None:
+    """Where a task should be by the end of the period, if it ran evenly from its start to its end."""
+    if not isinstance(start, datetime.date) or not isinstance(end, datetime.date) or end <= start:
+        return None
+    return min(1.0, max(0.0, (at - start).days / (end - start).days))
+
+
+def _root_cause(problem: dict[str, Any]) -> str | None:
+    """The last answered 'why' of the 5 Whys is the root cause; otherwise the fishbone's causes."""
+    whys = problem.get("whys")
+    if isinstance(whys, str):
+        try:
+            whys = json.loads(whys)
+        except ValueError:
+            whys = None
+    if isinstance(whys, list):
+        answered = [str(w.get("answer") if isinstance(w, dict) else w).strip() for w in whys]
+        answered = [w for w in answered if w and w != "None"]
+        if answered:
+            return answered[-1]
+    bone = problem.get("fishbone")
+    if isinstance(bone, str):
+        try:
+            bone = json.loads(bone)
+        except ValueError:
+            bone = None
+    if isinstance(bone, dict):
+        causes = [str(c) for v in bone.values() for c in (v if isinstance(v, list) else [v]) if c]
+        if causes:
+            return "；".join(causes)
+    return problem.get("description") or None
+
+
+def _review_items(db: Database, start: datetime.date, grain: str) -> dict[str, Any]:
+    """The review of the period (its summary, problems, measures, tasks, lessons), read from the
+    review workspace's tables; empty when no review of this period was held."""
+    try:
+        review = db.one("""SELECT id, summary FROM reviews WHERE deleted_at IS NULL AND period_start = ? AND grain = ?
+                           ORDER BY updated_at DESC, id DESC LIMIT 1""", [start, grain])
+    except Exception:  # noqa: BLE001 - a database from before the review workspace: nothing logged
+        return {}
+    if review is None:
+        return {}
+    rid = review[0]
+    out: dict[str, Any] = {"summary": (review[1] or "").strip() or None}
+    for kind, table, order in (("problems", "problems", "id"), ("measures", "measures", "due, id"),
+                               ("tasks", "tasks", "start_date, id"), ("lessons", "lessons", "id")):
+        frame = db.frame(
+            f"""SELECT * FROM {table} WHERE deleted_at IS NULL AND (review_id = $rid OR id IN
+                   (SELECT item_id FROM review_links WHERE review_id = $rid AND kind IN ($kind, $singular)))
+                ORDER BY {order}""", {"rid": rid, "kind": kind, "singular": kind.rstrip("s")})
+        out[kind] = [{k: (None if _missing(v) else v) for k, v in row.items()} for row in frame.to_dict("records")]
+        for item in out[kind]:
+            for k, v in item.items():
+                if isinstance(v, pd.Timestamp):
+                    item[k] = v.date()
+    # Cause and lesson for the outcome table: the first problem logged against a KPI.
+    causes: dict[tuple[str, str], tuple[str, str]] = {}
+    lessons_by_problem = {x.get("problem_id"): x.get("text") for x in out["lessons"] if x.get("problem_id")}
+    for p in out["problems"]:
+        if p.get("metric"):
+            key = (p["metric"], p.get("segment") or "")
+            if key not in causes:
+                causes[key] = (_root_cause(p) or p.get("title") or "", lessons_by_problem.get(p["id"]) or "")
+    out["causes"] = causes
+    return out
+
+
+def _missing(value: Any) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    return isinstance(value, float) and math.isnan(value)
