@@ -102,4 +102,9 @@ TEXT: dict[str, dict[str, str]] = {
     "report.lesson.keep": {"zh": "经验（可复制）", "en": "What worked (copy it)"},
     "report.lesson.avoid": {"zh": "教训（避坑）", "en": "What failed (avoid it)"},
     "report.lesson.other": {"zh": "其他", "en": "Other"},
+    # The workbook
+    "report.xlsx.removed": {
+        "zh": "注意：已删除 {count} 个 Excel 不接受的控制字符。",
+        "en": "Note: {count} control characters that Excel does not accept were removed.",
+    },
 }
