@@ -20,7 +20,7 @@ from retro import metrics as M
 from retro import scoring as S
 from retro.charts import format_pct, format_value, inline_data, trend_chart
 from retro.db import Database
-from retro.i18n import CATALOG, t
+from retro.i18n import CATALOG, format_number, t
 
 
 @dataclass(frozen=True)
@@ -88,6 +88,30 @@ SECTION_KEYS = (
     "summary", "kpis", "trends", "scorecard", "strategy_plan", "progress", "outcome",
     "followup", "problems", "measures", "lessons", "data",
 )
+
+
+def cell_text(value: Any, fmt: str | None, unit: str | None, lang: str) -> str:
+    """A table cell as a reader sees it ('' for nothing), for the text renderers and the preview."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, str | bool):
+        return str(value)
+    number = _num(value)
+    if number is None:
+        return ""
+    if fmt != "pct":
+        number = round(number, 2)  # sums carry float noise (6,546,000.000000002)
+    if fmt == "pct":
+        return f"{number * 100:.1f}%"
+    if fmt == "int":
+        return f"{number:,.0f}"
+    if fmt == "number":
+        if unit == "%":
+            return f"{number:.2f}%"
+        return format_number(number, lang, unit=unit, compact=False)
+    return format_number(number, lang, compact=False)
 
 
 # How many periods the trend charts and sparklines go back.
