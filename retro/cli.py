@@ -178,6 +178,30 @@ def cmd_score(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    """The review report of one period as a file (xlsx, pdf, pptx, md, html), for a scheduled job."""
+    from . import scoring
+    from .report import export_bytes
+    from .report.model import build_report
+
+    try:
+        scoring.grain_of(args.period)
+    except ValueError:
+        print(f"--period takes YYYY-MM or YYYY-Qn, not {args.period!r}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    fmt = args.format or (Path(args.out).suffix.lstrip(".").lower() or "xlsx")
+    try:
+        report = build_report(get_database(args.db), args.period, lang=args.lang, sections=args.section or None,
+                              team=args.team)
+        data = export_bytes(report, fmt)
+    except (ValueError, ImportError) as failure:
+        print(f"report not written: {failure}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    Path(args.out).write_bytes(data)
+    print(f"{args.out} ({fmt}, {len(data):,} bytes)")
+    return EXIT_OK
+
+
 def cmd_backup(args: argparse.Namespace) -> int:
     from .backup import backup
     from .db import default_db_path
@@ -238,6 +262,18 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--json", action="store_true")
     g.add_argument("--lang", choices=("zh", "en"), default="en")
     g.set_defaults(func=cmd_score)
+    rp = sub.add_parser("report", help="write the review report of a period (xlsx, pdf, pptx, md, html)")
+    rp.add_argument("--db", help="DuckDB file (default: $RETRO_DB or data/retro.duckdb)")
+    rp.add_argument("--period", required=True, help="YYYY-MM or YYYY-Qn")
+    rp.add_argument("--format", choices=("xlsx", "pdf", "pptx", "md", "html"),
+                    help="default: from the --out suffix, else xlsx")
+    rp.add_argument("--lang", choices=("zh", "en"), default="zh", help="the report's language")
+    rp.add_argument("--section", action="append", metavar="KEY",
+                    help="include only these sections (repeatable): summary, kpis, trends, scorecard, strategy_plan, "
+                         "progress, outcome, followup, problems, measures, lessons, data")
+    rp.add_argument("--team", help="team name for the cover and the file name")
+    rp.add_argument("--out", required=True, help="file to write")
+    rp.set_defaults(func=cmd_report)
     b = sub.add_parser("backup", help="export the whole database to Parquet files in a new folder under OUT")
     b.add_argument("--db", help="DuckDB file (default: $RETRO_DB or data/retro.duckdb)")
     b.add_argument("--out", required=True, help="folder to put the backup folder in")
