@@ -8,12 +8,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .db import get_database
+from .db import DatabaseUnavailable, get_database
 from .i18n import format_number, message_text, reconciliation_text, t
 from .ingest import ImportFailure, analysis_summary, analyze_bytes, store_import
 from .ingest.normalize import Message
 
 EXIT_OK, EXIT_UNEXPECTED, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_DB_UNAVAILABLE = 3  # the database file is held by another process (or was invalidated)
 
 
 def _messages(items: list[Message], lang: str, prefix: str) -> list[dict[str, Any]]:
@@ -178,6 +179,44 @@ def cmd_score(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_review(args: argparse.Namespace) -> int:
+    """A review with its problems, measures (and their checks against the data), tasks and lessons."""
+    from . import reviews
+
+    db = get_database(args.db)
+    if args.id is not None:
+        review = reviews.get_review(db, args.id)
+    elif args.period:
+        try:
+            review = reviews.review_for_period(db, args.period)
+        except ValueError:
+            print(f"--period takes YYYY-MM or YYYY-Qn, not {args.period!r}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+    else:
+        found = reviews.reviews(db)
+        review = found[0] if found else None
+    if review is None:
+        print("no such review", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    data = reviews.review_json(db, review, args.lang)
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False, default=str))
+        return EXIT_OK
+    head = data["review"]
+    print(f"{head['title']} ({head['label']}, {head['status']})")
+    for p in data["problems"]:
+        print(f"problem #{p['id']}\t{p['status']}\t{p['title']}" + ("\t(carried)" if p["carried"] else ""))
+    for m in data["measures"]:
+        check = m["verification"]["state"]
+        print(f"measure #{m['id']}\t{m['status']}\t{m['owner']}\t{m['due']}\t{m['title']}"
+              + (f"\t{m['criterion']}: {check}" if check != "none" else "") + ("\tOVERDUE" if m["overdue"] else ""))
+    for x in data["tasks"]:
+        print(f"task #{x['id']}\t{x['status']}\t{x['owner']}\t{x['task']}")
+    for x in data["lessons"]:
+        print(f"lesson #{x['id']}\t{x['kind']}\t{x['text']}")
+    return EXIT_OK
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     """The review report of one period as a file (xlsx, pdf, pptx, md, html), for a scheduled job."""
     from . import scoring
@@ -262,6 +301,13 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--json", action="store_true")
     g.add_argument("--lang", choices=("zh", "en"), default="en")
     g.set_defaults(func=cmd_score)
+    rv = sub.add_parser("review", help="print a review: problems, measures with their checks, tasks, lessons")
+    rv.add_argument("--db", help="DuckDB file (default: $RETRO_DB or data/retro.duckdb)")
+    rv.add_argument("--period", help="the review of this month or quarter (YYYY-MM, YYYY-Qn); default the newest")
+    rv.add_argument("--id", type=int, help="the review with this id")
+    rv.add_argument("--json", action="store_true")
+    rv.add_argument("--lang", choices=("zh", "en"), default="en")
+    rv.set_defaults(func=cmd_review)
     rp = sub.add_parser("report", help="write the review report of a period (xlsx, pdf, pptx, md, html)")
     rp.add_argument("--db", help="DuckDB file (default: $RETRO_DB or data/retro.duckdb)")
     rp.add_argument("--period", required=True, help="YYYY-MM or YYYY-Qn")
@@ -277,10 +323,12 @@ def build_parser() -> argparse.ArgumentParser:
     b = sub.add_parser("backup", help="export the whole database to Parquet files in a new folder under OUT")
     b.add_argument("--db", help="DuckDB file (default: $RETRO_DB or data/retro.duckdb)")
     b.add_argument("--out", required=True, help="folder to put the backup folder in")
+    b.add_argument("--lang", choices=("zh", "en"), default="en")
     b.set_defaults(func=cmd_backup)
     r = sub.add_parser("restore", help="replace the database with a backup (the current one is backed up first)")
     r.add_argument("folder", help="a backup folder made by `backup`")
     r.add_argument("--db", help="DuckDB file (default: $RETRO_DB or data/retro.duckdb)")
+    r.add_argument("--lang", choices=("zh", "en"), default="en")
     r.set_defaults(func=cmd_restore)
     return parser
 
@@ -292,3 +340,13 @@ def main(argv: list[str] | None = None) -> int:
     except ImportFailure as failure:  # pragma: no cover - each command handles its own
         print(message_text(failure.code, failure.params, getattr(args, "lang", "en"), "error"), file=sys.stderr)
         return EXIT_BAD_INPUT
+    except DatabaseUnavailable as exc:
+        # Another process holds the file (a running server, a second import): say so, no traceback.
+        message = t(f"safety.db_{exc.code}", getattr(args, "lang", "en"), **exc.params)
+        if getattr(args, "json", False):
+            print(json.dumps({"file": Path(args.file).name if getattr(args, "file", None) else None, "status": "error",
+                              "import_id": None, "message": message, "error_code": f"database_{exc.code}",
+                              "sheets": []}, ensure_ascii=False))
+        else:
+            print(message, file=sys.stderr)
+        return EXIT_DB_UNAVAILABLE

@@ -61,7 +61,7 @@ OPEN_TASKS = ("planned", "in_progress")
 @dataclass(frozen=True)
 class Field:
     name: str
-    type: str  # text | longtext | choice | date | number | fraction | id | json | segment
+    type: str  # text | longtext | choice | date | number | fraction | id | json | segment | tags
     required: bool = False
     choices: tuple[str, ...] = ()
     max_len: int = 4000
@@ -143,7 +143,7 @@ KINDS: dict[str, Kind] = {
         Field("kind", "choice", True, LESSON_KINDS),
         Field("title", "text", max_len=200),
         Field("text", "longtext", True),
-        Field("tags", "text", max_len=500),
+        Field("tags", "tags", max_len=500),
         Field("problem_id", "id"),
         Field("measure_id", "id"),
     ), carried=False),
@@ -284,6 +284,11 @@ def _coerce(kind: Kind, values: Mapping[str, Any]) -> tuple[dict[str, Any], list
                         continue
             elif f.type == "id":
                 value = None if raw is None or raw == "" or (isinstance(raw, float) and math.isnan(raw)) else int(raw)
+            elif f.type == "tags":
+                value = ", ".join(dict.fromkeys(split_tags(_clean_text(raw))))
+                if len(value) > f.max_len:
+                    errors.append((name, "too_long", {"max": f.max_len}))
+                    continue
             elif f.type == "segment":
                 value = segment_key(raw) if isinstance(raw, Mapping) else (_clean_text(raw) or "")
             elif f.type == "json":
