@@ -7,7 +7,6 @@ slides, the PDF and the workbook cannot drift apart.
 from __future__ import annotations
 
 import datetime
-import json
 import math
 import re
 from collections.abc import Iterable
@@ -300,7 +299,7 @@ class _Context:
                              else f"{m.label(L)} {format_pct(c.mom)} ({word})")
             blocks.append(Paragraph(t("report.summary.movers", L, items=items)))
         if review.get("problems") or review.get("measures"):
-            open_measures = sum(1 for x in review.get("measures", []) if x.get("status") not in ("done", "verified", "cancelled"))
+            open_measures = sum(1 for x in review.get("measures", []) if x.get("status") in ("planned", "in_progress"))
             blocks.append(Paragraph(t("report.summary.problems", L, problems=len(review.get("problems", [])),
                                       measures=len(review.get("measures", [])), open=open_measures)))
         return blocks
@@ -417,11 +416,8 @@ class _Context:
         L = self.lang
         rows = []
         for x in self.review().get("tasks", []):
-            planned = _planned_progress(x.get("start_date"), x.get("end_date"), self.period_end())
-            actual = _num(x.get("progress"))
-            deviation = None if planned is None or actual is None else actual - planned
-            rows.append((x.get("task"), planned, actual, deviation, x.get("main_problem"), x.get("countermeasure"),
-                         x.get("owner")))
+            rows.append((x.get("task"), x.get("planned_progress"), x.get("actual_progress"), x.get("deviation"),
+                         x.get("main_problem"), x.get("countermeasure"), x.get("owner")))
         columns = tuple(t(f"report.col.{k}", L) for k in ("task", "planned_progress", "actual_progress",
                                                           "progress_deviation", "main_problem", "countermeasure", "owner"))
         return _with_empty_note(Table("progress", t("report.section.progress", L), columns, tuple(rows),
@@ -439,10 +435,10 @@ class _Context:
 
     def problems(self) -> list[Block]:
         L = self.lang
-        rows = tuple((x.get("title"), _code_text("review.category", x.get("category"), L),
-                      _code_text("review.severity", x.get("severity"), L),
-                      self.label_of(x["metric"]) if x.get("metric") else None, _root_cause(x),
-                      _code_text("review.problem_status", x.get("status"), L))
+        rows = tuple((x.get("title"), _code_text("report.category", x.get("category"), L),
+                      _code_text("report.severity", x.get("severity"), L),
+                      self.label_of(x["metric"]) if x.get("metric") else None, _root_cause(x, L),
+                      _code_text("report.problem_status", x.get("status"), L))
                      for x in self.review().get("problems", []))
         columns = tuple(t(f"report.col.{k}", L) for k in ("problem", "category", "severity", "metric", "root_cause",
                                                           "status"))
@@ -451,7 +447,7 @@ class _Context:
     def measures(self) -> list[Block]:
         L = self.lang
         rows = tuple((x.get("title"), x.get("owner"), x.get("due"), x.get("acceptance"),
-                      _code_text("review.pdca", x.get("pdca"), L), _code_text("review.measure_status", x.get("status"), L))
+                      _code_text("report.pdca", x.get("pdca"), L), _code_text("report.measure_status", x.get("status"), L))
                      for x in self.review().get("measures", []))
         columns = tuple(t(f"report.col.{k}", L) for k in ("measure", "owner", "due", "acceptance", "pdca", "status"))
         return _with_empty_note(Table("measures", t("report.section.measures", L), columns, rows,
@@ -459,8 +455,8 @@ class _Context:
 
     def lessons(self) -> list[Block]:
         L = self.lang
-        kinds = {"keep": "report.lesson.keep", "avoid": "report.lesson.avoid"}
-        rows = tuple((t(kinds.get(x.get("kind"), "report.lesson.other"), L), x.get("title"), x.get("text"), x.get("tags") or None)
+        kinds = {"success": "report.lesson.keep", "lesson": "report.lesson.avoid"}
+        rows = tuple((t(kinds.get(x.get("lesson_kind"), "report.lesson.other"), L), x.get("title"), x.get("text"), x.get("tags") or None)
                      for x in self.review().get("lessons", []))
         columns = tuple(t(f"report.col.{k}", L) for k in ("kind", "lesson_title", "lesson_text", "tags"))
         return _with_empty_note(Table("lessons", t("report.section.lessons", L), columns, rows, (None,) * 4), L)
@@ -491,7 +487,7 @@ class _Context:
 
     def review(self) -> dict[str, Any]:
         if not self._review_loaded:
-            self._review = _review_items(self.db, self.start, self.grain)
+            self._review = _review_items(self.db, self.label, self.lang)
             self._review_loaded = True
         return self._review
 
@@ -519,72 +515,65 @@ def _resources(budget: Any, people: Any, lang: str) -> str | None:
     return " / ".join(parts) or None
 
 
-def _planned_progress(start: Any, end: Any, at: datetime.date) -> float | None:
-    """Where a task should be by the end of the period, if it ran evenly from its start to its end."""
-    if not isinstance(start, datetime.date) or not isinstance(end, datetime.date) or end <= start:
-        return None
-    return min(1.0, max(0.0, (at - start).days / (end - start).days))
-
-
-def _root_cause(problem: dict[str, Any]) -> str | None:
-    """The last answered 'why' of the 5 Whys is the root cause; otherwise the fishbone's causes."""
+def _root_cause(problem: dict[str, Any], lang: str = "zh") -> str | None:
+    """The last answer of the 5 Whys is the root cause; else the fishbone's causes; else the description."""
     whys = problem.get("whys")
-    if isinstance(whys, str):
-        try:
-            whys = json.loads(whys)
-        except ValueError:
-            whys = None
     if isinstance(whys, list):
-        answered = [str(w.get("answer") if isinstance(w, dict) else w).strip() for w in whys]
-        answered = [w for w in answered if w and w != "None"]
-        if answered:
-            return answered[-1]
+        answers = [str(w.get("because") or w.get("why") or "").strip() for w in whys if isinstance(w, dict)]
+        answers = [a for a in answers if a]
+        if answers:
+            return answers[-1]
     bone = problem.get("fishbone")
-    if isinstance(bone, str):
-        try:
-            bone = json.loads(bone)
-        except ValueError:
-            bone = None
-    if isinstance(bone, dict):
-        causes = [str(c) for v in bone.values() for c in (v if isinstance(v, list) else [v]) if c]
+    if isinstance(bone, list):
+        causes = [f"{_code_text('report.fishbone', str(c.get('branch')), lang)}：{c.get('cause')}" if lang == "zh"
+                  else f"{_code_text('report.fishbone', str(c.get('branch')), lang)}: {c.get('cause')}"
+                  for c in bone if isinstance(c, dict) and c.get("cause")]
         if causes:
-            return "；".join(causes)
+            return "；".join(causes) if lang == "zh" else "; ".join(causes)
     return problem.get("description") or None
 
 
-def _review_items(db: Database, start: datetime.date, grain: str) -> dict[str, Any]:
-    """The review of the period (its summary, problems, measures, tasks, lessons), read from the
-    review workspace's tables; empty when no review of this period was held."""
-    try:
-        review = db.one("""SELECT id, summary FROM reviews WHERE deleted_at IS NULL AND period_start = ? AND grain = ?
-                           ORDER BY updated_at DESC, id DESC LIMIT 1""", [start, grain])
-    except Exception:  # noqa: BLE001 - a database from before the review workspace: nothing logged
-        return {}
+def _review_items(db: Database, label: str, lang: str) -> dict[str, Any]:
+    """The review of the period (its summary, problems, measures, strategy tasks with their progress,
+    lessons) from the review workspace; empty when no review of this period was held."""
+    from retro import reviews as R
+
+    review = R.review_for_period(db, label)
     if review is None:
         return {}
-    rid = review[0]
-    out: dict[str, Any] = {"summary": (review[1] or "").strip() or None}
-    for kind, table, order in (("problems", "problems", "id"), ("measures", "measures", "due, id"),
-                               ("tasks", "tasks", "start_date, id"), ("lessons", "lessons", "id")):
-        frame = db.frame(
-            f"""SELECT * FROM {table} WHERE deleted_at IS NULL AND (review_id = $rid OR id IN
-                   (SELECT item_id FROM review_links WHERE review_id = $rid AND kind IN ($kind, $singular)))
-                ORDER BY {order}""", {"rid": rid, "kind": kind, "singular": kind.rstrip("s")})
-        out[kind] = [{k: (None if _missing(v) else v) for k, v in row.items()} for row in frame.to_dict("records")]
-        for item in out[kind]:
-            for k, v in item.items():
-                if isinstance(v, pd.Timestamp):
-                    item[k] = v.date()
-    # Cause and lesson for the outcome table: the first problem logged against a KPI.
+    out: dict[str, Any] = {"summary": (review.summary or "").strip() or None}
+    for kind, key in (("problem", "problems"), ("measure", "measures"), ("task", "tasks"), ("lesson", "lessons")):
+        out[key] = R.items(db, kind, review.id)
+    if out["lessons"]:
+        # reviews.items() names the item kind in the row's 'kind', which hides a lesson's own kind
+        # (success / lesson): read that column itself.
+        ids = [int(x["id"]) for x in out["lessons"]]
+        own = dict(db.rows(f"SELECT id, kind FROM lessons WHERE id IN ({', '.join('?' for _ in ids)})", ids))
+        for x in out["lessons"]:
+            x["lesson_kind"] = own.get(x["id"])
+    out["measures"].sort(key=lambda x: (x.get("due") or datetime.date.max, x["id"]))
+    for task in out["tasks"]:
+        progress = R.task_progress(task, R.milestones(db, task["id"]), review.period_end)
+        task["planned_progress"], task["actual_progress"], task["deviation"] = (progress.planned, progress.actual,
+                                                                                progress.deviation)
+    # Cause and lesson of the outcome table: the first problem logged against the KPI, and a lesson
+    # drawn from that problem.
     causes: dict[tuple[str, str], tuple[str, str]] = {}
-    lessons_by_problem = {x.get("problem_id"): x.get("text") for x in out["lessons"] if x.get("problem_id")}
+    lesson_of = {x.get("problem_id"): x.get("text") for x in out["lessons"] if x.get("problem_id")}
     for p in out["problems"]:
         if p.get("metric"):
-            key = (p["metric"], p.get("segment") or "")
-            if key not in causes:
-                causes[key] = (_root_cause(p) or p.get("title") or "", lessons_by_problem.get(p["id"]) or "")
+            where = (p["metric"], _segment_text(p.get("segment")))
+            if where not in causes:
+                causes[where] = (_root_cause(p, lang) or p.get("title") or "", lesson_of.get(p["id"]) or "")
     out["causes"] = causes
     return out
+
+
+def _segment_text(key: str | None) -> str:
+    """A stored segment key ('区域=华东') as the scorecard names a segment ('华东'); '' for the total."""
+    if not key:
+        return ""
+    return "|".join(part.split("=", 1)[-1] for part in str(key).split("|"))
 
 
 def _missing(value: Any) -> bool:

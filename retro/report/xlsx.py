@@ -150,9 +150,9 @@ class _Writer:
                     cards = Table("cards", kpis.title,
                                   (t("report.col.kpi", L), t("report.col.value", L), t("report.col.mom", L),
                                    t("report.col.yoy", L), t("goals.col.status", L)),
-                                  tuple((c.title, c.value, c.mom, c.yoy,
+                                  tuple((c.title, c.value, _change(c.mom), _change(c.yoy),
                                          t(f"goals.status.{c.status}", L) if c.status else None) for c in block.cards),
-                                  (None,) * 5)
+                                  (None, None, "change", "change", None))
                     row = self.table(ws, row + 1, cards, freeze=False) + 1
                 elif isinstance(block, Paragraph):
                     row = self.paragraph(ws, row, block.text)
@@ -245,7 +245,19 @@ def removed_characters(report: Report) -> int:
 # ---------------------------------------------------------------------- helpers
 
 
+def _change(text: str | None) -> float | str | None:
+    """'+1.8%' → 0.018, so a change is a number in the workbook (and not text a quote had to guard)."""
+    if text and _CHANGE.fullmatch(text):
+        return float(text[:-1]) / 100
+    return text
+
+
+_CHANGE = re.compile(r"[+-]?\d+(\.\d+)?%")
+
+
 def _number_format(fmt: str | None, unit: str | None) -> str | None:
+    if fmt == "change":
+        return "+0.0%;-0.0%;0.0%"
     if fmt == "pct":
         return "0.0%"
     if fmt == "int":
