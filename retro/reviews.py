@@ -661,6 +661,37 @@ def update_review(db: Database, review_id: int, changes: Mapping[str, Any], *, v
     return version + 1
 
 
+def review_to_log_in(db: Database, active: Review | None, label: str, *, actor: str | None = None,
+                     lang: str = "zh") -> int:
+    """Where a problem seen on the data pages goes: the active review when it covers ``label``'s
+    period, else that period's review — created (with carry-over) if there is none yet."""
+    first = M.period_start(label)
+    if active is not None and not active.closed and active.period_start <= first <= active.period_end:
+        return active.id
+    found = review_for_period(db, label)
+    if found is not None:
+        return found.id
+    return create_review(db, grain="quarter" if "Q" in label else "month", period=label, actor=actor, lang=lang)
+
+
+def kpi_problem(metric: str, label: str, period: dt.date, grain: str, *, segment: Mapping[str, str] | None = None,
+                what: str, detail: str, source: str, severity: str = "high") -> dict[str, Any]:
+    """A problem's values for a red KPI or an anomaly: metric, segment and period set, a title that
+    says what is off; the team adds the description and the causes."""
+    return {"title": f"{what} {label} {detail}", "metric": metric, "segment": dict(segment or {}), "period": period,
+            "grain": grain, "source": source, "category": "other", "severity": severity, "status": "open"}
+
+
+def logged_problem(db: Database, review_id: int, metric: str, segment: Mapping[str, str] | None,
+                   period: dt.date) -> int | None:
+    """The problem already logged in this review for this metric, segment and period, if any."""
+    found = db.scalar(
+        """SELECT id FROM problems WHERE deleted_at IS NULL AND metric = ? AND segment = ? AND period = ?
+           AND (review_id = ? OR id IN (SELECT item_id FROM review_links WHERE review_id = ? AND kind = 'problem'))
+           ORDER BY id LIMIT 1""", [metric, segment_key(segment), period, review_id, review_id])
+    return None if found is None else int(found)
+
+
 # ====================================================================== items
 
 
