@@ -402,3 +402,25 @@ def test_cli_review_json(data, capsys):
     check = out["measures"][0]["verification"]
     assert (check["state"], check["actual"], check["target"]) == ("met", 80.0, 80.0)
     assert main(["review", "--db", str(db.path), "--period", "2031-01", "--json"]) == 2
+
+
+def test_problems_seen_on_data_pages_go_to_the_right_review(data):
+    db = data
+    # No review yet: logging from the goals page creates the period's review.
+    rid = R.review_to_log_in(db, None, "2026-09", actor="lead")
+    assert R.get_review(db, rid).label == "2026-09"
+    assert R.review_to_log_in(db, None, "2026-09") == rid  # and finds it next time
+    quarter = R.create_review(db, grain="quarter", period="2026-Q3")
+    assert R.review_to_log_in(db, R.get_review(db, quarter), "2026-08") == quarter  # the active one covers August
+    R.update_review(db, quarter, {"status": "closed"}, version=1)
+    assert R.review_to_log_in(db, R.get_review(db, quarter), "2026-09") == rid  # a closed review takes nothing new
+    values = R.kpi_problem("新增客户", "2026-09", dt.date(2026, 9, 1), "month", segment={"区域": "华东"},
+                           what="新增客户 · 华东", detail="达成率 87.5%", source="goals")
+    pid = R.add_item(db, "problem", values, review_id=rid)
+    stored = R.get_item(db, "problem", pid)
+    assert (stored["title"], stored["segment"], stored["source"], stored["severity"]) == (
+        "新增客户 · 华东 2026-09 达成率 87.5%", "区域=华东", "goals", "high")
+    assert R.logged_problem(db, rid, "新增客户", {"区域": "华东"}, dt.date(2026, 9, 1)) == pid
+    assert R.logged_problem(db, rid, "新增客户", {}, dt.date(2026, 9, 1)) is None
+    nxt = R.open_next_review(db, rid)
+    assert R.logged_problem(db, nxt, "新增客户", {"区域": "华东"}, dt.date(2026, 9, 1)) == pid  # carried, same item
