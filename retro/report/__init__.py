@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
+import importlib.util
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -32,3 +34,29 @@ def export_bytes(report: Report, fmt: str) -> bytes:
     except ImportError as exc:
         raise ImportError(f"the {fmt} renderer (retro/report/{fmt}.py) is not available: {exc}") from exc
     return module.render(report)
+
+
+@functools.lru_cache(maxsize=16)
+def cached_report(path: str, version: int, period: str, lang: str, sections: tuple[str, ...],
+                  team: str | None) -> Report:
+    """The report for one set of options, built once per data version (the page's preview and its
+    downloads share it; a download renders in another thread, so this is not Streamlit's cache)."""
+    from retro.db import get_database
+
+    from .model import build_report
+
+    return build_report(get_database(path), period, lang=lang, sections=sections, team=team)
+
+
+@functools.lru_cache(maxsize=32)
+def cached_bytes(path: str, version: int, period: str, lang: str, sections: tuple[str, ...], team: str | None,
+                 fmt: str) -> bytes:
+    """One format of :func:`cached_report`'s report, rendered once per data version and options."""
+    return export_bytes(cached_report(path, version, period, lang, sections, team), fmt)
+
+
+def available(fmt: str) -> bool:
+    """Whether this build has the renderer of ``fmt`` (pdf and pptx live in their own modules)."""
+    if fmt in ("md", "html", "xlsx"):
+        return True
+    return importlib.util.find_spec(f"retro.report.{fmt}") is not None

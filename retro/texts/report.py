@@ -137,4 +137,30 @@ TEXT: dict[str, dict[str, str]] = {
     "report.fishbone.method": {"zh": "法", "en": "Methods"},
     "report.fishbone.environment": {"zh": "环", "en": "Environment"},
     "report.fishbone.measurement": {"zh": "测", "en": "Measurement"},
+    # The export page
+    "report.page.intro": {
+        "zh": "会后几分钟发出月报：选择周期、语言和章节，预览后下载 Excel、PDF、PPT、Markdown 或 HTML。",
+        "en": "Send the report minutes after the meeting: pick the period, language and sections, preview, "
+              "then download Excel, PDF, PowerPoint, Markdown or HTML.",
+    },
+    "report.page.no_data": {"zh": "还没有数据：先导入一个工作簿。", "en": "No data yet: import a workbook first."},
+    "report.page.grain": {"zh": "报告周期", "en": "Report for a"},
+    "report.page.period": {"zh": "周期", "en": "Period"},
+    "report.page.lang": {"zh": "报告语言", "en": "Report language"},
+    "report.page.team": {"zh": "团队名称（封面与文件名）", "en": "Team (cover and file name)"},
+    "report.page.team_hint": {"zh": "如：华东运营部", "en": "e.g. East China ops"},
+    "report.page.sections": {"zh": "包含的章节", "en": "Sections"},
+    "report.page.no_sections": {"zh": "至少选择一个章节。", "en": "Choose at least one section."},
+    "report.page.building": {"zh": "正在生成报告…", "en": "Building the report…"},
+    "report.page.download": {"zh": "下载", "en": "Download"},
+    "report.page.format.xlsx": {"zh": "Excel 表格", "en": "Excel"},
+    "report.page.format.pdf": {"zh": "PDF 报告", "en": "PDF"},
+    "report.page.format.pptx": {"zh": "PPT 幻灯片", "en": "PowerPoint"},
+    "report.page.format.md": {"zh": "Markdown（聊天）", "en": "Markdown (chat)"},
+    "report.page.format.html": {"zh": "HTML（邮件）", "en": "HTML (email)"},
+    "report.page.file": {"zh": "文件名：{name}", "en": "File name: {name}"},
+    "report.page.unavailable": {
+        "zh": "此格式的生成模块尚未安装。",
+        "en": "This format's renderer is not installed in this build.",
+    },
 }
