@@ -1,0 +1,194 @@
+"""retro.report.model: the report built from the bundled sample (and a review logged on it).
+
+Expected numbers come from retro.scoring / retro.metrics on the same database (what the goals and
+trends pages show), expected headers from the template (DOMAIN.md, seed 003).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+
+from retro import metrics as M
+from retro import reviews as R
+from retro import scoring as S
+from retro.report.model import SECTION_KEYS, Cards, Chart, Paragraph, Report, Table, build_report
+
+PERIOD = "2026-10"
+# Text a spreadsheet would run as a formula, and markup: logged as review items.
+PAYLOADS = ("=1+1", "+cmd|' /C calc'!A0", "-2 问题", "@SUM(A1:A2)", "\t=1+1", "\r=1+1", "<script>alert(1)</script>")
+# The review workspace trims what it stores (a leading tab or CR does not survive): what reaches the report.
+STORED = tuple(p.strip() for p in PAYLOADS)
+
+TEMPLATE_ZH = {
+    "strategy_plan": ("策略目标", "关键任务", "负责人", "起止时间", "资源（预算/人力）", "验收标准"),
+    "progress": ("关键任务", "计划进度", "实际进度", "偏差率", "主要问题", "应对措施", "负责人"),
+    "outcome": ("目标指标", "计划值", "实际值", "达成率", "偏差原因", "经验/教训"),
+    "followup": ("改进事项", "措施", "负责人", "截止日期", "所需支持", "验收标准"),
+}
+TEMPLATE_EN = {
+    "strategy_plan": ("Strategy goal", "Key task", "Owner", "Start–end", "Resources (budget / people)",
+                      "Acceptance criterion"),
+    "progress": ("Key task", "Planned progress", "Actual progress", "Deviation %", "Main problem", "Countermeasure", "Owner"),
+    "outcome": ("Target metric", "Plan", "Actual", "Attainment", "Cause of deviation", "Lesson"),
+    "followup": ("Improvement item", "Measure", "Owner", "Due date", "Support needed", "Acceptance criterion"),
+}
+
+
+def make_sample(path) -> object:
+    """The sample imported, and a review of 2026-10 with problems, measures, a task and lessons
+    (one problem per payload, so every one reaches a cell)."""
+    from retro.bootstrap import load_sample
+    from retro.db import Database
+
+    db = Database(path)
+    load_sample(db)
+    rid = R.create_review(db, grain="month", period=PERIOD)
+    R.update_review(db, rid, {"summary": "华东销售未达标，获客成本超预算。"}, version=R.get_review(db, rid).version)
+    first = None
+    for i, text in enumerate(PAYLOADS):
+        pid = R.add_item(db, "problem", {"title": f"{text}", "category": "market", "severity": "high",
+                                         "metric": "销售额" if i == 0 else None,
+                                         "whys": [{"why": "为什么获客成本高", "because": "渠道投放不精准"}]}, review_id=rid)
+        first = first or pid
+        R.add_item(db, "measure", {"problem_id": pid, "title": text, "owner": "李四", "due": dt.date(2099, 12, 31),
+                                   "acceptance": "获客成本 ≤ 预算的 80%"}, review_id=rid)
+    R.add_item(db, "task", {"goal": "Q4 华东销售 +20%", "task": "优化线上渠道", "owner": "李四",
+                            "start_date": dt.date(2026, 10, 1), "end_date": dt.date(2026, 11, 30), "budget": 50000,
+                            "people": "1 名设计", "acceptance": "3 个平台活动上线", "progress": 0.3}, review_id=rid)
+    R.add_item(db, "lesson", {"kind": "success", "text": "分层复购激励有效，可复制", "problem_id": first}, review_id=rid)
+    R.add_item(db, "lesson", {"kind": "lesson", "text": "路演前没有筛选受众"}, review_id=rid)
+    return db
+
+
+@pytest.fixture(scope="module")
+def sample_db(tmp_path_factory):
+    from retro.db import close_all
+
+    db = make_sample(tmp_path_factory.mktemp("report") / "sample.duckdb")
+    yield db
+    db.close()
+    close_all()
+
+
+@pytest.fixture(scope="module")
+def report_zh(sample_db) -> Report:
+    return build_report(sample_db, PERIOD, lang="zh")
+
+
+def section(report: Report, key: str):
+    found = [s for s in report.sections if s.key == key]
+    assert len(found) == 1, [s.key for s in report.sections]
+    return found[0]
+
+
+def table(report: Report, key: str) -> Table:
+    found = [b for s in report.sections for b in s.blocks if isinstance(b, Table) and b.key == key]
+    assert len(found) == 1, key
+    return found[0]
+
+
+def test_every_section_in_agenda_order(report_zh):
+    assert tuple(s.key for s in report_zh.sections) == SECTION_KEYS
+    assert report_zh.title == "运营月报 2026-10" and report_zh.filename_stem == "运营月报_2026-10"
+    assert report_zh.generated == dt.date.today()
+
+
+def test_scorecard_equals_the_goals_scorecard(sample_db, report_zh):
+    """The goals page shows S.scorecard(period, forecast='seasonal'): every number the same."""
+    card = S.scorecard(sample_db, PERIOD, forecast="seasonal")
+    labels = {m.name: m.label("zh") for m in M.catalog(sample_db)}
+    rows = {r[0]: r for r in table(report_zh, "scorecard").rows}
+    targeted = [r for r in card.rows if r.has_target]
+    assert targeted, "the sample has targets"
+    for r in card.rows:
+        if r.actual is None and not r.has_target:
+            continue
+        got = rows[labels[r.metric]]
+        k = 100 if r.unit == "%" else 1
+        assert got[2] == (None if r.plan is None else pytest.approx(r.plan * k))
+        assert got[3] == pytest.approx(r.actual * k)
+        assert got[4] == (None if r.attainment is None else pytest.approx(r.attainment))
+        assert got[5] == (None if r.deviation is None else pytest.approx(r.deviation))
+        assert got[8] == (None if r.score is None else pytest.approx(r.score))
+    overall = [b.text for b in section(report_zh, "scorecard").blocks if isinstance(b, Paragraph)][0]
+    assert f"{card.overall * 100:.1f}%" in overall
+
+
+@pytest.mark.parametrize("lang,expected", [("zh", TEMPLATE_ZH), ("en", TEMPLATE_EN)])
+def test_four_template_tables_have_the_template_columns(sample_db, lang, expected):
+    report = build_report(sample_db, PERIOD, lang=lang, sections=list(expected))
+    for key, columns in expected.items():
+        assert table(report, key).columns == columns
+
+
+def test_review_items_fill_the_tables(report_zh):
+    problems = table(report_zh, "problems")
+    assert [r[0] for r in problems.rows] == list(STORED)
+    assert {r[4] for r in problems.rows} == {"渠道投放不精准"}  # the last answer of the 5 Whys
+    assert [r[0] for r in table(report_zh, "measures").rows] == list(STORED)
+    followup = table(report_zh, "followup")
+    assert followup.rows[0][:4] == (PAYLOADS[0], PAYLOADS[0], "李四", dt.date(2099, 12, 31))
+    plan = table(report_zh, "strategy_plan").rows
+    assert plan == (("Q4 华东销售 +20%", "优化线上渠道", "李四", "2026-10-01 – 2026-11-30", "5.00万元 / 1 名设计",
+                     "3 个平台活动上线"),)
+    progress = table(report_zh, "progress").rows[0]
+    assert progress[2] == pytest.approx(0.3) and progress[1] == pytest.approx(30 / 60)  # even pace to 10-31
+    assert progress[3] == pytest.approx(0.3 - 30 / 60)
+    kinds = [r[0] for r in table(report_zh, "lessons").rows]
+    assert kinds == ["经验（可复制）", "教训（避坑）"]
+    outcome = {r[0]: r for r in table(report_zh, "outcome").rows}
+    sales = outcome["销售额（万元）"]
+    assert sales[4] == "渠道投放不精准" and sales[5] == "分层复购激励有效，可复制"
+    summary = " ".join(b.text for b in section(report_zh, "summary").blocks if isinstance(b, Paragraph))
+    assert "华东销售未达标" in summary and f"问题 {len(PAYLOADS)} 个" in summary
+
+
+def test_cards_follow_the_metrics_and_their_direction(sample_db, report_zh):
+    cards = [b for b in section(report_zh, "kpis").blocks if isinstance(b, Cards)][0].cards
+    by_title = {c.title: c for c in cards}
+    for name in ("销售额", "成本"):
+        m = M.get_metric(sample_db, name)
+        c = M.kpi_card(sample_db, name, M.period_start(PERIOD))
+        card = by_title[m.label("zh")]
+        assert card.mom == f"{c.mom * 100:+.1f}%"
+        up_is_good = m.direction == "up"
+        assert card.tone == ("good" if (c.mom > 0) == up_is_good else "bad")
+        assert card.spark[-1] == pytest.approx(c.value) and len(card.spark) == 12
+    assert by_title["销售额"].status in ("green", "amber", "red")
+
+
+def test_charts_carry_their_numbers(sample_db):
+    report = build_report(sample_db, PERIOD, sections=["trends"], max_charts=3)
+    charts = [b for b in report.sections[0].blocks if isinstance(b, Chart)]
+    assert len(charts) == 3
+    first = charts[0]
+    frame = M.series(sample_db, "销售额", start=M.period_start("2025-11"), end=M.period_start(PERIOD))
+    assert first.data.rows[-1][0] == PERIOD and len(first.data.rows) == 12
+    assert first.data.rows[-1][1] == pytest.approx(float(frame["value"].iloc[-1]))
+    assert first.spec["width"] > 0 and "datasets" not in first.spec  # data inlined: renders anywhere
+
+
+def test_sections_english_quarter_and_team(sample_db):
+    report = build_report(sample_db, "2026-Q3", lang="en", sections=["data", "summary"], team=" 华东/运营 ")
+    assert [s.key for s in report.sections] == ["summary", "data"]
+    assert report.title == "Quarterly review 2026-Q3" and report.team == "华东/运营"
+    assert report.filename_stem == "华东_运营_quarterly_review_2026-Q3"
+    han = re.compile(r"[\u4e00-\u9fff]")
+    assert not any(han.search(s.title) for s in report.sections)
+    assert not any(han.search(c) for c in table(report, "data").columns)
+
+
+@pytest.mark.parametrize("period,sections", [("2026-13", None), ("October", None), (PERIOD, ["nope"])])
+def test_bad_options_are_refused(sample_db, period, sections):
+    with pytest.raises(ValueError):
+        build_report(sample_db, period, sections=sections)
+
+
+def test_an_empty_database_gives_a_report_that_says_so(db):
+    report = build_report(db, PERIOD)
+    text = " ".join(b.text for s in report.sections for b in s.blocks if isinstance(b, Paragraph))
+    assert "没有实际数据" in text
+    assert all(not t.rows for s in report.sections for t in s.blocks if isinstance(t, Table))
