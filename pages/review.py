@@ -1,9 +1,192 @@
-"""Review — arrives with its own issue; an honest placeholder until then."""
+"""Review workspace: the active review's problems (with 5 Whys and fishbone), measures (checked
+against the data), strategy tasks, lessons, what is on each owner's plate, history and the bin."""
+
+from __future__ import annotations
+
+import datetime as dt
 
 import streamlit as st
 
-from retro.ui import placeholder, tr
+from retro import metrics as M
+from retro import reviews as R
+from retro import ui_review as U
+from retro.ui import (
+    active_period,
+    active_review,
+    available_periods,
+    can_edit,
+    database,
+    lang,
+    md,
+    set_active_review,
+    tr,
+)
 
-st.title(tr("nav.review"))
-st.caption(tr("placeholder.title"))
-placeholder("placeholder.review")
+db = database()
+review = active_review(db)
+
+st.title(md(review.title) if review else tr("nav.review"), anchor=False)
+U.show_flash()
+
+
+def create_review_form() -> None:
+    """A review for the active period (month or quarter), or a custom range."""
+    c1, c2 = st.columns([2, 3])
+    grain = c1.segmented_control(tr("review.ui.grain"), R.REVIEW_GRAINS, default="month", key="rv_new_grain",
+                                 format_func=lambda v: tr(f"review.ui.grain.{v}")) or "month"
+    months = available_periods(db)
+    period = start = end = None
+    if grain == "month":
+        options = list(dict.fromkeys([p for p in (active_period(), *months) if p]))
+        if not options:
+            options = [M.period_label(dt.date.today(), "month")]
+        period = c2.selectbox(tr("review.ui.period"), options, key="rv_new_month")
+    elif grain == "quarter":
+        options = list(dict.fromkeys(M.period_label(M.period_start(p), "quarter") for p in
+                                     [p for p in (active_period(), *months) if p] or [M.period_label(dt.date.today(), "month")]))
+        period = c2.selectbox(tr("review.ui.period"), options, key="rv_new_quarter")
+    else:
+        picked = c2.date_input(tr("review.ui.range"), value=(), key="rv_new_range", format="YYYY-MM-DD")
+        if isinstance(picked, tuple) and len(picked) == 2:
+            start, end = picked
+    try:
+        first, last = R.period_range(grain, period, start, end)
+        default = R.default_title(grain, first, last, lang())
+    except (ValueError, TypeError):
+        default = ""
+    c1, c2, c3 = st.columns([3, 2, 3])
+    title = c1.text_input(tr("review.field.title"), key="rv_new_title", placeholder=tr("review.ui.title_placeholder", title=default),
+                          max_chars=200)
+    meeting = c2.date_input(tr("review.field.meeting_date"), value=None, key="rv_new_meeting", format="YYYY-MM-DD")
+    attendees = c3.text_input(tr("review.field.attendees"), key="rv_new_attendees",
+                              placeholder=tr("review.ui.attendees_placeholder"))
+    if st.button(tr("review.ui.create_button"), type="primary", icon=":material/add:", key="rv_new_create"):
+        try:
+            new_id = R.create_review(db, grain=grain, period=period, start=start, end=end, title=title or None,
+                                     meeting_date=meeting, attendees=attendees, actor=U.actor(), lang=lang())
+        except R.ReviewError as error:
+            U.show_errors(error)
+            return
+        created = R.get_review(db, new_id)
+        carried = sum(len([x for x in R.items(db, kd, new_id) if x["carried"]]) for kd in ("problem", "measure", "task"))
+        U.flash("ok", tr("review.ui.created", title=md(created.title), n=carried))
+        set_active_review(new_id)
+        for name in [k for k in st.session_state if str(k).startswith("rv_new_")]:
+            del st.session_state[name]
+        st.rerun()
+
+
+if review is None:
+    st.caption(tr("review.ui.caption"))
+    st.info(tr("review.ui.no_review"), icon=":material/forum:")
+    if can_edit():
+        with st.container(border=True):
+            st.markdown(f"**{tr('review.ui.create')}**")
+            create_review_form()
+    else:
+        st.info(tr("review.ui.read_only"), icon=":material/visibility:")
+    st.stop()
+
+# --------------------------------------------------------------------------- the review's header
+
+st.caption(tr("review.ui.header", period=review.label, status=tr(f"review.ui.status.{review.status}"),
+              date=review.meeting_date.isoformat() if review.meeting_date else "—", attendees=md(review.attendees or "—")))
+if review.closed:
+    st.warning(tr("review.ui.closed_note"), icon=":material/lock:")
+if not can_edit():
+    st.info(tr("review.ui.read_only"), icon=":material/visibility:")
+else:
+    head = st.columns([3, 2, 2], vertical_alignment="bottom")
+    head[0].text_input(tr("review.ui.actor"), key="review_actor_name", max_chars=40)
+    status = head[1].segmented_control(tr("review.field.status"), R.REVIEW_STATUSES, default=review.status,
+                                       key=f"rv_status_{review.id}_{review.version}",
+                                       format_func=lambda v: tr(f"review.ui.status.{v}"))
+    if status and status != review.status:
+        try:
+            R.update_review(db, review.id, {"status": status}, version=review.version, actor=U.actor())
+            U.flash("ok", tr("review.ui.saved"))
+        except R.Conflict:
+            U.flash("error", tr("review.ui.conflict", title=md(review.title), who="?", when=""))
+        st.rerun()
+    if head[2].button(tr("review.ui.next"), help=tr("review.ui.next_help"), icon=":material/skip_next:", key="rv_next"):
+        next_id = R.open_next_review(db, review.id, actor=U.actor(), lang=lang())
+        U.flash("ok", tr("review.ui.next_opened", title=md(R.get_review(db, next_id).title)))
+        set_active_review(next_id)
+        st.rerun()
+    with st.expander(tr("review.ui.edit_review"), icon=":material/edit:"):
+        base_key = f"rv_edit_base_{review.id}"
+        base = st.session_state.setdefault(base_key, review)
+        with st.form(f"rv_edit_{review.id}_{base.version}", border=False):
+            c1, c2, c3 = st.columns([3, 2, 3])
+            title = c1.text_input(tr("review.field.title"), value=base.title, max_chars=200)
+            meeting = c2.date_input(tr("review.field.meeting_date"), value=base.meeting_date, format="YYYY-MM-DD")
+            attendees = c3.text_input(tr("review.field.attendees"), value=base.attendees or "")
+            saved = st.form_submit_button(tr("review.ui.save"), type="primary", icon=":material/save:")
+        if saved:
+            try:
+                R.update_review(db, review.id, {"title": title, "meeting_date": meeting, "attendees": attendees},
+                                version=base.version, actor=U.actor())
+                U.flash("ok", tr("review.ui.saved"))
+            except R.Conflict as conflict:
+                U.flash("error", tr("review.ui.conflict", title=md(base.title), who=md(conflict.theirs.get("actor") or "?"),
+                                    when=str(conflict.theirs.get("updated_at") or "")[:19]))
+            except R.ReviewError as error:
+                U.flash("error", "\n".join(md(m) for m in error.messages(lang())))
+            st.session_state.pop(base_key, None)
+            st.rerun()
+    with st.expander(tr("review.ui.create"), icon=":material/add:"):
+        create_review_form()
+
+# --------------------------------------------------------------------------- the work
+
+problems = R.items(db, "problem", review.id)
+measures = R.items(db, "measure", review.id)
+tasks = R.items(db, "task", review.id)
+preset = U.preset_from_query()
+tabs = st.tabs([tr("review.ui.tab.problems", n=len(problems)), tr("review.ui.tab.measures", n=len(measures)),
+                tr("review.ui.tab.tasks", n=len(tasks)), tr("review.ui.tab.lessons"), tr("review.ui.tab.plate"),
+                tr("review.ui.tab.history")])
+open_items = can_edit() and not review.closed
+
+with tabs[0]:
+    if open_items:
+        with st.expander(tr("review.ui.problem.new"), expanded=preset is not None or not problems, icon=":material/add_circle:"):
+            U.problem_form(db, review, preset=preset, key="rv_problem_new")
+    U.problems_table(db, review, key="rv_problems")
+    if problems:
+        picked = U.item_actions(db, "problem", problems, key="rv_problem_act", label=tr("review.ui.problem.pick"))
+        if picked:
+            U.problem_causes(picked)
+            if open_items:
+                with st.expander(tr("review.ui.problem.edit"), icon=":material/edit:"):
+                    U.problem_form(db, review, item=picked, key=f"rv_problem_edit_{picked['id']}")
+            st.markdown(f"**{tr('review.ui.kind.measure')}: {md(picked['title'])}**")
+            U.measures_table(db, review, problem_id=picked["id"], key=f"rv_problem_measures_{picked['id']}")
+            if open_items:
+                with st.expander(tr("review.ui.measure.new"), icon=":material/add_task:"):
+                    U.measure_form(db, review, problem_id=picked["id"], key=f"rv_problem_measure_new_{picked['id']}")
+
+with tabs[1]:
+    U.measures_table(db, review, key="rv_measures", rows=measures)
+    if open_items:
+        with st.expander(tr("review.ui.measure.new"), expanded=not measures, icon=":material/add_task:"):
+            U.measure_form(db, review, key="rv_measure_new")
+    if measures:
+        picked = U.item_actions(db, "measure", measures, key="rv_measure_act", label=tr("review.ui.measure.pick"))
+        if picked and open_items:
+            with st.expander(tr("review.ui.measure.edit"), icon=":material/edit:"):
+                U.measure_form(db, review, item=picked, key=f"rv_measure_edit_{picked['id']}")
+
+with tabs[2]:
+    st.subheader(tr("review.ui.task.plan"))
+    U.task_section(db, review, key="rv_tasks")
+
+with tabs[3]:
+    U.lessons_section(db, review, key="rv_lessons")
+
+with tabs[4]:
+    U.plate_view(db, key="rv_plate")
+
+with tabs[5]:
+    U.history_section(db, review, key="rv_history")
+    U.deleted_section(db, review, key="rv_bin")

@@ -117,6 +117,7 @@ def sidebar(db: Database) -> None:
             st.query_params["lang"] = choice
             st.rerun()
         periods = available_periods(db)
+        _review_choice(db, periods)
         if periods:
             wanted = st.query_params.get("period") or st.session_state.get("period")
             index = periods.index(wanted) if wanted in periods else 0
@@ -130,6 +131,57 @@ def sidebar(db: Database) -> None:
         else:
             st.session_state["period"] = None
             st.caption(tr("sidebar.no_data"))
+
+
+def _review_choice(db: Database, periods: list[str]) -> None:
+    """The active review (newest first, or none), kept in the session and the URL (?review=ID).
+
+    Choosing one moves the active period to the review's when that period has data."""
+    from . import reviews
+
+    found = reviews.reviews(db)
+    ids = [None, *(r.id for r in found)]
+    titles = {r.id: f"{r.title} · {tr('review.ui.status.' + r.status)}" for r in found}
+    wanted = st.session_state.get("review_id")
+    if wanted is None and "_review_choice" not in st.session_state:
+        raw = st.query_params.get("review")
+        wanted = int(raw) if raw and raw.isdigit() else None
+    if wanted not in ids:
+        wanted = None
+    chosen = st.selectbox(tr("review.ui.sidebar"), ids, index=ids.index(wanted), key="_review_choice",
+                          format_func=lambda v: titles[v] if v else tr("review.ui.none"), help=tr("review.ui.sidebar_help"))
+    st.session_state["review_id"] = chosen
+    if chosen is None:
+        st.query_params.pop("review", None)
+    elif st.query_params.get("review") != str(chosen):
+        st.query_params["review"] = str(chosen)
+    if chosen is not None and st.session_state.get("_review_applied") != chosen:
+        st.session_state["_review_applied"] = chosen
+        label = next(r for r in found if r.id == chosen).metric_period
+        if label in periods and st.session_state.get("period") != label:
+            st.session_state["period"] = label
+            st.query_params["period"] = label
+            st.session_state.pop("_period_choice", None)  # the period picker starts again from the review's
+    elif chosen is None:
+        st.session_state["_review_applied"] = None
+
+
+def active_review(db: Database) -> Any:
+    """The review chosen in the sidebar (a ``retro.reviews.Review``), or None."""
+    from . import reviews
+
+    review_id = st.session_state.get("review_id")
+    return reviews.get_review(db, review_id) if review_id is not None else None
+
+
+def set_active_review(review_id: int | None) -> None:
+    """Make ``review_id`` the active review from the next run on (call st.rerun() after)."""
+    st.session_state["review_id"] = review_id
+    st.session_state.pop("_review_choice", None)
+    if review_id is None:
+        st.query_params.pop("review", None)
+    else:
+        st.query_params["review"] = str(review_id)
 
 
 def _secrets() -> dict:
