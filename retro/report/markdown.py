@@ -28,7 +28,8 @@ def _md(text: object) -> str:
 
 def _md_line(text: str) -> str:
     """A paragraph line: also no list, numbered list, quote or heading underline where it starts."""
-    return re.sub(r"^(\s*)([-+>]\s|\d+[.)]\s|[=-]+\s*$)", r"\1\\\2", _md(text))
+    text = re.sub(r"^(\s*)([-+>]\s|[=-]+\s*$)", r"\1\\\2", _md(text))
+    return re.sub(r"^(\s*\d+)([.)]\s)", r"\1\\\2", text)  # '1. x' → '1\. x': the escape goes on the dot
 
 
 def _md_cell(text: str) -> str:
