@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from dataclasses import dataclass
 
@@ -52,6 +53,8 @@ def parse_number(cell: object) -> NumberParse:
     if not _NUMBER.match(text):
         return NumberParse(None, "unparsed")
     value = float(text) * scale
+    if not math.isfinite(value):  # "1e400" overflows to inf: no real KPI, and inf would poison every sum
+        return NumberParse(None, "unparsed")
     if scale == 0.01:
         value = round(value, 12)  # 85% must be 0.85, not 0.8500000000000001
     return NumberParse(-value if negative else value, "ok")

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 
 import pyarrow as pa
-from defusedxml import ElementTree
+from defusedxml import DefusedXmlException, ElementTree
 
 from .errors import ImportFailure
 
@@ -76,6 +76,9 @@ def read_workbook(data: bytes, file_name: str) -> RawWorkbook:
     if data.startswith(_OLE_MAGIC):
         if "EncryptedPackage".encode("utf-16-le") in data[:65536] or "EncryptedPackage".encode("utf-16-le") in data:
             raise ImportFailure("password_protected")
+        if _xls_has_filepass(data):
+            # calamine answers an encrypted .xls with "Cannot detect file format": say what it is
+            raise ImportFailure("password_protected")
         sheets = _read_with_fastexcel(data, "xls")
         return RawWorkbook(file_name, sha, size, "xls", sheets)
     if data.startswith(_ZIP_MAGIC):
@@ -85,6 +88,29 @@ def read_workbook(data: bytes, file_name: str) -> RawWorkbook:
         raise ImportFailure("not_a_spreadsheet", ext=ext or "?")
     sheets, encoding = _read_csv(data, PurePath(file_name).stem or "csv")
     return RawWorkbook(file_name, sha, size, "csv", sheets, encoding)
+
+
+_BIFF8_BOF = b"\x09\x08\x10\x00\x00\x06\x05\x00"  # BOF record, BIFF8, workbook globals
+
+
+def _xls_has_filepass(data: bytes) -> bool:
+    """A FILEPASS record (0x002F) among the first records of the workbook globals: the .xls is encrypted.
+
+    Excel writes it right after BOF (MS-XLS 2.4.117), inside the stream's first sector."""
+    start = data.find(_BIFF8_BOF)
+    if start < 0:
+        return False
+    pos = start
+    for _ in range(8):
+        if pos + 4 > len(data):
+            return False
+        typ, length = int.from_bytes(data[pos:pos + 2], "little"), int.from_bytes(data[pos + 2:pos + 4], "little")
+        if typ == 0x002F:
+            return True
+        if typ == 0x0085:  # BOUNDSHEET: past where FILEPASS can stand
+            return False
+        pos += 4 + length
+    return False
 
 
 def _looks_binary(data: bytes) -> bool:
@@ -156,7 +182,10 @@ def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
     try:
         workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
         rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
-    except Exception:  # noqa: BLE001 - malformed or entity-bomb XML: no scan, fastexcel decides
+    except DefusedXmlException as exc:
+        # Office never declares entities: an entity bomb or an external entity (XXE), refused
+        raise ImportFailure("corrupt_file", detail=f"{type(exc).__name__}: {str(exc)[:150]}") from None
+    except Exception:  # noqa: BLE001 - malformed XML: no scan, fastexcel decides
         return {}
     targets = {}
     for rel in rels:
@@ -181,7 +210,8 @@ def _read_prefix(archive: zipfile.ZipFile, part: str, n: int) -> bytes:
 
 _DIM = re.compile(rb'<(?:\w+:)?dimension ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
 _ERR_CELL = re.compile(rb'<(?:\w+:)?c r="([A-Z]+\d+)"[^>]*?t="e"')
-_UNCACHED = re.compile(rb'<(?:\w+:)?c r="([A-Z]+\d+)"[^>]*>\s*<(?:\w+:)?f[^>]*(?:/>|>[^<]*</(?:\w+:)?f>)\s*(?:<(?:\w+:)?v\s*/>)?\s*</(?:\w+:)?c>')
+# A formula with no value, an empty <v/> or an empty <v></v> (openpyxl writes the last).
+_UNCACHED = re.compile(rb'<(?:\w+:)?c r="([A-Z]+\d+)"[^>]*>\s*<(?:\w+:)?f[^>]*(?:/>|>[^<]*</(?:\w+:)?f>)\s*(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>)?\s*</(?:\w+:)?c>')
 _MERGE = re.compile(rb'<(?:\w+:)?mergeCell ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
 
 
