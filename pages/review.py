@@ -10,6 +10,7 @@ import streamlit as st
 from retro import metrics as M
 from retro import reviews as R
 from retro import ui_review as U
+from retro.i18n import t
 from retro.ui import (
     active_period,
     active_review,
@@ -23,6 +24,7 @@ from retro.ui import (
 )
 
 db = database()
+L = lang()  # bound into the widgets' format functions (AppTest calls them outside the run)
 review = active_review(db)
 
 st.title(md(review.title) if review else tr("nav.review"), anchor=False)
@@ -33,7 +35,7 @@ def create_review_form() -> None:
     """A review for the active period (month or quarter), or a custom range."""
     c1, c2 = st.columns([2, 3])
     grain = c1.segmented_control(tr("review.ui.grain"), R.REVIEW_GRAINS, default="month", key="rv_new_grain",
-                                 format_func=lambda v: tr(f"review.ui.grain.{v}")) or "month"
+                                 format_func=lambda v: t(f"review.ui.grain.{v}", L)) or "month"
     months = available_periods(db)
     period = start = end = None
     if grain == "month":
@@ -100,7 +102,7 @@ else:
     head[0].text_input(tr("review.ui.actor"), key="review_actor_name", max_chars=40)
     status = head[1].segmented_control(tr("review.field.status"), R.REVIEW_STATUSES, default=review.status,
                                        key=f"rv_status_{review.id}_{review.version}",
-                                       format_func=lambda v: tr(f"review.ui.status.{v}"))
+                                       format_func=lambda v: t(f"review.ui.status.{v}", L))
     if status and status != review.status:
         try:
             R.update_review(db, review.id, {"status": status}, version=review.version, actor=U.actor())

@@ -148,8 +148,10 @@ def _review_choice(db: Database, periods: list[str]) -> None:
         wanted = int(raw) if raw and raw.isdigit() else None
     if wanted not in ids:
         wanted = None
+    none = tr("review.ui.none")
     chosen = st.selectbox(tr("review.ui.sidebar"), ids, index=ids.index(wanted), key="_review_choice",
-                          format_func=lambda v: titles[v] if v else tr("review.ui.none"), help=tr("review.ui.sidebar_help"))
+                          format_func=lambda v: titles[v] if v else none,
+                          help=tr("review.ui.sidebar_help"))
     st.session_state["review_id"] = chosen
     if chosen is None:
         st.query_params.pop("review", None)

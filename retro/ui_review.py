@@ -20,7 +20,7 @@ import streamlit as st
 from . import metrics as M
 from . import reviews as R
 from .db import Database
-from .i18n import format_number
+from .i18n import format_number, t
 from .ui import available_periods, can_edit, lang, md, tr, who
 
 CONFLICTS = "review_conflicts"  # session key: saves that met someone else's newer version
@@ -35,9 +35,12 @@ def actor() -> str:
     return (st.session_state.get("review_actor_name") or "").strip() or who()
 
 
-def choice(group: str, value: str | None) -> str:
-    """A stored choice code in the user's language ('measures_set' → '已定措施')."""
-    return tr(f"review.ui.{group}.{value}") if value else ""
+def choice(group: str, value: str | None, lg: str | None = None) -> str:
+    """A stored choice code in the user's language ('measures_set' → '已定措施').
+
+    Widgets' format functions pass the language bound when drawn (``lg``): they are also called
+    outside the script run (AppTest), where the session's language is not at hand."""
+    return t(f"review.ui.{group}.{value}", lg or lang()) if value else ""
 
 
 def field_label(name: str) -> str:
@@ -75,11 +78,11 @@ def _seed(key: str, value: Any) -> None:
         st.session_state[key] = value
 
 
-def metric_label(db: Database, name: str | None) -> str:
+def metric_label(db: Database, name: str | None, lg: str | None = None) -> str:
     if not name:
         return ""
     try:
-        return M.get_metric(db, name).label(lang())
+        return M.get_metric(db, name).label(lg or lang())
     except KeyError:
         return name
 
@@ -280,8 +283,9 @@ def item_table(db: Database, kind: str, rows: list[dict[str, Any]], build: Calla
 
 
 def _selectbox_col(label: str, group: str, options: Sequence[str], **kw: Any) -> Any:
+    L = lang()  # noqa: N806 - bound for the widgets' format functions, see choice()
     return st.column_config.SelectboxColumn(label, options=list(options), required=True,
-                                            format_func=lambda v, g=group: choice(g, v), **kw)
+                                            format_func=lambda v, g=group: choice(g, v, L), **kw)
 
 
 # ====================================================================== problems
@@ -291,6 +295,7 @@ def problem_form(db: Database, review: R.Review, *, preset: dict[str, Any] | Non
                  item: dict[str, Any] | None = None, key: str) -> int | None:
     """Log a new problem (``preset`` fills metric, segment, period and source when it comes from a red
     KPI or an anomaly) or edit ``item``. A 5-Whys chain and a fishbone. Returns the saved id."""
+    L = lang()  # noqa: N806 - bound for the widgets' format functions, see choice()
     if not can_edit():
         return None
     k = f"{key}__"
@@ -310,11 +315,11 @@ def problem_form(db: Database, review: R.Review, *, preset: dict[str, Any] | Non
     st.text_area(field_label("description"), key=k + "description", height=80)
     c1, c2, c3 = st.columns(3)
     _seed(k + "category", start.get("category") or "other")
-    c1.selectbox(field_label("category"), R.PROBLEM_CATEGORIES, key=k + "category", format_func=lambda v: choice("category", v))
+    c1.selectbox(field_label("category"), R.PROBLEM_CATEGORIES, key=k + "category", format_func=lambda v: choice("category", v, L))
     _seed(k + "severity", start.get("severity") or "medium")
-    c2.selectbox(field_label("severity"), R.SEVERITIES, key=k + "severity", format_func=lambda v: choice("severity", v))
+    c2.selectbox(field_label("severity"), R.SEVERITIES, key=k + "severity", format_func=lambda v: choice("severity", v, L))
     _seed(k + "status", start.get("status") or "open")
-    c3.selectbox(field_label("status"), R.PROBLEM_STATUSES, key=k + "status", format_func=lambda v: choice("pstatus", v))
+    c3.selectbox(field_label("status"), R.PROBLEM_STATUSES, key=k + "status", format_func=lambda v: choice("pstatus", v, L))
 
     # what the problem concerns: a metric, a segment, a period
     c1, c2, c3, c4 = st.columns([3, 2, 2, 2])
@@ -323,7 +328,7 @@ def problem_form(db: Database, review: R.Review, *, preset: dict[str, Any] | Non
         names.append(start["metric"])
     _seed(k + "metric", start.get("metric") or "")
     c1.selectbox(field_label("metric"), ["", *names], key=k + "metric",
-                 format_func=lambda v: metric_label(db, v) if v else tr("review.ui.none"))
+                 format_func=lambda v: metric_label(db, v, L) if v else t("review.ui.none", L))
     dims = R.segment_dims(start.get("segment"))
     fixed_segment = start.get("segment") if len(dims) > 1 else None
     if fixed_segment:
@@ -335,7 +340,7 @@ def problem_form(db: Database, review: R.Review, *, preset: dict[str, Any] | Non
             dimensions.append(first[0])
         _seed(k + "dim", first[0])
         dim = c2.selectbox(tr("review.ui.dimension"), ["", *dimensions], key=k + "dim",
-                           format_func=lambda v: v or tr("review.ui.whole"))
+                           format_func=lambda v: v or t("review.ui.whole", L))
         values = M.dimension_values(db, dim) if dim else []
         if first[1] and first[1] not in values and dim == first[0]:
             values.append(first[1])
@@ -499,6 +504,7 @@ def measure_form(db: Database, review: R.Review, *, problem_id: int | None = Non
                  item: dict[str, Any] | None = None, key: str) -> int | None:
     """A new measure (for ``problem_id``, or picked here) or an edit of ``item``: one owner, due date,
     support, acceptance criterion, PDCA, status and an optional criterion tied to a metric."""
+    L = lang()  # noqa: N806 - bound for the widgets' format functions, see choice()
     if not can_edit():
         return None
     k = f"{key}__"
@@ -514,7 +520,7 @@ def measure_form(db: Database, review: R.Review, *, problem_id: int | None = Non
         titles = {p["id"]: p["title"] for p in problems}
         _seed(k + "problem", start.get("problem_id") if start.get("problem_id") in ids else None)
         st.selectbox(tr("review.ui.measure.for"), ids, key=k + "problem",
-                     format_func=lambda v: f"#{v} {titles.get(v, '')}" if v else tr("review.ui.measure.free"))
+                     format_func=lambda v: f"#{v} {titles.get(v, '')}" if v else t("review.ui.measure.free", L))
     _seed(k + "title", start.get("title") or "")
     st.text_input(tr("review.ui.kind.measure"), key=k + "title", max_chars=500)
     c1, c2, c3, c4 = st.columns([2, 2, 2, 2])
@@ -530,9 +536,9 @@ def measure_form(db: Database, review: R.Review, *, problem_id: int | None = Non
     _seed(k + "due", start.get("due"))
     c2.date_input(field_label("due"), key=k + "due", value=None, format="YYYY-MM-DD")
     _seed(k + "pdca", start.get("pdca") or "plan")
-    c3.selectbox(field_label("pdca"), R.PDCA, key=k + "pdca", format_func=lambda v: choice("pdca", v))
+    c3.selectbox(field_label("pdca"), R.PDCA, key=k + "pdca", format_func=lambda v: choice("pdca", v, L))
     _seed(k + "status", start.get("status") or "planned")
-    c4.selectbox(field_label("status"), R.MEASURE_STATUSES, key=k + "status", format_func=lambda v: choice("mstatus", v))
+    c4.selectbox(field_label("status"), R.MEASURE_STATUSES, key=k + "status", format_func=lambda v: choice("mstatus", v, L))
     c1, c2 = st.columns(2)
     _seed(k + "support", start.get("support") or "")
     c1.text_area(field_label("support"), key=k + "support", height=68)
@@ -546,14 +552,14 @@ def measure_form(db: Database, review: R.Review, *, problem_id: int | None = Non
         c1, c2, c3, c4, c5 = st.columns([3, 1, 2, 2, 2])
         names = [m.name for m in M.catalog(db)]
         _seed(k + "crit_metric", start.get("crit_metric") if start.get("crit_metric") in names else (names[0] if names else ""))
-        c1.selectbox(field_label("crit_metric"), names, key=k + "crit_metric", format_func=lambda v: metric_label(db, v))
+        c1.selectbox(field_label("crit_metric"), names, key=k + "crit_metric", format_func=lambda v: metric_label(db, v, L))
         _seed(k + "crit_op", start.get("crit_op") or "<=")
         c2.selectbox(field_label("crit_op"), R.CRIT_OPS, key=k + "crit_op",
                      format_func=lambda v: {">=": "≥", "<=": "≤"}.get(v, v))
         basis_start = start.get("crit_basis") or "value"
         value_start = start.get("crit_value")
         _seed(k + "crit_basis", basis_start)
-        c4.selectbox(field_label("crit_basis"), R.CRIT_BASES, key=k + "crit_basis", format_func=lambda v: choice("basis", v))
+        c4.selectbox(field_label("crit_basis"), R.CRIT_BASES, key=k + "crit_basis", format_func=lambda v: choice("basis", v, L))
         _seed(k + "crit_value", value_start * 100 if value_start is not None and basis_start == "plan" else value_start)
         c3.number_input(field_label("crit_value"), key=k + "crit_value", value=None, help=tr("review.ui.crit_value_help"),
                         format="%g")
@@ -564,7 +570,7 @@ def measure_form(db: Database, review: R.Review, *, problem_id: int | None = Non
         first = next(iter(R.segment_dims(start.get("crit_segment")).items()), ("", ""))
         c1, c2, _ = st.columns([2, 2, 4])
         _seed(k + "crit_dim", first[0] if first[0] in dims else "")
-        dim = c1.selectbox(tr("review.ui.dimension"), ["", *dims], key=k + "crit_dim", format_func=lambda v: v or tr("review.ui.whole"))
+        dim = c1.selectbox(tr("review.ui.dimension"), ["", *dims], key=k + "crit_dim", format_func=lambda v: v or t("review.ui.whole", L))
         values = M.dimension_values(db, dim) if dim else []
         _seed(k + "crit_dimval", first[1])
         if s.get(k + "crit_dimval") not in ["", *values]:
@@ -738,11 +744,12 @@ def history_view(db: Database, kind: str, item_id: int) -> None:
 
 
 def history_section(db: Database, review: R.Review, *, key: str) -> None:
+    L = lang()  # noqa: N806 - bound for the widgets' format functions, see choice()
     kinds = ("problem", "measure", "task", "lesson")
     options = [(kd, x["id"]) for kd in kinds for x in R.items(db, kd, review.id)]
     titles = {(kd, x["id"]): _title_of(x) for kd in kinds for x in R.items(db, kd, review.id)}
     picked = st.selectbox(tr("review.ui.history.pick"), [None, *options], key=f"{key}_pick",
-                          format_func=lambda v: f"{choice('kind', v[0])} #{v[1]} {titles[v]}" if v else "—")
+                          format_func=lambda v: f"{choice('kind', v[0], L)} #{v[1]} {titles[v]}" if v else "—")
     if picked:
         history_view(db, *picked)
 
@@ -862,6 +869,7 @@ def milestones_table(db: Database, review: R.Review, task: dict[str, Any], *, ke
 
 
 def task_form(db: Database, review: R.Review, *, key: str) -> None:
+    L = lang()  # noqa: N806 - bound for the widgets' format functions, see choice()
     k = f"{key}__"
     with st.form(k + "form", border=False):
         c1, c2, c3 = st.columns([3, 3, 2])
@@ -873,7 +881,7 @@ def task_form(db: Database, review: R.Review, *, key: str) -> None:
         end = c2.date_input(field_label("end_date"), value=None, key=k + "end", format="YYYY-MM-DD")
         budget = c3.number_input(field_label("budget"), value=None, min_value=0.0, key=k + "budget", help=tr("review.ui.budget_help"))
         people = c4.text_input(field_label("people"), key=k + "people", max_chars=200)
-        status = c5.selectbox(field_label("status"), R.TASK_STATUSES, key=k + "status", format_func=lambda v: choice("tstatus", v))
+        status = c5.selectbox(field_label("status"), R.TASK_STATUSES, key=k + "status", format_func=lambda v: choice("tstatus", v, L))
         acceptance = st.text_input(field_label("acceptance"), key=k + "acceptance")
         submitted = st.form_submit_button(tr("review.ui.save"), type="primary", icon=":material/save:")
     if submitted:
@@ -893,6 +901,7 @@ def task_form(db: Database, review: R.Review, *, key: str) -> None:
 
 
 def lesson_form(db: Database, review: R.Review, *, key: str) -> None:
+    L = lang()  # noqa: N806 - bound for the widgets' format functions, see choice()
     if not can_edit():
         return
     k = f"{key}__"
@@ -901,7 +910,7 @@ def lesson_form(db: Database, review: R.Review, *, key: str) -> None:
     with st.form(k + "form", border=False):
         c1, c2 = st.columns([2, 3])
         kind = c1.segmented_control(field_label("kind"), R.LESSON_KINDS, key=k + "kind", default="success",
-                                    format_func=lambda v: choice("lkind", v))
+                                    format_func=lambda v: choice("lkind", v, L))
         title = c2.text_input(field_label("title"), key=k + "title", max_chars=200)
         text = st.text_area(field_label("text"), key=k + "text", height=80)
         c1, c2, c3 = st.columns(3)
@@ -926,6 +935,7 @@ def lesson_form(db: Database, review: R.Review, *, key: str) -> None:
 
 def lessons_section(db: Database, review: R.Review | None, *, key: str) -> None:
     """Record a success or lesson for ``review``; search every review's lessons (full text and tags)."""
+    L = lang()  # noqa: N806 - bound for the widgets' format functions, see choice()
     if review is not None and can_edit() and not review.closed:
         with st.expander(tr("review.ui.lesson.new"), icon=":material/lightbulb:"):
             lesson_form(db, review, key=f"{key}_new")
@@ -934,7 +944,7 @@ def lessons_section(db: Database, review: R.Review | None, *, key: str) -> None:
     query = c1.text_input(tr("review.ui.lesson.search"), key=f"{key}_q")
     tags = c2.multiselect(tr("review.ui.lesson.tags_filter"), R.all_tags(db), key=f"{key}_tags")
     kind = c3.selectbox(tr("review.ui.lesson.kind_filter"), [None, *R.LESSON_KINDS], key=f"{key}_kind",
-                        format_func=lambda v: choice("lkind", v) if v else tr("review.ui.lesson.all"))
+                        format_func=lambda v: choice("lkind", v, L) if v else t("review.ui.lesson.all", L))
     found = R.search_lessons(db, query or "", tags=tags, kind=kind)
     st.caption(tr("review.ui.lesson.found", n=len(found)))
     if found:
