@@ -30,9 +30,12 @@ if not months:
 
 # --------------------------------------------------------------------------- options
 
+# Labels computed here, not in a lambda: a format function may be called outside this run.
+GRAIN_NAMES = {g: tr(f"grain.{g}") for g in ("month", "quarter")}
+SECTION_NAMES = {k: tr(f"report.section.{k}") for k in SECTION_KEYS}
 top = st.columns([1, 1.4, 1, 1.6])
-grain = top[0].segmented_control(tr("report.page.grain"), ["month", "quarter"], default="month", required=True,
-                                 format_func=lambda g: tr(f"grain.{g}"), key="report_grain")
+grain = top[0].segmented_control(tr("report.page.grain"), list(GRAIN_NAMES), default="month", required=True,
+                                 format_func=GRAIN_NAMES.get, key="report_grain")
 options = sorted(months, reverse=True) if grain == "month" else sorted(
     {M.period_label(M.period_start(m), "quarter") for m in months}, reverse=True)
 sidebar = active_period()
@@ -44,7 +47,7 @@ report_lang = top[2].segmented_control(tr("report.page.lang"), list(LANGS), defa
 team = top[3].text_input(tr("report.page.team"), max_chars=60, key="report_team",
                          placeholder=tr("report.page.team_hint")).strip() or None
 chosen = st.pills(tr("report.page.sections"), list(SECTION_KEYS), selection_mode="multi", default=list(SECTION_KEYS),
-                  format_func=lambda k: tr(f"report.section.{k}"), key="report_sections")
+                  format_func=SECTION_NAMES.get, key="report_sections")
 sections = tuple(k for k in SECTION_KEYS if k in (chosen or []))
 if not sections:
     st.warning(tr("report.page.no_sections"), icon=":material/checklist:")
