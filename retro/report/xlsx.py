@@ -35,6 +35,8 @@ BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 WRAP = Alignment(wrap_text=True, vertical="top")
 MAX_WIDTH = 60  # a wider column is wrapped instead
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
+_VALUE_COLUMNS = ("goals.col.plan", "goals.col.actual", "report.col.value", "report.col.prev", "report.col.last_year",
+                  "report.col.ytd")
 _STATUS_FILL = {"green": "D8F0DD", "amber": "FCEFC7", "red": "F9D6D5"}
 
 
@@ -73,7 +75,13 @@ class _Writer:
             name = f"{base[:28]}~{i}"
             i += 1
         self.names.add(name.lower())
-        return self.wb.create_sheet(name)
+        ws = self.wb.create_sheet(name)
+        # Printed (or saved as PDF from Excel) one page wide, landscape: a report sheet, not a grid.
+        ws.page_setup.orientation = "landscape"
+        ws.page_setup.paperSize = ws.PAPERSIZE_A4
+        ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        return ws
 
     # ------------------------------------------------------------------ blocks
 
@@ -98,12 +106,24 @@ class _Writer:
         unit_col = _unit_column(table, self.lang)
         status_col = _status_column(table, self.lang)
         status_words = {t(f"goals.status.{s}", self.lang): s for s in _STATUS_FILL}
+        # Counts (家, 人, 单) read as whole numbers: decimals only where some value has them, decided
+        # per column, or per row where one column holds several units.
+        whole_cols = [all(_whole(r[j]) for r in table.rows if j < len(r)) for j in range(len(table.columns))]
+        # In a table of several metrics the unit column names each row's unit; it applies to the
+        # metric's own values (plan, actual, this period …), not to a weight or a score.
+        value_headers = {t(k, self.lang) for k in _VALUE_COLUMNS}
+        valued = [h in value_headers for h in table.columns]
         for i, values in enumerate(table.rows, start=row + 1):
             row_unit = values[unit_col] if unit_col is not None else None
+            whole_row = all(_whole(v) for v, f in zip(values, table.formats, strict=False) if f == "number")
             for j, value in enumerate(values, start=1):
                 fmt = table.formats[j - 1] if j - 1 < len(table.formats) else None
                 unit = table.units[j - 1] if j - 1 < len(table.units) else None
-                cell = self.put(ws, i, j, value, _number_format(fmt, unit or row_unit))
+                # A column of one metric (its unit given per column) decides as a column; a table of
+                # several metrics (units per row, or in the names) decides per row.
+                whole = whole_cols[j - 1] if table.units else whole_row
+                cell = self.put(ws, i, j, value,
+                                _number_format(fmt, unit or (row_unit if valued[j - 1] else None), whole=whole))
                 cell.border = BORDER
                 if fmt is None:
                     cell.alignment = WRAP
@@ -135,7 +155,7 @@ class _Writer:
             if value is None:
                 continue
             self.put(ws, row, 1, t(key, L)).font = HEADER_FONT
-            self.put(ws, row, 2, value, "yyyy-mm-dd")
+            self.put(ws, row, 2, value, "yyyy-mm-dd").alignment = Alignment(horizontal="left")
             row += 1
         row += 1
         if summary:
@@ -193,15 +213,19 @@ class _Writer:
             chart.title = self._text(block.title)
             chart.height, chart.width = 7.5, 16
             chart.y_axis.title = self._text(_axis_title(data))
-            chart.y_axis.numFmt = _number_format(data.formats[1], data.units[1] if len(data.units) > 1 else None) or "General"
+            chart.y_axis.numFmt = _number_format(data.formats[1], data.units[1] if len(data.units) > 1 else None,
+                                                 whole=True) or "General"
             chart.y_axis.delete = False
             chart.x_axis.delete = False
             values = Reference(ws, min_col=2, max_col=len(data.columns), min_row=top, max_row=end - 1)
             chart.add_data(values, titles_from_data=True)
             chart.set_categories(Reference(ws, min_col=1, min_row=top + 1, max_row=end - 1))
-            for k, s in enumerate(chart.series):
+            # The page's colours: actual blue and solid; last year grey and plan purple, dashed.
+            for s, colour in zip(chart.series, ("1F6FEB", "8C959F", "8250DF"), strict=False):
                 s.smooth = False
-                if k > 0:  # last year and plan dashed, as on the page
+                s.graphicalProperties.line.solidFill = colour
+                s.graphicalProperties.line.width = 28575 if colour == "1F6FEB" else 19050  # EMU: 2.25 / 1.5 pt
+                if colour != "1F6FEB":
                     s.graphicalProperties.line.dashStyle = "dash"
             ws.add_chart(chart, f"{get_column_letter(len(data.columns) + 2)}{row}")
             row = max(end + 1, row + 16)
@@ -255,7 +279,13 @@ def _change(text: str | None) -> float | str | None:
 _CHANGE = re.compile(r"[+-]?\d+(\.\d+)?%")
 
 
-def _number_format(fmt: str | None, unit: str | None) -> str | None:
+def _whole(value: Any) -> bool:
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return True
+    return abs(value - round(value)) <= 1e-9 * max(1.0, abs(value))  # sums carry float noise
+
+
+def _number_format(fmt: str | None, unit: str | None, *, whole: bool = False) -> str | None:
     if fmt == "change":
         return "+0.0%;-0.0%;0.0%"
     if fmt == "pct":
@@ -265,11 +295,12 @@ def _number_format(fmt: str | None, unit: str | None) -> str | None:
     if fmt == "date":
         return "yyyy-mm-dd"
     if fmt == "number":
+        digits = "#,##0" if whole else "#,##0.00"
         if unit == "%":
             return '0.00"%"'  # a rate shown in percentage points in a column of mixed units
         if unit:
-            return '#,##0.00"' + unit.replace('"', "") + '"'
-        return "#,##0.00"
+            return digits + '"' + unit.replace('"', "") + '"'
+        return digits
     return None
 
 
