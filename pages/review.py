@@ -156,17 +156,20 @@ with tabs[0]:
             U.problem_form(db, review, preset=preset, key="rv_problem_new")
     U.problems_table(db, review, key="rv_problems")
     if problems:
-        picked = U.item_actions(db, "problem", problems, key="rv_problem_act", label=tr("review.ui.problem.pick"))
+        picked = U.item_actions(db, "problem", problems, key="rv_problem_act", label=tr("review.ui.problem.pick"),
+                                tools=False)
         if picked:
-            U.problem_causes(picked)
-            if open_items:
-                with st.expander(tr("review.ui.problem.edit"), icon=":material/edit:"):
-                    U.problem_form(db, review, item=picked, key=f"rv_problem_edit_{picked['id']}")
-            st.markdown(f"**{tr('review.ui.kind.measure')}: {md(picked['title'])}**")
-            U.measures_table(db, review, problem_id=picked["id"], key=f"rv_problem_measures_{picked['id']}")
-            if open_items:
-                with st.expander(tr("review.ui.measure.new"), icon=":material/add_task:"):
-                    U.measure_form(db, review, problem_id=picked["id"], key=f"rv_problem_measure_new_{picked['id']}")
+            with st.container(border=True):
+                st.markdown(f"#### {md(picked['title'])}")
+                U.problem_causes(picked)
+                st.markdown(f"**{tr('review.ui.kind.measure')}**")
+                U.measures_table(db, review, problem_id=picked["id"], key=f"rv_problem_measures_{picked['id']}")
+                if open_items:
+                    with st.expander(tr("review.ui.measure.new"), icon=":material/add_task:"):
+                        U.measure_form(db, review, problem_id=picked["id"], key=f"rv_problem_measure_new_{picked['id']}")
+                    with st.expander(tr("review.ui.problem.edit"), icon=":material/edit:"):
+                        U.problem_form(db, review, item=picked, key=f"rv_problem_edit_{picked['id']}")
+                U.item_tools(db, "problem", picked, key="rv_problem_act")
 
 with tabs[1]:
     U.measures_table(db, review, key="rv_measures", rows=measures)

@@ -350,7 +350,7 @@ def problem_form(db: Database, review: R.Review, *, preset: dict[str, Any] | Non
         c3.selectbox(tr("review.ui.dim_value"), ["", *values], key=k + "dimval", disabled=not dim,
                      format_func=lambda v: v or "—")
     periods = [p for p in dict.fromkeys([review.metric_period, *available_periods(db)]) if p]
-    label = start.get("period")
+    label = start.get("period") or (review.metric_period if base is None else None)  # a new one: this review's
     if isinstance(label, dt.date):
         label = period_text(label, start.get("grain"))
     if label and label not in periods:
@@ -484,7 +484,7 @@ def problems_table(db: Database, review: R.Review, *, key: str) -> list[dict[str
     editable = ["status"] if review.closed else ["title", "category", "severity", "status"]
     item_table(db, "problem", rows, lambda r: problems_frame(db, r), {
         "id": st.column_config.NumberColumn("#", width="small", format="%d"),
-        "title": st.column_config.TextColumn(field_label("title"), max_chars=200, width="medium", pinned=True),
+        "title": st.column_config.TextColumn(field_label("title"), max_chars=200, width="medium"),
         "category": _selectbox_col(field_label("category"), "category", R.PROBLEM_CATEGORIES),
         "severity": _selectbox_col(field_label("severity"), "severity", R.SEVERITIES, width="small"),
         "status": _selectbox_col(field_label("status"), "pstatus", R.PROBLEM_STATUSES),
@@ -654,7 +654,7 @@ def measures_config() -> dict[str, Any]:
     return {
         "flag": st.column_config.TextColumn(tr("review.ui.state"), width=90),
         "id": st.column_config.NumberColumn("#", width="small", format="%d"),
-        "title": st.column_config.TextColumn(tr("review.ui.kind.measure"), max_chars=500, width="medium", pinned=True),
+        "title": st.column_config.TextColumn(tr("review.ui.kind.measure"), max_chars=500, width="medium"),
         "problem": st.column_config.TextColumn(field_label("problem_id")),
         "owner": st.column_config.TextColumn(field_label("owner"), max_chars=100, help=tr("review.ui.owner_help")),
         "due": st.column_config.DateColumn(field_label("due"), format="YYYY-MM-DD"),
@@ -693,14 +693,24 @@ def measures_table(db: Database, review: R.Review, *, key: str, problem_id: int 
 # ====================================================================== item actions, history, bin
 
 
-def item_actions(db: Database, kind: str, rows: list[dict[str, Any]], *, key: str,
-                 label: str) -> dict[str, Any] | None:
-    """Pick one of ``rows``; editors get a delete button (undoable). The picked item."""
+def item_actions(db: Database, kind: str, rows: list[dict[str, Any]], *, key: str, label: str,
+                 tools: bool = True) -> dict[str, Any] | None:
+    """Pick one of ``rows``; with ``tools`` its history and (for editors) an undoable delete follow
+    right away, else call :func:`item_tools` where they belong. The picked item."""
     by_id = {r["id"]: r for r in rows}
     picked = st.selectbox(label, [None, *by_id], key=f"{key}_pick",
                           format_func=lambda v: f"#{v} {_title_of(by_id[v])}" if v else "—")
     item = by_id.get(picked)
-    if item and can_edit() and st.button(tr("review.ui.delete"), key=f"{key}_delete_{picked}", icon=":material/delete:"):
+    if item and tools:
+        item_tools(db, kind, item, key=key)
+    return item
+
+
+def item_tools(db: Database, kind: str, item: dict[str, Any], *, key: str) -> None:
+    """An item's change history, and a delete button (undoable, and restorable from the bin)."""
+    with st.expander(tr("review.ui.history.title"), icon=":material/history:"):
+        history_view(db, kind, item["id"])
+    if can_edit() and st.button(tr("review.ui.delete"), key=f"{key}_delete_{item['id']}", icon=":material/delete:"):
         try:
             R.delete_item(db, kind, item["id"], actor=actor())
             st.session_state["review_last_deleted"] = (kind, item["id"], _title_of(item))
@@ -709,10 +719,6 @@ def item_actions(db: Database, kind: str, rows: list[dict[str, Any]], *, key: st
             flash("error", "\n".join(md(m) for m in error.messages(lang())))
         st.session_state.pop(f"{key}_pick", None)
         st.rerun()
-    if item:
-        with st.expander(tr("review.ui.history.title"), icon=":material/history:"):
-            history_view(db, kind, item["id"])
-    return item
 
 
 def _restore(kind: str, item_id: int, title: str) -> None:
@@ -811,11 +817,8 @@ def task_section(db: Database, review: R.Review, *, key: str) -> None:
     if not rows:
         st.caption(tr("review.ui.task.none"))
     else:
-        editable = ["status"] if review.closed else [
-            "goal", "task", "owner", "start_date", "end_date", "budget", "budget_used", "people", "acceptance",
-            "progress", "main_problem", "countermeasure", "status"]
-        item_table(db, "task", rows, lambda r: tasks_frame(db, review, r), {
-            "flag": st.column_config.TextColumn(tr("review.ui.state"), width="small"),
+        config = {
+            "flag": st.column_config.TextColumn(tr("review.ui.state"), width=90),
             "id": st.column_config.NumberColumn("#", width="small", format="%d"),
             "goal": st.column_config.TextColumn(field_label("goal"), max_chars=500),
             "task": st.column_config.TextColumn(field_label("task"), max_chars=500),
@@ -834,7 +837,19 @@ def task_section(db: Database, review: R.Review, *, key: str) -> None:
             "countermeasure": st.column_config.TextColumn(field_label("countermeasure")),
             "status": _selectbox_col(field_label("status"), "tstatus", R.TASK_STATUSES),
             "carried": st.column_config.TextColumn(tr("review.ui.carried")),
-        }, key=key, editable=editable, styler=_overdue_style)
+        }
+        # Two tables, as in the template: the plan (table 1), then its tracking (table 2).
+        plan_cols = ["goal", "task", "owner", "start_date", "end_date", "budget", "budget_used", "people", "acceptance",
+                     "carried", "id"]
+        track_cols = ["task", "flag", "status", "progress", "planned", "actual", "deviation", "main_problem",
+                      "countermeasure", "owner"]
+        st.markdown(f"**{tr('review.ui.task.table1')}**")
+        item_table(db, "task", rows, lambda r: tasks_frame(db, review, r)[plan_cols], config, key=f"{key}_plan",
+                   editable=[] if review.closed else plan_cols[:-2])
+        st.markdown(f"**{tr('review.ui.task.table2')}**")
+        item_table(db, "task", rows, lambda r: tasks_frame(db, review, r)[track_cols], config, key=f"{key}_track",
+                   editable=["status"] if review.closed else ["status", "progress", "main_problem", "countermeasure"],
+                   styler=_overdue_style)
         conflict_panel(db, ("task", "milestone"), key=f"{key}_conflict")
         task = item_actions(db, "task", rows, key=f"{key}_act", label=tr("review.ui.task.pick"))
         if task:
