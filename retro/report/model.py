@@ -328,14 +328,18 @@ class _Context:
         })
         points["value"] = points["value"].astype(float)
         points["last_year"] = points["last_year"].astype(float)
-        plan_frame = self.plan_series(m.name)
+        row = self.total_rows().get(m.name)
+        # Only a KPI with a target can have a plan line: the others skip a query.
+        plan_frame = self.plan_series(m.name) if row is not None and row.has_target else pd.DataFrame(
+            {"period": [], "value": []})
         plan_by = {M.period_label(p, self.grain): _num(v) for p, v in zip(plan_frame["period"], plan_frame["value"], strict=True)}
         plan = pd.DataFrame({"period": periods, "value": [plan_by.get(p) for p in periods]}).astype({"value": float})
         has_plan = plan["value"].notna().any()
         label = m.label(L)
         chart = trend_chart(points, lang=L, label=label, unit=m.unit, number_format=m.number_format,
                             plan=plan if has_plan else None, last_year=True, current=self.label, height=CHART_HEIGHT)
-        spec = inline_data(chart.to_dict())
+        # No JSON-schema validation: the builder is tested, and validating costs more than building.
+        spec = inline_data(chart.to_dict(validate=False))
         spec["width"] = CHART_WIDTH
         spec["title"] = label
         rate = m.unit == "%" or m.number_format == "percent"
