@@ -20,6 +20,7 @@ pages = {
     tr("nav.section.review"): [
         st.Page("pages/goals.py", title=tr("nav.goals"), icon=":material/flag:", url_path="goals"),
         st.Page("pages/review.py", title=tr("nav.review"), icon=":material/forum:", url_path="review"),
+        st.Page("pages/meeting.py", title=tr("nav.meeting"), icon=":material/co_present:", url_path="meeting"),
         st.Page("pages/report.py", title=tr("nav.report"), icon=":material/description:", url_path="report"),
     ],
 }

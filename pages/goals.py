@@ -17,9 +17,21 @@ import pandas as pd
 import streamlit as st
 
 from retro import metrics as M
+from retro import reviews as R
 from retro import scoring as S
 from retro.db import get_database
-from retro.ui import active_period, can_edit, database, lang, md, num, tr, who
+from retro.ui import (
+    active_period,
+    active_review,
+    can_edit,
+    database,
+    lang,
+    md,
+    num,
+    set_active_review,
+    tr,
+    who,
+)
 
 db = database()
 L = lang()
@@ -333,7 +345,37 @@ else:
                   side=tr(f"goals.side.{side}"), plan=md(value_text(r.plan, r.metric)),
                   actual=md(value_text(r.actual, r.metric)),
                   verdict=tr("goals.verdict.good" if good else "goals.verdict.bad"))
-        st.markdown(f"{text} · [{tr('goals.open_trend')}]({trends_url(r, breakdown=True)})")
+        logged_in = R.review_covering(db, active_review(db), r.label)
+        segment = {by: r.segment} if by and r.segment else {}
+        left, right = st.columns([5, 1], vertical_alignment="center")
+        left.markdown(f"{text} · [{tr('goals.open_trend')}]({trends_url(r, breakdown=True)})")
+        already = logged_in is not None and R.logged_problem(db, logged_in.id, r.metric, segment, r.period)
+        if already:
+            right.caption(tr("meeting.logged"))
+        elif can_edit() and right.button(tr("meeting.log_problem"), key=f"goals_log_{r.metric}_{r.segment}",
+                                         icon=":material/report:"):
+            review_id = logged_in.id if logged_in else R.review_to_log_in(db, None, r.label, actor=who(), lang=L)
+            R.add_item(db, "problem", R.kpi_problem(
+                r.metric, r.label, r.period, r.grain, segment=segment, what=what(r),
+                detail=tr("meeting.attainment_of", attainment=pct(r.attainment)), source="goals",
+                severity="high" if r.status == "red" else "medium"), review_id=review_id, actor=who())
+            set_active_review(review_id)
+            flash("ok", tr("meeting.problem_logged_in", review=R.get_review(db, review_id).title))
+            st.rerun()
+
+# --------------------------------------------------------------------------- process view
+
+st.subheader(tr("meeting.process"))
+process_review = R.review_covering(db, active_review(db), card.label) if card.grain in ("month", "quarter") else None
+pv = R.process_view(db, process_review) if process_review else None
+if pv is None or not pv.tasks:
+    st.caption(tr("meeting.process_none"))
+else:
+    p1, p2, p3 = st.columns(3)
+    p1.metric(tr("meeting.task_completion"), pct(pv.completion), help=tr("meeting.task_completion_help"))
+    p2.metric(tr("meeting.task_progress"), pct(pv.progress))
+    p3.metric(tr("meeting.budget_use"), pct(pv.budget_use),
+              help=tr("meeting.budget_use_help", used=num(pv.budget_used), budget=num(pv.budget)))
 
 # --------------------------------------------------------------------------- pacing
 
