@@ -661,14 +661,20 @@ def update_review(db: Database, review_id: int, changes: Mapping[str, Any], *, v
     return version + 1
 
 
-def review_to_log_in(db: Database, active: Review | None, label: str, *, actor: str | None = None,
-                     lang: str = "zh") -> int:
-    """Where a problem seen on the data pages goes: the active review when it covers ``label``'s
-    period, else that period's review — created (with carry-over) if there is none yet."""
+def review_covering(db: Database, active: Review | None, label: str) -> Review | None:
+    """The open review a problem of ``label``'s period belongs in: the active review when it covers
+    that period, else the period's own review; None when neither exists."""
     first = M.period_start(label)
     if active is not None and not active.closed and active.period_start <= first <= active.period_end:
-        return active.id
-    found = review_for_period(db, label)
+        return active
+    return review_for_period(db, label)
+
+
+def review_to_log_in(db: Database, active: Review | None, label: str, *, actor: str | None = None,
+                     lang: str = "zh") -> int:
+    """Where a problem seen on the data pages goes: :func:`review_covering`, or that period's review
+    created (with carry-over) if there is none yet."""
+    found = review_covering(db, active, label)
     if found is not None:
         return found.id
     return create_review(db, grain="quarter" if "Q" in label else "month", period=label, actor=actor, lang=lang)
