@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import functools
 import importlib
 import importlib.util
@@ -36,11 +37,22 @@ def export_bytes(report: Report, fmt: str) -> bytes:
     return module.render(report)
 
 
-@functools.lru_cache(maxsize=16)
 def cached_report(path: str, version: int, period: str, lang: str, sections: tuple[str, ...],
                   team: str | None) -> Report:
-    """The report for one set of options, built once per data version (the page's preview and its
-    downloads share it; a download renders in another thread, so this is not Streamlit's cache)."""
+    """The report for one set of options, built once per data version and day (the page's preview
+    and its downloads share it; a download renders in another thread, so this is not Streamlit's cache)."""
+    return _report(path, version, period, lang, sections, team, datetime.date.today())
+
+
+def cached_bytes(path: str, version: int, period: str, lang: str, sections: tuple[str, ...], team: str | None,
+                 fmt: str) -> bytes:
+    """One format of :func:`cached_report`'s report, rendered once per data version, day and options."""
+    return _bytes(path, version, period, lang, sections, team, fmt, datetime.date.today())
+
+
+@functools.lru_cache(maxsize=16)
+def _report(path: str, version: int, period: str, lang: str, sections: tuple[str, ...], team: str | None,
+            day: datetime.date) -> Report:
     from retro.db import get_database
 
     from .model import build_report
@@ -48,11 +60,10 @@ def cached_report(path: str, version: int, period: str, lang: str, sections: tup
     return build_report(get_database(path), period, lang=lang, sections=sections, team=team)
 
 
-@functools.lru_cache(maxsize=32)
-def cached_bytes(path: str, version: int, period: str, lang: str, sections: tuple[str, ...], team: str | None,
-                 fmt: str) -> bytes:
-    """One format of :func:`cached_report`'s report, rendered once per data version and options."""
-    return export_bytes(cached_report(path, version, period, lang, sections, team), fmt)
+@functools.lru_cache(maxsize=12)  # a PDF or an HTML with its charts is a few MB: keep a handful
+def _bytes(path: str, version: int, period: str, lang: str, sections: tuple[str, ...], team: str | None, fmt: str,
+           day: datetime.date) -> bytes:
+    return export_bytes(_report(path, version, period, lang, sections, team, day), fmt)
 
 
 def available(fmt: str) -> bool:
