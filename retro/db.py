@@ -376,6 +376,39 @@ MIGRATIONS = (
 )
 
 
+MIGRATIONS = (
+    *MIGRATIONS,
+    Migration(
+        5,
+        "monthly rollup of the facts per dimension (trends speed)",
+        (
+            # Current facts summed per metric, scenario, stored grain, month and one dimension's value
+            # (dimension '' = the total), so a trends query reads thousands of rows, not millions.
+            # Derived data only, built lazily by retro.metrics per (metric, scenario, dimension) and
+            # read only while its fact_rollup_built.version is the data version (every write that
+            # changes facts bumps that version in its own transaction).
+            """CREATE TABLE IF NOT EXISTS fact_rollup (
+                metric VARCHAR NOT NULL,
+                scenario VARCHAR NOT NULL,
+                grain VARCHAR NOT NULL,
+                month DATE NOT NULL,
+                dimension VARCHAR NOT NULL,
+                dim_value VARCHAR,
+                value_sum DOUBLE,
+                value_count BIGINT NOT NULL
+            )""",
+            """CREATE TABLE IF NOT EXISTS fact_rollup_built (
+                metric VARCHAR NOT NULL,
+                scenario VARCHAR NOT NULL,
+                dimension VARCHAR NOT NULL,
+                version BIGINT NOT NULL,
+                PRIMARY KEY (metric, scenario, dimension)
+            )""",
+        ),
+    ),
+)
+
+
 class Database:
     """A DuckDB file with the schema migrated; hand out cursors, run transactions."""
 

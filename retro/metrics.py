@@ -14,9 +14,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import threading
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
+import duckdb
 import pandas as pd
 
 from .access import system
@@ -430,6 +433,10 @@ def _agg_sql(db: Database, m: Metric, *, grain: str, scenario: str, by: str | No
         return sql, params
     names = _member_names(db, m.name)
     grains = _fact_grains(db, names, scenario, grain) or ["none"]
+    rolled = _rollup_sql(db, m, names, grains, grain=grain, scenario=scenario, by=by, filters=filters,
+                         prefix=prefix, span=span)
+    if rolled is not None:
+        return rolled
     params.update({f"{prefix}scenario": scenario})
     # IN over bound values, not list_contains: DuckDB filters the scan with it far faster.
     params.update({f"{prefix}n{i}": n for i, n in enumerate(names)})
@@ -451,6 +458,111 @@ def _agg_sql(db: Database, m: Metric, *, grain: str, scenario: str, by: str | No
         f"FROM fact_rows f JOIN segments s ON s.dims_key = f.dims_key "
         f"WHERE f.replaced_by IS NULL AND f.metric IN ({in_names}) AND f.scenario = ${prefix}scenario "
         f"AND f.grain IN ({in_grains}) {where} GROUP BY ALL"
+    )
+    return sql, params
+
+
+# ---------------------------------------------------------------- the rollup
+#
+# fact_rollup (migration 5) holds the current facts summed per metric, scenario, stored grain, month
+# and the value of one dimension (dimension '' = the total): a trends view with no breakdown, or a
+# breakdown or filter on one dimension, reads a few thousand rows instead of every stored value.
+# It is derived data, built lazily per (metric, scenario, dimension) by the same scan the view would
+# have run (so building costs no more than not having it), stamped with the data version read in
+# the build's own transaction, and read only while that stamp is the current data version: every
+# write that changes facts bumps the version in its transaction, so a stale rollup is never used.
+
+_rollup_built: weakref.WeakKeyDictionary[Database, dict[tuple[str, str, str], int]] = weakref.WeakKeyDictionary()
+_rollup_broken: weakref.WeakKeyDictionary[Database, int] = weakref.WeakKeyDictionary()
+_rollup_lock = threading.Lock()
+
+
+def _rollup_ready(db: Database, names: list[str], scenario: str, dimension: str) -> bool:
+    """True when the rollup holds ``names`` × ``scenario`` × ``dimension`` at the current data
+    version, building what is missing; False when it cannot be used (a read-only file, a write
+    that raced the build): the caller scans the facts."""
+    version = db.data_version()
+    wanted = [(n, scenario, dimension) for n in names]
+    if _rollup_broken.get(db) == version:
+        return False
+    built = _rollup_built.setdefault(db, {})
+    if all(built.get(k) == version for k in wanted):
+        return True
+    with _rollup_lock:
+        version = db.data_version()
+        try:
+            stamps = dict(((m, s, d), v) for m, s, d, v in db.rows(
+                "SELECT metric, scenario, dimension, version FROM fact_rollup_built WHERE list_contains(?, metric)",
+                [names]))
+            missing = [k for k in wanted if stamps.get(k) != version]
+            if missing:
+                stamped = _build_rollup(db, missing)
+                stamps.update(dict.fromkeys(missing, stamped))
+        except duckdb.Error:  # a read-only file, or one from before migration 5
+            _rollup_broken[db] = version
+            return False
+        if db.data_version() != version:
+            return False  # a write landed meanwhile: built again on the next call, scanned this time
+        built.update({k: v for k, v in stamps.items() if v == version})
+        return all(built.get(k) == version for k in wanted)
+
+
+def _build_rollup(db: Database, keys: list[tuple[str, str, str]]) -> int:
+    """(Re)build the rollup rows of ``keys`` from the current facts; returns the data version they match."""
+    with system(), db.transaction() as cur:  # bookkeeping, built for whoever is looking
+        # Read inside the build's transaction: the stamp names exactly the facts summed.
+        row = cur.execute("SELECT value FROM settings WHERE key = 'data_version'").fetchone()
+        version = int(row[0] or 0) if row else 0
+        for metric, scenario, dimension in keys:
+            params = {"m": metric, "s": scenario, "d": dimension}
+            cur.execute("DELETE FROM fact_rollup WHERE metric = $m AND scenario = $s AND dimension = $d", params)
+            value = "s.dims[$d]" if dimension else "NULL::VARCHAR"
+            cur.execute(
+                f"""INSERT INTO fact_rollup
+                    SELECT f.metric, f.scenario, f.grain, CAST(date_trunc('month', f.period) AS DATE), $d, {value},
+                           sum(f.value), count(f.value)
+                    FROM fact_rows f JOIN segments s ON s.dims_key = f.dims_key
+                    WHERE f.replaced_by IS NULL AND f.metric = $m AND f.scenario = $s
+                    GROUP BY 1, 2, 3, 4, 5, 6""", params)
+            cur.execute(
+                """INSERT INTO fact_rollup_built VALUES ($m, $s, $d, $v)
+                   ON CONFLICT (metric, scenario, dimension) DO UPDATE SET version = excluded.version""",
+                {**params, "v": version})
+    return version
+
+
+def _rollup_sql(db: Database, m: Metric, names: list[str], grains: list[str], *, grain: str, scenario: str,
+                by: str | None, filters: dict[str, list[str]] | None, prefix: str,
+                span: tuple[dt.date | None, dt.date | None]) -> tuple[str, dict[str, Any]] | None:
+    """The same (p, segment, value, months) as the scan of the facts, from the rollup; None when the
+    view needs more than one dimension at once (or the rollup is unusable): the caller scans."""
+    wanted = {d for d, values in (filters or {}).items() if values} | ({by} if by else set())
+    if len(wanted) > 1 or any(d is not None and d.day != 1 for d in span):
+        return None
+    dim = next(iter(wanted), "")
+    if not _rollup_ready(db, names, scenario, dim):
+        return None
+    params: dict[str, Any] = {f"{prefix}grain": grain, f"{prefix}lo": span[0], f"{prefix}hi": span[1],
+                              f"{prefix}scenario": scenario, f"{prefix}dim": dim}
+    params.update({f"{prefix}n{i}": n for i, n in enumerate(names)})
+    params.update({f"{prefix}g{i}": g for i, g in enumerate(grains)})
+    in_names = ", ".join(f"${prefix}n{i}" for i in range(len(names)))
+    in_grains = ", ".join(f"${prefix}g{i}" for i in range(len(grains)))
+    seg = "coalesce(r.dim_value, '—')" if by else "''"
+    # A span starting on the first of a month keeps the same facts as the month it names.
+    where = f" AND (${prefix}lo IS NULL OR r.month >= ${prefix}lo) AND (${prefix}hi IS NULL OR r.month < ${prefix}hi)"
+    for i, values in enumerate((filters or {}).values()):
+        if values:  # on the rollup's own dimension (checked above): a missing value (NULL) never matches
+            where += f" AND list_contains(${prefix}fv{i}, r.dim_value)"
+            params[f"{prefix}fv{i}"] = list(values)
+    # avg over the facts = their sum over their count (NULL values count in neither).
+    value = "sum(r.value_sum) / nullif(sum(r.value_count), 0)" if m.aggregation == "avg" else "sum(r.value_sum)"
+    months = ("1" if grain == "month" else
+              "CASE WHEN bool_and(r.grain IN ('day', 'month')) THEN count(DISTINCT r.month) END")
+    sql = (
+        f"SELECT date_trunc(${prefix}grain, r.month) AS p, {seg} AS segment, {value} AS value, {months} AS months "
+        f"FROM fact_rollup r WHERE r.dimension = ${prefix}dim AND r.metric IN ({in_names}) "
+        f"AND r.scenario = ${prefix}scenario AND r.grain IN ({in_grains}) {where} GROUP BY ALL"
     )
     return sql, params
 

@@ -243,3 +243,104 @@ def test_common_kpis_get_an_english_name_and_keep_their_own(db, tmp_path):
     assert sales.label("en") == "Revenue" and sales.label("zh") == "销售额"
     M.update_metric(db, "销售额", label_en="Net sales")
     assert M.get_metric(db, "销售额").label("en") == "Net sales"
+
+
+# --------------------------------------------------------------------------- the rollup (speed, same numbers)
+
+
+def _scanned(monkeypatch, fn):
+    """``fn()`` computed by scanning the facts, the rollup bypassed."""
+    with monkeypatch.context() as patched:
+        patched.setattr(M, "_rollup_sql", lambda *a, **kw: None)
+        return fn()
+
+
+def _same(a: pd.DataFrame, b: pd.DataFrame) -> None:
+    key = [c for c in ("segment", "period") if c in a]
+    pd.testing.assert_frame_equal(a.sort_values(key).reset_index(drop=True), b.sort_values(key).reset_index(drop=True),
+                                  check_exact=False, rtol=1e-12)
+
+
+def _rollup_stamps(db) -> set[tuple[str, str, str, int]]:
+    return set(db.rows("SELECT metric, scenario, dimension, version FROM fact_rollup_built"))
+
+
+def test_rollup_gives_the_numbers_the_scan_gives(db, tmp_path, monkeypatch):
+    load_csv(db, tmp_path, "sales.csv", SALES)
+    views = [
+        lambda: M.series(db, "销售额"),
+        lambda: M.series(db, "销售额", by="区域"),
+        lambda: M.series(db, "留存率", by="区域", grain="quarter"),
+        lambda: M.series(db, "销售额", grain="year", filters={"区域": ["华南"]}),
+        lambda: M.series(db, "成本", by="区域", filters={"区域": ["华东"]}, start=D(2026, 1, 1), end=D(2026, 4, 1)),
+        lambda: M.series(db, "销售额", scenario="plan"),
+        lambda: M.breakdown(db, "销售额", D(2026, 1, 1), "区域", compare="yoy"),
+        lambda: M.breakdown(db, "留存率", D(2026, 2, 1), "区域"),
+        lambda: M.kpi_card(db, "成本", D(2026, 2, 1)),
+    ]
+    for view in views:
+        rolled, scanned = view(), _scanned(monkeypatch, view)
+        if isinstance(rolled, pd.DataFrame):
+            _same(rolled, scanned)
+        else:  # a card: value, changes, year to date and sparkline
+            assert (rolled.value, rolled.mom, rolled.yoy, rolled.ytd) == pytest.approx(
+                (scanned.value, scanned.mom, scanned.yoy, scanned.ytd), nan_ok=True)
+            assert [p for p, _ in rolled.spark] == [p for p, _ in scanned.spark]
+            assert [v for _, v in rolled.spark] == pytest.approx([v for _, v in scanned.spark])
+    version = db.data_version()
+    # the views above read the rollup: the total and 区域 of each metric, stamped with this data version
+    assert {("销售额", "actual", "", version), ("销售额", "actual", "区域", version),
+            ("留存率", "actual", "区域", version)} <= _rollup_stamps(db)
+
+
+def test_rollup_follows_an_import_and_its_undo(db, tmp_path):
+    from retro.ingest import import_history, undo_import
+
+    load_csv(db, tmp_path, "sales.csv", SALES)
+    assert row(M.series(db, "销售额"), D(2026, 1, 1))["value"] == pytest.approx(156)
+    assert row(M.series(db, "销售额", by="区域"), D(2026, 1, 1), "华东")["value"] == pytest.approx(90)
+    # a corrected January for 华东 replaces the stored 90, and a new region appears
+    load_csv(db, tmp_path, "fix.csv", "月份,区域,销售额(万元)\n2026-01,华东,200\n2026-01,西南,10\n")
+    assert row(M.series(db, "销售额"), D(2026, 1, 1))["value"] == pytest.approx(200 + 66 + 10)
+    by_region = M.series(db, "销售额", by="区域")
+    assert row(by_region, D(2026, 1, 1), "华东")["value"] == pytest.approx(200)
+    assert row(by_region, D(2026, 1, 1), "西南")["value"] == pytest.approx(10)
+    assert M.breakdown(db, "销售额", D(2026, 1, 1), "区域").set_index("segment")["value"].to_dict() == pytest.approx(
+        {"华东": 200, "华南": 66, "西南": 10})
+    # undo: the 90 comes back, 西南 is gone, and nothing of the correction survives in the rollup's answers
+    latest = int(import_history(db)["id"].max())
+    assert undo_import(db, latest)
+    assert row(M.series(db, "销售额"), D(2026, 1, 1))["value"] == pytest.approx(156)
+    by_region = M.series(db, "销售额", by="区域")
+    assert row(by_region, D(2026, 1, 1), "华东")["value"] == pytest.approx(90)
+    assert "西南" not in set(by_region["segment"])
+    assert M.series(db, "销售额", filters={"区域": ["西南"]}).empty
+    assert ("销售额", "actual", "区域", db.data_version()) in _rollup_stamps(db)
+
+
+def test_a_rollup_built_for_an_older_data_version_is_never_read(db, tmp_path):
+    load_csv(db, tmp_path, "sales.csv", SALES)
+    assert row(M.series(db, "销售额"), D(2026, 1, 1))["value"] == pytest.approx(156)
+    # Corrupt the built rollup, then make any write (a note): the stamp is now old, so the
+    # rollup is rebuilt from the facts before it is read again.
+    with db.transaction() as cur:
+        cur.execute("UPDATE fact_rollup SET value_sum = -1")
+    M.add_annotation(db, "销售额", D(2026, 1, 1), "note")
+    assert row(M.series(db, "销售额"), D(2026, 1, 1))["value"] == pytest.approx(156)
+    assert not db.rows("SELECT 1 FROM fact_rollup WHERE value_sum = -1 AND metric = '销售额' AND dimension = ''")
+
+
+def test_a_read_only_database_scans_the_facts(db, tmp_path):
+    from retro.db import Database
+
+    load_csv(db, tmp_path, "sales.csv", SALES)
+    expected = M.series(db, "销售额", by="区域")
+    with db.transaction() as cur:  # as if nothing had been built yet
+        cur.execute("DELETE FROM fact_rollup")
+        cur.execute("DELETE FROM fact_rollup_built")
+    db.close()
+    reader = Database(tmp_path / "test.duckdb", read_only=True)
+    try:
+        _same(M.series(reader, "销售额", by="区域"), expected)
+    finally:
+        reader.close()
