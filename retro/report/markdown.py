@@ -46,10 +46,15 @@ def sparkline(values: tuple[float | None, ...]) -> str:
     return "".join(" " if v is None else _SPARK[min(7, int((v - lo) / span * 7.999))] for v in values)
 
 
-def _card_line(card: Card, lang: str) -> str:
+def _pop(report: Report) -> str:
+    """'环比' / 'MoM' for a month; 'vs previous' for a quarter (the change on the period before)."""
+    return t("report.col.mom" if "Q" not in report.period_label else "report.col.pop", report.lang)
+
+
+def _card_line(card: Card, lang: str, pop: str) -> str:
     parts = [f"**{_md(card.title)}** {_md(card.value)}"]
     if card.mom:
-        parts.append(f"{t('report.col.mom', lang)} {_md(card.mom)}")
+        parts.append(f"{pop} {_md(card.mom)}")
     if card.yoy:
         parts.append(f"{t('report.col.yoy', lang)} {_md(card.yoy)}")
     if card.status:
@@ -89,7 +94,7 @@ def render_md(report: Report) -> str:
             if isinstance(block, Paragraph):
                 out += [_md_line(line) for line in block.text.split("\n")] + [""]
             elif isinstance(block, Cards):
-                out += [_card_line(c, L) for c in block.cards] + [""]
+                out += [_card_line(c, L, _pop(report)) for c in block.cards] + [""]
             elif isinstance(block, Chart):
                 out.append(_chart_line(block, L))
                 if block is section.blocks[-1]:
@@ -160,11 +165,11 @@ def _html_table(table: Table, lang: str) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
-def _html_card(card: Card, lang: str) -> str:
+def _html_card(card: Card, lang: str, pop: str) -> str:
     status = f" st-{card.status}" if card.status else ""
     changes = []
     if card.mom:
-        changes.append(f'<span class="{_h(card.tone)}">{_h(t("report.col.mom", lang))} {_h(card.mom)}</span>')
+        changes.append(f'<span class="{_h(card.tone)}">{_h(pop)} {_h(card.mom)}</span>')
     if card.yoy:
         changes.append(f'<span>{_h(t("report.col.yoy", lang))} {_h(card.yoy)}</span>')
     return (f'<div class="card{status}"><div class="t">{_h(card.title)}</div><div class="v">{_h(card.value)}</div>'
@@ -188,7 +193,7 @@ def render_html(report: Report, *, images: bool = True) -> str:
             if isinstance(block, Paragraph):
                 parts.append(f"<p>{_h(block.text)}</p>")
             elif isinstance(block, Cards):
-                parts.append('<div class="cards">' + "".join(_html_card(c, L) for c in block.cards) + "</div>")
+                parts.append('<div class="cards">' + "".join(_html_card(c, L, _pop(report)) for c in block.cards) + "</div>")
             elif isinstance(block, Chart):
                 png = _chart_png(block) if images else None
                 if png:

@@ -114,7 +114,7 @@ def cell_text(value: Any, fmt: str | None, unit: str | None, lang: str) -> str:
 
 
 # How many periods the trend charts and sparklines go back.
-HISTORY = 12
+HISTORY = {"month": 12, "quarter": 8, "year": 5}
 # Chart size in the spec: a fixed width, because 'container' has no meaning in a PDF or a slide.
 CHART_WIDTH, CHART_HEIGHT = 640, 260
 MAX_CARDS = 8
@@ -192,6 +192,7 @@ class _Context:
     def __init__(self, db: Database, start: datetime.date, grain: str, label: str, lang: str, max_charts: int) -> None:
         self.db, self.start, self.grain, self.label, self.lang = db, start, grain, label, lang
         self.max_charts = max(0, int(max_charts))
+        self.history = HISTORY[grain]  # periods back in charts and sparklines: a year, two years of quarters
         self._card: S.Scorecard | None = None
         self._series: dict[str, pd.DataFrame] = {}
         self._plans: dict[str, pd.DataFrame] = {}
@@ -218,7 +219,7 @@ class _Context:
 
     def series(self, metric: str) -> pd.DataFrame:
         if metric not in self._series:
-            first = M.add_months(self.start, -_months(self.grain) * HISTORY)
+            first = M.add_months(self.start, -_months(self.grain) * self.history)
             frame = M.series(self.db, metric, grain=self.grain, start=min(first, datetime.date(self.start.year - 1, 1, 1)),
                              end=self.start)
             self._series[metric] = frame[frame["segment"] == ""]
@@ -226,7 +227,7 @@ class _Context:
 
     def plan_series(self, metric: str) -> pd.DataFrame:
         if metric not in self._plans:
-            first = M.add_months(self.start, -_months(self.grain) * (HISTORY - 1))
+            first = M.add_months(self.start, -_months(self.grain) * (self.history - 1))
             try:
                 frame = M.series(self.db, metric, grain=self.grain, scenario="plan", start=first, end=self.start)
                 frame = frame[frame["segment"] == ""]
@@ -245,7 +246,7 @@ class _Context:
         return sorted(out, key=lambda m: (0 if rows[m.name].has_target else rank.get(m.source, 4)))
 
     def report_card(self, m: M.Metric) -> Card:
-        c = M.card_from_series(m, self.series(m.name), self.start, grain=self.grain, spark_periods=HISTORY)
+        c = M.card_from_series(m, self.series(m.name), self.start, grain=self.grain, spark_periods=self.history)
         row = self.total_rows().get(m.name)
         status = row.status if row is not None and row.status in ("green", "amber", "red") else None
         return Card(
@@ -318,7 +319,7 @@ class _Context:
         L = self.lang
         frame = self.series(m.name)
         periods = [M.period_label(M.add_months(self.start, -_months(self.grain) * k), self.grain)
-                   for k in range(HISTORY - 1, -1, -1)]
+                   for k in range(self.history - 1, -1, -1)]
         by_label = {M.period_label(p, self.grain): r for p, r in zip(frame["period"], frame.itertuples(), strict=True)}
         points = pd.DataFrame({
             "period": periods,

@@ -168,7 +168,8 @@ class _Writer:
                 if isinstance(block, Cards):
                     self.put(ws, row, 1, kpis.title).font = Font(bold=True, size=12)
                     cards = Table("cards", kpis.title,
-                                  (t("report.col.kpi", L), t("report.col.value", L), t("report.col.mom", L),
+                                  (t("report.col.kpi", L), t("report.col.value", L),
+                                   t("report.col.pop" if "Q" in r.period_label else "report.col.mom", L),
                                    t("report.col.yoy", L), t("goals.col.status", L)),
                                   tuple((c.title, c.value, _change(c.mom), _change(c.yoy),
                                          t(f"goals.status.{c.status}", L) if c.status else None) for c in block.cards),
