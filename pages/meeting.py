@@ -157,23 +157,30 @@ elif step == "goals":
     c4.metric(tr("meeting.green"), counts["green"])
     rows = [r for r in card.rows if r.has_target]
     if rows:
-        st.dataframe(pd.DataFrame([{
-            tr("meeting.col.status"): tr(f"meeting.kpi.{r.status}"),
+        status_col = tr("meeting.col.status")
+        table = pd.DataFrame([{
+            status_col: tr(f"meeting.kpi.{r.status}"),
             tr("meeting.col.metric"): metric_label(r.metric),
             tr("meeting.col.plan"): num(r.plan, r.unit),
             tr("meeting.col.actual"): num(r.actual, r.unit),
             tr("meeting.col.attainment"): pct(r.attainment),
             tr("meeting.col.deviation"): pct(r.deviation, True),
-        } for r in rows]), hide_index=True, width="stretch")
+        } for r in rows])
+        shade = {"red": "#f9d6d5", "amber": "#fcefc7", "green": "#d8f0dd"}  # the goals page's colours
+        colours = [f"background-color: {shade[r.status]}" if r.status in shade else "" for r in rows]
+        st.dataframe(table.style.apply(lambda _: colours, subset=[status_col]), hide_index=True, width="stretch")
     else:
         st.info(tr("meeting.no_targets", period=label))
     pv = R.process_view(db, review)
     st.subheader(tr("meeting.process"))
-    p1, p2, p3 = st.columns(3)
-    p1.metric(tr("meeting.task_completion"), pct(pv.completion), help=tr("meeting.task_completion_help"))
-    p2.metric(tr("meeting.task_progress"), pct(pv.progress))
-    p3.metric(tr("meeting.budget_use"), pct(pv.budget_use),
-              help=tr("meeting.budget_use_help", used=num(pv.budget_used), budget=num(pv.budget)))
+    if not pv.tasks:
+        st.caption(tr("meeting.process_none"))
+    else:
+        p1, p2, p3 = st.columns(3)
+        p1.metric(tr("meeting.task_completion"), pct(pv.completion), help=tr("meeting.task_completion_help"))
+        p2.metric(tr("meeting.task_progress"), pct(pv.progress))
+        p3.metric(tr("meeting.budget_use"), pct(pv.budget_use),
+                  help=tr("meeting.budget_use_help", used=num(pv.budget_used), budget=num(pv.budget)))
     st.page_link("pages/goals.py", label=tr("meeting.open_goals"), icon=":material/flag:")
 
 # --------------------------------------------------------------------------- 3. problems
@@ -191,7 +198,7 @@ elif step == "problems":
     for i, row in enumerate(flagged):
         dimension = by if row.segment else None
         left, right = st.columns([4, 1], vertical_alignment="center")
-        dot = {"red": "🔴", "amber": "🟠"}.get(row.status, "⚪")
+        dot = {"red": ":red[●]", "amber": ":orange[●]", "green": ":green[●]"}.get(row.status, ":gray[○]")
         left.markdown(f"{dot} **{md(kpi_what(row))}** — {tr('meeting.attainment_of', attainment=pct(row.attainment))} · "
                       f"{md(num(row.actual, row.unit))} / {md(num(row.plan, row.unit))}")
         if R.logged_problem(db, review.id, row.metric, {dimension: row.segment} if dimension else {}, row.period):
