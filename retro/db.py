@@ -9,9 +9,10 @@ safe to re-run.
 from __future__ import annotations
 
 import os
+import re
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -409,6 +410,36 @@ MIGRATIONS = (
 )
 
 
+class DatabaseUnavailable(Exception):
+    """The database cannot be used right now; ``code`` names a ``safety.db_<code>`` message.
+
+    "busy": another process holds the file (DuckDB locks it for one writing process);
+    "invalidated": DuckDB invalidated the connection after a fatal error (it is reopened on the
+    next :func:`get_database`)."""
+
+    def __init__(self, code: str, **params: object) -> None:
+        super().__init__(f"{code}: {params.get('detail') or params.get('path')}")
+        self.code = code
+        self.params = params
+
+
+_LOCK_HOLDER = re.compile(r"Conflicting lock is held in (.*?) \(PID (\d+)\)")
+
+
+def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    try:
+        return duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as exc:
+        text = str(exc)
+        if "lock" not in text.lower():
+            raise
+        found = _LOCK_HOLDER.search(text)
+        raise DatabaseUnavailable(
+            "busy", path=str(path), program=Path(found.group(1)).name if found else "?",
+            pid=found.group(2) if found else "?", detail=text[:300],
+        ) from None
+
+
 class Database:
     """A DuckDB file with the schema migrated; hand out cursors, run transactions."""
 
@@ -416,22 +447,49 @@ class Database:
         self.path = Path(path)
         if not read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._con = duckdb.connect(str(self.path), read_only=read_only)
+        self._con = _connect(self.path, read_only)
         self._lock = threading.Lock()
         self._version: int | None = None
+        # Set when DuckDB invalidated this connection (a fatal error) or it was closed: get_database
+        # then hands out a fresh one instead of this.
+        self.broken = False
         if not read_only:
             self.migrate()
 
     def close(self) -> None:
+        self.broken = True
         self._con.close()
+
+    def alive(self) -> bool:
+        """The connection still answers (False once DuckDB invalidated it or it was closed)."""
+        if self.broken:
+            return False
+        try:
+            with self.cursor() as cur:
+                cur.execute("SELECT 1").fetchall()
+        except DatabaseUnavailable:
+            return False
+        return True
 
     @contextmanager
     def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        cur = self._con.cursor()
+        try:
+            cur = self._con.cursor()
+        except (duckdb.FatalException, duckdb.ConnectionException) as exc:
+            self.broken = True
+            raise DatabaseUnavailable("invalidated", path=str(self.path), detail=str(exc)[:300]) from exc
         try:
             yield cur
+        except duckdb.FatalException as exc:
+            # DuckDB refuses every later call on this database until it is reopened.
+            self.broken = True
+            raise DatabaseUnavailable("invalidated", path=str(self.path), detail=str(exc)[:300]) from exc
+        except duckdb.ConnectionException as exc:
+            self.broken = True
+            raise DatabaseUnavailable("invalidated", path=str(self.path), detail=str(exc)[:300]) from exc
         finally:
-            cur.close()
+            with suppress(duckdb.Error):  # closing a cursor of a dead connection: nothing left to release
+                cur.close()
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -555,8 +613,14 @@ def get_database(path: str | Path | None = None) -> Database:
     resolved = Path(path).expanduser().resolve() if path else default_db_path().resolve()
     with _databases_lock:
         db = _databases.get(resolved)
+        if db is not None and db.broken:
+            # A fatal error invalidated it (or it was closed): reopen instead of failing until a restart.
+            with suppress(duckdb.Error):
+                db._con.close()
+            del _databases[resolved]
+            db = None
         if db is None:
-            db = Database(resolved)
+            db = Database(resolved)  # DatabaseUnavailable("busy") when another process holds the file
             _databases[resolved] = db
         return db
 

@@ -11,7 +11,7 @@ import streamlit as st
 
 from . import access
 from .bootstrap import ensure_first_start
-from .db import Database, default_db_path, get_database
+from .db import Database, DatabaseUnavailable, default_db_path, get_database
 from .i18n import LANGS, format_number, language_from_locale, message_text, t
 
 # What can make markdown out of plain text mid-sentence: emphasis, code, links and images
@@ -25,11 +25,21 @@ def md(text: object) -> str:
 
 
 def database() -> Database:
-    """The process's database (path from RETRO_DB or data/retro.duckdb), sample loaded on a first start."""
-    db = get_database(default_db_path())
-    if not st.session_state.get("_first_start_checked"):
-        ensure_first_start(db)
-        st.session_state["_first_start_checked"] = True
+    """The process's database (path from RETRO_DB or data/retro.duckdb), sample loaded on a first start.
+
+    When the file is held by another process, or DuckDB invalidated the connection, the page says so
+    in the user's language and stops; the next rerun tries again (a fresh connection), no restart."""
+    try:
+        db = get_database(default_db_path())
+        if not db.alive():  # invalidated or closed since the last run (another session's restore): reopen
+            db = get_database(default_db_path())
+        if not st.session_state.get("_first_start_checked"):
+            ensure_first_start(db)
+            st.session_state["_first_start_checked"] = True
+    except DatabaseUnavailable as exc:
+        st.error(tr(f"safety.db_{exc.code}", **_inert(exc.params)), icon=":material/database_off:")
+        st.button(tr("safety.retry"), icon=":material/refresh:", key="_db_retry")  # a click reruns: reconnects
+        st.stop()
     return db
 
 
