@@ -70,7 +70,7 @@ def create_review_form() -> None:
             U.show_errors(error)
             return
         created = R.get_review(db, new_id)
-        carried = sum(len([x for x in R.items(db, kd, new_id) if x["carried"]]) for kd in ("problem", "measure", "task"))
+        carried = sum(len([x for x in U.items(db, kd, new_id) if x["carried"]]) for kd in ("problem", "measure", "task"))
         U.flash("ok", tr("review.ui.created", title=md(created.title), n=carried))
         set_active_review(new_id)
         for name in [k for k in st.session_state if str(k).startswith("rv_new_")]:
@@ -107,8 +107,9 @@ else:
         try:
             R.update_review(db, review.id, {"status": status}, version=review.version, actor=U.actor())
             U.flash("ok", tr("review.ui.saved"))
-        except R.Conflict:
-            U.flash("error", tr("review.ui.conflict", title=md(review.title), who="?", when=""))
+        except R.Conflict as conflict:  # someone changed the review since this page was drawn: theirs stays
+            U.flash("error", tr("review.ui.conflict", title=md(review.title), who=md(conflict.theirs.get("actor") or "?"),
+                                when=str(conflict.theirs.get("updated_at") or "")[:19]))
         st.rerun()
     if head[2].button(tr("review.ui.next"), help=tr("review.ui.next_help"), icon=":material/skip_next:", key="rv_next"):
         next_id = R.open_next_review(db, review.id, actor=U.actor(), lang=lang())
@@ -141,9 +142,9 @@ else:
 
 # --------------------------------------------------------------------------- the work
 
-problems = R.items(db, "problem", review.id)
-measures = R.items(db, "measure", review.id)
-tasks = R.items(db, "task", review.id)
+problems = U.items(db, "problem", review.id)
+measures = U.items(db, "measure", review.id)
+tasks = U.items(db, "task", review.id)
 preset = U.preset_from_query()
 tabs = st.tabs([tr("review.ui.tab.problems", n=len(problems)), tr("review.ui.tab.measures", n=len(measures)),
                 tr("review.ui.tab.tasks", n=len(tasks)), tr("review.ui.tab.lessons"), tr("review.ui.tab.plate"),

@@ -19,7 +19,7 @@ import streamlit as st
 
 from . import metrics as M
 from . import reviews as R
-from .db import Database
+from .db import Database, get_database
 from .i18n import format_number, t
 from .ui import available_periods, can_edit, lang, md, tr, who
 
@@ -135,9 +135,37 @@ def clear_preset_query() -> None:
             del st.query_params[name]
 
 
+@st.cache_data(show_spinner=False, max_entries=256)
+def _items(path: str, version: int, kind: str, review_id: int | None, deleted: bool) -> list[dict[str, Any]]:
+    return R.items(get_database(path), kind, review_id, deleted=deleted)
+
+
+def items(db: Database, kind: str, review_id: int | None = None, *, deleted: bool = False) -> list[dict[str, Any]]:
+    """items(), read once per data version (every save bumps it): a page draws the same items in
+    several tables and tabs. Each call returns its own copy."""
+    return _items(str(db.path), db.data_version(), kind, review_id, deleted)
+
+
+_CHECKED = ("crit_metric", "crit_op", "crit_value", "crit_basis", "crit_period", "crit_grain", "crit_segment", "due")
+
+
+@st.cache_data(show_spinner=False, max_entries=1024)
+def _verify(path: str, version: int, criterion: tuple, today: dt.date) -> R.Verification:
+    # A check against a plan scores the period (~0.1–0.4 s): once per data version, not on every
+    # rerun nor once per table the measure appears in.
+    return R.verify(get_database(path), dict(criterion), today)
+
+
+def check(db: Database, measure: Mapping[str, Any]) -> R.Verification:
+    """verify() of a measure's criterion, cached per data version."""
+    if not measure.get("crit_metric"):
+        return R.Verification("none")
+    return _verify(str(db.path), db.data_version(), tuple((k, measure.get(k)) for k in _CHECKED), dt.date.today())
+
+
 def verification_text(db: Database, measure: Mapping[str, Any]) -> str:
     """The check of a measure's criterion: 'Met: actual 75, target 80 (2026-10)'; '' without one."""
-    v = R.verify(db, measure)
+    v = check(db, measure)
     if v.state == "none":
         return ""
     state = tr(f"review.verify.{v.state}")
@@ -303,6 +331,9 @@ def problem_form(db: Database, review: R.Review, *, preset: dict[str, Any] | Non
     if item is not None:
         _seed(k + "base", item)  # the version this edit started from
         base = st.session_state[k + "base"]
+    if preset and not item and st.session_state.get(k + "preset") != preset:
+        _reset(k)  # a new link from a red KPI or an anomaly: the form starts again from it
+        st.session_state[k + "preset"] = preset
     start = base or {**R.DEFAULTS["problem"], **(preset or {})}
     if preset and not item:
         st.info(tr("review.ui.problem.from", source=choice("source", preset.get("source")),
@@ -457,7 +488,7 @@ def problem_causes(problem: Mapping[str, Any]) -> None:
 
 
 def problems_frame(db: Database, rows: list[dict[str, Any]]) -> pd.DataFrame:
-    measures = R.items(db, "measure")
+    measures = items(db, "measure")
     count = {}
     for m in measures:
         if m.get("problem_id"):
@@ -477,7 +508,7 @@ def problems_frame(db: Database, rows: list[dict[str, Any]]) -> pd.DataFrame:
 
 
 def problems_table(db: Database, review: R.Review, *, key: str) -> list[dict[str, Any]]:
-    rows = R.items(db, "problem", review.id)
+    rows = items(db, "problem", review.id)
     if not rows:
         st.caption(tr("review.ui.problem.none"))
         return rows
@@ -515,7 +546,7 @@ def measure_form(db: Database, review: R.Review, *, problem_id: int | None = Non
     start = base or {**R.DEFAULTS["measure"], "problem_id": problem_id}
     s = st.session_state
     if problem_id is None:
-        problems = R.items(db, "problem", review.id)
+        problems = items(db, "problem", review.id)
         ids = [None, *(p["id"] for p in problems)]
         titles = {p["id"]: p["title"] for p in problems}
         _seed(k + "problem", start.get("problem_id") if start.get("problem_id") in ids else None)
@@ -619,7 +650,7 @@ def measure_form(db: Database, review: R.Review, *, problem_id: int | None = Non
 
 def measures_frame(db: Database, rows: list[dict[str, Any]]) -> pd.DataFrame:
     today = dt.date.today()
-    problems = {p["id"]: p["title"] for p in R.items(db, "problem")}
+    problems = {p["id"]: p["title"] for p in items(db, "problem")}
     out = []
     for m in rows:
         overdue = R.is_overdue(m, today)
@@ -644,6 +675,9 @@ def measures_frame(db: Database, rows: list[dict[str, Any]]) -> pd.DataFrame:
 
 
 def _overdue_style(frame: pd.DataFrame) -> Any:
+    if not frame["flag"].astype(bool).any():
+        return frame  # a Styler costs a render; only worth it when something is flagged
+
     def row_style(row: pd.Series) -> list[str]:
         bad = bool(row["flag"])
         return ["background-color: #fde2e1; color: #a61b1b; font-weight: 600" if bad and c == "flag" else "" for c in row.index]
@@ -672,7 +706,7 @@ def measures_table(db: Database, review: R.Review, *, key: str, problem_id: int 
     """Measures with owner, due date, status, overdue flag, criterion and its check; editable in place
     (for a closed review only the status). Conflicting saves are shown right below."""
     if rows is None:
-        rows = R.items(db, "measure", review.id)
+        rows = items(db, "measure", review.id)
         if problem_id is not None:
             rows = [m for m in rows if m.get("problem_id") == problem_id]
     if not rows:
@@ -752,8 +786,8 @@ def history_view(db: Database, kind: str, item_id: int) -> None:
 def history_section(db: Database, review: R.Review, *, key: str) -> None:
     L = lang()  # noqa: N806 - bound for the widgets' format functions, see choice()
     kinds = ("problem", "measure", "task", "lesson")
-    options = [(kd, x["id"]) for kd in kinds for x in R.items(db, kd, review.id)]
-    titles = {(kd, x["id"]): _title_of(x) for kd in kinds for x in R.items(db, kd, review.id)}
+    titles = {(kd, x["id"]): _title_of(x) for kd in kinds for x in items(db, kd, review.id)}
+    options = list(titles)
     picked = st.selectbox(tr("review.ui.history.pick"), [None, *options], key=f"{key}_pick",
                           format_func=lambda v: f"{choice('kind', v[0], L)} #{v[1]} {titles[v]}" if v else "—")
     if picked:
@@ -763,9 +797,10 @@ def history_section(db: Database, review: R.Review, *, key: str) -> None:
 def deleted_section(db: Database, review: R.Review, *, key: str) -> None:
     """Recently deleted items of this review, newest first, each with a restore button."""
     st.subheader(tr("review.ui.bin"))
+    task_ids = {x["id"] for x in items(db, "task", review.id)}
     gone = [x for kd in ("problem", "measure", "task", "milestone", "lesson") for x in
-            (R.items(db, kd, review.id if kd != "milestone" else None, deleted=True))
-            if kd != "milestone" or x.get("task_id") in {t_["id"] for t_ in R.items(db, "task", review.id)}]
+            (items(db, kd, review.id if kd != "milestone" else None, deleted=True))
+            if kd != "milestone" or x.get("task_id") in task_ids]
     gone.sort(key=lambda x: x["deleted_at"], reverse=True)
     if not gone:
         st.caption(tr("review.ui.bin.empty"))
@@ -784,7 +819,7 @@ def deleted_section(db: Database, review: R.Review, *, key: str) -> None:
 
 def tasks_frame(db: Database, review: R.Review, rows: list[dict[str, Any]]) -> pd.DataFrame:
     by_task: dict[int, list] = {}
-    for m in R.items(db, "milestone"):
+    for m in items(db, "milestone"):
         by_task.setdefault(m["task_id"], []).append(m)
     as_of = min(dt.date.today(), review.period_end) if review.period_end >= dt.date.today() else review.period_end
     out = []
@@ -813,7 +848,7 @@ def task_section(db: Database, review: R.Review, *, key: str) -> None:
     pv = R.process_view(db, review)
     pct = lambda v: f"{v * 100:.0f}%" if v is not None else "—"  # noqa: E731
     st.caption(tr("review.ui.process", completion=pct(pv.completion), progress=pct(pv.progress), budget=pct(pv.budget_use)))
-    rows = R.items(db, "task", review.id)
+    rows = items(db, "task", review.id)
     if not rows:
         st.caption(tr("review.ui.task.none"))
     else:
@@ -861,7 +896,7 @@ def task_section(db: Database, review: R.Review, *, key: str) -> None:
 
 def milestones_table(db: Database, review: R.Review, task: dict[str, Any], *, key: str) -> None:
     st.markdown(f"**{tr('review.ui.task.milestones', task=md(task['task']))}**")
-    rows = R.milestones(db, task["id"])
+    rows = [m for m in items(db, "milestone") if m["task_id"] == task["id"]]
 
     def build(rs: list[dict]) -> pd.DataFrame:
         frame = pd.DataFrame([{"title": m["title"], "planned_date": m.get("planned_date"), "actual_date": m.get("actual_date"),
@@ -920,8 +955,8 @@ def lesson_form(db: Database, review: R.Review, *, key: str) -> None:
     if not can_edit():
         return
     k = f"{key}__"
-    problems = {p["id"]: p["title"] for p in R.items(db, "problem", review.id)}
-    measures = {m["id"]: m["title"] for m in R.items(db, "measure", review.id)}
+    problems = {p["id"]: p["title"] for p in items(db, "problem", review.id)}
+    measures = {m["id"]: m["title"] for m in items(db, "measure", review.id)}
     with st.form(k + "form", border=False):
         c1, c2 = st.columns([2, 3])
         kind = c1.segmented_control(field_label("kind"), R.LESSON_KINDS, key=k + "kind", default="success",

@@ -247,10 +247,40 @@ def test_a_deleted_problem_can_be_undone_and_restored_from_the_bin(db_file):
     assert actions == ["restore", "delete", "restore", "delete", "insert"]
 
 
+def test_a_problem_logged_from_a_red_kpi_arrives_filled_in(db_file):
+    from retro.ui_review import problem_link
+
+    ids = seed(db_file)
+    link = problem_link("销售额", {"区域": "华东"}, "2026-10", "goals")
+    at = open_page("en", ids["review"])
+    query = dict(x.split("=", 1) for x in link.split("?", 1)[1].split("&"))
+    from urllib.parse import unquote_plus
+
+    for name, value in query.items():
+        at.query_params[name] = unquote_plus(value)
+    at.run()
+    assert_clean(at)
+    k = "rv_problem_new__"
+    assert widget(at, "selectbox", k + "metric").value == "销售额"
+    assert (widget(at, "selectbox", k + "dim").value, widget(at, "selectbox", k + "dimval").value) == ("区域", "华东")
+    assert widget(at, "selectbox", k + "period").value == "2026-10"
+    widget(at, "text_input", k + "title").input("East China sales 8% below plan")
+    at.run()
+    click(at, k + "save")
+    new = [p for p in R.items(fresh_db(db_file), "problem", ids["review"]) if p["id"] != ids["problem"]]
+    assert [(p["metric"], p["segment"], p["period"], p["grain"], p["source"]) for p in new] == [
+        ("销售额", "区域=华东", dt.date(2026, 10, 1), "month", "goals")]
+
+
 def test_next_review_carries_the_open_measure_and_the_sidebar_follows_the_review(db_file):
     ids = seed(db_file, measure=True, period="2026-08")
     at = open_page("en", ids["review"])
     assert at.sidebar.selectbox(key="_period_choice").value == "2026-08"  # the review's period
+    at.main.segmented_control(key=f"rv_status_{ids['review']}_1").set_value("closed").run()
+    assert_clean(at)
+    assert R.get_review(fresh_db(db_file), ids["review"]).closed
+    assert t("review.ui.closed_note", "en") in texts(at.warning)
+    assert not [w for w in at.main.text_input if (w.key or "").startswith("rv_problem_new__")]  # no new items
     click(at, "rv_next")
     db = fresh_db(db_file)
     nxt = R.review_for_period(db, "2026-09")
