@@ -1,8 +1,8 @@
 """Charts as PNG images for the PDF, the slides and the HTML report, with the shipped CJK font.
 
-A fresh machine may have no CJK font at all, so the report ships one (retro/report/fonts/: a
-GB2312 subset of Noto Sans CJK SC under the SIL OFL, renamed "Retro Sans SC"; see make_subset.py
-there). vl-convert is told about that directory once per process and every chart is drawn in
+A fresh machine may have no CJK font at all, so the report ships one (retro/report/fonts/:
+subsets of Noto Sans CJK SC under the SIL OFL, renamed "Retro Sans SC"; GB2312 in Regular and
+Bold, the rest of the common CJK block in a Regular fallback; see README.md there). vl-convert is told about that directory once per process and every chart is drawn in
 that family; the PDF embeds the same files, so a chart and the text around it look alike.
 """
 
@@ -19,8 +19,10 @@ import vl_convert as vlc
 
 FONT_DIR = Path(__file__).resolve().parent / "fonts"
 FONT_FAMILY = "Retro Sans SC"
-FONT_REGULAR = FONT_DIR / "RetroSansSC-Regular.otf"
-FONT_BOLD = FONT_DIR / "RetroSansSC-Bold.otf"
+FONT_REGULAR = FONT_DIR / "RetroSansSC-Regular.ttf"
+FONT_BOLD = FONT_DIR / "RetroSansSC-Bold.ttf"
+# The rarer hanzi (outside GB2312), Regular only: a fallback, loaded only where needed.
+FONT_EXT = FONT_DIR / "RetroSansSCExt-Regular.ttf"
 # A width of "container" has no meaning off-screen (vl-convert would draw a zero-width chart).
 DEFAULT_WIDTH = 640
 
