@@ -233,11 +233,19 @@ def conflict_panel(db: Database, kinds: Sequence[str], *, key: str) -> None:
                 st.rerun()
 
 
-def _save(db: Database, kind: str, item_id: int, changes: dict[str, Any], version: int, title: str) -> bool:
-    """One item's save; a conflict or invalid input is kept for the user, never forced through."""
+def _save(db: Database, kind: str, item_id: int, changes: dict[str, Any], version: int, title: str,
+          base: Mapping[str, Any] | None = None) -> bool:
+    """One item's save; a conflict or invalid input is kept for the user, never forced through.
+
+    With ``base`` (the item as the user's editor started from it), a newer version that changed
+    only *other* fields — e.g. the problem's status moved on when a measure was added to it — is
+    not a conflict: these changes go on top of it and nothing of theirs is touched."""
     try:
         R.update_item(db, kind, item_id, changes, version=version, actor=actor())
     except R.Conflict as conflict:
+        theirs = conflict.theirs
+        if base is not None and all(R._same(base.get(f), theirs.get(f)) for f in changes):
+            return _save(db, kind, item_id, changes, theirs["version"], title)
         _remember_conflict(conflict, title)
         return False
     except R.ReviewError as error:
@@ -285,7 +293,7 @@ def item_table(db: Database, kind: str, rows: list[dict[str, Any]], build: Calla
     for index, changes in (state.get("edited_rows") or {}).items():
         row = rows[int(index)]
         values = {k: v for k, v in changes.items() if k in editable}
-        if values and _save(db, kind, row["id"], values, row["version"], _title_of(row)):
+        if values and _save(db, kind, row["id"], values, row["version"], _title_of(row), base=row):
             saved += 1
     for added in state.get("added_rows") or []:
         values = {**(add_defaults or {}), **{k: v for k, v in added.items() if k in editable}}
@@ -421,7 +429,7 @@ def problem_form(db: Database, review: R.Review, *, preset: dict[str, Any] | Non
                 saved = R.add_item(db, "problem", values, review_id=review.id, actor=actor())
             else:
                 changes = {n: v for n, v in values.items() if not R._same(v, base.get(n))}
-                if not changes or not _save(db, "problem", base["id"], changes, base["version"], _title_of(base)):
+                if not changes or not _save(db, "problem", base["id"], changes, base["version"], _title_of(base), base):
                     if not changes:
                         flash("info", tr("review.ui.nothing_changed"))
                     _reset(k)  # a conflict is shown with the table, theirs beside mine
@@ -633,7 +641,7 @@ def measure_form(db: Database, review: R.Review, *, problem_id: int | None = Non
             else:
                 changes = {n: v for n, v in values.items() if not R._same(v, base.get(n))}
                 if changes:
-                    _save(db, "measure", base["id"], changes, base["version"], _title_of(base))
+                    _save(db, "measure", base["id"], changes, base["version"], _title_of(base), base)
                 saved = base["id"]
         except R.ReviewError as error:
             show_errors(error)

@@ -227,6 +227,23 @@ def test_a_save_over_someone_elses_change_shows_both_versions_and_overwrites_not
     assert [e["action"] for e in log] == ["update", "update", "insert"]
 
 
+def test_a_change_to_other_fields_meanwhile_is_kept_under_mine_without_a_conflict(db_file):
+    ids = seed(db_file)
+    at = open_page("en", ids["review"])
+    table = editor(at, "severity")
+    # meanwhile a measure is added to the problem: its status moves on to 'measures set' (a new version)
+    R.add_item(fresh_db(db_file), "measure", {"problem_id": ids["problem"], "title": "Fix", "owner": "Li Si", "due": LATER},
+               review_id=ids["review"], actor="Wang Wu")
+    at.session_state[table.key] = {"edited_rows": {0: {"title": "East China sales 8% below plan"}},
+                                   "added_rows": [], "deleted_rows": []}
+    at.run()
+    click(at, "FormSubmitter:rv_problems_form-" + t("review.ui.save", "en"))
+    stored = R.get_item(fresh_db(db_file), "problem", ids["problem"])
+    assert (stored["title"], stored["status"]) == ("East China sales 8% below plan", "measures_set")
+    assert not [w for w in texts(at.warning) if "Wang Wu" in w or "?" in w]
+    assert t("review.ui.saved", "en") in texts(at.success)
+
+
 def test_a_deleted_problem_can_be_undone_and_restored_from_the_bin(db_file):
     ids = seed(db_file)
     at = open_page("zh", ids["review"])
