@@ -97,6 +97,8 @@ def test_cli_writes_markdown_and_html(sample_db, tmp_path):
 
     for fmt in ("md", "html"):
         out = tmp_path / f"r.{fmt}"
-        assert main(["report", "--db", str(sample_db.path), "--period", PERIOD, "--lang", "en", "--out", str(out)]) == 0
+        # Charts are left out here: drawing them is the HTML test's business, not the CLI's.
+        assert main(["report", "--db", str(sample_db.path), "--period", PERIOD, "--lang", "en", "--section", "summary",
+                     "--section", "scorecard", "--out", str(out)]) == 0
         text = out.read_text(encoding="utf-8")
-        assert "Operations report 2026-10" in text
+        assert "Operations report 2026-10" in text and "Goal attainment" in text and "Key metrics" not in text

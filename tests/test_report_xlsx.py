@@ -170,7 +170,7 @@ def test_cli_writes_the_workbook(sample_db, tmp_path, capsys):
     assert main(["report", "--db", path, "--period", PERIOD, "--section", "nope", "--out", str(tmp_path / "y.xlsx")]) == 2
     assert not (tmp_path / "x.xlsx").exists() and not (tmp_path / "y.xlsx").exists()
     pdf = tmp_path / "r.pdf"
-    rc = main(["report", "--db", path, "--period", PERIOD, "--format", "pdf", "--out", str(pdf)])
+    rc = main(["report", "--db", path, "--period", PERIOD, "--format", "pdf", "--section", "scorecard", "--out", str(pdf)])
     assert rc == (0 if available("pdf") else 2) and pdf.exists() == available("pdf")
     err = capsys.readouterr().err
     assert "Traceback" not in err
