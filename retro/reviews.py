@@ -420,7 +420,7 @@ def _decode(kind: Kind, row: dict[str, Any]) -> dict[str, Any]:
     for f in kind.fields:
         if f.type == "json" and isinstance(row.get(f.name), str):
             row[f.name] = json.loads(row[f.name])
-    row["kind"] = kind.name
+    row["item_kind"] = kind.name  # not "kind": a lesson has a field of that name (success/lesson)
     return row
 
 

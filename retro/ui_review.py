@@ -815,11 +815,11 @@ def deleted_section(db: Database, review: R.Review, *, key: str) -> None:
         return
     for x in gone[:20]:
         c1, c2, c3 = st.columns([1, 6, 1])
-        c1.markdown(choice("kind", x["kind"]))
+        c1.markdown(choice("kind", x["item_kind"]))
         c2.markdown(f"{md(_title_of(x))}  \n:gray[{str(x['deleted_at'])[:19]} · {md(x.get('actor') or '')}]")
-        if can_edit() and c3.button(tr("review.ui.restore"), key=f"{key}_restore_{x['kind']}_{x['id']}",
+        if can_edit() and c3.button(tr("review.ui.restore"), key=f"{key}_restore_{x['item_kind']}_{x['id']}",
                                     icon=":material/restore_from_trash:"):
-            _restore(x["kind"], x["id"], _title_of(x))
+            _restore(x["item_kind"], x["id"], _title_of(x))
 
 
 # ====================================================================== strategy tasks

@@ -364,6 +364,8 @@ def test_lessons_search_chinese_text_tags_and_wildcards(db):
     assert [x["id"] for x in R.search_lessons(db, tags=["SOP"])] == [tier]
     assert [x["id"] for x in R.search_lessons(db, "", kind="lesson")] == [roadshow]
     assert R.search_lessons(db, "获%成本") == [] and R.search_lessons(db, "获_成本") == []  # not wildcards
+    assert {x["id"]: x["kind"] for x in R.items(db, "lesson")} == {tier: "success", roadshow: "lesson"}
+    assert {x["item_kind"] for x in R.items(db, "lesson")} == {"lesson"}
     assert {x["id"] for x in R.search_lessons(db, "30%")} == {roadshow}
     assert R.all_tags(db)[:2] and set(R.all_tags(db)) == {"复购", "SOP", "获客", "路演"}
 
