@@ -205,3 +205,10 @@ def test_sample_report_has_every_section_and_the_scorecard_values(sample):
     charts = [b for s in report.sections for b in s.blocks if isinstance(b, Chart)]
     images = sum(len([o for o in page.images]) for page in PdfReader(io.BytesIO(sample[1])).pages)
     assert images == len(charts) > 0
+
+
+def test_every_section_switched_off_leaves_the_cover_alone():
+    bare = Report(title="运营月报 2026-10", team=None, period_label="2026-10", lang="zh",
+                  generated=dt.date(2026, 11, 3), sections=(), filename_stem="运营月报_2026-10")
+    texts = page_texts(report_pdf.render(bare))
+    assert len(texts) == 1 and "运营月报 2026-10" in texts[0] and "1 / 1" in texts[0]

@@ -147,7 +147,8 @@ def render(report: Report) -> bytes:
     """The report as PDF bytes."""
     pdf = _ReportPDF(report)
     _cover(pdf, report)
-    pdf.add_page()
+    if report.sections:  # every section switched off: the cover alone
+        pdf.add_page()
     for i, section in enumerate(report.sections):
         _section(pdf, section, first=i == 0)
     return bytes(pdf.output())
