@@ -1,25 +1,108 @@
-"""Import history: every import with what it brought in, and undo (with confirmation)."""
+"""Import history: every import with what it brought in, undo (with confirmation and an automatic
+backup first), and backup / restore of the whole database (editors only)."""
 
 import json
 
 import pandas as pd
 import streamlit as st
 
-from retro.ingest import import_history, undo_import
+from retro.backup import (
+    KEEP_AUTOMATIC,
+    BackupError,
+    automatic_backups,
+    backup_zip,
+    backups_dir,
+    read_manifest,
+    restore_zip,
+    undo_import_with_backup,
+    zip_manifest,
+)
+from retro.ingest import import_history
 from retro.ingest.store import import_sheets
-from retro.ui import can_edit, database, md, tr, warning_text
+from retro.ui import can_edit, database, md, num, tr, warning_text
 
 db = database()
 st.title(tr("history.title"))
 
-done = st.session_state.pop("undo_done", None)
-if done:
-    st.success(done, icon=":material/undo:")
+for key in ("undo_done", "restore_done"):
+    done = st.session_state.pop(key, None)
+    if done:
+        st.success(done, icon=":material/undo:" if key == "undo_done" else ":material/settings_backup_restore:")
+
+
+def backup_error(failure: BackupError) -> str:
+    params = {k: md(", ".join(v) if isinstance(v, list) else v) for k, v in failure.params.items()}
+    return tr(f"safety.backup.error.{failure.code}", **params)
+
+
+def manifest_rows(manifest: dict) -> int:
+    return sum(int(v) for v in manifest["tables"].values())
+
+
+@st.dialog(tr("safety.restore.dialog"))
+def confirm_restore(data: bytes, created: str) -> None:
+    st.write(tr("safety.restore.confirm", created=created, folder=md(backups_dir(db.path))))
+    if st.button(tr("safety.restore.yes"), type="primary", key="restore_yes"):
+        try:
+            replaced = restore_zip(db.path, data)
+        except BackupError as failure:
+            st.error(backup_error(failure))
+            return
+        st.cache_data.clear()  # results cached for the replaced file must not be shown for the restored one
+        st.session_state["restore_done"] = tr("safety.restore.done", path=md(replaced or "—"))
+        st.session_state["restore_generation"] = st.session_state.get("restore_generation", 0) + 1
+        st.session_state.pop("backup_download", None)
+        st.rerun()
+
+
+def backup_section(*, can_back_up: bool = True) -> None:
+    """Back up now (a .zip to download, also kept beside the database) and restore from an uploaded one.
+
+    With nothing imported there is nothing to back up, but a backup can still be restored."""
+    if not can_edit():
+        return
+    st.divider()
+    st.subheader(tr("safety.backup.title"))
+    folder = backups_dir(db.path)
+    st.caption(tr("safety.backup.where", keep=KEEP_AUTOMATIC, folder=md(folder)))
+    latest = automatic_backups(folder)
+    if latest:
+        st.caption(tr("safety.backup.latest", name=md(latest[0].name)))
+    left, right = st.columns(2)
+    with left:
+        if can_back_up and st.button(tr("safety.backup.make"), icon=":material/backup:", key="backup_make"):
+            name, data = backup_zip(db)
+            st.session_state["backup_download"] = (name, data)
+        made = st.session_state.get("backup_download")
+        if made:
+            name, data = made
+            manifest = read_manifest(folder / name.removesuffix(".zip"))
+            st.caption(tr("safety.backup.made", tables=len(manifest["tables"]),
+                          rows=num(manifest_rows(manifest), compact=False), folder=md(folder)))
+            st.download_button(tr("safety.backup.download"), data, file_name=name, mime="application/zip",
+                               icon=":material/download:", key="backup_download_button")
+    with right:
+        generation = st.session_state.get("restore_generation", 0)
+        uploaded = st.file_uploader(tr("safety.restore.upload"), type=["zip"], key=f"restore_upload{generation}")
+        if uploaded is not None:
+            data = uploaded.getvalue()
+            try:
+                manifest = zip_manifest(data)
+            except BackupError as failure:
+                st.error(backup_error(failure), icon=":material/error:")
+                return
+            created = str(manifest.get("created", "?")).replace("T", " ")
+            st.caption(tr("safety.restore.summary", created=created, tables=len(manifest["tables"]),
+                          rows=num(manifest_rows(manifest), compact=False)))
+            if st.button(tr("safety.restore.button"), icon=":material/settings_backup_restore:", key="restore"):
+                confirm_restore(data, created)
+
 
 history = import_history(db)
 if history.empty:
     st.info(tr("history.empty"), icon=":material/history:")
     st.page_link("pages/import_data.py", label=tr("nav.import"), icon=":material/upload_file:")
+    backup_section(can_back_up=False)
     st.stop()
 
 view = pd.DataFrame(
@@ -54,10 +137,15 @@ with st.expander(tr("history.details"), expanded=False):
 def confirm_undo(import_id: int, file_name: str, rows: int) -> None:
     st.write(tr("history.undo_confirm", file=md(file_name), rows=rows))
     if st.button(tr("history.undo_yes"), type="primary", key="undo_yes"):
-        undo_import(db, import_id)
-        st.session_state["undo_done"] = tr("history.undone", id=import_id)
+        _undone, saved = undo_import_with_backup(db, import_id)
+        message = tr("history.undone", id=import_id)
+        if saved is not None:
+            message += " " + tr("safety.undo.backed_up", path=md(saved))
+        st.session_state["undo_done"] = message
         st.rerun()
 
 
 if can_edit() and st.button(tr("history.undo", id=int(chosen)), icon=":material/undo:", key="undo"):
     confirm_undo(int(chosen), str(row["file_name"]), int(row["row_count"]))
+
+backup_section()

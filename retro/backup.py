@@ -4,18 +4,34 @@ A backup is a folder: DuckDB's EXPORT DATABASE output plus a manifest of every t
 Restoring builds a new database file through the migrations, loads every table into it in one
 transaction, checks the counts against the manifest, and only then swaps it in — after backing up
 what is being replaced, so a restore can itself be undone.
+
+Before each destructive action (undo of an import, a restore) an automatic backup goes to
+``backups/`` beside the database file; the newest :data:`KEEP_AUTOMATIC` of them are kept. The UI
+offers a backup as one .zip download and restores from an uploaded one (:func:`restore_zip`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import os
-from pathlib import Path
+import shutil
+import tempfile
+import zipfile
+from pathlib import Path, PurePosixPath
 
+from .access import check_write, system
 from .db import Database, close_all, quote_ident, quote_literal
 
 MANIFEST = "retro-backup.json"
+KEEP_AUTOMATIC = 10
+AUTO = "auto-"  # label prefix of the automatic backups (only those are pruned)
+# An uploaded backup zip: what one can hold. Parquet compresses real data ~5-10:1.
+ZIP_MAX_FILES = 200
+ZIP_MAX_BYTES = 2 * 1024 * 1024 * 1024
+ZIP_MAX_RATIO = 200
+ZIP_SUFFIXES = {".parquet", ".json", ".sql", ".csv"}
 
 
 class BackupError(Exception):
@@ -54,6 +70,111 @@ def backup(db: Database, out_dir: str | Path, *, label: str = "manual", now: dt.
     return target
 
 
+def backups_dir(db_path: str | Path) -> Path:
+    """Where the automatic backups of the database at ``db_path`` go: ``backups/`` beside it."""
+    return Path(db_path).resolve().parent / "backups"
+
+
+def automatic_backups(folder: str | Path) -> list[Path]:
+    """The automatic backups in ``folder``, newest first."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    found = [p for p in folder.iterdir() if p.is_dir() and f"-{AUTO}" in p.name and (p / MANIFEST).is_file()]
+    return sorted(found, key=lambda p: p.name, reverse=True)
+
+
+def auto_backup(db: Database, reason: str, *, keep: int = KEEP_AUTOMATIC, folder: str | Path | None = None) -> Path:
+    """Back up before a destructive action; keeps the newest ``keep`` automatic backups."""
+    target = backup(db, folder or backups_dir(db.path), label=AUTO + reason)
+    for old in automatic_backups(target.parent)[keep:]:
+        shutil.rmtree(old, ignore_errors=True)
+    return target
+
+
+def undo_import_with_backup(db: Database, import_id: int, *, keep: int = KEEP_AUTOMATIC) -> tuple[bool, Path | None]:
+    """Undo an import after an automatic backup of the database as it was (None when there was no such import)."""
+    from .ingest import undo_import
+
+    check_write()  # a viewer gets no backup written on their behalf either
+    if not db.scalar("SELECT count(*) FROM imports WHERE id = ?", [import_id]):
+        return False, None
+    with system():
+        saved = auto_backup(db, f"before-undo-{int(import_id)}", keep=keep)
+    return undo_import(db, import_id), saved
+
+
+def backup_zip(db: Database, out_dir: str | Path | None = None) -> tuple[str, bytes]:
+    """A manual backup (editors only), written to ``out_dir`` (default: beside the database) and
+    returned as one .zip (file name, bytes) for a download."""
+    check_write()
+    folder = backup(db, out_dir or backups_dir(db.path), label="manual")
+    return f"{folder.name}.zip", zip_folder(folder)
+
+
+def zip_folder(folder: str | Path) -> bytes:
+    """The backup folder as a .zip whose entries sit under the folder's name."""
+    folder = Path(folder)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as z:  # Parquet is compressed already
+        for path in sorted(folder.iterdir()):
+            if path.is_file():
+                z.write(path, f"{folder.name}/{path.name}")
+    return buf.getvalue()
+
+
+def _unpack(data: bytes, into: Path) -> Path:
+    """A backup zip unpacked into ``into``; the folder holding its manifest. Refuses what a backup
+    never holds: paths leaving the folder, other kinds of files, too many or too large entries."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        infos = archive.infolist()
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+        raise BackupError("zip_invalid") from None
+    if not infos or len(infos) > ZIP_MAX_FILES:
+        raise BackupError("zip_invalid")
+    total = 0
+    for info in infos:
+        name = PurePosixPath(info.filename)
+        if info.is_dir():
+            continue
+        if name.is_absolute() or ".." in name.parts or len(name.parts) > 2 or "\\" in info.filename:
+            raise BackupError("zip_unsafe", name=info.filename)
+        if name.suffix.lower() not in ZIP_SUFFIXES:
+            raise BackupError("zip_unsafe", name=info.filename)
+        total += info.file_size
+        if total > ZIP_MAX_BYTES or info.file_size > max(info.compress_size, 1) * ZIP_MAX_RATIO + 1_000_000:
+            raise BackupError("zip_unsafe", name=info.filename)
+    manifests = [PurePosixPath(i.filename) for i in infos if PurePosixPath(i.filename).name == MANIFEST]
+    if len(manifests) != 1:
+        raise BackupError("not_a_backup", folder="zip")
+    try:
+        for info in infos:
+            if info.is_dir():
+                continue
+            target = into.joinpath(*PurePosixPath(info.filename).parts)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with archive.open(info) as src, target.open("wb") as dst:
+                shutil.copyfileobj(src, dst)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+        raise BackupError("zip_invalid") from None
+    return into.joinpath(*manifests[0].parent.parts)
+
+
+def zip_manifest(data: bytes) -> dict:
+    """The manifest of an uploaded backup zip (for the confirmation), or BackupError."""
+    with tempfile.TemporaryDirectory(prefix="retro-restore-") as tmp:
+        return read_manifest(_unpack(data, Path(tmp)))
+
+
+def restore_zip(db_path: str | Path, data: bytes, *, backups_dir: str | Path | None = None) -> Path | None:
+    """Restore from an uploaded backup zip (editors only); returns the automatic backup of what it replaced."""
+    check_write()
+    with tempfile.TemporaryDirectory(prefix="retro-restore-") as tmp:
+        folder = _unpack(data, Path(tmp))
+        return restore(db_path, folder, backups_dir=backups_dir)
+
+
 def read_manifest(folder: str | Path) -> dict:
     path = Path(folder) / MANIFEST
     if not path.is_file():
@@ -73,6 +194,7 @@ def restore(db_path: str | Path, folder: str | Path, *, backups_dir: str | Path 
     Returns the automatic backup made of the database that was replaced (None when there was none).
     Nothing changes when the backup is unusable: the new file is built and checked aside first.
     """
+    check_write()
     db_path = Path(db_path)
     folder = Path(folder)
     manifest = read_manifest(folder)
@@ -105,16 +227,23 @@ def restore(db_path: str | Path, folder: str | Path, *, backups_dir: str | Path 
         fresh.close()
         staging.unlink(missing_ok=True)
         raise
-    fresh.close()
     safety = None
-    if db_path.exists():
-        current = Database(db_path) if not _is_open(db_path) else None
-        from .db import get_database
+    try:
+        if db_path.exists():
+            # DatabaseUnavailable("busy") here when another process holds the file: nothing replaced
+            current = Database(db_path) if not _is_open(db_path) else None
+            from .db import get_database
 
-        live = current or get_database(db_path)
-        safety = backup(live, backups_dir or db_path.parent / "backups", label="before-restore")
-        if current is not None:
-            current.close()
+            live = current or get_database(db_path)
+            with system():
+                safety = auto_backup(live, "before-restore", folder=backups_dir)
+            if current is not None:
+                current.close()
+    except BaseException:
+        fresh.close()
+        staging.unlink(missing_ok=True)
+        raise
+    fresh.close()
     close_all()
     Path(str(db_path) + ".wal").unlink(missing_ok=True)
     os.replace(staging, db_path)
@@ -127,13 +256,28 @@ def _is_open(path: Path) -> bool:
     return path.resolve() in dbmod._databases
 
 
+# Sequences the code draws from by hand (the others are column defaults, found below).
+_EXPLICIT_SEQUENCES = {"import_id_seq": ("imports", "id")}
+
+
 def _advance_sequences(cur) -> None:
-    """Sequences are not in the export: start them past the ids the restored rows use."""
-    for sequence, table in (("import_id_seq", "imports"), ("annotation_id_seq", "annotations")):
-        exists = cur.execute("SELECT count(*) FROM duckdb_sequences() WHERE sequence_name = ?", [sequence]).fetchone()[0]
-        if not exists:
+    """Sequences are not in the export: start each past the ids the restored rows use (every table
+    whose column defaults to nextval of it: targets, reviews, problems, … — not only imports)."""
+    uses: dict[str, set[tuple[str, str]]] = {k: {v} for k, v in _EXPLICIT_SEQUENCES.items()}
+    for table, column, default in cur.execute(
+        """SELECT table_name, column_name, column_default FROM duckdb_columns()
+           WHERE database_name = current_database() AND column_default LIKE 'nextval(%'"""
+    ).fetchall():
+        sequence = default.split("'")[1] if "'" in default else None
+        if sequence:
+            uses.setdefault(sequence, set()).add((table, column))
+    existing = {r[0] for r in cur.execute(
+        "SELECT sequence_name FROM duckdb_sequences() WHERE database_name = current_database()").fetchall()}
+    for sequence, columns in uses.items():
+        if sequence not in existing:
             continue
-        top = cur.execute(f"SELECT coalesce(max(id), 0) FROM {quote_ident(table)}").fetchone()[0]
+        top = max(cur.execute(f"SELECT coalesce(max({quote_ident(c)}), 0) FROM {quote_ident(t)}").fetchone()[0]
+                  for t, c in columns)
         current = cur.execute(f"SELECT nextval({quote_literal(sequence)})").fetchone()[0]
-        while current <= top:  # DuckDB has no setval: step the sequence past the restored ids
-            current = cur.execute(f"SELECT nextval({quote_literal(sequence)})").fetchone()[0]
+        if current <= top:  # DuckDB has no setval: step the sequence past the restored ids, in one query
+            cur.execute(f"SELECT max(nextval({quote_literal(sequence)})) FROM range(?)", [top - current]).fetchall()

@@ -105,3 +105,223 @@ def test_backup_and_restore_from_the_command_line(sample_db, tmp_path, capsys):
         assert _dump(again) == before
     finally:
         again.close()
+
+
+# --------------------------------------------------------------------------- sequences, automatic backups, zips
+
+
+def _add_reviews(db: Database, n: int) -> list[int]:
+    with db.transaction() as cur:
+        for i in range(n):
+            cur.execute("INSERT INTO reviews (title, grain, period_start, period_end) VALUES (?, 'month', DATE '2026-01-01', DATE '2026-01-31')",
+                        [f"复盘 {i}"])
+    return [r[0] for r in db.rows("SELECT id FROM reviews ORDER BY id")]
+
+
+def test_every_sequence_continues_after_a_restore(sample_db, tmp_path):
+    """Not only imports: reviews, targets, problems… draw ids from their own sequences; a restored
+    database must not hand out an id its restored rows already use."""
+    ids = _add_reviews(sample_db, 3)
+    folder = B.backup(sample_db, tmp_path / "backups")
+    path = sample_db.path
+    sample_db.close()
+    B.restore(path, folder, backups_dir=tmp_path / "auto")
+    restored = Database(path)
+    try:
+        new = _add_reviews(restored, 1)  # a primary-key clash here before the fix
+        assert new[-1] > max(ids)
+    finally:
+        restored.close()
+
+
+def test_automatic_backups_keep_the_latest_n_and_leave_manual_ones(sample_db, tmp_path):
+    import datetime as dt
+
+    folder = tmp_path / "backups"
+    manual = B.backup(sample_db, folder, label="manual")
+    made = []
+    for i in range(5):
+        made.append(B.auto_backup(sample_db, f"before-undo-{i}", keep=3, folder=folder))
+    kept = B.automatic_backups(folder)
+    assert kept == sorted(made[-3:], reverse=True)  # newest first, the two oldest pruned
+    assert manual.is_dir()
+    assert all(dt.datetime.fromisoformat(B.read_manifest(k)["created"]) for k in kept)
+
+
+def test_undo_makes_an_automatic_backup_first_that_brings_the_import_back(sample_db, tmp_path):
+    before = _dump(sample_db)
+    import_id = sample_db.scalar("SELECT max(id) FROM imports")
+    undone, saved = B.undo_import_with_backup(sample_db, import_id)
+    assert undone and saved is not None and saved.parent == B.backups_dir(sample_db.path)
+    assert "before-undo" in saved.name and saved in B.automatic_backups(saved.parent)
+    assert sample_db.scalar("SELECT count(*) FROM imports WHERE id = ?", [import_id]) == 0
+    assert B.undo_import_with_backup(sample_db, 999) == (False, None)  # nothing to undo: no backup either
+    path = sample_db.path
+    sample_db.close()
+    B.restore(path, saved, backups_dir=tmp_path / "auto")
+    again = Database(path)
+    try:
+        assert _dump(again) == before
+    finally:
+        again.close()
+
+
+def test_a_backup_zip_restores_every_table(sample_db, tmp_path):
+    before = _dump(sample_db)
+    name, data = B.backup_zip(sample_db, tmp_path / "manual")
+    assert name.endswith(".zip") and (tmp_path / "manual" / name.removesuffix(".zip") / B.MANIFEST).is_file()
+    assert B.zip_manifest(data)["tables"]["fact_rows"] == len(before["fact_rows"])
+    from retro.bootstrap import clear_sample
+
+    clear_sample(sample_db)
+    path = sample_db.path
+    sample_db.close()
+    safety = B.restore_zip(path, data, backups_dir=tmp_path / "auto")
+    assert safety is not None and safety.parent == tmp_path / "auto"
+    again = Database(path)
+    try:
+        assert _dump(again) == before
+    finally:
+        again.close()
+
+
+def _zip(entries: dict[str, bytes]) -> bytes:
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for name, content in entries.items():
+            z.writestr(name, content)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize(("entries", "code"), [
+    ({"../evil.parquet": b"x", "b/retro-backup.json": b"{}"}, "zip_unsafe"),
+    ({"/etc/evil.json": b"{}"}, "zip_unsafe"),
+    ({"b/run.sh": b"rm -rf /", "b/retro-backup.json": b"{}"}, "zip_unsafe"),
+    ({"a/b/c/deep.parquet": b"x"}, "zip_unsafe"),
+    ({"b/notes.csv": b"x"}, "not_a_backup"),
+    ({"b/retro-backup.json": b"not json"}, "not_a_backup"),
+    (None, "zip_invalid"),
+])
+def test_an_unsafe_or_broken_zip_changes_nothing(sample_db, tmp_path, entries, code):
+    before = _dump(sample_db)
+    data = _zip(entries) if entries is not None else b"PK\x03\x04 this is no zip"
+    path = sample_db.path
+    sample_db.close()
+    with pytest.raises(B.BackupError) as failure:
+        B.restore_zip(path, data, backups_dir=tmp_path / "auto")
+    assert failure.value.code == code
+    assert not (tmp_path / "auto").exists()  # refused before anything was backed up or replaced
+    assert not (tmp_path / "evil.parquet").exists() and not (tmp_path.parent / "evil.parquet").exists()
+    again = Database(path)
+    try:
+        assert _dump(again) == before
+    finally:
+        again.close()
+
+
+def test_a_viewer_can_neither_download_a_backup_nor_restore(sample_db, tmp_path):
+    from retro import access
+
+    _name, data = B.backup_zip(sample_db, tmp_path / "manual")
+    access.set_role(access.VIEWER)
+    try:
+        with pytest.raises(access.ReadOnly):
+            B.backup_zip(sample_db, tmp_path / "manual")
+        with pytest.raises(access.ReadOnly):
+            B.restore_zip(sample_db.path, data)
+        with pytest.raises(access.ReadOnly):
+            B.undo_import_with_backup(sample_db, 1)
+    finally:
+        access.set_role(access.EDITOR)
+    assert sample_db.scalar("SELECT count(*) FROM imports") == 1
+
+
+def test_every_backup_message_is_in_the_catalog():
+    from retro.i18n import CATALOG
+
+    for code in ("not_a_backup", "backup_incomplete", "backup_newer", "backup_mismatch", "zip_invalid", "zip_unsafe"):
+        for lang in ("zh", "en"):
+            assert CATALOG[f"safety.backup.error.{code}"][lang]
+
+
+# --------------------------------------------------------------------------- the history page (AppTest)
+
+APP = Path(__file__).resolve().parent.parent / "app.py"
+
+
+def _history(lang: str = "en"):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.query_params["lang"] = lang
+    at.run()  # the first start imports the sample
+    at.switch_page("pages/history.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+@pytest.mark.usefixtures("navigation_only")
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_history_page_makes_a_backup_to_download(db_file, lang):
+    from retro.i18n import t
+
+    at = _history(lang=lang)
+    folder = B.backups_dir(db_file)
+    captions = [c.value for c in at.caption]
+    assert any(c.startswith(t("safety.backup.where", lang, keep=B.KEEP_AUTOMATIC, folder="").split("{")[0][:20])
+               for c in captions), captions
+    assert not at.get("download_button")
+    at.button(key="backup_make").click().run()
+    assert not at.exception
+    [download] = at.get("download_button")
+    assert download.label == t("safety.backup.download", lang)
+    name, data = at.session_state["backup_download"]
+    manifest = B.zip_manifest(data)
+    assert manifest["tables"]["imports"] == 1 and manifest["tables"]["fact_rows"] > 0
+    assert (folder / name.removesuffix(".zip") / B.MANIFEST).is_file()  # also kept beside the database
+
+
+@pytest.mark.usefixtures("navigation_only")
+def test_the_history_page_checks_an_uploaded_backup_and_asks_before_restoring(db_file, tmp_path):
+    from retro.i18n import t
+
+    at = _history()
+    at.button(key="backup_make").click().run()
+    name, data = at.session_state["backup_download"]
+    at.file_uploader(key="restore_upload0").set_value((name, data, "application/zip")).run()
+    assert not at.exception and not at.error
+    manifest = B.zip_manifest(data)
+    summary = t("safety.restore.summary", "en", created=manifest["created"].replace("T", " "),
+                tables=len(manifest["tables"]), rows="")
+    assert any(c.value.startswith(summary.split(",")[0]) for c in at.caption), [c.value for c in at.caption]
+    at.button(key="restore").click().run()
+    assert not at.exception
+    assert at.button(key="restore_yes").label == t("safety.restore.yes", "en")  # the confirmation dialog
+    confirm = t("safety.restore.confirm", "en", created=manifest["created"].replace("T", " "), folder="").split("{")[0]
+    assert any(m.value.startswith(confirm[:40]) for m in at.markdown), [m.value for m in at.markdown]
+    # an unsafe zip is refused with its message, nothing else happens
+    bad = _zip({"../evil.parquet": b"x", "b/retro-backup.json": b"{}"})
+    at.file_uploader(key="restore_upload0").set_value(("evil.zip", bad, "application/zip")).run()
+    assert [e.value for e in at.error] == [t("safety.backup.error.zip_unsafe", "en", name="../evil.parquet")]
+    assert not [b for b in at.button if b.key == "restore"]
+
+
+@pytest.mark.usefixtures("navigation_only")
+def test_a_viewer_gets_no_backup_or_restore(monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("RETRO_EDITOR_PASSCODE", "edit-me")
+    monkeypatch.setenv("RETRO_VIEWER_PASSCODE", "look-only")
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.query_params["lang"] = "en"
+    at.run()
+    at.text_input[0].set_value("look-only")
+    at.button[0].click().run()
+    at.switch_page("pages/history.py").run()
+    assert not at.exception
+    assert at.main.dataframe  # the history itself is shown
+    assert not [b for b in at.button if b.key in ("backup_make", "undo", "restore")]
+    assert not at.get("file_uploader")

@@ -14,4 +14,60 @@ TEXT: dict[str, dict[str, str]] = {
               "What you just did was not saved: try again.",
     },
     "safety.retry": {"zh": "重试", "en": "Try again"},
+    # Backup and restore on the import history page (editors only).
+    "safety.backup.title": {"zh": "备份与恢复", "en": "Backup and restore"},
+    "safety.backup.where": {
+        "zh": "每次撤销导入和每次恢复之前都会自动备份整个数据库，保留最近 {keep} 份，位置：{folder}",
+        "en": "Before every undo of an import and every restore, the whole database is backed up automatically; "
+              "the latest {keep} are kept in {folder}",
+    },
+    "safety.backup.latest": {"zh": "最近一次自动备份：{name}", "en": "Latest automatic backup: {name}"},
+    "safety.backup.make": {"zh": "生成备份", "en": "Make a backup"},
+    "safety.backup.made": {
+        "zh": "备份已生成：{tables} 张表、{rows} 行，也保存在 {folder}。",
+        "en": "Backup made: {tables} tables, {rows} rows; also kept in {folder}.",
+    },
+    "safety.backup.download": {"zh": "下载备份（.zip）", "en": "Download the backup (.zip)"},
+    "safety.restore.upload": {"zh": "从备份恢复：上传备份 .zip", "en": "Restore from a backup: upload its .zip"},
+    "safety.restore.summary": {
+        "zh": "这份备份生成于 {created}：{tables} 张表、{rows} 行。",
+        "en": "This backup was made on {created}: {tables} tables, {rows} rows.",
+    },
+    "safety.restore.button": {"zh": "用这份备份恢复…", "en": "Restore from this backup…"},
+    "safety.restore.dialog": {"zh": "恢复整个数据库", "en": "Restore the whole database"},
+    "safety.restore.confirm": {
+        "zh": "确认用 {created} 的备份替换整个数据库？之后的导入和修改都会被替换。当前数据库会先自动备份到 {folder}，恢复也可以撤回。",
+        "en": "Replace the whole database with the backup of {created}? Imports and changes made since then are replaced. "
+              "The current database is backed up to {folder} first, so the restore can be taken back.",
+    },
+    "safety.restore.yes": {"zh": "确认恢复", "en": "Yes, restore"},
+    "safety.restore.done": {
+        "zh": "已从备份恢复。替换前的数据库已备份到 {path}。",
+        "en": "Restored from the backup. The database it replaced was backed up to {path}.",
+    },
+    "safety.undo.backed_up": {"zh": "撤销前的数据库已自动备份到 {path}。", "en": "The database before the undo was backed up to {path}."},
+    "safety.backup.error.not_a_backup": {
+        "zh": "这不是 retro 的备份（缺少 retro-backup.json）。数据库没有改动。",
+        "en": "This is not a retro backup (retro-backup.json is missing). The database is unchanged.",
+    },
+    "safety.backup.error.backup_incomplete": {
+        "zh": "备份不完整：缺少表「{table}」的文件。数据库没有改动。",
+        "en": "The backup is incomplete: the file of table “{table}” is missing. The database is unchanged.",
+    },
+    "safety.backup.error.backup_newer": {
+        "zh": "这份备份来自更新版本的 retro（有未知的表：{tables}）。请先升级。数据库没有改动。",
+        "en": "This backup comes from a newer retro (unknown tables: {tables}). Upgrade first. The database is unchanged.",
+    },
+    "safety.backup.error.backup_mismatch": {
+        "zh": "备份已损坏：表「{table}」应有 {expected} 行，读到 {found} 行。数据库没有改动。",
+        "en": "The backup is damaged: table “{table}” should hold {expected} rows, {found} were read. The database is unchanged.",
+    },
+    "safety.backup.error.zip_invalid": {
+        "zh": "无法打开这个 .zip 文件：它已损坏或不是 zip。数据库没有改动。",
+        "en": "This .zip cannot be opened: it is damaged or not a zip. The database is unchanged.",
+    },
+    "safety.backup.error.zip_unsafe": {
+        "zh": "这个 .zip 含有备份里不会有的内容（{name}），为安全起见拒绝。数据库没有改动。",
+        "en": "This .zip holds something a backup never does ({name}) and was refused. The database is unchanged.",
+    },
 }
