@@ -262,7 +262,8 @@ def cmd_restore(args: argparse.Namespace) -> int:
     try:
         safety = restore(db_path, args.folder)
     except BackupError as failure:
-        print(f"not restored ({failure.code}): {failure.params}; the database is unchanged", file=sys.stderr)
+        params = {k: ", ".join(map(str, v)) if isinstance(v, list) else v for k, v in failure.params.items()}
+        print(t(f"safety.backup.error.{failure.code}", args.lang, **params), file=sys.stderr)
         return EXIT_BAD_INPUT
     print(f"restored {db_path} from {args.folder}" + (f"; the replaced database was backed up to {safety}" if safety else ""))
     return EXIT_OK
