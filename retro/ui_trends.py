@@ -1,0 +1,360 @@
+"""The trends page's cached reads and views (Streamlit caching: pages/trends.py draws them).
+
+They live in a module, not in the page, so their ``st.cache_data`` wrappers are made once per
+process: defined in the page they were re-made on every rerun, and Streamlit reads each cached
+function's source to key it (~15% of a rerun). Everything here is keyed on the database file, its
+data version and the small values that define a view, never on DataFrames.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+from altair.utils.schemapi import debug_mode
+
+from . import charts
+from . import metrics as M
+from .db import get_database
+from .i18n import t
+from .ui import md
+
+# --------------------------------------------------------------------------- cached reads
+# Keyed on the database file and its data version: an import or an edit invalidates them.
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def catalog(path: str, version: int) -> list[M.Metric]:
+    return M.catalog(get_database(path))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def dimensions(path: str, version: int, metric: str | None) -> list[str]:
+    return M.dimensions(get_database(path), metric)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def dimension_values(path: str, version: int, dimension: str) -> list[str]:
+    return M.dimension_values(get_database(path), dimension)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def series(path: str, version: int, metric: str, grain: str, scenario: str = "actual", by: str | None = None,
+            filters: tuple = ()) -> pd.DataFrame:
+    return M.series(get_database(path), metric, grain=grain, scenario=scenario, by=by, filters=dict(filters) or None)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def period_options(path: str, version: int, metric: str, grain: str) -> tuple[list[str], str | None]:
+    """Every period label from the first to the last with actual or plan data, and the last actual's."""
+    actual = series(path, version, metric, grain)
+    plan = series(path, version, metric, grain, "plan")
+    known = sorted(set(actual["period"]) | set(plan["period"]))
+    if not known:
+        return [], None
+    options = charts.period_labels(known[0], known[-1], grain)
+    return options, M.period_label(max(actual["period"]), grain) if not actual.empty else options[-1]
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def breakdown(path: str, version: int, metric: str, period: dt.date, by: str, grain: str, filters: tuple,
+               compare: str) -> pd.DataFrame:
+    return M.breakdown(get_database(path), metric, period, by, grain=grain, filters=dict(filters) or None, compare=compare)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def anomalies(path: str, version: int, metric: str, grain: str, by: str | None, filters: tuple, z: float,
+               mom_threshold: float | None) -> pd.DataFrame:
+    frame = series(path, version, metric, grain, "actual", by, filters)
+    return M.anomalies(frame, z=z, mom_threshold=mom_threshold)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def notes(path: str, version: int, metric: str) -> pd.DataFrame:
+    return M.annotations(get_database(path), metric)
+
+
+def chart_spec(builder: str, *args, **kwargs) -> dict:
+    """A chart's Vega-Lite spec. Called inside the cached views below, so it is built once per view
+    and data version: building an Altair chart costs more than the rest of a rerun, and keying a
+    cache on the chart's DataFrames (hashing them) cost ~80 ms a rerun on its own."""
+    with debug_mode(False):  # no schema check on every intermediate object: the final spec is what counts
+        return charts.inline_data(getattr(charts, builder)(*args, **kwargs).to_dict(validate=False))
+
+
+def show_spec(spec: dict) -> None:
+    st.vega_lite_chart(spec=spec, width="stretch")
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def cohorts(path: str, version: int, filters: tuple) -> pd.DataFrame:
+    return charts.complete_cohorts(M.cohorts(get_database(path), months=12, filters=dict(filters) or None))
+
+
+def fmt(value, m: M.Metric, lang: str) -> str:
+    return charts.format_value(None if value is None or pd.isna(value) else float(value), lang, m.unit,
+                               m.number_format)
+
+
+def fmt_change(value, m: M.Metric, lang: str) -> str:
+    return charts.format_change(None if value is None or pd.isna(value) else float(value), lang, m.unit,
+                                m.number_format)
+
+
+def pct(value) -> str:
+    return charts.format_pct(None if value is None or pd.isna(value) else float(value))
+
+
+def rate_like(m: M.Metric) -> bool:
+    return charts.is_percent(m.unit, m.number_format)
+
+
+def seasonality(frame: pd.DataFrame, segment: str, period: dt.date, grain: str) -> dict | None:
+    """This period's change over the period before, next to the same change a year earlier:
+    alike → probably seasonal; unlike → not. None at year grain or without data."""
+    if grain == "year":
+        return None
+    rows = frame[frame["segment"] == segment].set_index("period")
+    if period not in rows.index:
+        return None
+    now = rows.loc[period]
+    year_ago = dt.date(period.year - 1, period.month, 1)
+    ly_mom = rows.loc[year_ago, "mom"] if year_ago in rows.index else None
+    mom = now["mom"]
+    if mom is None or pd.isna(mom):
+        return None
+    if ly_mom is None or pd.isna(ly_mom):
+        verdict = "unknown"
+    else:
+        alike = (mom >= 0) == (ly_mom >= 0) and abs(mom - ly_mom) <= max(0.05, 0.5 * abs(mom))
+        verdict = "yes" if alike else "not"
+    return {"verdict": verdict, "mom": mom, "ly_mom": ly_mom, "yoy": now["yoy"]}
+
+
+def held_months(frame: pd.DataFrame, when: dt.date) -> int | None:
+    """How many months an incomplete quarter or year holds (None when the period is complete)."""
+    if "complete" not in frame:
+        return None
+    row = frame[(frame["period"] == when) & (frame["segment"] == "")] if "segment" in frame else frame[frame["period"] == when]
+    if row.empty or bool(row.iloc[0]["complete"]) or pd.isna(row.iloc[0]["complete"]):
+        return None
+    return int(row.iloc[0]["months"] or 0)
+
+
+def complete_only(found: pd.DataFrame) -> pd.DataFrame:
+    """Anomalies of complete periods only: a quarter still in progress is not a collapse."""
+    return found[found["complete"].fillna(True).astype(bool)] if "complete" in found else found
+
+
+def anomaly_reason(row: pd.Series, momt: float | None, lang: str) -> str:
+    z = "—" if row.get("zscore") is None or pd.isna(row.get("zscore")) else f"{row['zscore']:+.1f}"
+    if row["reason"] == "mom":
+        return t("trends.anomaly.mom", lang, mom=pct(row["mom"]), threshold=f"{(momt or 0) * 100:.0f}%")
+    return t(f"trends.anomaly.{row['reason']}", lang, z=z)
+
+
+# --------------------------------------------------------------------------- cached views
+# Each part of the page is computed once per data version and view, keyed on the few small values
+# that define it (never on DataFrames): a rerun, or a return to a view seen before, reads the
+# finished numbers, frames and chart specs instead of redoing the pandas work.
+
+
+def metric_of(path: str, version: int, name: str) -> M.Metric:
+    return next(x for x in catalog(path, version) if x.name == name)
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def card(path: str, version: int, name: str, grain: str, filters: tuple, period: dt.date, chosen: str) -> dict:
+    """One KPI card: its numbers from the cached series (no second query), year to date and sparkline."""
+    km = metric_of(path, version, name)
+    own = series(path, version, name, grain, "actual", None, filters)
+    card = M.card_from_series(km, own, period, grain=grain)
+    # Year to date through the active month, whatever the grain: Jan–Oct against Jan–Oct.
+    ytd_card = card if grain == "month" else M.card_from_series(
+        km, series(path, version, name, "month", "actual", None, filters), M.period_start(chosen))
+    incomplete_periods = set(own.loc[~own["complete"].fillna(True).astype(bool), "period"]) if "complete" in own else set()
+    return {"card": card, "partial": held_months(own, period), "ytd": ytd_card.ytd, "ytd_ly": ytd_card.ytd_last_year,
+            "spark": [v for p, v in card.spark if v is not None and p not in incomplete_periods]}
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def anomaly_view(path: str, version: int, metric: str, grain: str, by: str | None, filters: tuple, z: float,
+                  momt: float | None, lang: str) -> pd.DataFrame:
+    """Anomalies of complete periods, labelled by period, each with the sentence saying why."""
+    found = complete_only(anomalies(path, version, metric, grain, by, filters, z, momt))
+    found = found.assign(period=[M.period_label(p, grain) for p in found["period"]])
+    found["why"] = [anomaly_reason(r, momt, lang) for _, r in found.iterrows()]
+    return found
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def trend_view(path: str, version: int, metric: str, grain: str, filters: tuple, periods: tuple, period: dt.date,
+                plabel: str, z: float, momt: float | None, last_year: bool, big: bool, lang: str) -> dict:
+    """The line (actual, plan, last year, anomalies, notes) and what the page says under it."""
+    m = metric_of(path, version, metric)
+    actual = series(path, version, metric, grain, "actual", None, filters)
+    plan = series(path, version, metric, grain, "plan", None, filters)
+    points = charts.on_periods(actual, list(periods), grain)
+    plan_points = charts.on_periods(plan, list(periods), grain).dropna(subset=["value"])
+    stored = notes(path, version, metric)
+    note_marks = pd.DataFrame({"period": [M.period_label(p, grain) for p in stored["period"]], "text": stored["text"]})
+    note_marks = note_marks.groupby("period", as_index=False)["text"].agg("；".join) if not note_marks.empty else note_marks
+    partial_now = held_months(actual, period)  # months in the active quarter/year when it is still in progress
+    out = {"has_values": int(actual["value"].notna().sum()), "drawn": int(points["value"].notna().sum()),
+           "partial_now": partial_now}
+    if out["has_values"] == 0 or out["drawn"] == 0:
+        return out
+    found = anomaly_view(path, version, metric, grain, None, filters, z, momt, lang)
+    out["spec"] = chart_spec("trend_chart", points, lang=lang, label=m.label(lang), unit=m.unit,
+                              number_format=m.number_format, plan=plan_points if not plan_points.empty else None,
+                              last_year=last_year, anomalies=found, notes=note_marks, current=plabel,
+                              zero=not m.is_rate, big=big)
+    out["yoy_known"] = int(actual["yoy"].notna().sum())
+    incomplete = points[(points["value"].notna()) & (~points["complete"].fillna(True).astype(bool))] if "complete" in points else points.iloc[0:0]
+    out["incomplete"] = [(r["period"], int(r["months"] or 0)) for _, r in incomplete.iterrows()]
+    out["no_last_year"] = bool(last_year and points["last_year"].notna().sum() == 0)
+    out["season"] = None if partial_now is not None else seasonality(actual, "", period, grain)
+    return out
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def series_table(path: str, version: int, metric: str, grain: str, by: str | None, filters: tuple, first: str,
+                  last: str, lang: str) -> pd.DataFrame:
+    """The line's data (the total, and each segment when broken down) as the table under it."""
+    actual = series(path, version, metric, grain, "actual", None, filters)
+    table_frames = [actual.assign(segment=t("trends.total", lang))]
+    if by:
+        table_frames.append(series(path, version, metric, grain, "actual", by, filters))
+    table = pd.concat(table_frames, ignore_index=True)
+    table = table[table["period"].map(lambda p: first <= M.period_label(p, grain) <= last)]
+    return pd.DataFrame({
+        t("trends.col.period", lang): [M.period_label(p, grain) for p in table["period"]],
+        (by or t("trends.col.segment", lang)): table["segment"],
+        t("trends.col.value", lang): table["value"],
+        t("trends.cmp.mom", lang): table["mom"],
+        t("trends.cmp.yoy", lang): table["yoy"],
+    })
+
+
+def mover_line(arrow: str, r: pd.Series, m: M.Metric, lang: str) -> str:
+    return (f"{arrow} {md(r['segment'])} {md(fmt_change(r['change'], m, lang))}"
+            + (f" ({md(pct(r['change'] / abs(r['base'])))})" if r["base"] and not rate_like(m) else ""))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def breakdown_view(path: str, version: int, metric: str, grain: str, by: str, filters: tuple, compare: str,
+                    period: dt.date, plabel: str, partial_now: int | None, periods: tuple, z: float,
+                    momt: float | None, big: bool, lang: str) -> dict:
+    """The breakdown: who drove the change (and is it seasonal), its charts, movers and table."""
+    m = metric_of(path, version, metric)
+    label = m.label(lang)
+    segments = series(path, version, metric, grain, "actual", by, filters)
+    out: dict = {"seg_anomalies": pd.DataFrame() if segments.empty else
+                 anomaly_view(path, version, metric, grain, by, filters, z, momt, lang)}
+    frame = breakdown(path, version, metric, period, by, grain, filters, compare)
+    out["empty"] = bool(frame.empty or frame["value"].notna().sum() == 0)
+    if out["empty"]:
+        return out
+    cmp_word = t(f"trends.cmp.{compare}", lang)
+    if partial_now is not None:
+        # Part of a quarter against a whole one is no change: show the split, not the "drop".
+        frame = frame.assign(change=float("nan"), contribution=float("nan"))
+    total_change = frame["change"].sum(min_count=1)
+    base_total = frame["base"].sum(min_count=1)
+    driver = None
+    if pd.notna(total_change) and total_change != 0:
+        moved = frame.dropna(subset=["change"])
+        if frame["contribution"].notna().any():
+            driver = moved.loc[moved["contribution"].idxmax()]
+        else:
+            driver = moved.loc[moved["change"].abs().idxmax()]
+    out["driver"] = None if driver is None else driver["segment"]
+    out["driver_text"] = out["season_text"] = None
+    if driver is not None:
+        if frame["contribution"].notna().any():
+            out["driver_text"] = t("trends.driver", lang, period=plabel, metric=md(label), cmp=cmp_word,
+                                   total=md(fmt_change(total_change, m, lang)),
+                                   pct=pct(total_change / abs(base_total) if base_total else None),
+                                   segment=md(driver["segment"]), change=md(fmt_change(driver["change"], m, lang)),
+                                   share=charts.format_pct(driver["contribution"], signed=False))
+        else:
+            out["driver_text"] = t("trends.driver_rate", lang, period=plabel, metric=md(label), cmp=cmp_word,
+                                   segment=md(driver["segment"]), change=md(fmt_change(driver["change"], m, lang)))
+        season = seasonality(segments, driver["segment"], period, grain)
+        if season:
+            out["season_text"] = t(f"trends.season.{season['verdict']}", lang, what=md(driver["segment"]),
+                                   mom=pct(season["mom"]), ly_mom=pct(season["ly_mom"]), yoy=pct(season["yoy"]),
+                                   period=plabel)
+    out["has_change"] = bool(frame["change"].notna().any())
+    out["breakdown_spec"] = chart_spec("breakdown_chart", frame, lang=lang, label=label, dimension=by,
+                                        direction=m.direction, unit=m.unit, number_format=m.number_format, big=big)
+    out["change_spec"] = chart_spec("change_chart", frame, lang=lang, label=label, dimension=by, compare=compare,
+                                     direction=m.direction, unit=m.unit, number_format=m.number_format,
+                                     big=big) if out["has_change"] else None
+    up, down = M.movers(frame)
+    out["up"] = [mover_line("▲", r, m, lang) for _, r in up.iterrows()]
+    out["down"] = [mover_line("▼", r, m, lang) for _, r in down.iterrows()]
+    seg_points = segments.assign(period=[M.period_label(p, grain) for p in segments["period"]])
+    seg_points = seg_points[seg_points["period"].isin(list(periods))]
+    out["segment_spec"] = chart_spec("segment_chart", seg_points, lang=lang, label=label, dimension=by,
+                                      periods=list(periods), unit=m.unit, number_format=m.number_format,
+                                      anomalies=out["seg_anomalies"], highlight=out["driver"], current=plabel, big=big)
+    out["table"] = pd.DataFrame({
+        by: frame["segment"],
+        t("trends.col.value", lang): frame["value"],
+        t(f"trends.col.base_{compare}", lang): frame["base"],
+        t("trends.col.change", lang): frame["change"],
+        t("trends.col.share", lang): frame["share"],
+        t("trends.col.contribution", lang): frame["contribution"],
+    })
+    return out
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def anomaly_table(path: str, version: int, metric: str, grain: str, by: str | None, filters: tuple, z: float,
+                   momt: float | None, periods: tuple, lang: str) -> pd.DataFrame | None:
+    """Every anomaly of the shown periods, the total's first, newest first (None when there is none)."""
+    m = metric_of(path, version, metric)
+    total = anomaly_view(path, version, metric, grain, None, filters, z, momt, lang)
+    listed = [total.assign(segment=t("trends.total", lang))]
+    if by and not series(path, version, metric, grain, "actual", by, filters).empty:
+        listed.append(anomaly_view(path, version, metric, grain, by, filters, z, momt, lang))
+    found = pd.concat([f for f in listed if not f.empty], ignore_index=True) if any(not f.empty for f in listed) else pd.DataFrame()
+    if not found.empty:
+        found = found[found["period"].isin(list(periods))]
+    if found.empty:
+        return None
+    found = found.assign(_total=found["segment"] != t("trends.total", lang))
+    found = found.sort_values(["period", "_total", "segment"], ascending=[False, True, True])
+    return pd.DataFrame({
+        t("trends.col.period", lang): found["period"],
+        (by or t("trends.col.segment", lang)): found["segment"],
+        t("trends.col.value", lang): [fmt(v, m, lang) for v in found["value"]],
+        t("trends.col.expected", lang): [fmt(v, m, lang) for v in found["expected"]],
+        t("trends.col.reason", lang): found["why"],
+    })
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def cohort_view(path: str, version: int, filters: tuple, grain: str, first: str, last: str, big: bool,
+                 lang: str) -> dict | None:
+    """The cohort heatmap, the month-1 retention trend and their table (None without cohorts)."""
+    cohort_frame = cohorts(path, version, filters)
+    if cohort_frame.empty:
+        return None
+    cohort_frame = cohort_frame.assign(cohort=[M.period_label(c, "month") for c in cohort_frame["cohort"]])
+    if grain == "month":
+        cohort_frame = cohort_frame[cohort_frame["cohort"].between(first, last)]
+    month1 = cohort_frame[cohort_frame["age"] == 1][["cohort", "retention"]]
+    return {
+        "cohort_spec": chart_spec("cohort_chart", cohort_frame, lang=lang, big=big),
+        "trend_spec": chart_spec("retention_trend_chart", month1, lang=lang, big=big) if len(month1) >= 2 else None,
+        "table": pd.DataFrame({
+            t("charts.cohort", lang): cohort_frame["cohort"],
+            t("charts.age", lang): cohort_frame["age"],
+            t("charts.active", lang): cohort_frame["active"],
+            t("charts.cohort_size", lang): cohort_frame["size"],
+            t("charts.retention", lang): cohort_frame["retention"],
+        }),
+    }
