@@ -180,7 +180,7 @@ def _cover(pdf: _ReportPDF, report: Report) -> None:
         pdf.cell(28, 9, label)
         pdf.set_font(FONT, "B", 13)
         pdf.set_text_color(30, 30, 30)
-        pdf.multi_cell(0, 9, pdf.txt(value), wrapmode=pdf.wrap, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.multi_cell(0, 9, pdf.txt(value), wrapmode=pdf.wrap, align=Align.L, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     # The agenda on the cover: what the reader will find, in order.
     pdf.ln(14)
     pdf.set_font(FONT, "", 10)
@@ -199,7 +199,7 @@ def _section(pdf: _ReportPDF, section: Section, *, first: bool) -> None:
     pdf.start_section(pdf.txt(section.title))  # a PDF outline entry (bookmark) per section
     pdf.set_font(FONT, "B", 15)
     pdf.set_text_color(*ACCENT)
-    pdf.multi_cell(0, 9, pdf.txt(section.title), wrapmode=pdf.wrap, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(0, 9, pdf.txt(section.title), wrapmode=pdf.wrap, align=Align.L, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_draw_color(*ACCENT)
     pdf.set_line_width(0.4)
     pdf.line(pdf.l_margin, pdf.get_y(), pdf.w - pdf.r_margin, pdf.get_y())
@@ -220,7 +220,7 @@ def _section(pdf: _ReportPDF, section: Section, *, first: bool) -> None:
 
 def _paragraph(pdf: _ReportPDF, block: Paragraph) -> None:
     pdf.set_font(FONT, "", 10.5)
-    pdf.multi_cell(0, 6, pdf.txt(block.text), wrapmode=pdf.wrap, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(0, 6, pdf.txt(block.text), wrapmode=pdf.wrap, align=Align.L, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(1.5)
 
 
@@ -400,7 +400,7 @@ def _table(pdf: _ReportPDF, block: Table, lang: str, *, caption: bool) -> None:
             pdf.add_page()
         pdf.set_font(FONT, "B", 11)
         pdf.set_text_color(*ACCENT)
-        pdf.multi_cell(0, 7, pdf.txt(block.title), wrapmode=pdf.wrap, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.multi_cell(0, 7, pdf.txt(block.title), wrapmode=pdf.wrap, align=Align.L, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.set_text_color(0, 0, 0)
     if pdf.will_page_break(18):  # never a header row alone at the foot of a page
         pdf.add_page()
