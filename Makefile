@@ -3,6 +3,7 @@
 #   make test   install the test deps (and Debian's chromium if missing), lint, run every test
 # plus:
 #   make bench  the import benchmark (bench/README.md); e.g. make bench BENCH_ARGS="--sizes 10k,100k"
+#   make bench-load  N browser sessions on one server (bench/README.md, Load); e.g. LOAD_ARGS="--sessions 1,5"
 
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
@@ -17,14 +18,16 @@ STAMP_RUN := $(VENV)/.stamp-run
 STAMP_DEV := $(VENV)/.stamp-dev
 CHROMIUM := /usr/bin/chromium
 BENCH_ARGS ?=
+LOAD_ARGS ?=
 
-.PHONY: help run share test lint chromium bench venv
+.PHONY: help run share test lint chromium bench bench-load venv
 
 help:
 	@echo "make run    install runtime deps into $(VENV) and start the dashboard on http://127.0.0.1:8501"
 	@echo "make share  the same for colleagues on the LAN, behind editor/viewer passcodes"
 	@echo "make test   install test deps (+ Debian chromium if missing), ruff check, pytest"
 	@echo "make bench  import benchmark (BENCH_ARGS='--sizes 10k,100k' to restrict)"
+	@echo "make bench-load  load test: 1/5/10/20 browser sessions on one server (LOAD_ARGS='--sessions 1,5 --rounds 2')"
 
 venv: $(VPY)
 
@@ -84,3 +87,7 @@ test: $(STAMP_DEV) chromium
 bench: $(STAMP_DEV)
 	@echo "==> import benchmark (bench/README.md)"
 	$(VPY) bench/bench_import.py $(BENCH_ARGS)
+
+bench-load: $(STAMP_DEV) chromium
+	@echo "==> load test (bench/README.md, Load): browser sessions on one server with 1M stored values"
+	$(VPY) bench/bench_load.py $(LOAD_ARGS)
