@@ -325,3 +325,69 @@ def test_a_viewer_gets_no_backup_or_restore(monkeypatch):
     assert at.main.dataframe  # the history itself is shown
     assert not [b for b in at.button if b.key in ("backup_make", "undo", "restore")]
     assert not at.get("file_uploader")
+
+
+@pytest.mark.browser
+def test_in_the_browser_backup_download_undo_then_restore_through_the_dialog(tmp_path):
+    """The whole safety net as a user meets it: download a backup, undo the only import (an automatic
+    backup is made first), restore the downloaded .zip through the confirmation dialog, data back."""
+    import re
+
+    from browser_support import VIEWPORT, StreamlitServer, chromium_launch_kwargs, want_screenshots
+    from playwright.sync_api import expect, sync_playwright
+
+    from retro.i18n import t
+
+    expect.set_options(timeout=30_000)
+    lang = "en"
+    db_path = tmp_path / "retro.duckdb"
+    server = StreamlitServer(db_path, tmp_path / "streamlit.log").start()
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(**chromium_launch_kwargs())
+            page = browser.new_page(viewport=VIEWPORT, locale="en-US", accept_downloads=True)
+            page.set_default_timeout(30_000)
+            page.goto(f"{server.url}/?lang={lang}")
+            expect(page.get_by_role("heading", name=t("home.title", lang), exact=True)).to_be_visible()
+            nav = page.locator("[data-testid=stSidebarNav]")
+            nav.get_by_role("link", name=t("nav.history", lang), exact=True).click()
+            expect(page.get_by_role("heading", name=t("history.title", lang), exact=True)).to_be_visible()
+            page.get_by_role("button", name=t("safety.backup.make", lang)).click()
+            with page.expect_download() as info:
+                page.get_by_role("button", name=t("safety.backup.download", lang)).click()
+            zip_path = tmp_path / info.value.suggested_filename
+            info.value.save_as(zip_path)
+            assert B.zip_manifest(zip_path.read_bytes())["tables"]["imports"] == 1
+            if want_screenshots():
+                from browser_support import DOCS
+
+                page.wait_for_timeout(600)
+                page.screenshot(path=str(DOCS / "screenshot-backup.png"), full_page=True)
+
+            page.get_by_role("button", name=re.compile(re.escape(t("history.undo", lang, id=1)))).click()
+            page.get_by_role("dialog").get_by_role("button", name=t("history.undo_yes", lang)).click()
+            expect(page.get_by_text(t("history.empty", lang))).to_be_visible()
+            expect(page.get_by_text(re.compile(re.escape(t("safety.undo.backed_up", lang, path="")[:30])))).to_be_visible()
+
+            page.locator("[data-testid=stFileUploader] input[type=file]").set_input_files(str(zip_path))
+            page.get_by_role("button", name=t("safety.restore.button", lang)).click()
+            dialog = page.get_by_role("dialog")
+            expect(dialog).to_contain_text(t("safety.restore.confirm", lang, created="", folder="").split("?")[0][:25])
+            dialog.get_by_role("button", name=t("safety.restore.yes", lang)).click()
+            expect(page.get_by_text(re.compile(re.escape(t("safety.restore.done", lang, path="")[:30])))).to_be_visible()
+            expect(page.locator("[data-testid=stDataFrame]").first).to_be_visible()  # the history is back
+            expect(page.locator("[data-testid=stException]")).to_have_count(0)
+            nav.get_by_role("link", name=t("nav.trends", lang), exact=True).click()
+            expect(page.get_by_role("heading", name=t("nav.trends", lang), exact=True)).to_be_visible()
+            expect(page.locator("[data-testid=stException]")).to_have_count(0)
+            browser.close()
+    finally:
+        server.stop()
+    auto = B.automatic_backups(B.backups_dir(db_path))
+    assert [("before-undo-1" in p.name, "before-restore" in p.name) for p in auto] == [(False, True), (True, False)]
+    restored = Database(db_path)
+    try:
+        assert restored.scalar("SELECT count(*) FROM imports") == 1
+        assert restored.scalar("SELECT count(*) FROM fact_rows") == B.zip_manifest(zip_path.read_bytes())["tables"]["fact_rows"]
+    finally:
+        restored.close()
