@@ -144,11 +144,10 @@ else:
 
 problems = U.items(db, "problem", review.id)
 measures = U.items(db, "measure", review.id)
-tasks = U.items(db, "task", review.id)
 preset = U.preset_from_query()
-tabs = st.tabs([tr("review.ui.tab.problems", n=len(problems)), tr("review.ui.tab.measures", n=len(measures)),
-                tr("review.ui.tab.tasks", n=len(tasks)), tr("review.ui.tab.lessons"), tr("review.ui.tab.plate"),
-                tr("review.ui.tab.history")])
+# Labels without counts: a label that changes when an item is added makes the browser show the first tab.
+tabs = st.tabs([tr("review.ui.tab.problems"), tr("review.ui.tab.measures"), tr("review.ui.tab.tasks"),
+                tr("review.ui.tab.lessons"), tr("review.ui.tab.plate"), tr("review.ui.tab.history")])
 open_items = can_edit() and not review.closed
 
 with tabs[0]:
@@ -161,7 +160,7 @@ with tabs[0]:
                                 tools=False)
         if picked:
             with st.container(border=True):
-                st.markdown(f"#### {md(picked['title'])}")
+                st.subheader(md(picked["title"]), anchor=False)
                 U.problem_causes(picked)
                 st.markdown(f"**{tr('review.ui.kind.measure')}**")
                 U.measures_table(db, review, problem_id=picked["id"], key=f"rv_problem_measures_{picked['id']}")

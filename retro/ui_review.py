@@ -53,13 +53,18 @@ def flash(kind: str, text: str) -> None:
 
 
 def show_flash() -> None:
-    for kind, text in st.session_state.pop(FLASH, []):
-        {"ok": st.success, "error": st.error, "info": st.info}[kind](text)
-    undo = st.session_state.get("review_last_deleted")
-    if undo and can_edit():
-        kind, item_id, title = undo
-        if st.button(tr("review.ui.undo"), key="review_undo", icon=":material/undo:"):
-            _restore(kind, item_id, title)
+    """Messages from the last save, and an undo for the last delete.
+
+    Always one container, however many messages: the elements below (the tabs) keep their place
+    in the page, so the browser keeps the tab the user was on instead of jumping to the first."""
+    with st.container():
+        for kind, text in st.session_state.pop(FLASH, []):
+            {"ok": st.success, "error": st.error, "info": st.info}[kind](text)
+        undo = st.session_state.get("review_last_deleted")
+        if undo and can_edit():
+            kind, item_id, title = undo
+            if st.button(tr("review.ui.undo"), key="review_undo", icon=":material/undo:"):
+                _restore(kind, item_id, title)
 
 
 def show_errors(error: R.ReviewError) -> None:

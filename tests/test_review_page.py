@@ -362,9 +362,9 @@ def test_markup_in_a_problem_title_is_shown_as_text(db_file):
     assert_clean(at)
     table = [e.value for e in at.main.data_editor if "severity" in e.value.columns][0]
     assert list(table["title"]) == [evil]  # a cell holds the text as typed
-    rendered = "\n".join(texts(at.markdown))
+    rendered = "\n".join(texts(at.markdown) + texts(at.subheader))
     assert not re.search(r"(?<!\\)[<>]", rendered), "every angle bracket from user text is escaped"
     assert r"\<script\>alert(1)\</script\>" in rendered and r"\*\*bold\*\*" in rendered
     assert r"\[link\](http" in rendered and r"\<img src=x onerror=alert(1)\>" in rendered
-    for element in at.markdown:
+    for element in [*at.markdown, *at.subheader]:
         assert not getattr(element.proto, "allow_html", False)
