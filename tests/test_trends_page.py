@@ -277,6 +277,32 @@ def test_annotation_delete(db_file):
     assert M.annotations(fresh_db(db_file), "销售额").empty
 
 
+def _shown(at) -> tuple:
+    """What the page shows: texts, chart specs and tables (the parts the cached views produce)."""
+    return (all_text(at), [m.value for m in at.main.metric], chart_specs(at),
+            [d.value.to_json() for d in at.main.dataframe])
+
+
+def test_views_are_cached_per_view_a_return_shows_the_same_and_a_change_is_never_stale():
+    """Each part of the page is cached on the values that define it: changing one shows the new
+    view (not the cached one), returning shows exactly what was shown before."""
+    at = open_page("pages/trends.py", lang="en", period="2026-08")
+    first = _shown(at)
+    widget(at.main.segmented_control, t("trends.compare", "en")).set_value("yoy").run()
+    assert_clean(at)
+    assert t("trends.col.base_yoy", "en") in frame_with(at, t("trends.col.contribution", "en")).columns
+    assert _shown(at) != first
+    widget(at.main.multiselect, "区域").set_value(["华南"]).run()
+    assert set(frame_with(at, t("trends.col.contribution", "en"))["区域"]) == {"华南"}
+    widget(at.main.multiselect, "区域").set_value([]).run()
+    widget(at.main.segmented_control, t("trends.grain", "en")).set_value("quarter").run()
+    assert _shown(at)[2] != first[2]
+    widget(at.main.segmented_control, t("trends.grain", "en")).set_value("month").run()
+    widget(at.main.segmented_control, t("trends.compare", "en")).set_value("mom").run()
+    assert_clean(at)
+    assert _shown(at) == first
+
+
 # --------------------------------------------------------------------------- metrics page
 
 
