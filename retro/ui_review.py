@@ -1043,4 +1043,5 @@ def plate_view(db: Database, *, key: str) -> None:
     frame = measures_frame(db, mine)
     frame["carried"] = [m.get("review_title") or "" for m in mine]
     config = measures_config() | {"carried": st.column_config.TextColumn(field_label("review"))}
-    st.dataframe(_overdue_style(frame), hide_index=True, width="stretch", column_config=config)
+    st.dataframe(_overdue_style(frame), hide_index=True, width="stretch", column_config=config,
+                 column_order=[c for c in frame.columns if c not in ("owner", "id")])  # the owner is picked above
