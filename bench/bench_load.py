@@ -742,45 +742,8 @@ async def amain(args) -> int:
                           f" {'RSS peak':>9} {'RSS end':>8} {'loadavg':>16} {'isolation':>10}")
                 rows = []
                 base_p95 = None
-                for n in sizes:
-                    prof_before = read_profile(profile)
-                    epoch0 = time.time()
-                    before = tree_rss_mb(server.process.pid)
-                    since = time.monotonic()
-                    phase = await run_phase(browsers, server.url, n, views, args, server.process.pid)
-                    summary = summarise(phase)
-                    summary.update(rss_before_mb=before, rss_peak_mb=mem.peak(since), rss_end_mb=tree_rss_mb(server.process.pid),
-                                   loadavg=Path("/proc/loadavg").read_text().strip(), seconds=time.monotonic() - since)
-                    if n == 1:
-                        base_p95 = summary["p95_ms"]
-                    summary["ratio_to_n1"] = summary["p95_ms"] / base_p95 if base_p95 else float("nan")
-                    violations += len(phase.violations)
-                    results["phases"].append({**summary, "violation_list": phase.violations, "error_list": phase.errors,
-                                              "samples": [vars(s) for s in phase.samples]})
-                    row = (f"{n:>3} {summary['interactions']:>12} {fmt_ms(summary['p50_ms']):>8} {fmt_ms(summary['p95_ms']):>8}"
-                           f" {fmt_ms(summary['max_ms']):>8} {summary['ratio_to_n1']:>7.2f}x {fmt_ms(summary['all_p95_ms']):>9}"
-                           f" {fmt_ms(summary['start_p50_ms']):>9} {fmt_ms(summary['run_p50_ms']):>8} {fmt_ms(summary['open_p50_ms']):>8}"
-                           f" {before:>9.0f}M {summary['rss_peak_mb']:>8.0f}M {summary['rss_end_mb']:>7.0f}M"
-                           f" {' '.join(summary['loadavg'].split()[:3]):>16} {'OK' if not phase.violations else 'VIOLATED':>10}")
-                    rows.append(row)
-                    print(f"\n{header}\n{row}", flush=True)
-                    print("   p50 by action (warm): " + ", ".join(f"{a} {fmt_ms(v)}" for a, v in summary["by_action_p50_ms"].items()))
-                    c = phase.cpu
-                    print(f"   CPU over {c['wall_s']:.0f} s: server {c['server_cpu_s']:.0f} s ({c['server_cores']:.2f} cores),"
-                          f" browsers+driver {c['client_cpu_s']:.0f} s ({c['client_cores']:.2f} cores), everyone else"
-                          f" {c['others_cpu_s']:.0f} s; machine busy {c['machine_busy_pct']:.0f}%;"
-                          f" server CPU per interaction {c['server_cpu_s'] / max(1, summary['interactions']) * 1000:.0f} ms")
-                    for e in phase.errors[:10]:
-                        print(f"   error: {e}")
-                    if profile:
-                        await asyncio.sleep(6)  # the server dumps its profile every 5 s
-                        results["phases"][-1]["profile"] = profile_diff(prof_before, read_profile(profile), epoch0, time.time())
-                        print_profile(results["phases"][-1]["profile"])
-                    await asyncio.sleep(2)  # let the closed sessions go before the next N's "before"
-
-                upload = None
-                if upload_file is not None:
-                    n = args.upload_n or max(sizes)
+                async def upload_phase(n: int) -> None:
+                    nonlocal violations
                     print(f"\nupload: 1 session imports {upload_file.name} ({upload_file.stat().st_size / 1e6:.1f} MB)"
                           f" while {n} sessions browse", flush=True)
                     since, epoch0, prof_before = time.monotonic(), time.time(), read_profile(profile)
@@ -821,6 +784,52 @@ async def amain(args) -> int:
                         await asyncio.sleep(6)
                         info["profile"] = profile_diff(prof_before, read_profile(profile), epoch0, time.time())
                         print_profile(info["profile"])
+
+                for n in sizes:
+                    prof_before = read_profile(profile)
+                    epoch0 = time.time()
+                    before = tree_rss_mb(server.process.pid)
+                    since = time.monotonic()
+                    phase = await run_phase(browsers, server.url, n, views, args, server.process.pid)
+                    summary = summarise(phase)
+                    summary.update(rss_before_mb=before, rss_peak_mb=mem.peak(since), rss_end_mb=tree_rss_mb(server.process.pid),
+                                   loadavg=Path("/proc/loadavg").read_text().strip(), seconds=time.monotonic() - since)
+                    if n == 1:
+                        base_p95 = summary["p95_ms"]
+                    summary["ratio_to_n1"] = summary["p95_ms"] / base_p95 if base_p95 else float("nan")
+                    violations += len(phase.violations)
+                    results["phases"].append({**summary, "violation_list": phase.violations, "error_list": phase.errors,
+                                              "samples": [vars(s) for s in phase.samples]})
+                    row = (f"{n:>3} {summary['interactions']:>12} {fmt_ms(summary['p50_ms']):>8} {fmt_ms(summary['p95_ms']):>8}"
+                           f" {fmt_ms(summary['max_ms']):>8} {summary['ratio_to_n1']:>7.2f}x {fmt_ms(summary['all_p95_ms']):>9}"
+                           f" {fmt_ms(summary['start_p50_ms']):>9} {fmt_ms(summary['run_p50_ms']):>8} {fmt_ms(summary['open_p50_ms']):>8}"
+                           f" {before:>9.0f}M {summary['rss_peak_mb']:>8.0f}M {summary['rss_end_mb']:>7.0f}M"
+                           f" {' '.join(summary['loadavg'].split()[:3]):>16} {'OK' if not phase.violations else 'VIOLATED':>10}")
+                    rows.append(row)
+                    print(f"\n{header}\n{row}", flush=True)
+                    print("   p50 by action (warm): " + ", ".join(f"{a} {fmt_ms(v)}" for a, v in summary["by_action_p50_ms"].items()))
+                    c = phase.cpu
+                    print(f"   CPU over {c['wall_s']:.0f} s: server {c['server_cpu_s']:.0f} s ({c['server_cores']:.2f} cores),"
+                          f" browsers+driver {c['client_cpu_s']:.0f} s ({c['client_cores']:.2f} cores), everyone else"
+                          f" {c['others_cpu_s']:.0f} s; machine busy {c['machine_busy_pct']:.0f}%;"
+                          f" server CPU per interaction {c['server_cpu_s'] / max(1, summary['interactions']) * 1000:.0f} ms")
+                    for e in phase.errors[:10]:
+                        print(f"   error: {e}")
+                    if profile:
+                        await asyncio.sleep(6)  # the server dumps its profile every 5 s
+                        results["phases"][-1]["profile"] = profile_diff(prof_before, read_profile(profile), epoch0, time.time())
+                        print_profile(results["phases"][-1]["profile"])
+                    if args.json:  # written after every phase: a run cut short keeps what it measured
+                        Path(args.json).write_text(json.dumps(results, indent=1, ensure_ascii=False, default=str))
+                    await asyncio.sleep(2)  # let the closed sessions go before the next N's "before"
+                    if upload_file is not None and n == (args.upload_n or max(sizes)):
+                        await upload_phase(n)
+                        if args.json:
+                            Path(args.json).write_text(json.dumps(results, indent=1, ensure_ascii=False, default=str))
+
+                upload_n = args.upload_n or max(sizes)
+                if upload_file is not None and upload_n not in sizes:
+                    await upload_phase(upload_n)
                 for b in browsers:
                     await b.close()
     finally:
