@@ -368,7 +368,7 @@ def test_in_a_real_browser_no_payload_runs_and_no_element_is_injected(tmp_path):
                                    ("nav.history", "history.title"), ("nav.home", "home.title")):
                 page.locator("[data-testid=stSidebarNav]").get_by_role("link", name=t(nav, "en"), exact=True).click()
                 expect(page.get_by_role("heading", name=t(title_key, "en"), exact=True)).to_be_visible()
-                page.wait_for_timeout(1500)  # let charts, cards and grids draw
+                page.wait_for_timeout(800)  # let charts, cards and grids draw
                 state = page.evaluate("""() => ({
                     title: document.title,
                     pwned: document.body.dataset.pwned || null,
