@@ -723,9 +723,14 @@ def add_item(db: Database, kind: str, values: Mapping[str, Any], *, review_id: i
             f"INSERT INTO {quote_ident(k.table)} ({', '.join(quote_ident(c) for c in columns)}) "
             f"VALUES ({', '.join('?' for _ in columns)}) RETURNING id", params).fetchone()[0]
         if kind == "measure" and row.get("problem_id"):
-            # A problem that gets its first measure moves on from 'open'/'analysing' by itself.
-            cur.execute("""UPDATE problems SET status = 'measures_set', version = version + 1, updated_at = current_timestamp
-                           WHERE id = ? AND status IN ('open', 'analysing')""", [row["problem_id"]])
+            # A problem that gets its first measure moves on from 'open'/'analysing' by itself, logged
+            # like any change so the problem's history says when and through whom.
+            problem = _row(cur, KINDS["problem"], row["problem_id"])
+            if problem is not None and problem["status"] in ("open", "analysing"):
+                cur.execute("""UPDATE problems SET status = 'measures_set', version = version + 1, actor = ?,
+                               updated_at = current_timestamp WHERE id = ?""", [actor, row["problem_id"]])
+                _log(cur, "problem", row["problem_id"], "update", problem,
+                     _row(cur, KINDS["problem"], row["problem_id"]), actor)
         _log(cur, kind, int(item_id), "insert", None, _row(cur, k, int(item_id)), actor)
         bump_version(cur)
     return int(item_id)

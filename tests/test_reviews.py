@@ -239,6 +239,17 @@ def test_delete_is_soft_undoable_and_everything_is_in_the_history(db):
     assert all(e["actor"] == "lead" for e in log)
 
 
+def test_a_problems_first_measure_moves_it_on_in_its_history(db):
+    rid = R.create_review(db, grain="month", period="2026-10")
+    pid = R.add_item(db, "problem", {"title": "客服响应慢"}, review_id=rid, actor="lead")
+    R.add_item(db, "measure", measure(problem_id=pid), review_id=rid, actor="王五", today=TODAY)
+    R.add_item(db, "measure", measure(problem_id=pid, title="第二项"), review_id=rid, actor="王五", today=TODAY)
+    log = R.history(db, "problem", pid)
+    assert [(e["action"], e["changes"], e["actor"]) for e in log] == [
+        ("update", {"status": ("open", "measures_set")}, "王五"), ("insert", {}, "lead")]
+    assert R.get_item(db, "problem", pid)["version"] == 2
+
+
 def test_a_viewer_can_write_nothing(db):
     rid = R.create_review(db, grain="month", period="2026-10")
     before = table_counts(db)
