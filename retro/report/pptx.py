@@ -41,7 +41,7 @@ LAYOUT_TITLE, LAYOUT_TITLE_ONLY = 0, 5
 
 TABLE_PT = 12
 # Lines of table text a slide holds below its title (header row included).
-TABLE_LINES = 15
+TABLE_LINES = 14
 CHART_COLUMNS, CHART_ROWS = 2, 2
 CARD_COLUMNS = 4
 
@@ -247,13 +247,27 @@ def _chart(deck: _Deck, block: Chart, index: int, top: int) -> None:
     deck.y = max(deck.y, y + height + gap)
 
 
-def _row_lines(texts: list[str], widths: list[int]) -> int:
-    per_char = Pt(TABLE_PT) / 2 * 1.05  # a half-width unit at the table's size
+CELL_PAD = Inches(0.2)  # the cell's left + right margins, with a little slack
+MIN_TABLE_PT = 9
+
+
+def _per_char(size: float) -> float:
+    return Pt(size) / 2  # a half-width unit (half an em) at that size, in EMU
+
+
+def _units(text: str) -> float:
+    """Width in half-em units as a viewer's font sets it: a hanzi is one em, while Latin letters
+    and digits run wider than half an em in the usual substitutes (DejaVu Sans digits: 0.64 em)."""
+    return display_width(text) + 0.3 * sum(1 for ch in text if ord(ch) < 0x2E80)
+
+
+def _row_lines(texts: list[str], widths: list[int], size: float = TABLE_PT) -> int:
+    per_char = _per_char(size)
     lines = 1
     for text, width in zip(texts, widths, strict=True):
-        usable = max(width - Inches(0.2), per_char)
+        usable = max(width - CELL_PAD, per_char)
         for line in text.split("\n") or [""]:
-            lines = max(lines, math.ceil(display_width(line) * per_char / usable) or 1)
+            lines = max(lines, math.ceil(_units(line) * per_char / usable) or 1)
     return lines
 
 
@@ -263,18 +277,14 @@ def _table(deck: _Deck, block: Table, *, caption: bool) -> None:
         [clean(cell_text(v, block.formats[j], units[j] if j < len(units) else None, deck.lang)) for j, v in enumerate(row)]
         for row in block.rows
     ]
-    weights = []
-    for j, header in enumerate(block.columns):
-        longest = max((display_width(r[j]) for r in texts), default=0)
-        weights.append(min(max(display_width(header), longest, 6), 40))
-    widths = [int(WIDTH * w / sum(weights)) for w in weights]
-    header_lines = _row_lines([clean(h) for h in block.columns], widths)
+    widths, size = _column_layout(block, texts)
+    header_lines = _row_lines([clean(h) for h in block.columns], widths, size)
     # Split the rows into chunks that fit a slide, the header row repeated on each.
     chunks: list[list[list[str]]] = [[]]
     used = header_lines
     budget = TABLE_LINES - _lines_used(deck)
     for row in texts:
-        need = _row_lines(row, widths)
+        need = _row_lines(row, widths, size)
         if chunks[-1] and used + need > budget:
             chunks.append([])
             used = header_lines
@@ -291,7 +301,7 @@ def _table(deck: _Deck, block: Table, *, caption: bool) -> None:
             deck.y += Inches(0.5)
         deck.room(Inches(0.8))
         rows = len(chunk) + 1
-        row_h = Pt(TABLE_PT * 1.25 + 10)
+        row_h = Pt(size * 1.25 + 10)
         shape = deck.slide.shapes.add_table(rows, len(block.columns), LEFT, deck.y, WIDTH, row_h * rows)
         table = shape.table
         for j, width in enumerate(widths):
@@ -299,12 +309,36 @@ def _table(deck: _Deck, block: Table, *, caption: bool) -> None:
         for i in range(rows):
             table.rows[i].height = row_h
         for j, header in enumerate(block.columns):
-            _cell(table.cell(0, j), header, bold=True, align=_align(block.formats[j]))
+            _cell(table.cell(0, j), header, size, bold=True, align=_align(block.formats[j]))
         for i, row in enumerate(chunk, 1):
             for j, text in enumerate(row):
-                _cell(table.cell(i, j), text, align=_align(block.formats[j]))
-        lines = header_lines + sum(_row_lines(r, widths) for r in chunk)
-        deck.y += Pt(TABLE_PT * 1.25 * lines + 10 * rows) + Inches(0.2)
+                _cell(table.cell(i, j), text, size, align=_align(block.formats[j]))
+        lines = header_lines + sum(_row_lines(r, widths, size) for r in chunk)
+        deck.y += Pt(size * 1.25 * lines + 10 * rows) + Inches(0.2)
+
+
+def _column_layout(block: Table, texts: list[list[str]]) -> tuple[list[int], float]:
+    """Column widths (EMU) and font size: numbers and dates never wrap (their column is as wide
+    as the widest), text columns share the rest by content and wrap; a table too wide for the
+    slide gets a smaller font (down to 9 pt) first."""
+    fixed = [block.formats[j] in ("int", "number", "pct", "date") for j in range(len(block.columns))]
+    units = []
+    for j, header in enumerate(block.columns):
+        longest = max((_units(line) for r in texts for line in r[j].split("\n")), default=0)
+        head = _units(header)
+        units.append(max(longest, head / 2, 4) if fixed[j] else min(max(head, longest, 6), 40))
+    pads = CELL_PAD * len(units)
+    natural = sum(units) * _per_char(TABLE_PT) + pads
+    size = float(TABLE_PT)
+    if natural > WIDTH:
+        size = max(MIN_TABLE_PT, TABLE_PT * (WIDTH - pads) / (natural - pads))
+    need = [u * _per_char(size) + CELL_PAD for u in units]
+    fixed_total = sum(n for n, f in zip(need, fixed, strict=True) if f)
+    flexible = [n for n, f in zip(need, fixed, strict=True) if not f]
+    if not flexible or fixed_total >= WIDTH:
+        return [int(WIDTH * n / sum(need)) for n in need], size
+    share = (WIDTH - fixed_total) / sum(flexible)
+    return [int(n if f else n * share) for n, f in zip(need, fixed, strict=True)], size
 
 
 def _lines_used(deck: _Deck) -> int:
@@ -318,7 +352,7 @@ def _align(fmt: str | None):
     return PP_ALIGN.RIGHT if fmt in ("int", "number", "pct") else PP_ALIGN.LEFT
 
 
-def _cell(cell, text: str, *, bold: bool = False, align=PP_ALIGN.LEFT) -> None:
+def _cell(cell, text: str, size: float = TABLE_PT, *, bold: bool = False, align=PP_ALIGN.LEFT) -> None:
     cell.margin_left = cell.margin_right = Inches(0.08)
     cell.margin_top = cell.margin_bottom = Inches(0.04)
     cell.vertical_anchor = MSO_ANCHOR.MIDDLE
@@ -328,4 +362,4 @@ def _cell(cell, text: str, *, bold: bool = False, align=PP_ALIGN.LEFT) -> None:
     para.alignment = align
     run = para.add_run()
     run.text = clean(text)
-    _font(run.font, TABLE_PT, bold=bold)
+    _font(run.font, size, bold=bold)
