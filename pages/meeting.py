@@ -74,6 +74,7 @@ st.query_params["step"] = step
 index = steps.index(step)
 st.progress((index + 1) / len(steps), text=tr("meeting.progress", n=index + 1, total=len(steps),
                                                   step=tr(f"meeting.step.{step}")))
+UR.show_flash()  # what the last save said, and an undo for the last delete
 
 editable = can_edit() and not review.closed
 if review.closed:
