@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import altair as alt
+import numpy as np
 import pandas as pd
 
 from .i18n import format_number, t
@@ -173,8 +174,19 @@ def _named(sets: dict[str, list], name: str, frame: pd.DataFrame) -> alt.NamedDa
     inline values are deep-copied by every chained call; both cost more than the chart. These
     frames are small, so they go in as plain rows, once, at the top."""
     columns = [str(c) for c in frame.columns]
-    sets[name] = [dict(zip(columns, map(_plain, row), strict=True)) for row in frame.itertuples(index=False, name=None)]
+    values = [_column(frame.iloc[:, i]) for i in range(len(columns))]
+    sets[name] = [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)] if columns else [{}] * len(frame)
     return alt.NamedData(name=name)
+
+
+def _column(column: pd.Series) -> list:
+    """A column's cells as :func:`_plain` gives them, a numpy column of numbers without a call per cell."""
+    cells = column.tolist()
+    if isinstance(column.dtype, np.dtype) and column.dtype.kind in "iub":
+        return cells  # Python ints and bools, never missing
+    if isinstance(column.dtype, np.dtype) and column.dtype.kind == "f":
+        return [None if v != v else v for v in cells]  # NaN is the only missing float
+    return [_plain(v) for v in cells]
 
 
 def _texts(values: pd.Series, lang: str, unit: str | None, number_format: str) -> list[str]:
