@@ -374,7 +374,7 @@ def test_in_a_real_browser_no_payload_runs_and_no_element_is_injected(tmp_path):
                     pwned: document.body.dataset.pwned || null,
                     imgs: document.querySelectorAll('img[src="x"]').length,
                     scripts: [...document.scripts].filter(s => s.textContent.includes('pwned')).length,
-                    bolds: [...document.querySelectorAll('b, strong')].filter(b => b.textContent.includes('粗')).length,
+                    bolds: [...document.querySelectorAll('b, strong')].filter(b => b.textContent.trim() === '粗').length,  // the payload's own <b>粗</b>
                     links: [...document.querySelectorAll('a')].filter(a => a.href.includes('alert(')).map(a => a.outerHTML),
                 })""")
                 assert state == {"title": state["title"], "pwned": None, "imgs": 0, "scripts": 0, "bolds": 0,
