@@ -374,6 +374,10 @@ def _fact_grains(db: Database, names: list[str], scenario: str, grain: str) -> l
     have = _remember(db, ("grains", tuple(names), scenario), lambda: {r[0] for r in db.rows(
         "SELECT DISTINCT grain FROM fact_rows WHERE replaced_by IS NULL AND list_contains(?, metric) AND scenario = ?",
         [names, scenario])})
+    return _finest(have, grain)
+
+
+def _finest(have: set[str], grain: str) -> list[str]:
     order = ["day", "month", "quarter", "year"]
     usable = order[: order.index(grain) + 1] if grain in order else order
     for finest in usable:
@@ -432,11 +436,10 @@ def _agg_sql(db: Database, m: Metric, *, grain: str, scenario: str, by: str | No
                f"FROM current_transactions t WHERE true {where} GROUP BY ALL")
         return sql, params
     names = _member_names(db, m.name)
-    grains = _fact_grains(db, names, scenario, grain) or ["none"]
-    rolled = _rollup_sql(db, m, names, grains, grain=grain, scenario=scenario, by=by, filters=filters,
-                         prefix=prefix, span=span)
+    rolled = _rollup_sql(db, m, names, grain=grain, scenario=scenario, by=by, filters=filters, prefix=prefix, span=span)
     if rolled is not None:
         return rolled
+    grains = _fact_grains(db, names, scenario, grain) or ["none"]
     params.update({f"{prefix}scenario": scenario})
     # IN over bound values, not list_contains: DuckDB filters the scan with it far faster.
     params.update({f"{prefix}n{i}": n for i, n in enumerate(names)})
@@ -531,7 +534,7 @@ def _build_rollup(db: Database, keys: list[tuple[str, str, str]]) -> int:
     return version
 
 
-def _rollup_sql(db: Database, m: Metric, names: list[str], grains: list[str], *, grain: str, scenario: str,
+def _rollup_sql(db: Database, m: Metric, names: list[str], *, grain: str, scenario: str,
                 by: str | None, filters: dict[str, list[str]] | None, prefix: str,
                 span: tuple[dt.date | None, dt.date | None]) -> tuple[str, dict[str, Any]] | None:
     """The same (p, segment, value, months) as the scan of the facts, from the rollup; None when the
@@ -542,6 +545,12 @@ def _rollup_sql(db: Database, m: Metric, names: list[str], grains: list[str], *,
     dim = next(iter(wanted), "")
     if not _rollup_ready(db, names, scenario, dim):
         return None
+    # The stored grains, as _fact_grains finds them in the facts: every current fact is in the
+    # rollup of each dimension (a fact's segment is stored with it, and segments are never deleted).
+    have = _remember(db, ("rollup grains", tuple(names), scenario, dim), lambda: {r[0] for r in db.rows(
+        "SELECT DISTINCT grain FROM fact_rollup WHERE dimension = ? AND scenario = ? AND list_contains(?, metric)",
+        [dim, scenario, names])})
+    grains = _finest(have, grain) or ["none"]
     params: dict[str, Any] = {f"{prefix}grain": grain, f"{prefix}lo": span[0], f"{prefix}hi": span[1],
                               f"{prefix}scenario": scenario, f"{prefix}dim": dim}
     params.update({f"{prefix}n{i}": n for i, n in enumerate(names)})

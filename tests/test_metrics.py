@@ -267,7 +267,12 @@ def _rollup_stamps(db) -> set[tuple[str, str, str, int]]:
 
 def test_rollup_gives_the_numbers_the_scan_gives(db, tmp_path, monkeypatch):
     load_csv(db, tmp_path, "sales.csv", SALES)
+    # quarter totals beside the months of 销售额 (the months win), and a metric kept by quarter only
+    load_csv(db, tmp_path, "quarters.csv", "季度,区域,销售额(万元),线索数\n2026-Q1,华东,300,30\n2026-Q1,华南,150,12\n"
+                                           "2025-Q4,华东,280,25\n")
     views = [
+        *(lambda g=g, n=n, by=by: M.series(db, n, grain=g, by=by)
+          for g in M.GRAINS for n in ("销售额", "线索数") for by in (None, "区域")),
         lambda: M.series(db, "销售额"),
         lambda: M.series(db, "销售额", by="区域"),
         lambda: M.series(db, "留存率", by="区域", grain="quarter"),
