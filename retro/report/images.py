@@ -50,6 +50,8 @@ def prepare_spec(spec: dict) -> dict:
     # config.font is Vega-Lite's default for titles, axes, legends and text marks alike; a
     # spec that names its own font keeps it.
     config.setdefault("font", FONT_FAMILY)
+    # Opaque white, so the PDF can embed the image as JPEG without compositing an alpha channel.
+    config.setdefault("background", "white")
     if spec.get("width") == "container":
         spec["width"] = DEFAULT_WIDTH
     if spec.get("height") == "container":

@@ -311,18 +311,13 @@ CHART_MAX_HEIGHT = 78.0  # mm
 
 def _jpeg(png: bytes) -> bytes:
     """The chart as JPEG: fpdf2 embeds JPEG bytes as they are, while a PNG is decoded and
-    deflated again (~0.1 s a chart). Charts are drawn on white, so no transparency is lost."""
+    deflated again (~0.1 s a chart). Charts are drawn on opaque white (images.prepare_spec), so
+    dropping the alpha channel loses nothing."""
     with Image.open(io.BytesIO(png)) as img:
-        rgb = img.convert("RGB") if img.mode != "RGBA" else _on_white(img)
+        rgb = img.convert("RGB")
     out = io.BytesIO()
     rgb.save(out, "JPEG", quality=88)
     return out.getvalue()
-
-
-def _on_white(img: Image.Image) -> Image.Image:
-    white = Image.new("RGB", img.size, (255, 255, 255))
-    white.paste(img, mask=img.getchannel("A"))
-    return white
 
 
 def _chart(pdf: _ReportPDF, block: Chart) -> None:
