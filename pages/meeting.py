@@ -74,7 +74,6 @@ st.query_params["step"] = step
 index = steps.index(step)
 st.progress((index + 1) / len(steps), text=tr("meeting.progress", n=index + 1, total=len(steps),
                                                   step=tr(f"meeting.step.{step}")))
-UR.show_flash()  # what the last save said, and an undo for the last delete
 
 editable = can_edit() and not review.closed
 if review.closed:
@@ -305,11 +304,13 @@ elif step == "summary":
     if review.closed and can_edit() and st.button(tr("meeting.open_next"), type="primary", key="meeting_next"):
         nid = R.open_next_review(db, review.id, actor=who(), lang=L)
         set_active_review(nid)
-        st.session_state.pop("meeting_step", None)  # the next meeting starts at the first step
+        st.session_state.pop("meeting_step", None)  # the next meeting starts at the first step,
+        st.query_params.pop("step", None)  # not at the one the URL still names
         st.rerun()
 
 # --------------------------------------------------------------------------- previous / next
 
+UR.show_flash()  # what the forms above saved (or the undo of a row deleted in a table), next to them
 st.divider()
 back, _, forward = st.columns([1, 3, 1])
 if index > 0:

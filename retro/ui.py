@@ -150,6 +150,9 @@ def _review_choice(db: Database, periods: list[str]) -> None:
     from . import reviews
 
     found = reviews.reviews(db)
+    if not found:  # nothing to choose yet: no picker holding only "(none)"
+        st.session_state["review_id"] = None
+        return
     ids = [None, *(r.id for r in found)]
     titles = {r.id: f"{r.title} · {tr('review.ui.status.' + r.status)}" for r in found}
     wanted = st.session_state.get("review_id")
