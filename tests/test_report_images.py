@@ -74,10 +74,18 @@ def test_spec_font_is_the_shipped_family_unless_the_spec_names_one():
 
 
 def test_rare_hanzi_outside_gb2312_is_drawn_from_the_fallback_font():
-    # 喆 and 堃 (common in names) are not in GB2312: the Ext font must supply them.
-    spec = dict(SPEC, title="喆堃喆堃喆堃")
-    img = _image(images.chart_png(spec))
-    assert _ink(img, (0, 0, img.size[0], 50)) > 300
+    """喆 and 堃 (common in names) are not in GB2312, so not in the main font. A missing glyph is
+    drawn as the same empty box whatever the character: two different characters giving two
+    different images means real glyphs (on a machine without CJK fonts, from RetroSansSCExt)."""
+    from fontTools.ttLib import TTFont
+
+    for path, has in ((images.FONT_REGULAR, False), (images.FONT_EXT, True)):
+        cmap = TTFont(path, lazy=True).getBestCmap()
+        assert all((ord(ch) in cmap) is has for ch in "喆堃"), path.name
+    first, second = (_image(images.chart_png(dict(SPEC, title=ch * 6))) for ch in "喆堃")
+    band = (0, 0, first.size[0], 50)
+    assert _ink(first, band) > 300
+    assert first.crop(band).tobytes() != second.crop(band).tobytes()
 
 
 def test_data_urls_are_not_fetched():
