@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from retro.ui import database, gate, gate_needed, lang, sidebar, tr
+from retro.db import DatabaseUnavailable
+from retro.ui import database, gate, gate_needed, lang, sidebar, tr, unavailable
 
 st.set_page_config(page_title="retro · 运营回顾", page_icon=":material/insights:", layout="wide")
 
@@ -27,5 +28,8 @@ pages = {
 page = st.navigation(pages, position="hidden" if locked else "sidebar")
 gate()  # with passcodes configured, nothing below runs without one
 db = database()
-sidebar(db)
-page.run()
+try:
+    sidebar(db)
+    page.run()
+except DatabaseUnavailable as exc:  # the connection broke mid-run: say so; the next click reconnects
+    unavailable(exc)

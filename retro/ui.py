@@ -37,10 +37,15 @@ def database() -> Database:
             ensure_first_start(db)
             st.session_state["_first_start_checked"] = True
     except DatabaseUnavailable as exc:
-        st.error(tr(f"safety.db_{exc.code}", **_inert(exc.params)), icon=":material/database_off:")
-        st.button(tr("safety.retry"), icon=":material/refresh:", key="_db_retry")  # a click reruns: reconnects
-        st.stop()
+        unavailable(exc)
     return db
+
+
+def unavailable(exc: DatabaseUnavailable) -> None:
+    """Say the database cannot be used right now, offer to try again (a click reruns: reconnects), stop."""
+    st.error(tr(f"safety.db_{exc.code}", **_inert(exc.params)), icon=":material/database_off:")
+    st.button(tr("safety.retry"), icon=":material/refresh:", key="_db_retry")
+    st.stop()
 
 
 def lang() -> str:
