@@ -319,20 +319,24 @@ def _table(deck: _Deck, block: Table, *, caption: bool) -> None:
 
 def _column_layout(block: Table, texts: list[list[str]]) -> tuple[list[int], float]:
     """Column widths (EMU) and font size: numbers and dates never wrap (their column is as wide
-    as the widest), text columns share the rest by content and wrap; a table too wide for the
-    slide gets a smaller font (down to 9 pt) first."""
+    as the widest); spare width goes to every column in proportion; a table too wide for the
+    slide gets a smaller font (down to 9 pt) first, then its text columns wrap."""
     fixed = [block.formats[j] in ("int", "number", "pct", "date") for j in range(len(block.columns))]
     units = []
     for j, header in enumerate(block.columns):
         longest = max((_units(line) for r in texts for line in r[j].split("\n")), default=0)
         head = _units(header)
-        units.append(max(longest, head / 2, 4) if fixed[j] else min(max(head, longest, 6), 40))
+        # A header of up to four hanzi stays on one line; a longer one may take two.
+        head_need = head if head <= 8 else max(8, head / 2)
+        units.append(max(longest, head_need, 4) if fixed[j] else min(max(head, longest, 6), 40))
     pads = CELL_PAD * len(units)
     natural = sum(units) * _per_char(TABLE_PT) + pads
     size = float(TABLE_PT)
     if natural > WIDTH:
         size = max(MIN_TABLE_PT, TABLE_PT * (WIDTH - pads) / (natural - pads))
     need = [u * _per_char(size) + CELL_PAD for u in units]
+    if sum(need) <= WIDTH:  # room to spare: every column grows in proportion
+        return [int(WIDTH * n / sum(need)) for n in need], size
     fixed_total = sum(n for n, f in zip(need, fixed, strict=True) if f)
     flexible = [n for n, f in zip(need, fixed, strict=True) if not f]
     if not flexible or fixed_total >= WIDTH:
