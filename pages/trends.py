@@ -86,6 +86,8 @@ def key_metrics(chosen: str, catalog: list[M.Metric]) -> list[str]:
 
 def applicable(filters: dict[str, list[str]], metric: str) -> tuple:
     """The filters on dimensions ``metric`` has (a filter on 渠道 means nothing to a metric without 渠道)."""
+    if not any(filters.values()):
+        return ()  # nothing to check: no scan for each card's metric's dimensions
     dims = set(V.dimensions(PATH, version, metric))
     return tuple(sorted((d, tuple(v)) for d, v in filters.items() if v and d in dims))
 
