@@ -193,17 +193,27 @@ def _transaction_units(db: Database) -> dict[str, str]:
     return units
 
 
-_memo: dict[tuple, Any] = {}
+_memo: weakref.WeakKeyDictionary[Database, dict[tuple, Any]] = weakref.WeakKeyDictionary()
 
 
 def _remember(db: Database, key: tuple, compute: Any) -> Any:
-    """A per-process memo keyed on the database's data version: every write invalidates it."""
-    full = (str(db.path), db.data_version(), *key)
-    if full not in _memo:
-        if len(_memo) > 512:
-            _memo.clear()
-        _memo[full] = compute()
-    return _memo[full]
+    """A per-process memo keyed on the database's data version: every write invalidates it.
+
+    Kept per Database object, not per path: a restored file reopened at the same path starts empty."""
+    memo = _memo.setdefault(db, {})
+    full = (db.data_version(), *key)
+    if full not in memo:
+        if len(memo) > 512:
+            memo.clear()
+        memo[full] = compute()
+    return memo[full]
+
+
+def _current_keys(db: Database) -> list[str]:
+    """The segments the current facts use: one scan of the facts per data version, shared by the
+    dimension lookups (each scanned every fact for it before)."""
+    return _remember(db, ("current keys",), lambda: [r[0] for r in db.rows(
+        "SELECT DISTINCT dims_key FROM fact_rows WHERE replaced_by IS NULL")])
 
 
 def catalog(db: Database, *, include_hidden: bool = False, include_merged: bool = False) -> list[Metric]:
@@ -326,9 +336,10 @@ def dimensions(db: Database, metric: str | None = None) -> list[str]:
     if metric is None:
         rows = db.rows(
             """SELECT k, count(*) FROM (SELECT unnest(map_keys(s.dims)) AS k FROM segments s
-               WHERE s.dims_key IN (SELECT DISTINCT dims_key FROM fact_rows WHERE replaced_by IS NULL)
+               WHERE s.dims_key IN (SELECT unnest(CAST(? AS VARCHAR[])))
                UNION ALL SELECT unnest(map_keys(dims)) FROM (SELECT DISTINCT dims FROM transactions WHERE replaced_by IS NULL))
-               GROUP BY k ORDER BY 2 DESC, k"""
+               GROUP BY k ORDER BY 2 DESC, k""",
+            [_current_keys(db)],
         )
         return [r[0] for r in rows]
     m = get_metric(db, metric)
@@ -352,10 +363,10 @@ def dimension_values(db: Database, dimension: str) -> list[str]:
     rows = db.rows(
         """SELECT DISTINCT v FROM (
                SELECT s.dims[?] AS v FROM segments s
-               WHERE s.dims_key IN (SELECT DISTINCT dims_key FROM fact_rows WHERE replaced_by IS NULL)
+               WHERE s.dims_key IN (SELECT unnest(CAST(? AS VARCHAR[])))
                UNION ALL SELECT dims[?] FROM (SELECT DISTINCT dims FROM transactions WHERE replaced_by IS NULL))
            WHERE v IS NOT NULL ORDER BY v""",
-        [dimension, dimension],
+        [dimension, _current_keys(db), dimension],
     )
     return [r[0] for r in rows]
 
