@@ -16,6 +16,7 @@ import json
 import re
 import threading
 import weakref
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -209,11 +210,13 @@ def _remember(db: Database, key: tuple, compute: Any) -> Any:
     return memo[full]
 
 
-def _current_keys(db: Database) -> list[str]:
-    """The segments the current facts use: one scan of the facts per data version, shared by the
-    dimension lookups (each scanned every fact for it before)."""
-    return _remember(db, ("current keys",), lambda: [r[0] for r in db.rows(
-        "SELECT DISTINCT dims_key FROM fact_rows WHERE replaced_by IS NULL")])
+def _current_dims(db: Database) -> list[tuple[str, str | None]]:
+    """(dimension, value) of every segment the current facts use, one pair per segment and
+    dimension: one scan of the facts per data version, shared by the dimension lookups (each
+    scanned every fact for itself before). Flat pairs: DuckDB hands maps to Python slowly."""
+    return _remember(db, ("current dims",), lambda: db.rows(
+        """SELECT unnest(map_keys(s.dims)), unnest(map_values(s.dims)) FROM segments s
+           WHERE s.dims_key IN (SELECT DISTINCT dims_key FROM fact_rows WHERE replaced_by IS NULL)"""))
 
 
 def catalog(db: Database, *, include_hidden: bool = False, include_merged: bool = False) -> list[Metric]:
@@ -334,14 +337,11 @@ def delete_derived(db: Database, name: str) -> None:
 def dimensions(db: Database, metric: str | None = None) -> list[str]:
     """Dimension names present in the data (for one metric, when given), most used first."""
     if metric is None:
-        rows = db.rows(
-            """SELECT k, count(*) FROM (SELECT unnest(map_keys(s.dims)) AS k FROM segments s
-               WHERE s.dims_key IN (SELECT unnest(CAST(? AS VARCHAR[])))
-               UNION ALL SELECT unnest(map_keys(dims)) FROM (SELECT DISTINCT dims FROM transactions WHERE replaced_by IS NULL))
-               GROUP BY k ORDER BY 2 DESC, k""",
-            [_current_keys(db)],
-        )
-        return [r[0] for r in rows]
+        # How many segments (of the facts, and distinct ones of the transactions) name each dimension.
+        counts = Counter(k for k, _ in _current_dims(db))
+        for (keys,) in db.rows("SELECT map_keys(dims) FROM (SELECT DISTINCT dims FROM transactions WHERE replaced_by IS NULL)"):
+            counts.update(keys)
+        return [k for k, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
     m = get_metric(db, metric)
     if m.source == "transactions":
         return [r[0] for r in db.rows(
@@ -360,15 +360,10 @@ def dimensions(db: Database, metric: str | None = None) -> list[str]:
 
 
 def dimension_values(db: Database, dimension: str) -> list[str]:
-    rows = db.rows(
-        """SELECT DISTINCT v FROM (
-               SELECT s.dims[?] AS v FROM segments s
-               WHERE s.dims_key IN (SELECT unnest(CAST(? AS VARCHAR[])))
-               UNION ALL SELECT dims[?] FROM (SELECT DISTINCT dims FROM transactions WHERE replaced_by IS NULL))
-           WHERE v IS NOT NULL ORDER BY v""",
-        [dimension, _current_keys(db), dimension],
-    )
-    return [r[0] for r in rows]
+    found = {v for k, v in _current_dims(db) if k == dimension}
+    found |= {r[0] for r in db.rows(
+        "SELECT DISTINCT dims[?] FROM (SELECT DISTINCT dims FROM transactions WHERE replaced_by IS NULL)", [dimension])}
+    return sorted(v for v in found if v is not None)  # code point order, as DuckDB orders VARCHAR
 
 
 # ---------------------------------------------------------------- series
