@@ -237,7 +237,7 @@ for col, name in zip(card_columns, cards, strict=False):
         else:
             delta = None if card.mom is None else f"{card.mom * 100:+.1f}%"
         st.metric(
-            km.label(L) + (" ★" if name == metric else ""),
+            md(km.label(L)) + (" ★" if name == metric else ""),
             fmt(card.value, km),
             delta=delta,
             delta_color="inverse" if km.direction == "down" else "normal",

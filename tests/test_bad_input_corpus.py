@@ -326,8 +326,6 @@ def test_markup_payloads_render_as_text_on_the_import_metrics_and_history_pages(
 
 
 @pytest.mark.usefixtures("navigation_only")
-@pytest.mark.xfail(strict=True, reason="pages/trends.py:362 passes km.label(L) to st.metric without md(): a metric "
-                   "named '**x**' or '<b>' is rendered as markdown in the KPI card label (not my file; reported)")
 def test_markup_payloads_render_as_text_on_the_trends_page(db_file):
     at = _payload_app(db_file, imported=True)
     at.switch_page("pages/trends.py").run()
