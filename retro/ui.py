@@ -136,7 +136,7 @@ def sidebar(db: Database) -> None:
         if periods:
             wanted = st.query_params.get("period") or st.session_state.get("period")
             index = periods.index(wanted) if wanted in periods else 0
-            period = st.selectbox(tr("sidebar.period"), periods, index=index, key="_period_choice")
+            period = st.selectbox(tr("sidebar.period"), periods, index=index, key=_picker_key("_period_choice"))
             st.session_state["period"] = period
             if st.query_params.get("period") != period:
                 st.query_params["period"] = period
@@ -161,13 +161,16 @@ def _review_choice(db: Database, periods: list[str]) -> None:
     ids = [None, *(r.id for r in found)]
     titles = {r.id: f"{r.title} · {tr('review.ui.status.' + r.status)}" for r in found}
     wanted = st.session_state.get("review_id")
-    if wanted is None and "_review_choice" not in st.session_state:
+    if wanted is None and not st.session_state.get("_review_seen"):
+        st.session_state["_review_seen"] = True
         raw = st.query_params.get("review")
         wanted = int(raw) if raw and raw.isdigit() else None
     if wanted not in ids:
         wanted = None
     none = tr("review.ui.none")
-    chosen = st.selectbox(tr("review.ui.sidebar"), ids, index=ids.index(wanted), key="_review_choice",
+    # A changed choice made elsewhere (set_active_review) draws a picker under a new key: a fresh
+    # widget shows it, where the old one would keep the browser's previous choice and send it back.
+    chosen = st.selectbox(tr("review.ui.sidebar"), ids, index=ids.index(wanted), key=_picker_key("_review_choice"),
                           format_func=lambda v: titles[v] if v else none,
                           help=tr("review.ui.sidebar_help"))
     st.session_state["review_id"] = chosen
@@ -181,9 +184,14 @@ def _review_choice(db: Database, periods: list[str]) -> None:
         if label in periods and st.session_state.get("period") != label:
             st.session_state["period"] = label
             st.query_params["period"] = label
-            st.session_state.pop("_period_choice", None)  # the period picker starts again from the review's
+            st.session_state["_picker_generation"] = st.session_state.get("_picker_generation", 0) + 1
     elif chosen is None:
         st.session_state["_review_applied"] = None
+
+
+def _picker_key(name: str) -> str:
+    generation = st.session_state.get("_picker_generation", 0)
+    return name if not generation else f"{name}_{generation}"
 
 
 def active_review(db: Database) -> Any:
@@ -197,7 +205,7 @@ def active_review(db: Database) -> Any:
 def set_active_review(review_id: int | None) -> None:
     """Make ``review_id`` the active review from the next run on (call st.rerun() after)."""
     st.session_state["review_id"] = review_id
-    st.session_state.pop("_review_choice", None)
+    st.session_state["_picker_generation"] = st.session_state.get("_picker_generation", 0) + 1
     if review_id is None:
         st.query_params.pop("review", None)
     else:

@@ -164,7 +164,7 @@ def test_first_start_shows_the_sample_banner_and_its_metrics(open_app, helpers, 
     newest_actual = helpers.query(
         db_file, "SELECT strftime(max(period), '%Y-%m') FROM current_facts WHERE scenario = 'actual'"
     )[0][0]
-    assert at.sidebar.selectbox(key="_period_choice").value == newest_actual
+    assert [s for s in at.sidebar.selectbox if s.key.startswith("_period_choice")][0].value == newest_actual
     assert at.query_params.get("period") == newest_actual
 
 
@@ -262,18 +262,18 @@ def test_sidebar_language_switch_changes_the_page_language(open_app):
 
 def test_period_picker_sets_the_active_period(open_app):
     at = open_app(lang="en")
-    picker = at.sidebar.selectbox(key="_period_choice")
+    picker = [s for s in at.sidebar.selectbox if s.key.startswith("_period_choice")][0]
     options = picker.options
     assert len(options) > 12
     assert picker.value == options[0]
     older = options[3]
     assert older < options[0]
-    at.sidebar.selectbox(key="_period_choice").set_value(older).run()
+    [s for s in at.sidebar.selectbox if s.key.startswith("_period_choice")][0].set_value(older).run()
     assert_clean(at)
     assert at.session_state["period"] == older
     assert at.query_params.get("period") == older
     at.switch_page("pages/history.py").run()
-    assert at.sidebar.selectbox(key="_period_choice").value == older
+    assert [s for s in at.sidebar.selectbox if s.key.startswith("_period_choice")][0].value == older
 
 
 # --------------------------------------------------------------------------- import page

@@ -247,11 +247,6 @@ def metric_label(lang: str) -> str:
 # --------------------------------------------------------------------------- the meeting
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "retro/ui.py set_active_review() pops the sidebar picker's state instead of setting it, so the "
-    "browser's picker keeps the previous review and sends it back on the next click: after 'open the "
-    "next review' the sidebar still names 2026-10 and the next page shows it again. Passes with the "
-    "picker's value set through st.session_state before it is drawn; remove this mark with that fix."))
 def test_a_whole_meeting_in_chinese_closes_the_loop(chromium, server, tmp_path):
     L = "zh"  # noqa: N806 - short, used on every line
     numbers = sample_numbers()
