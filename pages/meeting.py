@@ -131,9 +131,10 @@ if step == "data":
             cards.append((m, card))
     if not cards:
         st.info(tr("meeting.no_data", period=label))
-    for start in range(0, len(cards), 4):
-        cols = st.columns(4)
-        for col, (m, card) in zip(cols, cards[start:start + 4], strict=False):
+    per_row = 3 if big else 4  # in projector type four cards a row cut the numbers ('666.35…')
+    for start in range(0, len(cards), per_row):
+        cols = st.columns(per_row)
+        for col, (m, card) in zip(cols, cards[start:start + per_row], strict=False):
             with col.container(border=True):
                 st.metric(m.label(L), num(card.value, m.unit), delta=None if card.mom is None else pct(card.mom, True),
                           delta_color="inverse" if m.direction == "down" else "normal",

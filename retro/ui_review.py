@@ -467,7 +467,7 @@ def whys_editor(k: str, start: list[dict[str, str]]) -> None:
         a, b = st.columns(2)
         a.text_input(tr("review.ui.why", n=i + 1), key=f"{k}why_{i}", placeholder=tr("review.ui.why_placeholder"))
         b.text_input(tr("review.ui.because"), key=f"{k}because_{i}", placeholder=tr("review.ui.because_placeholder"))
-    add, remove, _ = st.columns([1, 1, 3])
+    add, remove, _ = st.columns([2, 2, 1])  # room for the labels in projector type and in English
     if add.button(tr("review.ui.why_add"), key=k + "why_add", disabled=n >= R.MAX_WHYS, icon=":material/add:"):
         st.session_state[k + "nwhy"] = n + 1
         st.rerun()
