@@ -33,6 +33,7 @@ from typing import Any
 import pandas as pd
 
 from . import metrics as M
+from . import scoring as S
 from .db import Database, bump_version, quote_ident
 from .i18n import format_number, t
 
@@ -241,8 +242,8 @@ def _number(value: Any) -> float | None:
 
 
 def segment_key(dims: Mapping[str, str] | None) -> str:
-    """{'区域': '华东'} → '区域=华东' (the goals page's dims key); {} → ''."""
-    return "|".join(f"{k}={v}" for k, v in sorted((dims or {}).items()))
+    """{'区域': '华东'} → '区域=华东'; {} → '' — the goals page's targets use the same key."""
+    return S.dims_key(dict(dims or {}))
 
 
 def segment_dims(key: str | None) -> dict[str, str]:
@@ -944,10 +945,8 @@ def _value_at(db: Database, metric: str, grain: str, scenario: str, filters: dic
 
 
 def _plan_at(db: Database, metric: str, label: str, dims: dict[str, str]) -> float | None:
-    from . import scoring  # scoring imports metrics too; kept local so reviews stays light to import
-
     by = next(iter(dims), None) if len(dims) == 1 else None
-    card = scoring.scorecard(db, label, by=by, metrics=[metric])
+    card = S.scorecard(db, label, by=by, metrics=[metric])
     segment = dims[by] if by else ""
     for row in card.rows:
         if row.metric == metric and row.segment == segment:
@@ -1098,8 +1097,6 @@ class SummaryParts:
 def summary_draft(db: Database, review: Review, lang: str = "zh", today: dt.date | None = None) -> str:
     """A first draft of the meeting's summary from the data: the biggest changes, the red KPIs, the
     problems and measures logged, the checks of earlier measures. The lead edits it."""
-    from . import scoring
-
     today = today or dt.date.today()
     parts = SummaryParts()
     grain, label = review.metric_grain, review.metric_period
@@ -1117,7 +1114,7 @@ def summary_draft(db: Database, review: Review, lang: str = "zh", today: dt.date
                                value=format_number(card.value, lang, unit=m.unit),
                                mom=f"{card.mom * 100:+.1f}%"))
     try:
-        card = scoring.scorecard(db, label, grain)
+        card = S.scorecard(db, label, grain)
         for row in [r for r in card.rows if r.status == "red"][:5]:
             name = M.get_metric(db, row.metric).label(lang)
             parts.red.append(t("review.summary.red", lang, metric=name,
