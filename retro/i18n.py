@@ -536,8 +536,8 @@ CATALOG: dict[str, dict[str, str]] = {
     "goals.note.mismatch": {"zh": "各月目标之和与本期目标不一致", "en": "the months' targets do not add up to this period's target"},
     "goals.needs_analysis": {"zh": "需要分析原因的指标", "en": "Needs a cause analysis"},
     "goals.needs_help": {
-        "zh": "偏差超过预警线（默认 ±10%，复盘模板要求做原因分析的标准）的指标，超额完成的也列出，便于总结经验。问题记录将接入复盘工作区。",
-        "en": "KPIs whose deviation is beyond the amber band (±10% by default, the review template's rule for a cause analysis); over-achievement is listed too, to learn from. Logging problems arrives with the review workspace.",
+        "zh": "偏差超过预警线（默认 ±10%，复盘模板要求做原因分析的标准）的指标，超额完成的也列出，便于总结经验。「记录问题」把它记入本期复盘，带上指标、维度和周期。",
+        "en": "KPIs whose deviation is beyond the amber band (±10% by default, the review template's rule for a cause analysis); over-achievement is listed too, to learn from. “Log a problem” adds it to this period's review with its metric, segment and period.",
     },
     "goals.needs_none": {"zh": "{period} 所有有目标的指标偏差都在预警线以内。", "en": "Every KPI with a target is within its amber band in {period}."},
     "goals.needs_row": {
