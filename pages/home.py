@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from retro.bootstrap import clear_sample, load_sample, sample_import_ids
+from retro.bootstrap import clear_sample_with_backup, load_sample, sample_import_ids
 from retro.ingest import data_summary, metric_inventory
 from retro.ui import can_edit, database, md, num, tr
 
@@ -16,8 +16,10 @@ if samples:
         left, right = st.columns([4, 1], vertical_alignment="center")
         left.info(tr("home.sample_loaded" if can_edit() else "home.sample_viewer"), icon=":material/info:")
         if can_edit() and right.button(tr("home.clear_sample"), key="clear_sample", type="secondary", width="stretch"):
-            clear_sample(db)
+            _removed, saved = clear_sample_with_backup(db)  # an automatic backup first, as before an undo
             st.toast(tr("home.sample_cleared"))
+            if saved is not None:
+                st.toast(tr("safety.backup.latest", name=md(saved.name)), icon=":material/backup:")
             st.rerun()
 
 summary = data_summary(db)

@@ -1,10 +1,12 @@
-"""The bundled sample: imported on a first start so the dashboard is never empty, and removable."""
+"""The bundled sample: imported on a first start so the dashboard is never empty, and removable
+(after an automatic backup, like every destructive action)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from .access import system
+from .access import check_write, system
+from .backup import KEEP_AUTOMATIC, auto_backup
 from .db import Database
 from .ingest import analyze_bytes, store_import, undo_import
 from .sample import SAMPLE_PATH
@@ -37,8 +39,19 @@ def sample_import_ids(db: Database) -> list[int]:
 
 
 def clear_sample(db: Database) -> int:
-    """Undo every sample import; the number removed."""
+    """Undo every sample import, after an automatic backup of the database as it was; the number removed."""
+    return clear_sample_with_backup(db)[0]
+
+
+def clear_sample_with_backup(db: Database, *, keep: int = KEEP_AUTOMATIC) -> tuple[int, Path | None]:
+    """Back the database up (``backups/`` beside it, as before an undo or a restore), then undo every
+    sample import: (number removed, the backup; None when there was no sample and nothing was done)."""
+    check_write()  # a viewer gets no backup written on their behalf either
     ids = sample_import_ids(db)
+    if not ids:
+        return 0, None
+    with system():
+        saved = auto_backup(db, "before-clear-sample", keep=keep)
     for import_id in ids:
         undo_import(db, import_id)
-    return len(ids)
+    return len(ids), saved

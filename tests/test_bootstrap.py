@@ -119,3 +119,57 @@ def test_sample_can_be_loaded_again_after_clearing(db):
     clear_sample(db)
     assert load_sample(db) is not None
     assert _counts(db) == counts
+
+
+def test_clearing_the_sample_backs_it_up_first_and_the_backup_brings_it_back(tmp_path):
+    from retro import backup as B
+    from retro.bootstrap import clear_sample_with_backup
+
+    path = tmp_path / "clear.duckdb"
+    db = Database(path)
+    ensure_first_start(db)
+    sample_rows = db.rows("SELECT * FROM fact_rows ORDER BY ALL")
+    counts = _counts(db)
+    assert sample_rows and B.automatic_backups(B.backups_dir(path)) == []
+
+    removed, saved = clear_sample_with_backup(db)
+    assert removed == 1 and _counts(db)["fact_rows"] == 0
+    assert B.automatic_backups(B.backups_dir(path)) == [saved]  # beside the database, where undo's go
+    assert saved.name.endswith(B.AUTO + "before-clear-sample")
+    assert B.read_manifest(saved)["tables"]["fact_rows"] == len(sample_rows)
+    assert clear_sample_with_backup(db) == (0, None)  # nothing left to clear: no empty backup either
+    db.close()
+    retro_db.close_all()
+
+    B.restore(path, saved, backups_dir=tmp_path / "auto")
+    back = Database(path)
+    try:
+        assert back.rows("SELECT * FROM fact_rows ORDER BY ALL") == sample_rows
+        assert _counts(back) == counts
+        assert len(sample_import_ids(back)) == 1  # still the sample: its clear button comes back
+    finally:
+        back.close()
+
+
+def test_clear_sample_also_backs_up(db):
+    from retro import backup as B
+
+    ensure_first_start(db)
+    assert clear_sample(db) == 1
+    (saved,) = B.automatic_backups(B.backups_dir(db.path))
+    assert B.read_manifest(saved)["tables"]["imports"] == 1
+
+
+def test_a_viewer_cannot_clear_the_sample_and_no_backup_is_written(db):
+    from retro import access
+    from retro import backup as B
+
+    ensure_first_start(db)
+    access.set_role(access.VIEWER)
+    try:
+        with pytest.raises(access.ReadOnly):
+            clear_sample(db)
+    finally:
+        access.set_role(access.EDITOR)
+    assert len(sample_import_ids(db)) == 1
+    assert not B.backups_dir(db.path).exists() or B.automatic_backups(B.backups_dir(db.path)) == []
