@@ -52,10 +52,12 @@ run: $(STAMP_RUN)
 	$(VPY) -m retro.ui --server.address 127.0.0.1
 
 # For colleagues on the office network: binds every address and prints the link. Refuses to start
-# without passcodes (RETRO_EDITOR_PASSCODE / RETRO_VIEWER_PASSCODE, or .streamlit/secrets.toml).
+# without a way in: a company sign-in ([auth] and [access] with an editor in .streamlit/secrets.toml,
+# which then replaces the passcodes) or passcodes (RETRO_EDITOR_PASSCODE / RETRO_VIEWER_PASSCODE,
+# or [passcodes] in .streamlit/secrets.toml).
 share: $(STAMP_RUN)
-	@$(VPY) -c 'import os, sys, tomllib; from retro.access import passcodes; p = ".streamlit/secrets.toml"; s = tomllib.load(open(p, "rb")) if os.path.exists(p) else {}; sys.exit(0 if passcodes(os.environ, s).get("editor") else "no editor passcode: set RETRO_EDITOR_PASSCODE (and RETRO_VIEWER_PASSCODE), or copy .streamlit/secrets.example.toml to .streamlit/secrets.toml")'
-	@IP=$$(hostname -I 2>/dev/null | awk '{print $$1}'); echo "==> share this link: http://$${IP:-<this machine>}:8501 (passcode required)"
+	@$(VPY) -c 'import os, sys, tomllib; from retro.access import oidc_configured, oidc_ready_to_share, passcodes; p = ".streamlit/secrets.toml"; s = tomllib.load(open(p, "rb")) if os.path.exists(p) else {}; sys.exit((0 if oidc_ready_to_share(s) else "[auth] in .streamlit/secrets.toml needs redirect_uri, cookie_secret, client_id, client_secret, server_metadata_url, and [access] needs at least one address in editors (see .streamlit/secrets.example.toml)") if oidc_configured(s) else 0 if passcodes(os.environ, s).get("editor") else "no way in: set RETRO_EDITOR_PASSCODE (and RETRO_VIEWER_PASSCODE), or copy .streamlit/secrets.example.toml to .streamlit/secrets.toml (passcodes or a company sign-in)")'
+	@IP=$$(hostname -I 2>/dev/null | awk '{print $$1}'); echo "==> share this link: http://$${IP:-<this machine>}:8501 (passcode or company sign-in required)"
 	$(VPY) -m retro.ui --server.address 0.0.0.0 --server.port 8501
 
 # Playwright drives Debian's chromium; install it when missing (sudo only when not root).

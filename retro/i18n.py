@@ -712,9 +712,9 @@ CATALOG: dict[str, dict[str, str]] = {
 
 def _merge_parts() -> None:
     # Imported here, not at the top: the parts are plain data and import nothing back.
-    from retro.texts import meeting, report, review, safety
+    from retro.texts import auth, meeting, report, review, safety
 
-    for part in (review, meeting, report, safety):
+    for part in (review, meeting, report, safety, auth):
         clash = CATALOG.keys() & part.TEXT.keys()
         if clash:
             raise RuntimeError(f"catalog keys defined twice: {sorted(clash)}")

@@ -117,12 +117,14 @@ def free_port() -> int:
 class StreamlitServer:
     """The dashboard as `make run` starts it (``python -m retro.ui``), on a free localhost port, in its own process group."""
 
-    def __init__(self, db_path: Path, log_path: Path, *, env: dict[str, str] | None = None) -> None:
+    def __init__(self, db_path: Path, log_path: Path, *, env: dict[str, str] | None = None,
+                 args: list[str] | None = None) -> None:
         self.db_path = Path(db_path)
         self.log_path = Path(log_path)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._env = env or {}
+        self._args = list(args or [])  # more streamlit options, e.g. ["--secrets.files", path]
         self.process: subprocess.Popen[bytes] | None = None
         self._log = None
 
@@ -141,6 +143,7 @@ class StreamlitServer:
             "--server.headless", "true",
             "--server.fileWatcherType", "none",
             "--browser.gatherUsageStats", "false",
+            *self._args,
         ]
         self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(

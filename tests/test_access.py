@@ -96,3 +96,140 @@ def test_an_editor_can_upload(monkeypatch):
     at.switch_page("pages/import_data.py").run()
     assert at.get("file_uploader")
     assert not at.exception
+
+
+# --------------------------------------------------------------------------- company sign-in (OIDC)
+
+AUTH = {
+    "redirect_uri": "http://localhost:8501/oauth2callback",
+    "cookie_secret": "a-long-random-cookie-secret-for-tests",
+    "client_id": "retro",
+    "client_secret": "retro-secret",
+    "server_metadata_url": "http://localhost:9400/.well-known/openid-configuration",
+}
+ACCESS = {"editors": ["Lead@Corp.cn"], "viewers": ["cfo@partner.com"], "viewer_domains": ["corp.cn"]}
+
+
+def test_sign_in_is_configured_by_an_auth_table_only():
+    assert access.oidc_configured({"auth": AUTH}) is True
+    assert access.oidc_configured({"passcodes": {"editor": "x"}}) is False
+    assert access.oidc_configured({"auth": {}}) is False and access.oidc_configured(None) is False
+    assert access.oidc_configured({"auth": "not a table"}) is False
+
+
+def test_editors_by_address_case_insensitive():
+    rules = access.access_rules({"access": ACCESS})
+    assert access.role_for_account("lead@corp.cn", rules) == "editor"
+    assert access.role_for_account("  LEAD@CORP.CN ", rules) == "editor"
+
+
+def test_viewers_by_address_or_domain():
+    rules = access.access_rules({"access": ACCESS})
+    assert access.role_for_account("cfo@partner.com", rules) == "viewer"
+    assert access.role_for_account("Someone@CORP.cn", rules) == "viewer"  # a viewer domain
+    assert access.role_for_account("x@sub.corp.cn", rules) is None  # the domain exactly, not its subdomains
+    assert access.role_for_account("x@notcorp.cn", rules) is None
+    assert access.role_for_account("other@partner.com", rules) is None  # partner.com is no viewer domain
+
+
+def test_editor_wins_over_a_viewer_domain():
+    rules = access.access_rules({"access": {"editors": ["lead@corp.cn"], "viewer_domains": ["@corp.cn"]}})
+    assert access.role_for_account("lead@corp.cn", rules) == "editor"
+    assert access.role_for_account("ann@corp.cn", rules) == "viewer"  # "@corp.cn" means corp.cn
+
+
+def test_nobody_gets_in_without_an_access_table_or_an_address():
+    rules = access.access_rules({"auth": AUTH})
+    assert rules == {"editors": set(), "viewers": set(), "viewer_domains": set()}
+    assert access.role_for_account("lead@corp.cn", rules) is None
+    full = access.access_rules({"access": ACCESS})
+    assert access.role_for_account(None, full) is None
+    assert access.role_for_account("", full) is None and access.role_for_account("lead", full) is None
+
+
+def test_an_unverified_address_opens_nothing():
+    rules = access.access_rules({"access": ACCESS})
+    assert access.role_for_account("lead@corp.cn", rules, email_verified=False) is None
+    assert access.role_for_account("lead@corp.cn", rules, email_verified=True) == "editor"
+    assert access.role_for_account("lead@corp.cn", rules, email_verified=None) == "editor"  # claim not sent
+
+
+def test_a_single_address_instead_of_a_list_is_understood():
+    rules = access.access_rules({"access": {"editors": "lead@corp.cn", "viewers": 42}})
+    assert access.role_for_account("lead@corp.cn", rules) == "editor"
+    assert rules["viewers"] == set()
+
+
+def test_share_needs_the_auth_keys_and_an_editor():
+    assert access.oidc_ready_to_share({"auth": AUTH, "access": ACCESS}) is True
+    assert access.oidc_ready_to_share({"auth": AUTH}) is False  # nobody could edit
+    assert access.oidc_ready_to_share({"auth": {**AUTH, "client_secret": ""}, "access": ACCESS}) is False
+    assert access.oidc_ready_to_share({"access": ACCESS}) is False
+
+
+def _signed_in_app(monkeypatch, user: dict, **env):
+    """The app with [auth] and [access] in its secrets, st.user seeded as AppTest does for a session."""
+    from streamlit.testing.v1 import AppTest
+
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.secrets = {"auth": AUTH, "access": ACCESS}
+    at.user = user
+    at.query_params["lang"] = "en"
+    return at.run()
+
+
+def _captions(at) -> list[str]:
+    return [c.value for c in at.caption]
+
+
+def test_with_sign_in_configured_nobody_signed_in_sees_only_the_button(monkeypatch):
+    at = _signed_in_app(monkeypatch, {"is_logged_in": False}, **CODES)
+    assert [x.value for x in at.title] == [t("gate.title", "en")]
+    assert [b.label for b in at.button] == [t("auth.sign_in", "en")]
+    assert not at.text_input  # the passcodes are configured too, but the sign-in replaces them
+    assert not at.sidebar.selectbox and not at.main.dataframe and not at.metric
+    at.switch_page("pages/trends.py").run()
+    assert [x.value for x in at.title] == [t("gate.title", "en")]  # a page opened directly is gated too
+    assert [b.label for b in at.button] == [t("auth.sign_in", "en")]
+    assert not at.exception
+
+
+def test_a_signed_in_editor_sees_the_pages_and_can_sign_out(monkeypatch):
+    at = _signed_in_app(monkeypatch, {"is_logged_in": True, "email": "LEAD@corp.cn", "name": "Li Lei"})
+    assert at.title[0].value == t("home.title", "en")
+    signed_in = t("gate.signed_in", "en", who="lead@corp.cn", role=t("gate.role.editor", "en"))
+    assert signed_in in [c.value for c in at.sidebar.caption]
+    assert _captions(at).count(signed_in) == 1  # shown once, not again by the sidebar
+    assert [b for b in at.button if b.key == "clear_sample"]
+    at.switch_page("pages/import_data.py").run()
+    assert at.get("file_uploader")
+    at.button(key="_sign_out").click().run()
+    assert at.user.get("is_logged_in") is False
+    at.run()
+    assert [b.label for b in at.button] == [t("auth.sign_in", "en")]
+    assert not at.exception
+
+
+def test_a_signed_in_viewer_cannot_upload(monkeypatch):
+    at = _signed_in_app(monkeypatch, {"is_logged_in": True, "email": "ann@corp.cn"})
+    assert t("gate.signed_in", "en", who="ann@corp.cn", role=t("gate.role.viewer", "en")) in _captions(at)
+    assert not [b for b in at.button if b.key == "clear_sample"]
+    at.switch_page("pages/import_data.py").run()
+    assert not at.get("file_uploader")
+    assert t("import.viewer", "en") in [i.value for i in at.info]
+    assert not at.exception
+
+
+def test_an_account_on_no_list_is_refused_with_a_way_out(monkeypatch):
+    at = _signed_in_app(monkeypatch, {"is_logged_in": True, "email": "stranger@gmail.com"})
+    assert [e.value for e in at.error] == [t("auth.refused", "en", who="stranger@gmail.com")]
+    assert [b.label for b in at.button] == [t("auth.sign_out", "en")]
+    assert not at.sidebar.selectbox and not at.metric
+    at.switch_page("pages/history.py").run()
+    assert [e.value for e in at.error] == [t("auth.refused", "en", who="stranger@gmail.com")]
+    unverified = _signed_in_app(monkeypatch, {"is_logged_in": True, "email": "lead@corp.cn", "email_verified": False})
+    assert [e.value for e in unverified.error] == [t("auth.refused_unverified", "en", who="lead@corp.cn")]
+    no_email = _signed_in_app(monkeypatch, {"is_logged_in": True, "sub": "12345"})
+    assert [e.value for e in no_email.error] == [t("auth.no_email", "en")]

@@ -1,0 +1,26 @@
+"""Catalog entries for signing in with a company account (merged into retro.i18n.CATALOG)."""
+
+TEXT: dict[str, dict[str, str]] = {
+    # The gate when an OIDC provider is configured ([auth] in secrets.toml): st.login, not passcodes.
+    "auth.body": {
+        "zh": "请用公司账号登录。编辑可以导入和修改数据，只读用户只能浏览。",
+        "en": "Sign in with your company account. Editors import and change data; viewers only look.",
+    },
+    "auth.sign_in": {"zh": "用公司账号登录", "en": "Sign in with your company account"},
+    "auth.sign_out": {"zh": "退出登录", "en": "Sign out"},
+    "auth.refused": {
+        "zh": "{who} 已登录，但没有权限打开这个看板。请联系看板负责人，把你的邮箱加入 secrets.toml 的 [access] 名单。",
+        "en": "{who} is signed in but has no access to this dashboard. Ask the dashboard's owner to add your "
+              "address to the [access] lists in secrets.toml.",
+    },
+    "auth.refused_unverified": {
+        "zh": "{who} 已登录，但身份提供方说明这个邮箱未经验证，所以不能据此授权。",
+        "en": "{who} is signed in, but the identity provider says this e-mail address is not verified, "
+              "so it cannot grant access.",
+    },
+    "auth.no_email": {
+        "zh": "已登录，但身份提供方没有提供邮箱地址，无法确定你的权限。请联系看板负责人。",
+        "en": "You are signed in, but the identity provider gave no e-mail address, so your access cannot be "
+              "decided. Ask the dashboard's owner.",
+    },
+}

@@ -1,0 +1,143 @@
+"""The gate before every page: a company sign-in (st.login) when an OIDC provider is configured,
+else the passcodes, else nothing (localhost use). Streamlit code; the decisions are in retro.access.
+
+Which wins: an ``[auth]`` table in secrets.toml (Streamlit's st.login settings) replaces the
+passcodes entirely — no passcode form is shown and RETRO_*_PASSCODE are ignored — so a shared
+dashboard has exactly one way in. Roles of signed-in accounts come from ``[access]``
+(:func:`retro.access.role_for_account`); an account on no list is refused, with a sign-out button.
+
+``tr``/``md`` come from retro.ui, which re-exports this module's gate functions: they are imported
+inside the functions, so either module can be imported first.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import streamlit as st
+
+from . import access
+
+
+def _secrets() -> dict[str, Any]:
+    try:
+        return dict(st.secrets)
+    except Exception:  # noqa: BLE001 - no secrets.toml: no passcodes or sign-in from there
+        return {}
+
+
+def _codes(secrets: dict[str, Any]) -> dict[str, str]:
+    return access.passcodes(os.environ, secrets)
+
+
+def _account() -> dict[str, Any]:
+    """What st.user holds for this session (the identity cookie's claims); {} outside a script run."""
+    try:
+        return dict(st.user.to_dict())
+    except Exception:  # noqa: BLE001 - no script run context: nobody is signed in
+        return {}
+
+
+def _account_role(secrets: dict[str, Any]) -> str | None:
+    """The signed-in account's role from [access]; None when nobody is signed in or the account is refused."""
+    user = _account()
+    if not user.get("is_logged_in"):
+        return None
+    return access.role_for_account(user.get("email"), access.access_rules(secrets),
+                                   email_verified=user.get("email_verified"))
+
+
+def gate_needed() -> bool:
+    """The gate will stop this run: sign-in configured and no admitted account, or passcodes
+    configured and none given yet (app.py hides the navigation then)."""
+    secrets = _secrets()
+    if access.oidc_configured(secrets):
+        return _account_role(secrets) is None
+    return bool(_codes(secrets)) and st.session_state.get("_role") is None
+
+
+def gate() -> str:
+    """The gate, before any page runs: with sign-in or passcodes configured nobody sees a page without them.
+
+    Called after st.navigation (hidden while locked), so the page a shared link asked for is the one
+    that opens once the passcode is given (a company sign-in comes back to the home page: that is
+    where Streamlit's sign-in returns). Sets this run's role for retro/ (writes are refused for
+    viewers there) and returns it."""
+    secrets = _secrets()
+    role = _sign_in_gate(secrets) if access.oidc_configured(secrets) else _passcode_gate(_codes(secrets))
+    access.set_role(role)
+    return role
+
+
+def _passcode_gate(codes: dict[str, str]) -> str:
+    from .ui import tr
+
+    role = st.session_state.get("_role") if codes else access.EDITOR
+    if role is None:
+        st.title(tr("gate.title"))
+        st.caption(tr("gate.body"))
+        with st.form("gate"):
+            given = st.text_input(tr("gate.passcode"), type="password")
+            name = st.text_input(tr("gate.name"))
+            if st.form_submit_button(tr("gate.enter"), type="primary"):
+                found = access.role_for(given, codes)
+                if found is None:
+                    st.error(tr("gate.wrong"))
+                else:
+                    st.session_state["_role"] = found
+                    st.session_state["_who"] = name.strip()[:40] or found
+                    st.rerun()
+        st.stop()
+    return role
+
+
+def _sign_in_gate(secrets: dict[str, Any]) -> str:
+    """st.login's button until an account is signed in; then its role from [access], or a refusal."""
+    from .ui import md, tr
+
+    st.session_state.pop("_role", None)  # a passcode role never applies while sign-in is configured
+    user = _account()
+    if not user.get("is_logged_in"):
+        st.session_state.pop("_who", None)
+        st.title(tr("gate.title"))
+        st.caption(tr("auth.body"))
+        if st.button(tr("auth.sign_in"), type="primary", icon=":material/login:", key="_sign_in"):
+            st.login()  # Streamlit sends the browser to the provider; it comes back to the home page
+        st.stop()
+    email, verified = user.get("email"), user.get("email_verified")
+    role = access.role_for_account(email, access.access_rules(secrets), email_verified=verified)
+    if role is None:
+        st.session_state.pop("_who", None)
+        st.title(tr("gate.title"))
+        if not isinstance(email, str) or "@" not in email:
+            st.error(tr("auth.no_email"), icon=":material/no_accounts:")
+        elif verified is False:
+            st.error(tr("auth.refused_unverified", who=md(email)), icon=":material/no_accounts:")
+        else:
+            st.error(tr("auth.refused", who=md(email)), icon=":material/no_accounts:")
+        _sign_out_button("_sign_out_refused")
+        st.stop()
+    st.session_state["_who"] = email.strip().lower()
+    with st.sidebar:
+        st.caption(tr("gate.signed_in", who=md(who()), role=tr(f"gate.role.{role}")))
+        _sign_out_button("_sign_out")
+    return role
+
+
+def _sign_out_button(key: str) -> None:
+    from .ui import tr
+
+    if st.button(tr("auth.sign_out"), icon=":material/logout:", key=key):
+        st.logout()  # clears the identity cookie (and the provider's session when it offers that)
+        st.stop()
+
+
+def can_edit() -> bool:
+    return access.current_role() != access.VIEWER
+
+
+def who() -> str:
+    """Who is acting, for the record kept with each change: the name given with the passcode, or the
+    signed-in account's e-mail address."""
+    return st.session_state.get("_who") or access.current_role()
