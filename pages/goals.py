@@ -19,7 +19,7 @@ import streamlit as st
 from retro import metrics as M
 from retro import reviews as R
 from retro import scoring as S
-from retro.db import get_database
+from retro import ui_goals as G
 from retro.ui import (
     active_period,
     active_review,
@@ -51,46 +51,7 @@ def flash(kind: str, text: str) -> None:
     st.session_state.setdefault("goals_flash", []).append((kind, text))
 
 
-# --------------------------------------------------------------------------- cached reads
-# Keyed on the database file and its data version: any import or target edit invalidates them.
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def _card(path: str, version: int, label: str, by: str | None, forecast: str) -> S.Scorecard:
-    return S.scorecard(get_database(path), label, by=by, forecast=forecast)
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def _owners(path: str, version: int, label: str, forecast: str) -> list[S.OwnerScore]:
-    return S.owner_scorecards(get_database(path), label, forecast=forecast)
-
-
-@st.cache_data(show_spinner=False, max_entries=32)
-def _progress(path: str, version: int, metric: str, year: int, by: str | None, segment: str) -> pd.DataFrame:
-    return S.year_progress(get_database(path), metric, year, by=by, segment=segment)
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def _options(path: str, version: int, grain: str) -> list[str]:
-    return S.period_options(get_database(path), grain)
-
-
-@st.cache_data(show_spinner=False, max_entries=8)
-def _catalog(path: str, version: int) -> list[M.Metric]:
-    return M.catalog(get_database(path))
-
-
-@st.cache_data(show_spinner=False, max_entries=32)
-def _dimensions(path: str, version: int) -> list[str]:
-    return M.dimensions(get_database(path))
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def _values(path: str, version: int, dimension: str) -> list[str]:
-    return M.dimension_values(get_database(path), dimension)
-
-
-catalog = _catalog(PATH, VERSION)
+catalog = G.catalog(PATH, VERSION)
 by_name = {m.name: m for m in catalog}
 label_of = {m.name: m.label(L) for m in catalog}
 if not catalog:
@@ -156,7 +117,7 @@ def trends_url(row: S.KpiRow, *, breakdown: bool) -> str:
     params: dict[str, str] = {"metric": row.metric, "grain": row.grain, "lang": L}
     if sidebar_month:
         params["period"] = sidebar_month
-    dims = [d for d in _dimensions(PATH, VERSION) if d != row.dimension]
+    dims = [d for d in G.dimensions(PATH, VERSION) if d != row.dimension]
     if row.segment and row.dimension:
         params[f"f_{row.dimension}"] = row.segment
         if breakdown and dims:
@@ -168,7 +129,7 @@ def trends_url(row: S.KpiRow, *, breakdown: bool) -> str:
 
 # --------------------------------------------------------------------------- controls
 
-dimensions = _dimensions(PATH, VERSION)
+dimensions = G.dimensions(PATH, VERSION)
 query = st.query_params
 if "goals_grain" not in st.session_state:
     st.session_state["goals_grain"] = query.get("grain") if query.get("grain") in M.GRAINS else "month"
@@ -180,7 +141,7 @@ if st.session_state["goals_by"] not in ["", *dimensions]:
 controls = st.columns([2.4, 2, 2, 3], vertical_alignment="bottom")
 grain = controls[0].segmented_control(tr("goals.grain"), M.GRAINS, format_func={g: tr(f"grain.{g}") for g in M.GRAINS}.get,
                                       required=True, key="goals_grain")
-options = _options(PATH, VERSION, grain)
+options = G.options(PATH, VERSION, grain)
 if not options:
     st.info(tr("goals.no_data"), icon=":material/upload_file:")
     st.page_link("pages/import_data.py", label=tr("nav.import"), icon=":material/upload_file:")
@@ -203,8 +164,8 @@ for name, value in (("grain", grain), ("gp", period), ("by", by or "")):
     if query.get(name) != value:
         query[name] = value
 
-card = _card(PATH, VERSION, period, by, forecast)
-total = card if by is None else _card(PATH, VERSION, period, None, forecast)
+card = G.card(PATH, VERSION, period, by, forecast)
+total = card if by is None else G.card(PATH, VERSION, period, None, forecast)
 planned_in_total = {r.metric for r in total.rows if r.has_target}
 start = card.period
 
@@ -213,7 +174,7 @@ start = card.period
 targeted = [r for r in card.rows if r.has_target]
 counts = {s: sum(1 for r in card.rows if r.status == s) for s in S.STATUSES}
 previous = S.add_months(start, -{"month": 1, "quarter": 3, "year": 12}[grain])
-before = _card(PATH, VERSION, M.period_label(previous, grain), None, forecast) if M.period_label(previous, grain) in options else None
+before = G.card(PATH, VERSION, M.period_label(previous, grain), None, forecast) if M.period_label(previous, grain) in options else None
 head = st.columns(5)
 delta = None
 if total.overall is not None and before is not None and before.overall is not None:
@@ -466,7 +427,7 @@ chosen = row3[0].selectbox(tr("goals.year_metric"), with_target, format_func=lam
 segments = ["", *sorted({r.segment for r in card.rows if r.metric == chosen and r.segment})] if by else [""]
 segment = row3[1].selectbox(by or tr("goals.col.segment"), segments, key=f"goals_year_segment_{by}",
                             format_func={x: x or TOTAL for x in segments}.get)
-progress = _progress(PATH, VERSION, chosen, start.year, by if segment else None, segment)
+progress = G.progress(PATH, VERSION, chosen, start.year, by if segment else None, segment)
 metric = by_name.get(chosen)
 if progress[["plan", "actual"]].isna().all().all():
     st.caption(tr("goals.year_empty", year=start.year))
@@ -500,7 +461,7 @@ else:
 
 # --------------------------------------------------------------------------- owners
 
-owners = _owners(PATH, VERSION, period, forecast)
+owners = G.owners(PATH, VERSION, period, forecast)
 st.subheader(tr("goals.owners"))
 if not owners:
     st.caption(tr("goals.owners_none"))
@@ -667,7 +628,7 @@ with tabs[1]:
     s_dim = c3.selectbox(tr("goals.by"), ["", *dimensions], key="goals_smart_dim",
                          format_func={"": tr("goals.by_none"), **{d: d for d in dimensions}}.get)
     c4, c5, c6 = st.columns(3)
-    s_segments = _values(PATH, VERSION, s_dim) if s_dim else [""]
+    s_segments = G.values(PATH, VERSION, s_dim) if s_dim else [""]
     s_segment = c4.selectbox(tr("goals.col.segment"), s_segments, key=f"goals_smart_segment_{s_dim}",
                              format_func={x: x or TOTAL for x in s_segments}.get)
     s_mode = c5.segmented_control(tr("goals.smart_mode"), ("value", "yoy"), default="value", required=True,

@@ -19,6 +19,7 @@ from retro.backup import (
 )
 from retro.ingest import import_history
 from retro.ingest.store import import_sheets
+from retro.memo import clear_all
 from retro.ui import can_edit, database, md, num, tr, warning_text
 
 db = database()
@@ -49,6 +50,7 @@ def confirm_restore(data: bytes, created: str) -> None:
             st.error(backup_error(failure))
             return
         st.cache_data.clear()  # results cached for the replaced file must not be shown for the restored one
+        clear_all()
         st.session_state["restore_done"] = tr("safety.restore.done", path=md(replaced or "—"))
         st.session_state["restore_generation"] = st.session_state.get("restore_generation", 0) + 1
         st.session_state.pop("backup_download", None)

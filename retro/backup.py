@@ -237,8 +237,18 @@ def restore(db_path: str | Path, folder: str | Path, *, backups_dir: str | Path 
             live = current or get_database(db_path)
             with system():
                 safety = auto_backup(live, "before-restore", folder=backups_dir)
+            replaced_version = live.data_version()
             if current is not None:
                 current.close()
+            # The restored file must not reuse a data version the replaced one had: what was cached
+            # for that version describes other data. Past both, so every cache misses.
+            past_both = str(max(replaced_version, fresh.data_version()) + 1)
+            with system(), fresh.transaction() as cur:
+                cur.execute(
+                    """INSERT INTO settings VALUES ('data_version', ?)
+                       ON CONFLICT (key) DO UPDATE SET value = excluded.value""",
+                    [past_both],
+                )
     except BaseException:
         fresh.close()
         staging.unlink(missing_ok=True)

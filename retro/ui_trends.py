@@ -1,9 +1,8 @@
-"""The trends page's cached reads and views (Streamlit caching: pages/trends.py draws them).
+"""The trends page's cached reads and views (pages/trends.py draws them).
 
-They live in a module, not in the page, so their ``st.cache_data`` wrappers are made once per
-process: defined in the page they were re-made on every rerun, and Streamlit reads each cached
-function's source to key it (~15% of a rerun). Everything here is keyed on the database file, its
-data version and the small values that define a view, never on DataFrames.
+Every part of the page is one view in the process-wide memo (``retro.memo.shared``), keyed on the
+database file, its data version and the small values that define it, never on DataFrames: built
+once, shared by every session, and never mutated by the page.
 """
 
 from __future__ import annotations
@@ -18,34 +17,35 @@ from . import charts
 from . import metrics as M
 from .db import get_database
 from .i18n import t
+from .memo import shared
 from .ui import md
 
 # --------------------------------------------------------------------------- cached reads
-# Keyed on the database file and its data version: an import or an edit invalidates them.
+# Keyed on the database file and its data version: an import or an edit makes them unreachable.
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@shared(16)
 def catalog(path: str, version: int) -> list[M.Metric]:
     return M.catalog(get_database(path))
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@shared(64)
 def dimensions(path: str, version: int, metric: str | None) -> list[str]:
     return M.dimensions(get_database(path), metric)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@shared(64)
 def dimension_values(path: str, version: int, dimension: str) -> list[str]:
     return M.dimension_values(get_database(path), dimension)
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@shared(256)
 def series(path: str, version: int, metric: str, grain: str, scenario: str = "actual", by: str | None = None,
             filters: tuple = ()) -> pd.DataFrame:
     return M.series(get_database(path), metric, grain=grain, scenario=scenario, by=by, filters=dict(filters) or None)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@shared(64)
 def period_options(path: str, version: int, metric: str, grain: str) -> tuple[list[str], str | None]:
     """Every period label from the first to the last with actual or plan data, and the last actual's."""
     actual = series(path, version, metric, grain)
@@ -57,20 +57,20 @@ def period_options(path: str, version: int, metric: str, grain: str) -> tuple[li
     return options, M.period_label(max(actual["period"]), grain) if not actual.empty else options[-1]
 
 
-@st.cache_data(show_spinner=False, max_entries=128)
+@shared(128)
 def breakdown(path: str, version: int, metric: str, period: dt.date, by: str, grain: str, filters: tuple,
                compare: str) -> pd.DataFrame:
     return M.breakdown(get_database(path), metric, period, by, grain=grain, filters=dict(filters) or None, compare=compare)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@shared(64)
 def anomalies(path: str, version: int, metric: str, grain: str, by: str | None, filters: tuple, z: float,
                mom_threshold: float | None) -> pd.DataFrame:
     frame = series(path, version, metric, grain, "actual", by, filters)
     return M.anomalies(frame, z=z, mom_threshold=mom_threshold)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@shared(64)
 def notes(path: str, version: int, metric: str) -> pd.DataFrame:
     return M.annotations(get_database(path), metric)
 
@@ -87,7 +87,7 @@ def show_spec(spec: dict) -> None:
     st.vega_lite_chart(spec=spec, width="stretch")
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@shared(32)
 def cohorts(path: str, version: int, filters: tuple) -> pd.DataFrame:
     return charts.complete_cohorts(M.cohorts(get_database(path), months=12, filters=dict(filters) or None))
 
@@ -164,7 +164,7 @@ def metric_of(path: str, version: int, name: str) -> M.Metric:
     return next(x for x in catalog(path, version) if x.name == name)
 
 
-@st.cache_data(show_spinner=False, max_entries=128)
+@shared(128)
 def card(path: str, version: int, name: str, grain: str, filters: tuple, period: dt.date, chosen: str) -> dict:
     """One KPI card: its numbers from the cached series (no second query), year to date and sparkline."""
     km = metric_of(path, version, name)
@@ -178,7 +178,7 @@ def card(path: str, version: int, name: str, grain: str, filters: tuple, period:
             "spark": [v for p, v in card.spark if v is not None and p not in incomplete_periods]}
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@shared(64)
 def anomaly_view(path: str, version: int, metric: str, grain: str, by: str | None, filters: tuple, z: float,
                   momt: float | None, lang: str) -> pd.DataFrame:
     """Anomalies of complete periods, labelled by period, each with the sentence saying why."""
@@ -188,7 +188,7 @@ def anomaly_view(path: str, version: int, metric: str, grain: str, by: str | Non
     return found
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@shared(64)
 def trend_view(path: str, version: int, metric: str, grain: str, filters: tuple, periods: tuple, period: dt.date,
                 plabel: str, z: float, momt: float | None, last_year: bool, big: bool, lang: str) -> dict:
     """The line (actual, plan, last year, anomalies, notes) and what the page says under it."""
@@ -218,7 +218,7 @@ def trend_view(path: str, version: int, metric: str, grain: str, filters: tuple,
     return out
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@shared(64)
 def series_table(path: str, version: int, metric: str, grain: str, by: str | None, filters: tuple, first: str,
                   last: str, lang: str) -> pd.DataFrame:
     """The line's data (the total, and each segment when broken down) as the table under it."""
@@ -242,7 +242,7 @@ def mover_line(arrow: str, r: pd.Series, m: M.Metric, lang: str) -> str:
             + (f" ({md(pct(r['change'] / abs(r['base'])))})" if r["base"] and not rate_like(m) else ""))
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@shared(64)
 def breakdown_view(path: str, version: int, metric: str, grain: str, by: str, filters: tuple, compare: str,
                     period: dt.date, plabel: str, partial_now: int | None, periods: tuple, z: float,
                     momt: float | None, big: bool, lang: str) -> dict:
@@ -311,7 +311,7 @@ def breakdown_view(path: str, version: int, metric: str, grain: str, by: str, fi
     return out
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@shared(64)
 def anomaly_table(path: str, version: int, metric: str, grain: str, by: str | None, filters: tuple, z: float,
                    momt: float | None, periods: tuple, lang: str) -> pd.DataFrame | None:
     """Every anomaly of the shown periods, the total's first, newest first (None when there is none)."""
@@ -336,7 +336,7 @@ def anomaly_table(path: str, version: int, metric: str, grain: str, by: str | No
     })
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@shared(32)
 def cohort_view(path: str, version: int, filters: tuple, grain: str, first: str, last: str, big: bool,
                  lang: str) -> dict | None:
     """The cohort heatmap, the month-1 retention trend and their table (None without cohorts)."""

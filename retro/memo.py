@@ -1,0 +1,85 @@
+"""A process-wide memo for the pages' finished views, shared by every session of the server.
+
+Views are keyed on the database file, its data version and the few values that define them, so a
+write (which bumps the version) makes every old entry unreachable, and the LRU bound drops it.
+
+Why not ``st.cache_data`` for these: on every hit it inspects the function's signature once per
+argument to build the key and unpickles a fresh copy of the result. A trends rerun reads ~18 views;
+those two costs were ~30 ms of a ~90 ms rerun. Here a hit is a dict lookup and the value is shared,
+so the rule is: **callers never mutate what a view returns** (the pages only draw it; Streamlit
+copies a chart spec before it touches it).
+
+Sessions asking for the same missing view at once wait for one computation instead of each running
+the same queries: what twenty colleagues opening the page right after an import would otherwise do.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_memos: list[_Memo] = []
+
+
+class _Memo:
+    def __init__(self, fn: Callable[..., Any], maxsize: int) -> None:
+        self.fn = fn
+        self.maxsize = maxsize
+        self.entries: OrderedDict[Hashable, Any] = OrderedDict()
+        self.guard = threading.Lock()
+        self.building: dict[Hashable, threading.Lock] = {}
+        self.hits = self.misses = 0
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        key = (args, tuple(sorted(kwargs.items()))) if kwargs else args
+        with self.guard:
+            if key in self.entries:
+                self.entries.move_to_end(key)
+                self.hits += 1
+                return self.entries[key]
+            lock = self.building.setdefault(key, threading.Lock())
+        with lock:
+            with self.guard:  # built by another session while this one waited
+                if key in self.entries:
+                    self.hits += 1
+                    return self.entries[key]
+            try:
+                value = self.fn(*args, **kwargs)  # an exception is raised to the caller, not kept
+                with self.guard:
+                    self.misses += 1
+                    self.entries[key] = value
+                    while len(self.entries) > self.maxsize:
+                        self.entries.popitem(last=False)
+            finally:
+                with self.guard:
+                    self.building.pop(key, None)
+        return value
+
+    def clear(self) -> None:
+        with self.guard:
+            self.entries.clear()
+
+
+def shared(maxsize: int = 64) -> Callable[[F], F]:
+    """Memoise a view on its (hashable) arguments, at most ``maxsize`` entries, least recently used dropped."""
+
+    def decorate(fn: F) -> F:
+        memo = _Memo(fn, maxsize)
+        _memos.append(memo)
+        wrapper = functools.wraps(fn)(lambda *a, **kw: memo(*a, **kw))
+        wrapper.clear = memo.clear  # type: ignore[attr-defined]
+        wrapper.memo = memo  # type: ignore[attr-defined]
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+def clear_all() -> None:
+    """Forget every view (a restored file may reuse a data version the old one had)."""
+    for memo in _memos:
+        memo.clear()
