@@ -13,6 +13,8 @@ from . import access
 from .bootstrap import ensure_first_start
 from .db import Database, DatabaseUnavailable, default_db_path, get_database
 from .i18n import LANGS, format_number, language_from_locale, message_text, t
+from .memo import shared
+from .ui_gate import can_edit, gate, gate_needed, who  # noqa: F401
 
 # What can make markdown out of plain text mid-sentence: emphasis, code, links and images
 # (brackets), HTML (angle brackets), tables, strikethrough, maths, headings.
@@ -88,7 +90,7 @@ def error_text(code: str, params: dict[str, Any]) -> str:
     return message_text(code, _inert(params), lang(), "error")
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@shared(32)
 def _periods_and_summary(path: str, version: int) -> tuple[list[str], tuple]:
     """The sidebar's queries scan every stored value: once per data version, not once per rerun."""
     db = get_database(path)
@@ -108,6 +110,14 @@ def _available_periods(db: Database) -> list[str]:
            ORDER BY has_actual DESC, month DESC"""
     )
     return [r[0] for r in rows]
+
+
+@shared(16)
+def _reviews(path: str, version: int) -> list:
+    """The reviews the sidebar offers: once per data version (every review edit bumps it), not per rerun."""
+    from . import reviews
+
+    return reviews.reviews(get_database(path))
 
 
 def active_period() -> str | None:
@@ -152,9 +162,7 @@ def _review_choice(db: Database, periods: list[str]) -> None:
     """The active review (newest first, or none), kept in the session and the URL (?review=ID).
 
     Choosing one moves the active period to the review's when that period has data."""
-    from . import reviews
-
-    found = reviews.reviews(db)
+    found = _reviews(str(db.path), db.data_version())
     if not found:  # nothing to choose yet: no picker holding only "(none)"
         st.session_state["review_id"] = None
         return
@@ -210,60 +218,6 @@ def set_active_review(review_id: int | None) -> None:
         st.query_params.pop("review", None)
     else:
         st.query_params["review"] = str(review_id)
-
-
-def _secrets() -> dict:
-    try:
-        return dict(st.secrets)
-    except Exception:  # noqa: BLE001 - no secrets.toml: no passcodes from there
-        return {}
-
-
-def _codes() -> dict[str, str]:
-    import os
-
-    return access.passcodes(os.environ, _secrets())
-
-
-def gate_needed() -> bool:
-    """Passcodes are configured and this session has not given one yet."""
-    return bool(_codes()) and st.session_state.get("_role") is None
-
-
-def gate() -> str:
-    """The passcode gate, before any page runs: with passcodes configured nobody sees a page without one.
-
-    Called after st.navigation (hidden while locked), so the page a shared link asked for is the one
-    that opens once the passcode is given. Sets this run's role for retro/ (writes are refused for
-    viewers there) and returns it."""
-    codes = _codes()
-    role = st.session_state.get("_role") if codes else access.EDITOR
-    if role is None:
-        st.title(tr("gate.title"))
-        st.caption(tr("gate.body"))
-        with st.form("gate"):
-            given = st.text_input(tr("gate.passcode"), type="password")
-            name = st.text_input(tr("gate.name"))
-            if st.form_submit_button(tr("gate.enter"), type="primary"):
-                found = access.role_for(given, codes)
-                if found is None:
-                    st.error(tr("gate.wrong"))
-                else:
-                    st.session_state["_role"] = found
-                    st.session_state["_who"] = name.strip()[:40] or found
-                    st.rerun()
-        st.stop()
-    access.set_role(role)
-    return role
-
-
-def can_edit() -> bool:
-    return access.current_role() != access.VIEWER
-
-
-def who() -> str:
-    """Who is acting, for the record kept with each change."""
-    return st.session_state.get("_who") or access.current_role()
 
 
 def placeholder(what_key: str) -> None:
