@@ -26,7 +26,7 @@ pages = {
     ],
 }
 page = st.navigation(pages, position="hidden" if locked else "sidebar")
-gate()  # with passcodes configured, nothing below runs without one
+gate()  # with passcodes or company sign-in configured, nothing below runs for someone not let in
 db = database()
 try:
     sidebar(db)

@@ -1,4 +1,5 @@
-"""Streamlit helpers shared by the pages: language, database, sidebar. The only retro module importing Streamlit."""
+"""Streamlit helpers shared by the pages: language, database, sidebar. With ui_gate, ui_trends and
+ui_review, the only retro modules importing Streamlit."""
 
 from __future__ import annotations
 
