@@ -544,10 +544,32 @@ def problems_table(db: Database, review: R.Review, *, key: str) -> list[dict[str
 # ====================================================================== measures
 
 
+def _criterion_for(db: Database, problem_id: int | None, k: str) -> dict[str, Any]:
+    """A new measure's criterion, until the user sets one: the problem's metric and segment back at
+    plan (≥ 100% of plan, or ≤ for a metric where lower is better). When the measure is moved to
+    another problem before the criterion is switched on, the criterion follows it."""
+    s = st.session_state
+    if s.get(k + "crit_from", "unset") != problem_id and not s.get(k + "crit"):
+        for name in ("crit_metric", "crit_op", "crit_basis", "crit_value", "crit_dim", "crit_dimval"):
+            s.pop(k + name, None)
+        s[k + "crit_from"] = problem_id
+    problem = R.get_item(db, "problem", problem_id) if problem_id is not None else None
+    metric = next((m for m in M.catalog(db) if problem and m.name == problem.get("metric")), None)
+    if metric is None:
+        return {}
+    segment = problem.get("segment")
+    return {"crit_metric": metric.name, "crit_op": "<=" if metric.direction == "down" else ">=",
+            "crit_basis": "plan", "crit_value": 1.0,
+            "crit_segment": R.segment_key(segment) if isinstance(segment, dict) else segment or ""}
+
+
 def measure_form(db: Database, review: R.Review, *, problem_id: int | None = None,
-                 item: dict[str, Any] | None = None, key: str) -> int | None:
+                 item: dict[str, Any] | None = None, key: str, pick_problem: bool = True) -> int | None:
     """A new measure (for ``problem_id``, or picked here) or an edit of ``item``: one owner, due date,
-    support, acceptance criterion, PDCA, status and an optional criterion tied to a metric."""
+    support, acceptance criterion, PDCA, status and an optional criterion tied to a metric.
+
+    ``pick_problem=False``: the page has its own problem picker, and ``problem_id`` None means a
+    free-standing measure (no second picker in the form)."""
     L = lang()  # noqa: N806 - bound for the widgets' format functions, see choice()
     if not can_edit():
         return None
@@ -558,7 +580,7 @@ def measure_form(db: Database, review: R.Review, *, problem_id: int | None = Non
         base = st.session_state[k + "base"]
     start = base or {**R.DEFAULTS["measure"], "problem_id": problem_id}
     s = st.session_state
-    if problem_id is None:
+    if problem_id is None and pick_problem:
         problems = items(db, "problem", review.id)
         ids = [None, *(p["id"] for p in problems)]
         titles = {p["id"]: p["title"] for p in problems}
@@ -589,7 +611,10 @@ def measure_form(db: Database, review: R.Review, *, problem_id: int | None = Non
     _seed(k + "acceptance", start.get("acceptance") or "")
     c2.text_area(field_label("acceptance"), key=k + "acceptance", height=68)
 
-    _seed(k + "crit", bool(start.get("crit_metric")))
+    if item is None:
+        linked = problem_id if problem_id is not None or not pick_problem else s.get(k + "problem")
+        start = {**start, **_criterion_for(db, linked, k)}
+    _seed(k + "crit", bool(start.get("crit_metric")) and item is not None)
     crit = st.toggle(tr("review.ui.crit"), key=k + "crit")
     criterion: dict[str, Any] = {"crit_metric": None}
     if crit:
@@ -633,7 +658,7 @@ def measure_form(db: Database, review: R.Review, *, problem_id: int | None = Non
             if preview["crit_period"] is None and s.get(k + "due"):
                 preview["crit_period"] = M.truncate(s[k + "due"], "month")
             st.caption(tr("review.ui.crit_preview", text=md(_criterion(db, preview))))
-    values = {"problem_id": problem_id if problem_id is not None else s.get(k + "problem"),
+    values = {"problem_id": problem_id if problem_id is not None or not pick_problem else s.get(k + "problem"),
               "title": s.get(k + "title"), "owner": s.get(k + "owner"), "due": s.get(k + "due"),
               "support": s.get(k + "support"), "acceptance": s.get(k + "acceptance"), "pdca": s.get(k + "pdca"),
               "status": s.get(k + "status"), **criterion}

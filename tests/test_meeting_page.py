@@ -152,3 +152,43 @@ def test_every_step_renders_in_english_for_a_viewer(db_file: Path, monkeypatch):
         labels = {b.label for b in viewer.button}
         assert t("meeting.log_problem", "en") not in labels and t("meeting.close", "en") not in labels
     assert viewer.text_area[0].disabled
+
+
+def test_a_kpi_beyond_plan_is_kept_as_a_success_and_a_measure_starts_from_its_problems_kpi(db_file: Path):
+    at = open_meeting("zh", "2026-08")
+    button(at, t("meeting.start_for", "zh", period="2026-08")).click().run()
+    db = fresh_db(db_file)
+    review = R.review_for_period(db, "2026-08")
+    step(at, "problems")
+    # 西南 新增客户 is at 123% of plan in 2026-08: a success to keep, not a problem to log.
+    success = [b for b in at.button if b.label == t("meeting.log_success", "zh")]
+    problems = [b for b in at.button if b.label == t("meeting.log_problem", "zh")]
+    assert len(success) == 1 and problems
+    success[0].click().run()
+    assert_clean(at)
+    (lesson,) = R.items(db, "lesson", review.id)
+    assert lesson["kind"] == "success" and "新增客户 · 西南" in lesson["title"] and "123" in lesson["title"]
+    assert "2026-08" in lesson["text"] and "达成率" in lesson["text"]
+    assert not [b for b in at.button if b.label == t("meeting.log_success", "zh")]
+    assert t("meeting.success_logged", "zh") in [str(c.value) for c in at.caption]
+    assert len([b for b in at.button if b.label == t("meeting.log_problem", "zh")]) == len(problems)
+
+    # A red KPI logged as a problem: its measure's criterion starts as "back to plan" on that KPI.
+    problems[-1].click().run()  # the last flagged rows are the segments'
+    (problem,) = R.items(db, "problem", review.id)
+    assert problem["segment"]
+    step(at, "measures")
+    k = "meeting_new_measure__"
+    assert at.selectbox(key="meeting_measure_problem").value == problem["id"]
+    at.toggle(key=k + "crit").set_value(True).run()
+    assert_clean(at)
+    dim, value = next(iter(R.segment_dims(problem["segment"]).items()))
+    assert (at.selectbox(key=k + "crit_metric").value, at.selectbox(key=k + "crit_op").value,
+            at.selectbox(key=k + "crit_basis").value, at.number_input(key=k + "crit_value").value,
+            at.selectbox(key=k + "crit_dim").value, at.selectbox(key=k + "crit_dimval").value) == (
+        problem["metric"], ">=", "plan", 100, dim, value)
+    # Free-standing: the page's picker says so, and the form draws no second one.
+    at.toggle(key=k + "crit").set_value(False).run()
+    at.selectbox(key="meeting_measure_problem").set_value(None).run()
+    assert_clean(at)
+    assert not [s for s in at.selectbox if s.key == k + "problem"]
