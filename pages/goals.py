@@ -20,6 +20,7 @@ from retro import metrics as M
 from retro import reviews as R
 from retro import scoring as S
 from retro import ui_goals as G
+from retro.charts import spec_of
 from retro.ui import (
     active_period,
     active_review,
@@ -207,7 +208,7 @@ if by and card.segments:
         )
         labels = bars.mark_text(align="left", dx=4).encode(text="text:N", color=alt.value("#333"))
         rule = alt.Chart(pd.DataFrame({"x": [1.0]})).mark_rule(strokeDash=[4, 3], color="#555").encode(x="x:Q")
-        st.altair_chart((bars + labels + rule).properties(height=alt.Step(30)), width="stretch")
+        st.vega_lite_chart(spec=spec_of((bars + labels + rule).properties(height=alt.Step(30))), width="stretch")
 
 # --------------------------------------------------------------------------- the scorecard
 
@@ -417,7 +418,7 @@ if bullets.empty:
     st.caption(tr("goals.bullets_empty"))
 else:
     st.markdown(f"**{tr('goals.bullets', period=card.label)}**")
-    st.altair_chart(bullet_chart(bullets), width="stretch")
+    st.vega_lite_chart(spec=spec_of(bullet_chart(bullets)), width="stretch")
     st.caption(tr("goals.bullets_help") + (" " + tr("goals.bullets_forecast") if card.in_progress else ""))
 
 with_target = list(dict.fromkeys(r.metric for r in card.rows if r.has_target)) or [m.name for m in catalog]
@@ -456,7 +457,7 @@ else:
     title = tr("goals.year_rate" if rate else "goals.year_cumulative", metric=label_of.get(chosen, chosen),
                segment=segment or tr("goals.total"), year=start.year)
     st.markdown(f"**{md(title)}**")
-    st.altair_chart((base.mark_line(strokeWidth=2.5) + base.mark_point(filled=True, size=40)).properties(height=300),
+    st.vega_lite_chart(spec=spec_of((base.mark_line(strokeWidth=2.5) + base.mark_point(filled=True, size=40)).properties(height=300)),
                     width="stretch")
 
 # --------------------------------------------------------------------------- owners
@@ -480,11 +481,13 @@ st.subheader(tr("goals.export"))
 st.caption(tr("goals.export_help"))
 exports = st.columns([1, 1, 4])
 stem = f"outcome_review_{card.label}" + (f"_{by}" if by else "")
-exports[0].download_button(tr("goals.download_xlsx"), S.outcome_xlsx(card, L, label_of), file_name=f"{stem}.xlsx",
+# Built when clicked, not on every rerun (on_click="ignore": the download does not rerun the page).
+exports[0].download_button(tr("goals.download_xlsx"), lambda: S.outcome_xlsx(card, L, label_of), file_name=f"{stem}.xlsx",
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                           icon=":material/table_view:", key="goals_xlsx", disabled=not targeted)
-exports[1].download_button(tr("goals.download_csv"), S.outcome_csv(card, L, label_of), file_name=f"{stem}.csv",
-                           mime="text/csv", icon=":material/download:", key="goals_csv", disabled=not targeted)
+                           icon=":material/table_view:", key="goals_xlsx", disabled=not targeted, on_click="ignore")
+exports[1].download_button(tr("goals.download_csv"), lambda: S.outcome_csv(card, L, label_of), file_name=f"{stem}.csv",
+                           mime="text/csv", icon=":material/download:", key="goals_csv", disabled=not targeted,
+                           on_click="ignore")
 
 # --------------------------------------------------------------------------- targets
 

@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 import altair as alt
 import numpy as np
 import pandas as pd
+from altair.utils.schemapi import debug_mode
 
 from .i18n import format_number, t
 from .metrics import add_months
@@ -191,6 +192,15 @@ def _column(column: pd.Series) -> list:
 
 def _texts(values: pd.Series, lang: str, unit: str | None, number_format: str) -> list[str]:
     return [format_value(None if pd.isna(v) else float(v), lang, unit, number_format) for v in values]
+
+
+def spec_of(chart: alt.TopLevelMixin) -> dict:
+    """A chart's finished Vega-Lite spec, its data inlined, without Altair's schema check.
+
+    The check walks the whole spec with jsonschema on every call: on the goals page it was half of
+    a rerun's CPU. The builders here are tested on their specs, so the check adds nothing at run time."""
+    with debug_mode(False):
+        return inline_data(chart.to_dict(validate=False))
 
 
 def inline_data(spec: dict) -> dict:

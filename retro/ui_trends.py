@@ -80,7 +80,7 @@ def chart_spec(builder: str, *args, **kwargs) -> dict:
     and data version: building an Altair chart costs more than the rest of a rerun, and keying a
     cache on the chart's DataFrames (hashing them) cost ~80 ms a rerun on its own."""
     with debug_mode(False):  # no schema check on every intermediate object: the final spec is what counts
-        return charts.inline_data(getattr(charts, builder)(*args, **kwargs).to_dict(validate=False))
+        return charts.spec_of(getattr(charts, builder)(*args, **kwargs))
 
 
 def show_spec(spec: dict) -> None:
