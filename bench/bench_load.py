@@ -701,7 +701,14 @@ async def amain(args) -> int:
     db = work / "retro.duckdb"
     shutil.copyfile(store, db)  # the upload writes: never into the shared store
     env = {"RETRO_EDITOR_PASSCODE": args.passcode} if args.passcode else {}
-    profile = work / "profile.json" if args.profile else None
+    profile = work / "profile.json" if args.profile or args.runs_only else None
+    if args.runs_only and not args.profile:
+        env["RETRO_LOAD_SAMPLER"] = "0"
+    chromium = CHROMIUM
+    if args.browser_nice:
+        chromium = str(work / "chromium-niced")
+        Path(chromium).write_text(f'#!/bin/sh\nexec nice -n {int(args.browser_nice)} {CHROMIUM} "$@"\n')
+        os.chmod(chromium, 0o755)
     started_at = dt.datetime.now(dt.UTC)
     print(f"load test {started_at:%Y-%m-%d %H:%M} UTC; loadavg {Path('/proc/loadavg').read_text().strip()}; "
           f"{os.cpu_count()} CPUs; sessions {sizes}; rounds {args.rounds} (+ headline over rounds ≥ 2); "
@@ -730,7 +737,7 @@ async def amain(args) -> int:
     try:
         with MemorySampler(server.process.pid) as mem:
             async with async_playwright() as pw:
-                browsers = [await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+                browsers = [await pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
                             for _ in range(args.browsers)]
                 opts = await discover(browsers[0], server.url, args)
                 print(f"store offers: {len(opts.metrics)} metrics {opts.metrics}, breakdowns {opts.dims}, "
@@ -741,7 +748,7 @@ async def amain(args) -> int:
                           f" {'cold p95':>9} {'start p50':>9} {'run p50':>8} {'open p50':>8} {'RSS before':>10}"
                           f" {'RSS peak':>9} {'RSS end':>8} {'loadavg':>16} {'isolation':>10}")
                 rows = []
-                base_p95 = None
+                base_p95 = base_run_p95 = None
                 async def upload_phase(n: int) -> None:
                     nonlocal violations
                     print(f"\nupload: 1 session imports {upload_file.name} ({upload_file.stat().st_size / 1e6:.1f} MB)"
@@ -817,8 +824,12 @@ async def amain(args) -> int:
                         print(f"   error: {e}")
                     if profile:
                         await asyncio.sleep(6)  # the server dumps its profile every 5 s
-                        results["phases"][-1]["profile"] = profile_diff(prof_before, read_profile(profile), epoch0, time.time())
-                        print_profile(results["phases"][-1]["profile"])
+                        prof = profile_diff(prof_before, read_profile(profile), epoch0, time.time())
+                        if n == 1:
+                            base_run_p95 = prof["run_p95_ms"]
+                        prof["run_p95_ratio_to_n1"] = prof["run_p95_ms"] / base_run_p95 if base_run_p95 else float("nan")
+                        results["phases"][-1]["profile"] = prof
+                        print_profile(prof)
                     if args.json:  # written after every phase: a run cut short keeps what it measured
                         Path(args.json).write_text(json.dumps(results, indent=1, ensure_ascii=False, default=str))
                     await asyncio.sleep(2)  # let the closed sessions go before the next N's "before"
@@ -887,11 +898,13 @@ def profile_diff(a: dict, b: dict, t0: float, t1: float) -> dict:
 
 
 def print_profile(prof: dict) -> None:
+    ratio = prof.get("run_p95_ratio_to_n1")
+    print(f"   server: {prof['runs']} script runs, wall p50 {fmt_ms(prof['run_p50_ms'])} / p95 {fmt_ms(prof['run_p95_ms'])} ms"
+          + (f" ({ratio:.2f}x the N=1 p95)" if ratio is not None and ratio == ratio else "")
+          + f", the run's own thread CPU p50 {fmt_ms(prof['run_cpu_p50_ms'])} ms")
     if not prof.get("categories"):
-        print("   (no server profile samples)")
         return
-    print(f"   server: {prof['runs']} script runs, wall p50 {fmt_ms(prof['run_p50_ms'])} / p95 {fmt_ms(prof['run_p95_ms'])} ms,"
-          f" the run's own thread CPU p50 {fmt_ms(prof['run_cpu_p50_ms'])} ms; server CPU by category:")
+    print("   server CPU by category:")
     total = sum(prof["categories"].values()) or 1
     for k, v in sorted(prof["categories"].items(), key=lambda kv: -kv[1]):
         print(f"     {k:58} {v:7.1f} s {v / total * 100:5.1f}%")
@@ -914,6 +927,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--upload-delay", type=float, default=5.0, help="s of browsing before the upload starts")
     parser.add_argument("--passcode", help="set RETRO_EDITOR_PASSCODE on the server and pass the gate in every session")
     parser.add_argument("--profile", action="store_true", help="run the server under bench/load_profile.py's sampler")
+    parser.add_argument("--runs-only", action="store_true",
+                        help="time the server's script runs (load_profile.py without its sampler: no profiling cost)")
+    parser.add_argument("--browser-nice", type=int, default=0,
+                        help="run chromium under nice -n K, so the server gets the cores first, as on a laptop "
+                             "whose colleagues' browsers run on their own machines (default 0)")
     parser.add_argument("--code", choices=("head", "worktree"), default="head",
                         help="serve a clean snapshot of HEAD (default) or the working tree as it is")
     parser.add_argument("--keep-db", action="store_true", help="keep the database copy under bench/out/load-*/")
