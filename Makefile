@@ -57,7 +57,8 @@ run: $(STAMP_RUN)
 # or [passcodes] in .streamlit/secrets.toml).
 share: $(STAMP_RUN)
 	@$(VPY) -c 'import os, sys, tomllib; from retro.access import oidc_configured, oidc_ready_to_share, passcodes; p = ".streamlit/secrets.toml"; s = tomllib.load(open(p, "rb")) if os.path.exists(p) else {}; sys.exit((0 if oidc_ready_to_share(s) else "[auth] in .streamlit/secrets.toml needs redirect_uri, cookie_secret, client_id, client_secret, server_metadata_url, and [access] needs at least one address in editors (see .streamlit/secrets.example.toml)") if oidc_configured(s) else 0 if passcodes(os.environ, s).get("editor") else "no way in: set RETRO_EDITOR_PASSCODE (and RETRO_VIEWER_PASSCODE), or copy .streamlit/secrets.example.toml to .streamlit/secrets.toml (passcodes or a company sign-in)")'
-	@IP=$$(hostname -I 2>/dev/null | awk '{print $$1}'); echo "==> share this link: http://$${IP:-<this machine>}:8501 (passcode or company sign-in required)"
+	@IP=$$(hostname -I 2>/dev/null | awk '{print $$1}'); echo "==> share this link: http://$${IP:-<this machine>}:8501 (passcode or company sign-in required)"; \
+		if [ -n "$$IP" ]; then $(VPY) -m retro.share "http://$$IP:8501"; fi
 	$(VPY) -m retro.ui --server.address 0.0.0.0 --server.port 8501
 
 # Playwright drives Debian's chromium; install it when missing (sudo only when not root).

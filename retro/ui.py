@@ -157,6 +157,21 @@ def sidebar(db: Database) -> None:
         else:
             st.session_state["period"] = None
             st.caption(tr("sidebar.no_data"))
+        _share_link()
+
+
+def _share_link() -> None:
+    """Opened on a network address: this view's link and its QR code, to put on the projector."""
+    from . import share
+
+    url = getattr(st.context, "url", None)
+    if not share.is_shared(url):
+        return
+    link = share.view_link(url, st.query_params.to_dict())
+    with st.popover(tr("share.button"), icon=":material/qr_code_2:", width="stretch"):
+        st.caption(tr("share.body"))
+        st.code(link, language=None, wrap_lines=True)
+        st.image(share.qr_png(link), width=260)
 
 
 def _review_choice(db: Database, periods: list[str]) -> None:
