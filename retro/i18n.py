@@ -590,8 +590,8 @@ CATALOG: dict[str, dict[str, str]] = {
     "goals.col.owned": {"zh": "负责的指标", "en": "Owns"},
     "goals.export": {"zh": "成果复盘分析表", "en": "Outcome review table"},
     "goals.export_help": {
-        "zh": "按复盘模板导出：目标指标 · 计划值 · 实际值 · 达成率 · 偏差原因 · 经验/教训。后两列留空，复盘工作区上线后自动填入。",
-        "en": "Exported as the review template's table: metric · plan · actual · attainment · cause of deviation · lesson. The last two stay empty until the review workspace fills them.",
+        "zh": "按复盘模板导出：目标指标 · 计划值 · 实际值 · 达成率 · 偏差原因 · 经验/教训。这里后两列留空供会上填写；「导出报告」页的同一张表会填入本期复盘记录的原因和经验。",
+        "en": "Exported as the review template's table: metric · plan · actual · attainment · cause of deviation · lesson. Here the last two are left empty to fill in; the same table on the Export report page fills them from this period's review.",
     },
     "goals.download_xlsx": {"zh": "下载 Excel", "en": "Download Excel"},
     "goals.download_csv": {"zh": "下载 CSV", "en": "Download CSV"},

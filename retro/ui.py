@@ -125,9 +125,11 @@ def active_period() -> str | None:
     return st.session_state.get("period")
 
 
-def sidebar(db: Database) -> None:
-    """Language switch, active period, and what the database holds."""
+def sidebar(db: Database) -> Any:
+    """Language switch, active period, and what the database holds. Returns the sidebar's first slot,
+    for :func:`share_link` once the page has put its view in the URL."""
     with st.sidebar:
+        slot = st.empty()  # first: the share popover opens downwards, with room for the code
         current = lang()
         if st.session_state.get("_role"):
             st.caption(tr("gate.signed_in", who=md(who()), role=tr(f"gate.role.{access.current_role()}")))
@@ -157,21 +159,22 @@ def sidebar(db: Database) -> None:
         else:
             st.session_state["period"] = None
             st.caption(tr("sidebar.no_data"))
-        _share_link()
+    return slot
 
 
-def _share_link() -> None:
-    """Opened on a network address: this view's link and its QR code, to put on the projector."""
+def share_link(slot: Any) -> None:
+    """Opened on a network address: this view's link and its QR code, to put on the projector. Drawn
+    into the sidebar's first slot after the page ran, so the link has the view the page just wrote."""
     from . import share
 
     url = getattr(st.context, "url", None)
     if not share.is_shared(url):
         return
     link = share.view_link(url, st.query_params.to_dict())
-    with st.popover(tr("share.button"), icon=":material/qr_code_2:", width="stretch"):
+    with slot.container(), st.popover(tr("share.button"), icon=":material/qr_code_2:", width="stretch"):
         st.caption(tr("share.body"))
         st.code(link, language=None, wrap_lines=True)
-        st.image(share.qr_png(link), width=260)
+        st.image(share.qr_png(link), width=220)
 
 
 def _review_choice(db: Database, periods: list[str]) -> None:
