@@ -20,7 +20,6 @@ from retro import metrics as M
 from retro import reviews as R
 from retro import scoring as S
 from retro import ui_goals as G
-from retro.charts import spec_of
 from retro.ui import (
     active_period,
     active_review,
@@ -208,7 +207,9 @@ if by and card.segments:
         )
         labels = bars.mark_text(align="left", dx=4).encode(text="text:N", color=alt.value("#333"))
         rule = alt.Chart(pd.DataFrame({"x": [1.0]})).mark_rule(strokeDash=[4, 3], color="#555").encode(x="x:Q")
-        st.vega_lite_chart(spec=spec_of((bars + labels + rule).properties(height=alt.Step(30))), width="stretch")
+        st.vega_lite_chart(spec=G.chart_spec(("segments", L, by, seg.to_json()),
+                                             lambda: (bars + labels + rule).properties(height=alt.Step(30))),
+                           width="stretch")
 
 # --------------------------------------------------------------------------- the scorecard
 
@@ -418,7 +419,8 @@ if bullets.empty:
     st.caption(tr("goals.bullets_empty"))
 else:
     st.markdown(f"**{tr('goals.bullets', period=card.label)}**")
-    st.vega_lite_chart(spec=spec_of(bullet_chart(bullets)), width="stretch")
+    st.vega_lite_chart(spec=G.chart_spec(("bullets", L, bullets.to_json(default_handler=str)), lambda: bullet_chart(bullets)),
+                       width="stretch")
     st.caption(tr("goals.bullets_help") + (" " + tr("goals.bullets_forecast") if card.in_progress else ""))
 
 with_target = list(dict.fromkeys(r.metric for r in card.rows if r.has_target)) or [m.name for m in catalog]
@@ -457,8 +459,10 @@ else:
     title = tr("goals.year_rate" if rate else "goals.year_cumulative", metric=label_of.get(chosen, chosen),
                segment=segment or tr("goals.total"), year=start.year)
     st.markdown(f"**{md(title)}**")
-    st.vega_lite_chart(spec=spec_of((base.mark_line(strokeWidth=2.5) + base.mark_point(filled=True, size=40)).properties(height=300)),
-                    width="stretch")
+    year_key = ("year", L, lines.to_json(), label_of.get(chosen, chosen), unit_of(chosen), start.year)
+    st.vega_lite_chart(spec=G.chart_spec(year_key, lambda: (base.mark_line(strokeWidth=2.5)
+                                                            + base.mark_point(filled=True, size=40)).properties(height=300)),
+                       width="stretch")
 
 # --------------------------------------------------------------------------- owners
 

@@ -37,6 +37,10 @@ class _Memo:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         key = (args, tuple(sorted(kwargs.items()))) if kwargs else args
+        return self.call_keyed(key, *args, **kwargs)
+
+    def call_keyed(self, key: Hashable, *args: Any, **kwargs: Any) -> Any:
+        """The value for ``key``, computed from ``args`` the first time."""
         with self.guard:
             if key in self.entries:
                 self.entries.move_to_end(key)
@@ -77,6 +81,20 @@ def shared(maxsize: int = 64) -> Callable[[F], F]:
         return wrapper  # type: ignore[return-value]
 
     return decorate
+
+
+def keyed(maxsize: int = 64) -> Callable[[Hashable, Callable[[], Any]], Any]:
+    """A memo for values a page builds inline: ``get(key, build)`` returns the value kept for ``key``,
+    or ``build()``'s. The key must name everything the value depends on (e.g. the JSON of a chart's
+    rows and the language): it is the only thing compared."""
+    memo = _Memo(lambda key, build: build(), maxsize)
+    _memos.append(memo)
+
+    def get(key: Hashable, build: Callable[[], Any]) -> Any:
+        return memo.call_keyed(key, key, build)
+
+    get.memo = memo  # type: ignore[attr-defined]
+    return get
 
 
 def clear_all() -> None:

@@ -125,3 +125,14 @@ def test_drawing_the_pages_leaves_every_shared_view_as_it_was_built(monkeypatch)
     assert {"trend_view", "breakdown_view", "card"} <= {name for name, _ in held}
     assert held.keys() <= as_built.keys()
     assert {k: as_built[k] for k in held} == held
+
+
+def test_a_keyed_value_is_built_once_per_key():
+    from retro.memo import keyed
+
+    get = keyed(4)
+    built = []
+    first = get(("bullets", "zh", '{"ratio":[0.8]}'), lambda: built.append(1) or {"spec": 1})
+    again = get(("bullets", "zh", '{"ratio":[0.8]}'), lambda: built.append(2) or {"spec": 2})
+    other = get(("bullets", "en", '{"ratio":[0.8]}'), lambda: built.append(3) or {"spec": 3})
+    assert first is again and other == {"spec": 3} and built == [1, 3]
