@@ -705,9 +705,10 @@ async def amain(args) -> int:
     if args.runs_only and not args.profile:
         env["RETRO_LOAD_SAMPLER"] = "0"
     chromium = CHROMIUM
-    if args.browser_nice:
-        chromium = str(work / "chromium-niced")
-        Path(chromium).write_text(f'#!/bin/sh\nexec nice -n {int(args.browser_nice)} {CHROMIUM} "$@"\n')
+    if args.browser_nice or args.browser_idle:
+        chromium = str(work / "chromium-lowered")
+        lower = "chrt --idle 0" if args.browser_idle else f"nice -n {int(args.browser_nice)}"
+        Path(chromium).write_text(f'#!/bin/sh\nexec {lower} {CHROMIUM} "$@"\n')
         os.chmod(chromium, 0o755)
     started_at = dt.datetime.now(dt.UTC)
     print(f"load test {started_at:%Y-%m-%d %H:%M} UTC; loadavg {Path('/proc/loadavg').read_text().strip()}; "
@@ -929,6 +930,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", action="store_true", help="run the server under bench/load_profile.py's sampler")
     parser.add_argument("--runs-only", action="store_true",
                         help="time the server's script runs (load_profile.py without its sampler: no profiling cost)")
+    parser.add_argument("--browser-idle", action="store_true",
+                        help="run chromium as SCHED_IDLE (chrt --idle 0): it gets a core only when the server needs none")
     parser.add_argument("--browser-nice", type=int, default=0,
                         help="run chromium under nice -n K, so the server gets the cores first, as on a laptop "
                              "whose colleagues' browsers run on their own machines (default 0)")
