@@ -18,6 +18,7 @@ import datetime as dt
 import json
 import math
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -385,3 +386,17 @@ def load_csv(db, tmp_path: Path, name: str, text: str) -> None:
     analysis = analyze_bytes(db, path.read_bytes(), path.name)
     assert analysis.ready(), [s.error for s in analysis.sheets]
     store_import(db, analysis)
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator:
+    """Debian's chromium through Playwright, one per test module (the browser tests share it)."""
+    from browser_support import CHROMIUM, chromium_launch_kwargs
+    from playwright.sync_api import sync_playwright
+
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium (apt-get install chromium)")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(**chromium_launch_kwargs())
+        yield browser
+        browser.close()

@@ -18,16 +18,14 @@ from pathlib import Path
 
 import pytest
 from browser_support import (
-    CHROMIUM,
     DOCS,
     VIEWPORT,
     StreamlitServer,
     broken_workbook,
-    chromium_launch_kwargs,
     want_screenshots,
     wide_workbook,
 )
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from retro.i18n import message_text, t
 
@@ -41,16 +39,6 @@ expect.set_options(timeout=TIMEOUT_MS)
 
 
 # --------------------------------------------------------------------------- fixtures
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator:
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium (apt-get install chromium)")
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(**chromium_launch_kwargs())
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")

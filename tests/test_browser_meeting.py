@@ -30,15 +30,13 @@ from pathlib import Path
 
 import pytest
 from browser_support import (
-    CHROMIUM,
     DOCS,
     VIEWPORT,
     StreamlitServer,
-    chromium_launch_kwargs,
     want_screenshots,
 )
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from retro import reviews as R
 from retro.i18n import t
@@ -100,16 +98,6 @@ def november_workbook(directory: Path, value: float) -> Path:
 
 
 # --------------------------------------------------------------------------- fixtures
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator:
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium (apt-get install chromium)")
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(**chromium_launch_kwargs())
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -15,8 +15,8 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from browser_support import CHROMIUM, VIEWPORT, StreamlitServer, chromium_launch_kwargs
-from playwright.sync_api import expect, sync_playwright
+from browser_support import VIEWPORT, StreamlitServer
+from playwright.sync_api import expect
 
 from retro.i18n import t
 
@@ -61,16 +61,6 @@ viewer_domains = ["corp.cn"]
         yield srv
     finally:
         srv.stop()
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator:
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium (apt-get install chromium)")
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(**chromium_launch_kwargs())
-        yield browser
-        browser.close()
 
 
 def sign_in_button(page):
