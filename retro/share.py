@@ -11,6 +11,8 @@ from urllib.parse import urlencode, urlsplit
 
 import segno
 
+from .memo import shared
+
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "0.0.0.0", ""}
 
 
@@ -28,8 +30,10 @@ def view_link(url: str, params: Mapping[str, str]) -> str:
     return url + ("?" + urlencode(kept) if kept else "")
 
 
+@shared(64)
 def qr_png(url: str, *, scale: int = 6) -> bytes:
-    """The link as a PNG QR code (error correction M: still reads from a projector's blurred pixels)."""
+    """The link as a PNG QR code (error correction M: still reads from a projector's blurred pixels).
+    Kept per link: the sidebar draws it on every rerun of a shared page."""
     out = io.BytesIO()
     segno.make(url, error="m", boost_error=False).save(out, kind="png", scale=scale, border=4)
     return out.getvalue()

@@ -4,6 +4,9 @@ the page, so each memo is made once per process, not on every rerun."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import altair as alt
 import pandas as pd
 
 from . import metrics as M
@@ -15,7 +18,7 @@ from .memo import keyed, shared
 _specs = keyed(64)
 
 
-def chart_spec(key: tuple, build) -> dict:  # noqa: ANN001 - build: a zero-argument function making the Altair chart
+def chart_spec(key: tuple, build: Callable[[], alt.TopLevelMixin]) -> dict:
     """A chart's Vega-Lite spec, built once per ``key``: the page passes the JSON of the chart's rows and
     everything else the chart shows (language, labels). Building it cost most of a warm rerun."""
     return _specs(key, lambda: spec_of(build()))

@@ -549,10 +549,12 @@ def _criterion_for(db: Database, problem_id: int | None, k: str) -> dict[str, An
     plan (≥ 100% of plan, or ≤ for a metric where lower is better). When the measure is moved to
     another problem before the criterion is switched on, the criterion follows it."""
     s = st.session_state
-    if s.get(k + "crit_from", "unset") != problem_id and not s.get(k + "crit"):
-        for name in ("crit_metric", "crit_op", "crit_basis", "crit_value", "crit_dim", "crit_dimval"):
-            s.pop(k + name, None)
-        s[k + "crit_from"] = problem_id
+    if not s.get(k + "crit"):  # switched off: nothing seeds from it, so no query on every rerun
+        if s.get(k + "crit_from", "unset") != problem_id:
+            for name in ("crit_metric", "crit_op", "crit_basis", "crit_value", "crit_dim", "crit_dimval"):
+                s.pop(k + name, None)
+            s[k + "crit_from"] = problem_id
+        return {}
     problem = R.get_item(db, "problem", problem_id) if problem_id is not None else None
     metric = next((m for m in M.catalog(db) if problem and m.name == problem.get("metric")), None)
     if metric is None:
