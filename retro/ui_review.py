@@ -620,7 +620,7 @@ def measure_form(db: Database, review: R.Review, *, problem_id: int | None = Non
     crit = st.toggle(tr("review.ui.crit"), key=k + "crit")
     criterion: dict[str, Any] = {"crit_metric": None}
     if crit:
-        c1, c2, c3, c4, c5 = st.columns([3, 1, 2, 2, 2])
+        c1, c2, c3, c4, c5 = st.columns([3, 2, 3, 3, 2])  # each wide enough for its value ("≥", "100", "占计划的百分比")
         names = [m.name for m in M.catalog(db)]
         _seed(k + "crit_metric", start.get("crit_metric") if start.get("crit_metric") in names else (names[0] if names else ""))
         c1.selectbox(field_label("crit_metric"), names, key=k + "crit_metric", format_func=lambda v: metric_label(db, v, L))
