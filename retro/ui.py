@@ -244,6 +244,36 @@ def placeholder(what_key: str) -> None:
 
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
+SWITCH_INTERVAL = 0.0005  # seconds; Python's default is 0.005 (see serve)
+
+
+def lock_free_config_reads() -> bool:
+    """Make Streamlit's ``config.get_option`` read the parsed options without its process-wide lock.
+
+    Every element a script sends reads an option (``forward_msg_cache``), and ``get_option`` takes
+    ``config._config_lock`` each time. With twenty sessions running at once, a script thread that
+    loses the GIL while holding that lock makes the others queue on it, and each hand-off then waits
+    for a GIL switch: in the load test (bench/README.md, session 4) nine of ten running scripts were
+    parked there while the server used a third of a core. Streamlit's reviewers proposed this same
+    fast path (streamlit/streamlit#2860). The options are parsed once before the server starts
+    (the file watcher that could re-parse them is off in config.toml), and a value is read atomically.
+    Returns False, leaving Streamlit as it is, if its internals are not the ones this was written for.
+    """
+    from streamlit import config
+
+    locked = getattr(config, "_get_option_locked", config.get_option)
+    if not hasattr(config, "_config_options"):
+        return False
+
+    def get_option(key: str) -> Any:
+        options = config._config_options
+        if not options or key not in options:  # not parsed yet, or an unknown key: Streamlit's path and error
+            return locked(key)
+        return options[key].value
+
+    config._get_option_locked = locked
+    config.get_option = get_option
+    return True
 
 
 def serve(argv: list[str] | None = None) -> None:
@@ -259,6 +289,11 @@ def serve(argv: list[str] | None = None) -> None:
     from streamlit.web import cli
 
     PagesManager.uses_pages_directory = False
+    lock_free_config_reads()
+    # Each of a run's many waits (a DuckDB query, a message handed to the event loop) gives the GIL
+    # away, and taking it back waits until the thread holding it switches: 5 ms by default. With
+    # twenty sessions running that wait, a hundred times a run, is most of a run.
+    sys.setswitchinterval(SWITCH_INTERVAL)
     sys.argv = ["streamlit", "run", str(APP), *(sys.argv[1:] if argv is None else argv)]
     cli.main()
 

@@ -21,9 +21,15 @@ from . import access
 
 
 def _secrets() -> dict[str, Any]:
+    # Without a secrets file Streamlit takes its lock, looks for every file and raises, on each
+    # access: every run of every session would queue there. A look at the paths is enough (unless
+    # secrets are loaded already, e.g. handed over by AppTest).
+    if getattr(st.secrets, "_secrets", None) is None and not any(
+            os.path.exists(path) for path in st.get_option("secrets.files")):
+        return {}
     try:
         return dict(st.secrets)
-    except Exception:  # noqa: BLE001 - no secrets.toml: no passcodes or sign-in from there
+    except Exception:  # noqa: BLE001 - an unreadable secrets.toml: no passcodes or sign-in from there
         return {}
 
 

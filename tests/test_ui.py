@@ -1,0 +1,71 @@
+"""retro/ui.py's server start-up tuning and the gate's secrets look-up, under threads."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from streamlit import config
+
+from retro import ui, ui_gate
+
+
+@pytest.fixture
+def lock_free(monkeypatch):
+    # Whatever the test does to Streamlit's module, teardown puts the original functions back.
+    monkeypatch.setattr(config, "get_option", config.get_option)
+    monkeypatch.setattr(config, "_get_option_locked", config.get_option, raising=False)
+    assert ui.lock_free_config_reads()
+    return config
+
+
+def _in_thread(fn, timeout: float = 2.0):
+    """``fn()`` run in another thread: its result, or TimeoutError if it is still waiting."""
+    box: dict = {}
+    worker = threading.Thread(target=lambda: box.setdefault("value", fn()), daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if worker.is_alive():
+        raise TimeoutError(fn)
+    return box["value"]
+
+
+def test_config_reads_give_streamlits_values_without_waiting_for_its_lock(lock_free):
+    locked = lock_free._get_option_locked
+    names = list(lock_free.get_config_options())
+    assert len(names) > 100
+    assert {n: lock_free.get_option(n) for n in names} == {n: locked(n) for n in names}
+    # Another thread holds Streamlit's config lock (as a thread that lost the GIL inside get_option
+    # would): a read no longer queues behind it; Streamlit's own read does.
+    with lock_free._config_lock:
+        assert _in_thread(lambda: lock_free.get_option("global.minCachedMessageSize")) == locked(
+            "global.minCachedMessageSize")
+        with pytest.raises(TimeoutError):
+            _in_thread(lambda: locked("global.minCachedMessageSize"), timeout=0.3)
+
+
+def test_an_unknown_option_still_raises_streamlits_error(lock_free):
+    with pytest.raises(RuntimeError, match="not defined"):
+        lock_free.get_option("server.noSuchOption")
+
+
+def test_the_switch_interval_is_short_enough_for_twenty_sessions():
+    # The value serve() sets: a GIL hand-off after a DuckDB query waits at most this long.
+    assert ui.SWITCH_INTERVAL <= 0.001
+
+
+def test_without_a_secrets_file_the_gate_does_not_queue_on_streamlits_secrets_lock(tmp_path, monkeypatch):
+    import streamlit as st
+
+    original = config.get_option
+    files = [str(tmp_path / "secrets.toml")]
+    # Streamlit's st.get_option and the secrets parser both read the option through config.get_option.
+    monkeypatch.setattr(config, "get_option", lambda key: files if key == "secrets.files" else original(key))
+    monkeypatch.setattr(st, "get_option", config.get_option)
+    monkeypatch.setattr(st.secrets, "_secrets", None)
+    with st.secrets._lock:  # a parse in progress elsewhere
+        assert _in_thread(ui_gate._secrets) == {}
+    # With a file, the gate reads it through st.secrets as before.
+    (tmp_path / "secrets.toml").write_text('[passcodes]\neditor = "e-123"\n', encoding="utf-8")
+    assert ui_gate._secrets()["passcodes"] == {"editor": "e-123"}
+    monkeypatch.setattr(st.secrets, "_secrets", None)  # forget the test's file for the tests after this one
