@@ -144,14 +144,75 @@ class _Datasets:
         return self._sets
 
 
-def _layer(*layers: alt.Chart, big: bool, height, sets: dict[str, list]) -> alt.LayerChart:
+def _layer(*layers: alt.Chart, big: bool, height, sets: dict[str, list] | None = None) -> alt.LayerChart:
+    """The layers as one chart; without ``sets``, a skeleton's (the datasets are a hole)."""
     return alt.LayerChart(layer=list(layers), config=_config(big), height=height, width="container",
-                          datasets=_Datasets(sets))
+                          datasets=_Datasets(sets) if sets is not None else _hole("datasets"))
 
 
-def _x(periods: Sequence[str], lang: str, *, title: str | None = None) -> alt.X:
-    return alt.X("period:O", scale=alt.Scale(domain=list(periods)),
+def _x(periods: Sequence[str] | str, lang: str, *, title: str | None = None) -> alt.X:
+    return alt.X("period:O", scale=alt.Scale(domain=periods if isinstance(periods, str) else list(periods)),
                  axis=alt.Axis(title=title if title is not None else t("charts.period", lang), labelAngle=-45))
+
+
+# --------------------------------------------------------------------------- skeletons
+#
+# A chart of the trends page is the same Altair chart for every filter and period of a view: only
+# its data, and a few lists read from the data (the periods on the axis, the order of the bars),
+# change. Building the Altair objects and turning them into a spec costs more than the rest of a
+# rerun, so each builder makes its chart once per shape (language, labels, units, size, which
+# layers there are) with holes where those lists go, keeps that spec, and fills the holes and the
+# datasets on every call: the same spec as building it whole, for a fraction of the time.
+
+
+def _hole(name: str) -> str:
+    """A placeholder Altair carries into the spec as is (a string no label can be)."""
+    return "\x00" + name
+
+
+def _fill(node: Any, values: dict[str, Any]) -> Any:
+    """A copy of ``node`` (a skeleton spec) with each hole replaced by its value; the skeleton is
+    shared between views, so it is never modified."""
+    if isinstance(node, dict):
+        return {k: _fill(v, values) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_fill(v, values) for v in node]
+    if isinstance(node, str) and node.startswith("\x00"):
+        return values[node[1:]]
+    return node
+
+
+class Spec:
+    """A finished Vega-Lite spec (datasets at the top, as Altair writes them): what a builder returns.
+    ``to_dict()`` as on an Altair chart: checked against the Vega-Lite schema unless ``validate=False``
+    (the page goes through :func:`spec_of`, which skips the check as it does for Altair charts)."""
+
+    def __init__(self, spec: dict) -> None:
+        self._spec = spec
+
+    def to_dict(self, *, validate: bool = True) -> dict:
+        spec = _fill(self._spec, {})
+        if validate:
+            from altair.utils.schemapi import validate_jsonschema
+            from altair.vegalite.v6.schema.core import load_schema
+
+            validate_jsonschema(spec, load_schema())
+        return spec
+
+
+def _skeleton(build: Any) -> Any:
+    """``build(*shape)`` → its chart's spec, kept per shape (a hashable tuple of everything but data)."""
+
+    @functools.lru_cache(maxsize=256)
+    def skeleton(*shape: Any) -> dict:
+        with debug_mode(False):  # holes are not valid values: the filled spec is what the tests check
+            return build(*shape).to_dict(validate=False)
+
+    return skeleton
+
+
+def _filled(skeleton: dict, sets: dict[str, list], **values: Any) -> Spec:
+    return Spec(_fill(skeleton, {**values, "datasets": sets}))
 
 
 def _plain(value: object) -> object:
@@ -194,11 +255,13 @@ def _texts(values: pd.Series, lang: str, unit: str | None, number_format: str) -
     return [format_value(None if pd.isna(v) else float(v), lang, unit, number_format) for v in values]
 
 
-def spec_of(chart: alt.TopLevelMixin) -> dict:
+def spec_of(chart: alt.TopLevelMixin | Spec) -> dict:
     """A chart's finished Vega-Lite spec, its data inlined, without Altair's schema check.
 
     The check walks the whole spec with jsonschema on every call: on the goals page it was half of
     a rerun's CPU. The builders here are tested on their specs, so the check adds nothing at run time."""
+    if isinstance(chart, Spec):
+        return inline_data(chart._spec)
     with debug_mode(False):
         return inline_data(chart.to_dict(validate=False))
 
@@ -229,7 +292,7 @@ def trend_chart(points: pd.DataFrame, *, lang: str, label: str, unit: str | None
                 number_format: str = "auto", plan: pd.DataFrame | None = None, last_year: bool = False,
                 anomalies: pd.DataFrame | None = None, notes: pd.DataFrame | None = None,
                 current: str | None = None, zero: bool | None = None, big: bool = False,
-                height: int | None = None) -> alt.LayerChart:
+                height: int | None = None) -> Spec:
     """The metric over time: actual (solid), last year (dashed grey, when ``last_year``), plan
     (dashed, when ``plan`` has values), anomalies (red circles), notes (a rule with the note).
 
@@ -239,7 +302,6 @@ def trend_chart(points: pd.DataFrame, *, lang: str, label: str, unit: str | None
     ``current``: the active period, shaded. ``zero``: start the axis at 0 (default for amounts
     and counts; rates and scores zoom in).
     """
-    s = _sizes(big)
     sets: dict[str, list] = {}
     periods = list(points["period"])
     if plan is not None and not plan.empty:
@@ -261,6 +323,44 @@ def trend_chart(points: pd.DataFrame, *, lang: str, label: str, unit: str | None
     lines["text"] = _texts(lines["value"], lang, unit, number_format)
     lines["value"] = lines["value"].astype(float)
 
+    has_current = _current_data(sets, current, periods)
+    for key in shown:
+        _named(sets, f"line_{key}", lines[lines["series"] == names[key]])
+    has_partial = bool(in_progress.any())
+    if has_partial:
+        partial = points[in_progress & points["value"].notna()].copy()
+        partial["text"] = _texts(partial["value"], lang, unit, number_format)
+        partial["why"] = t("charts.partial", lang)
+        _named(sets, "partial", partial)
+    has_anomalies = anomalies is not None and not anomalies.empty
+    if has_anomalies:
+        marks = anomalies[anomalies["period"].isin(periods)].copy()
+        marks["text"] = _texts(marks["value"], lang, unit, number_format)
+        _named(sets, "anomalies", marks)
+    note_parts: tuple[str, ...] = ()
+    if notes is not None and not notes.empty:
+        marks = notes[notes["period"].isin(periods)].copy()
+        if not marks.empty:
+            marks["short"] = [text if len(text) <= 14 else text[:13] + "…" for text in marks["text"]]
+            _named(sets, "notes", marks)
+            # A note in the last third of the axis reads leftwards, so it is not cut at the edge.
+            late = [periods.index(p) >= len(periods) * 2 / 3 for p in marks["period"]]
+            for name, part in (("note_labels", marks[[not x for x in late]]), ("note_labels_end", marks[late])):
+                if not part.empty:
+                    _named(sets, name, part)
+                    note_parts += (name,)
+    zero_axis = not is_percent(unit, number_format) if zero is None else zero
+    skeleton = _trend_skeleton(lang, label, unit, number_format, big, height or (460 if big else 340), tuple(shown),
+                               zero_axis, has_current, has_partial, has_anomalies, bool("notes" in sets), note_parts)
+    return _filled(skeleton, sets, periods=periods)
+
+
+@_skeleton
+def _trend_skeleton(lang: str, label: str, unit: str | None, number_format: str, big: bool, height: int,
+                    shown: tuple[str, ...], zero: bool, has_current: bool, has_partial: bool, has_anomalies: bool,
+                    has_notes: bool, note_parts: tuple[str, ...]) -> alt.LayerChart:
+    s = _sizes(big)
+    names = {"actual": t("charts.actual", lang), "last_year": t("charts.last_year", lang), "plan": t("charts.plan", lang)}
     domain = [names[k] for k in shown]
     # One legend of line samples: the colour and the dash share the field, so Vega-Lite merges them.
     legend = alt.Legend(title=None, symbolType="stroke", symbolStrokeWidth=3, symbolSize=400)
@@ -268,82 +368,64 @@ def trend_chart(points: pd.DataFrame, *, lang: str, label: str, unit: str | None
     dash = alt.StrokeDash("series:N", scale=alt.Scale(domain=domain, range=[[1, 0] if k == "actual" else [7, 5] for k in shown]),
                           legend=legend)
     y = alt.Y("value:Q", title=axis_title(label, unit, lang), axis=alt.Axis(**value_axis(unit, lang, number_format)),
-              scale=alt.Scale(zero=not is_percent(unit, number_format) if zero is None else zero))
+              scale=alt.Scale(zero=zero))
     tooltip = [alt.Tooltip("period:O", title=t("charts.period", lang)), alt.Tooltip("series:N", title=t("charts.series", lang)),
                alt.Tooltip("text:N", title=label)]
-    x = _x(periods, lang)
+    x = _x(_hole("periods"), lang)
 
-    layers: list[alt.Chart] = _current(sets, current, periods, x, big)
+    layers: list[alt.Chart] = _current_layer(x, big) if has_current else []
     for key in shown:
-        part = lines[lines["series"] == names[key]]
         layers.append(
-            alt.Chart(_named(sets, f"line_{key}", part), name=f"line_{key}")
+            alt.Chart(alt.NamedData(name=f"line_{key}"), name=f"line_{key}")
             .mark_line(strokeWidth=s["stroke"] if key == "actual" else s["stroke"] - 0.5,
                        invalid="break-paths-show-domains",
                        point=alt.OverlayMarkDef(size=s["point"], filled=True) if key == "actual" else False)
             .encode(x=x, y=y, color=color, strokeDash=dash, tooltip=tooltip)
         )
-
-    if in_progress.any():
-        partial = points[in_progress & points["value"].notna()].copy()
-        partial["text"] = _texts(partial["value"], lang, unit, number_format)
-        partial["why"] = t("charts.partial", lang)
+    if has_partial:
         layers.append(
-            alt.Chart(_named(sets, "partial", partial), name="partial")
+            alt.Chart(alt.NamedData(name="partial"), name="partial")
             .mark_point(shape="circle", filled=True, color="white", stroke=COLORS["partial"], strokeWidth=2.5,
                         size=s["anomaly"] * 0.6)
             .encode(x=x, y=alt.Y("value:Q"), tooltip=[alt.Tooltip("period:O", title=t("charts.period", lang)),
                                                       alt.Tooltip("text:N", title=label),
                                                       alt.Tooltip("why:N", title=t("charts.note", lang))])
         )
-
-    if anomalies is not None and not anomalies.empty:
-        marks = anomalies[anomalies["period"].isin(periods)].copy()
-        marks["text"] = _texts(marks["value"], lang, unit, number_format)
+    if has_anomalies:
         layers.append(
-            alt.Chart(_named(sets, "anomalies", marks), name="anomalies")
+            alt.Chart(alt.NamedData(name="anomalies"), name="anomalies")
             .mark_point(shape="circle", filled=False, color=COLORS["anomaly"], strokeWidth=3, size=s["anomaly"])
             .encode(x=x, y=alt.Y("value:Q"),
                     tooltip=[alt.Tooltip("period:O", title=t("charts.period", lang)), alt.Tooltip("text:N", title=label),
                              alt.Tooltip("why:N", title=t("charts.anomaly", lang))])
         )
-
-    if notes is not None and not notes.empty:
-        marks = notes[notes["period"].isin(periods)].copy()
-        if not marks.empty:
-            marks["short"] = [text if len(text) <= 14 else text[:13] + "…" for text in marks["text"]]
-            tip = [alt.Tooltip("period:O", title=t("charts.period", lang)), alt.Tooltip("text:N", title=t("charts.note", lang))]
+    if has_notes:
+        tip = [alt.Tooltip("period:O", title=t("charts.period", lang)), alt.Tooltip("text:N", title=t("charts.note", lang))]
+        layers.append(
+            alt.Chart(alt.NamedData(name="notes"), name="notes")
+            .mark_rule(color=COLORS["note"], strokeWidth=2 if not big else 3, strokeDash=[3, 3])
+            .encode(x=x, tooltip=tip)
+        )
+        for name in note_parts:
+            align, dx = ("left", 4) if name == "note_labels" else ("right", -4)
             layers.append(
-                alt.Chart(_named(sets, "notes", marks), name="notes")
-                .mark_rule(color=COLORS["note"], strokeWidth=2 if not big else 3, strokeDash=[3, 3])
-                .encode(x=x, tooltip=tip)
+                alt.Chart(alt.NamedData(name=name), name=name)
+                .mark_text(color=COLORS["note"], align=align, dx=dx, dy=8, fontSize=s["text"], fontWeight="bold")
+                .encode(x=x, y=alt.YValue(0), text=alt.Text("short:N"), tooltip=tip)
             )
-            # A note in the last third of the axis reads leftwards, so it is not cut at the edge.
-            late = [periods.index(p) >= len(periods) * 2 / 3 for p in marks["period"]]
-            for name, part, align, dx in (("note_labels", marks[[not x for x in late]], "left", 4),
-                                          ("note_labels_end", marks[late], "right", -4)):
-                if part.empty:
-                    continue
-                layers.append(
-                    alt.Chart(_named(sets, name, part), name=name)
-                    .mark_text(color=COLORS["note"], align=align, dx=dx, dy=8, fontSize=s["text"], fontWeight="bold")
-                    .encode(x=x, y=alt.YValue(0), text=alt.Text("short:N"), tooltip=tip)
-                )
-
-    return _layer(*layers, big=big, height=height or (460 if big else 340), sets=sets)
+    return _layer(*layers, big=big, height=height)
 
 
 # --------------------------------------------------------------------------- breakdown
 
 
 def breakdown_chart(frame: pd.DataFrame, *, lang: str, label: str, dimension: str, direction: str = "up",
-                    unit: str | None = None, number_format: str = "auto", big: bool = False) -> alt.LayerChart:
+                    unit: str | None = None, number_format: str = "auto", big: bool = False) -> Spec:
     """Horizontal bars per segment: the value, labelled with its share; coloured by whether the
     segment's change is good (green) or bad (red) for this metric's direction.
 
     ``frame``: segment, value, change, share (share may be empty for rates).
     """
-    s = _sizes(big)
     sets: dict[str, list] = {}
     data = frame.dropna(subset=["value"]).copy()
     data["value"] = data["value"].astype(float)
@@ -354,28 +436,35 @@ def breakdown_chart(frame: pd.DataFrame, *, lang: str, label: str, dimension: st
     data["share_text"] = [format_pct(v, signed=False) if has_share else "" for v in data.get("share", [None] * len(data))]
     data["label"] = [f"{v} · {sh}" if sh and sh != "—" else v for v, sh in zip(data["text"], data["share_text"], strict=True)]
     data["change_text"] = [format_change(None if pd.isna(c) else float(c), lang, unit, number_format) for c in data["change"]]
+    _named(sets, "breakdown_bars", data)
     order = list(data.sort_values("value", ascending=False)["segment"])
-    y = alt.Y("segment:N", sort=order, title=dimension, axis=alt.Axis(labelFontWeight="bold"))
+    return _filled(_breakdown_skeleton(lang, label, dimension, unit, number_format, big), sets, order=order)
+
+
+@_skeleton
+def _breakdown_skeleton(lang: str, label: str, dimension: str, unit: str | None, number_format: str,
+                        big: bool) -> alt.LayerChart:
+    s = _sizes(big)
+    y = alt.Y("segment:N", sort=_hole("order"), title=dimension, axis=alt.Axis(labelFontWeight="bold"))
     tone_scale = alt.Scale(domain=["good", "bad", "flat"], range=[COLORS["good"], COLORS["bad"], COLORS["flat"]])
     tooltip = [alt.Tooltip("segment:N", title=dimension), alt.Tooltip("text:N", title=label),
                alt.Tooltip("share_text:N", title=t("charts.share", lang)),
                alt.Tooltip("change_text:N", title=t("charts.change", lang))]
-    bars = alt.Chart(_named(sets, "breakdown_bars", data), name="breakdown_bars").mark_bar(cornerRadiusEnd=3, opacity=0.85).encode(
+    bars = alt.Chart(alt.NamedData(name="breakdown_bars"), name="breakdown_bars").mark_bar(cornerRadiusEnd=3, opacity=0.85).encode(
         x=alt.X("value:Q", title=axis_title(label, unit, lang), axis=alt.Axis(**value_axis(unit, lang, number_format))),
         y=y, color=alt.Color("tone:N", scale=tone_scale, legend=None), tooltip=tooltip)
     text = alt.Chart(alt.NamedData(name="breakdown_bars"), name="breakdown_labels").mark_text(align="left", dx=5, fontSize=s["text"], color="#24292f") \
         .encode(x=alt.X("value:Q"), y=y, text=alt.Text("label:N"))
-    return _layer(bars, text, big=big, height=alt.Step(52 if big else 36), sets=sets)
+    return _layer(bars, text, big=big, height=alt.Step(52 if big else 36))
 
 
 def change_chart(frame: pd.DataFrame, *, lang: str, label: str, dimension: str, compare: str, direction: str = "up",
-                 unit: str | None = None, number_format: str = "auto", big: bool = False) -> alt.LayerChart:
+                 unit: str | None = None, number_format: str = "auto", big: bool = False) -> Spec:
     """Each segment's change against the comparison period (diverging bars), labelled with the
     change and the part of the total change it explains ("−52.98万元 · 116%").
 
     ``frame``: segment, change, contribution (empty for rates).
     """
-    s = _sizes(big)
     sets: dict[str, list] = {}
     data = frame.dropna(subset=["change"]).copy()
     data["change"] = data["change"].astype(float)
@@ -387,36 +476,46 @@ def change_chart(frame: pd.DataFrame, *, lang: str, label: str, dimension: str, 
         for c in contribution]
     data["label"] = [f"{c} · {p}" if p else c for c, p in zip(data["change_text"], data["contribution_text"], strict=True)]
     order = list(data.sort_values("change")["segment"])
-    y = alt.Y("segment:N", sort=order, title=dimension, axis=alt.Axis(labelFontWeight="bold"))
-    tone_scale = alt.Scale(domain=["good", "bad", "flat"], range=[COLORS["good"], COLORS["bad"], COLORS["flat"]])
-    change_title = t(f"charts.change_{compare}", lang)
-    tooltip = [alt.Tooltip("segment:N", title=dimension), alt.Tooltip("change_text:N", title=change_title),
-               alt.Tooltip("contribution_text:N", title=t("charts.contribution", lang))]
     # Every label sits right of its bar's end or of zero, so the left side needs no room for text.
     lowest = min(float(data["change"].min()), 0.0) if not data.empty else 0.0
     highest = max(float(data["change"].max()), 0.0) if not data.empty else 1.0
     span = (highest - lowest) or 1.0
+    _named(sets, "change_bars", data)
+    data["label_at"] = data["change"].clip(lower=0.0)
+    _named(sets, "change_labels", data)
+    _named(sets, "zero_rule", pd.DataFrame({"zero": [0]}))
+    return _filled(_change_skeleton(lang, label, dimension, compare, unit, number_format, big), sets, order=order,
+                   domain=[lowest - span * 0.05, highest + span * 1.1])
+
+
+@_skeleton
+def _change_skeleton(lang: str, label: str, dimension: str, compare: str, unit: str | None, number_format: str,
+                     big: bool) -> alt.LayerChart:
+    s = _sizes(big)
+    y = alt.Y("segment:N", sort=_hole("order"), title=dimension, axis=alt.Axis(labelFontWeight="bold"))
+    tone_scale = alt.Scale(domain=["good", "bad", "flat"], range=[COLORS["good"], COLORS["bad"], COLORS["flat"]])
+    change_title = t(f"charts.change_{compare}", lang)
+    tooltip = [alt.Tooltip("segment:N", title=dimension), alt.Tooltip("change_text:N", title=change_title),
+               alt.Tooltip("contribution_text:N", title=t("charts.contribution", lang))]
     points = "百分点" if lang == "zh" else "pp"
     x = alt.X("change:Q", title=axis_title(change_title, points if is_percent(unit, number_format) else unit, lang),
-              scale=alt.Scale(domain=[lowest - span * 0.05, highest + span * 1.1], nice=False),
+              scale=alt.Scale(domain=_hole("domain"), nice=False),
               axis=alt.Axis(**({"labelExpr": "format(datum.value * 100, '+.1~f')"} if is_percent(unit, number_format)
                                else value_axis(unit, lang, number_format))))
-    bars = alt.Chart(_named(sets, "change_bars", data), name="change_bars").mark_bar(cornerRadiusEnd=3).encode(
+    bars = alt.Chart(alt.NamedData(name="change_bars"), name="change_bars").mark_bar(cornerRadiusEnd=3).encode(
         x=x, y=y, color=alt.Color("tone:N", scale=tone_scale, legend=None), tooltip=tooltip)
-    data["label_at"] = data["change"].clip(lower=0.0)
-    labels = alt.Chart(_named(sets, "change_labels", data), name="change_labels") \
+    labels = alt.Chart(alt.NamedData(name="change_labels"), name="change_labels") \
         .mark_text(align="left", dx=5, fontSize=s["text"], color="#24292f") \
         .encode(x=alt.X("label_at:Q"), y=y, text=alt.Text("label:N"))
-    zero = alt.Chart(_named(sets, "zero_rule", pd.DataFrame({"zero": [0]})), name="zero_rule").mark_rule(color="#57606a").encode(x=alt.X("zero:Q"))
-    return _layer(bars, labels, zero, big=big, height=alt.Step(52 if big else 36), sets=sets)
+    zero = alt.Chart(alt.NamedData(name="zero_rule"), name="zero_rule").mark_rule(color="#57606a").encode(x=alt.X("zero:Q"))
+    return _layer(bars, labels, zero, big=big, height=alt.Step(52 if big else 36))
 
 
 def segment_chart(frame: pd.DataFrame, *, lang: str, label: str, dimension: str, periods: Sequence[str],
                   unit: str | None = None, number_format: str = "auto", anomalies: pd.DataFrame | None = None,
-                  highlight: str | None = None, current: str | None = None, big: bool = False) -> alt.LayerChart:
+                  highlight: str | None = None, current: str | None = None, big: bool = False) -> Spec:
     """One line per segment over the range; ``highlight`` (the segment that drove the change) is
     drawn thick, the others thin; ``current`` (the active period) is shaded. ``frame``: period, segment, value."""
-    s = _sizes(big)
     sets: dict[str, list] = {}
     data = frame.copy()
     data["value"] = data["value"].astype(float)
@@ -426,45 +525,69 @@ def segment_chart(frame: pd.DataFrame, *, lang: str, label: str, dimension: str,
     data["value"] = data["value"].where(~in_progress)  # not joined to the line: a hollow point
     data["focus"] = ["yes" if not highlight or seg == highlight else "no" for seg in data["segment"]]
     segments = list(dict.fromkeys(data.sort_values("segment")["segment"]))
+    has_current = _current_data(sets, current, periods)
+    _named(sets, "segments", data)
+    if not partial.empty:
+        partial["why"] = t("charts.partial", lang)
+        _named(sets, "partial", partial[["period", "segment", "value", "text", "why"]])
+    has_anomalies = anomalies is not None and not anomalies.empty
+    if has_anomalies:
+        marks = anomalies[anomalies["period"].isin(list(periods))].copy()
+        marks["text"] = _texts(marks["value"], lang, unit, number_format)
+        _named(sets, "anomalies", marks)
+    # Up to ten segments get the projector-readable colours; more take Vega-Lite's own scheme.
+    colours = len(segments) if len(segments) <= len(SEGMENT_COLORS) else None
+    skeleton = _segment_skeleton(lang, label, dimension, unit, number_format, big, colours, has_current,
+                                 not partial.empty, has_anomalies)
+    return _filled(skeleton, sets, periods=list(periods), segments=segments)
+
+
+@_skeleton
+def _segment_skeleton(lang: str, label: str, dimension: str, unit: str | None, number_format: str, big: bool,
+                      colours: int | None, has_current: bool, has_partial: bool, has_anomalies: bool) -> alt.LayerChart:
+    s = _sizes(big)
     color = alt.Color("segment:N", title=dimension,
-                      scale=alt.Scale(domain=segments, range=SEGMENT_COLORS[: max(1, len(segments))] if len(segments) <= len(SEGMENT_COLORS) else None))
-    x = _x(periods, lang)
+                      scale=alt.Scale(domain=_hole("segments"),
+                                      range=SEGMENT_COLORS[: max(1, colours)] if colours is not None else alt.Undefined))
+    x = _x(_hole("periods"), lang)
     y = alt.Y("value:Q", title=axis_title(label, unit, lang), axis=alt.Axis(**value_axis(unit, lang, number_format)),
               scale=alt.Scale(zero=False))
     tooltip = [alt.Tooltip("period:O", title=t("charts.period", lang)), alt.Tooltip("segment:N", title=dimension),
                alt.Tooltip("text:N", title=label)]
-    lines = alt.Chart(_named(sets, "segments", data), name="segments").mark_line(invalid="break-paths-show-domains", point=True).encode(
+    lines = alt.Chart(alt.NamedData(name="segments"), name="segments").mark_line(invalid="break-paths-show-domains", point=True).encode(
         x=x, y=y, color=color, tooltip=tooltip,
         strokeWidth=alt.StrokeWidth("focus:O", scale=alt.Scale(domain=["yes", "no"], range=[s["stroke"] + 1, 1.5]), legend=None),
         opacity=alt.Opacity("focus:O", scale=alt.Scale(domain=["yes", "no"], range=[1.0, 0.55]), legend=None))
-    layers = [*_current(sets, current, periods, x, big), lines]
-    if not partial.empty:
-        partial["why"] = t("charts.partial", lang)
+    layers = [*(_current_layer(x, big) if has_current else []), lines]
+    if has_partial:
         layers.append(
-            alt.Chart(_named(sets, "partial", partial[["period", "segment", "value", "text", "why"]]), name="partial")
+            alt.Chart(alt.NamedData(name="partial"), name="partial")
             .mark_point(shape="circle", filled=True, color="white", strokeWidth=2, size=s["point"] * 2)
             .encode(x=x, y=alt.Y("value:Q"), stroke=color, tooltip=[
                 alt.Tooltip("period:O", title=t("charts.period", lang)), alt.Tooltip("segment:N", title=dimension),
                 alt.Tooltip("text:N", title=label), alt.Tooltip("why:N", title=t("charts.note", lang))]))
-    if anomalies is not None and not anomalies.empty:
-        marks = anomalies[anomalies["period"].isin(list(periods))].copy()
-        marks["text"] = _texts(marks["value"], lang, unit, number_format)
+    if has_anomalies:
         layers.append(
-            alt.Chart(_named(sets, "anomalies", marks), name="anomalies")
+            alt.Chart(alt.NamedData(name="anomalies"), name="anomalies")
             .mark_point(shape="circle", filled=False, color=COLORS["anomaly"], strokeWidth=3, size=s["anomaly"])
             .encode(x=x, y=alt.Y("value:Q"), tooltip=[alt.Tooltip("period:O", title=t("charts.period", lang)),
                                               alt.Tooltip("segment:N", title=dimension),
                                               alt.Tooltip("text:N", title=label),
                                               alt.Tooltip("why:N", title=t("charts.anomaly", lang))]))
-    return _layer(*layers, big=big, height=400 if big else 300, sets=sets)
+    return _layer(*layers, big=big, height=400 if big else 300)
 
 
-def _current(sets: dict[str, list], current: str | None, periods: Sequence[str], x: alt.X, big: bool) -> list[alt.Chart]:
-    """A soft band behind the active period, so the cards and the breakdown can be found on the line."""
+def _current_data(sets: dict[str, list], current: str | None, periods: Sequence[str]) -> bool:
+    """The active period's row for :func:`_current_layer`; False when it is not on the axis."""
     if not current or current not in periods:
-        return []
-    data = pd.DataFrame({"period": [current]})
-    return [alt.Chart(_named(sets, "current", data), name="current")
+        return False
+    _named(sets, "current", pd.DataFrame({"period": [current]}))
+    return True
+
+
+def _current_layer(x: alt.X, big: bool) -> list[alt.Chart]:
+    """A soft band behind the active period, so the cards and the breakdown can be found on the line."""
+    return [alt.Chart(alt.NamedData(name="current"), name="current")
             .mark_rule(color="#d0d7de", opacity=0.55, strokeWidth=26 if big else 18).encode(x=x)]
 
 

@@ -42,7 +42,7 @@ def _all_strings(spec) -> str:
 
 def test_trend_chart_has_only_the_actual_line_by_default():
     chart = charts.trend_chart(_points(), lang="zh", label="销售额", unit="万元")
-    assert isinstance(chart, alt.LayerChart)
+    assert isinstance(chart, charts.Spec) and "layer" in chart.to_dict()
     layers = _layers(chart)
     assert set(layers) == {"line_actual"}
     actual = layers["line_actual"]
@@ -337,3 +337,27 @@ def test_inline_data_moves_named_datasets_into_their_layers():
     assert layers["anomalies"]["data"] == {"values": [{"period": "2026-06", "value": 150.0, "why": "z", "text": "150"}]}
     assert len(layers["line_actual"]["data"]["values"]) == len(PERIODS)
     alt.LayerChart.from_dict(inline)  # still a valid Vega-Lite spec
+
+
+def test_a_breakdown_of_more_segments_than_colours_is_a_valid_chart():
+    """Eleven cities: the line colours come from Vega-Lite's scheme (no "range": null, which is not
+    a valid spec), and every segment is on the scale."""
+    cities = [f"城市{i:02d}" for i in range(11)]
+    frame = pd.DataFrame({"period": PERIODS * 11, "segment": [c for c in cities for _ in PERIODS], "value": range(66)})
+    chart = charts.segment_chart(frame, lang="zh", label="销售额", dimension="城市", periods=PERIODS)
+    scale = _layers(chart)["segments"]["encoding"]["color"]["scale"]  # to_dict() checks the spec against the schema
+    assert scale["domain"] == cities and "range" not in scale
+
+
+def test_charts_of_the_same_shape_share_the_skeleton_but_never_their_data():
+    """Two views of one shape (another filter): each spec has its own rows and its own axis; the
+    first one is not changed by building the second."""
+    first = charts.trend_chart(_points(), lang="zh", label="销售额", unit="万元")
+    before = first.to_dict()
+    later = _points(values=(1.0, 2.0, 3.0, 4.0, 5.0, 6.0))
+    later["period"] = [f"2027-0{i}" for i in range(1, 7)]
+    second = charts.trend_chart(later, lang="zh", label="销售额", unit="万元").to_dict()
+    assert first.to_dict() == before
+    assert second["layer"][0]["encoding"]["x"]["scale"]["domain"] == list(later["period"])
+    assert [r["value"] for r in second["datasets"]["line_actual"]] == [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]
+    assert before["layer"][0]["encoding"]["x"]["scale"]["domain"] == PERIODS
