@@ -358,6 +358,8 @@ class Phase:
     errors: list[str] = field(default_factory=list)
     opens: list[float] = field(default_factory=list)
     cpu: dict = field(default_factory=dict)
+    # Hits on new content whose run was too quick to show as a state change in the page (load_page.js).
+    quick_runs: int = 0
 
 
 def grain_word(g: str) -> str:
@@ -377,8 +379,7 @@ class Session:
 
     async def measure(self, action: str, rnd: int, click, checks: list[tuple[str, str]]) -> Sample | None:
         page = self.page
-        await page.evaluate("(c) => { const lt = window.__lt; lt.watch = {runs: lt.runs, checks: c, hit: null};"
-                            " lt.lastDown = null; lt.firstRunning = null; }", checks)
+        await page.evaluate("(c) => window.__lt.arm(c)", checks)
         t0 = time.monotonic()
         await click()
         try:
@@ -389,7 +390,8 @@ class Session:
             return None
         t1 = time.monotonic()
         tl = await page.evaluate("() => { const lt = window.__lt; return {down: lt.lastDown, running: lt.firstRunning,"
-                                 " done: lt.lastDone, hit: lt.watch.hit}; }")
+                                 " done: lt.lastDone, hit: lt.watch.hit, via: lt.watch.via}; }")
+        self.phase.quick_runs += tl["via"] == "content"
         down, running, hit = tl["down"], tl["running"], tl["hit"]
         ms = hit - down if down is not None else None
         start = running - down if down is not None and running is not None and running >= down else None
@@ -669,7 +671,7 @@ def summarise(phase: Phase, warm_from: int = 2) -> dict:
         "run_p50_ms": pct([s.run_ms for s in phase.samples if s.run_ms is not None and s.round >= warm_from], 50),
         "py_p50_ms": pct([s.py_ms for s in phase.samples if s.round >= warm_from], 50),
         "open_p50_ms": pct(phase.opens, 50), "open_max_ms": max(phase.opens, default=float("nan")),
-        "violations": len(phase.violations), "errors": len(phase.errors), **phase.cpu,
+        "violations": len(phase.violations), "errors": len(phase.errors), "quick_runs": phase.quick_runs, **phase.cpu,
     }
     by_action: dict[str, list[float]] = {}
     for s in phase.samples:

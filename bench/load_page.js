@@ -3,9 +3,10 @@
 // Keeps an in-page timeline, so latencies do not include Playwright's round trips:
 //   lastDown   performance.now() of the last pointerdown (the click that changed a widget)
 //   runs       how many times the app's script state became "notRunning" (a run finished)
-//   watch      armed by the harness before a click: {runs, checks, hit}; `hit` is set at the first
-//              moment a run that started after arming has finished AND every check holds
-//              (a [selector, text] pair: some element matching selector, not stale, contains text).
+//   watch      armed by the harness before a click (lt.arm): {runs, checks, hit, via, fresh}; `hit` is
+//              set at the first moment nothing runs AND every check holds (a [selector, text] pair:
+//              some element matching selector, not stale, contains text) AND either a run started
+//              after arming has finished or the checked content is new since arming (see check).
 // The script state is Streamlit 1.67's attribute on the app root:
 //   <div data-testid="stApp" data-test-script-state="notRunning|running|rerunRequested|...">
 (() => {
@@ -21,12 +22,26 @@
     }
     return false;
   };
+  // A run that ends within one frame of starting can leave the attribute at "notRunning" the whole
+  // time (React applies both states in one render): no run is counted. So content that was not on
+  // the page when the watch was armed ("fresh") is a hit as soon as it is there and nothing runs;
+  // content that was already there needs a counted run, as before.
   const check = () => {
     const w = lt.watch;
-    if (!w || w.hit !== null || lt.runs <= w.runs || lt.state !== "notRunning") return;
-    if (w.checks.every(([sel, text]) => holds(sel, text))) w.hit = performance.now();
+    if (!w || w.hit !== null || lt.state !== "notRunning") return;
+    const ran = lt.runs > w.runs;
+    if (!ran && !w.fresh) return;
+    if (w.checks.every(([sel, text]) => holds(sel, text))) {
+      w.hit = performance.now();
+      w.via = ran ? "run" : "content";
+    }
   };
   lt.check = check;
+  lt.arm = (checks) => {
+    lt.watch = { runs: lt.runs, checks, hit: null, via: null, fresh: !checks.every(([sel, text]) => holds(sel, text)) };
+    lt.lastDown = null;
+    lt.firstRunning = null;
+  };
 
   const seen = (next, now) => {
     const before = lt.state;
