@@ -710,7 +710,12 @@ async def amain(args) -> int:
     if args.browser_nice or args.browser_idle:
         chromium = str(work / "chromium-lowered")
         lower = "chrt --idle 0" if args.browser_idle else f"nice -n {int(args.browser_nice)}"
-        Path(chromium).write_text(f'#!/bin/sh\nexec {lower} {CHROMIUM} "$@"\n')
+        # Playwright starts each browser in a session of its own, and with the kernel's autogroups
+        # (kernel.sched_autogroup_enabled=1, the default here) the scheduler first shares the cores
+        # equally between sessions: twenty browsers got twenty shares to the server's one, whatever
+        # their nice or SCHED_IDLE (which only rank tasks within a session). The session's own nice
+        # (/proc/self/autogroup, 19 = weight 15 against the server's 1024) puts them behind.
+        Path(chromium).write_text(f'#!/bin/sh\necho 19 > /proc/self/autogroup 2>/dev/null\nexec {lower} {CHROMIUM} "$@"\n')
         os.chmod(chromium, 0o755)
     started_at = dt.datetime.now(dt.UTC)
     print(f"load test {started_at:%Y-%m-%d %H:%M} UTC; loadavg {Path('/proc/loadavg').read_text().strip()}; "
@@ -933,7 +938,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs-only", action="store_true",
                         help="time the server's script runs (load_profile.py without its sampler: no profiling cost)")
     parser.add_argument("--browser-idle", action="store_true",
-                        help="run chromium as SCHED_IDLE (chrt --idle 0): it gets a core only when the server needs none")
+                        help="run chromium as SCHED_IDLE (chrt --idle 0) in an autogroup of nice 19: it gets a core "
+                             "only when the server needs none")
     parser.add_argument("--browser-nice", type=int, default=0,
                         help="run chromium under nice -n K, so the server gets the cores first, as on a laptop "
                              "whose colleagues' browsers run on their own machines (default 0)")
