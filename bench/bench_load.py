@@ -799,6 +799,19 @@ async def amain(args) -> int:
                         await asyncio.sleep(6)
                         info["profile"] = profile_diff(prof_before, read_profile(profile), epoch0, time.time())
                         print_profile(info["profile"])
+                        # The server's side: the script runs of the browsing sessions that overlapped the
+                        # import (its own session is the one with the longest run there: the import).
+                        lo, hi = epoch0 + (upload.started - since), epoch0 + (upload.finished - since)
+                        runs = [r for r in read_profile(profile).get("runs", []) if r["ts"] >= lo and r["ts"] - r["ms"] / 1000 <= hi]
+                        importer = max(runs, key=lambda r: r["ms"])["session"] if runs else None
+                        others = [r["ms"] for r in runs if r["session"] != importer]
+                        info["server_runs_during"] = {"count": len(others), "p50_ms": pct(others, 50), "p95_ms": pct(others, 95),
+                                                      "max_ms": max(others, default=float("nan"))}
+                        info["server_verdict"] = "MISS" if info["server_runs_during"]["max_ms"] > duration else "PASS"
+                        print(f"   server side: {len(others)} script runs of the browsing sessions overlapped the import: "
+                              f"p50 {fmt_ms(info['server_runs_during']['p50_ms'])}, p95 {fmt_ms(info['server_runs_during']['p95_ms'])},"
+                              f" max {fmt_ms(info['server_runs_during']['max_ms'])} ms against the import's {fmt_ms(duration)} ms:"
+                              f" {info['server_verdict']}")
 
                 for n in sizes:
                     prof_before = read_profile(profile)
