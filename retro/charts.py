@@ -1,10 +1,11 @@
 """Altair charts for the trends page, and the downloads of the tables under them.
 
-Pure functions from frames to ``alt.Chart`` / ``alt.LayerChart`` (no Streamlit here), so a test
-can read a chart's spec. Every builder takes the UI language: numbers read the way
-``retro.i18n.format_number`` writes them (万/亿 in Chinese, M/B in English, percents for rates),
-legend and tooltip titles come from the catalog, and ``big=True`` sizes everything for a
-projector. Periods are labels ('2026-08', '2026-Q3', '2026') on an ordinal axis that lists every
+Pure functions from frames to charts (no Streamlit here): the trends page's four as a
+:class:`Spec` filled into an Altair skeleton (see "skeletons" below), the retention charts as
+``alt.Chart`` / ``alt.LayerChart``; a test reads either's spec with ``to_dict()``. Every builder
+takes the UI language: numbers read the way ``retro.i18n.format_number`` writes them (万/亿 in
+Chinese, M/B in English, percents for rates), legend and tooltip titles come from the catalog, and
+``big=True`` sizes everything for a projector. Periods are labels ('2026-08', '2026-Q3', '2026') on an ordinal axis that lists every
 period of the range, so a missing month shows as a gap, never as a line across it.
 """
 

@@ -291,8 +291,8 @@ def serve(argv: list[str] | None = None) -> None:
     PagesManager.uses_pages_directory = False
     lock_free_config_reads()
     # Each of a run's many waits (a DuckDB query, a message handed to the event loop) gives the GIL
-    # away, and taking it back waits until the thread holding it switches: 5 ms by default. With
-    # twenty sessions running that wait, a hundred times a run, is most of a run.
+    # away, and taking it back can wait until the thread holding it switches: up to 5 ms by default,
+    # 0.5 ms with this. Set with the other load fixes of session 4; its own share was not measured.
     sys.setswitchinterval(SWITCH_INTERVAL)
     sys.argv = ["streamlit", "run", str(APP), *(sys.argv[1:] if argv is None else argv)]
     cli.main()
