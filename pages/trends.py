@@ -169,22 +169,23 @@ settle("trends_big", "big", [True, False], False, parse=lambda v: v == "1")
 big = row2[2].toggle(tr("trends.big"), key="trends_big", help=tr("trends.big_help"))
 
 filters: dict[str, list[str]] = {}
+filter_values = {dim: V.dimension_values(PATH, version, dim) for dim in dims}
+for dim, values in filter_values.items():  # before the expander's label counts them: a shared link's filters too
+    key = f"trends_f_{dim}"
+    if key not in st.session_state:
+        raw = arrival(f"f_{dim}") or []
+        chosen = [v for r in raw for v in ([r] if r in values else r.split(","))]
+        st.session_state[key] = [v for v in dict.fromkeys(chosen) if v in values]
+    else:
+        st.session_state[key] = [v for v in st.session_state[key] if v in values]
 active_filters = sum(1 for d in dims if st.session_state.get(f"trends_f_{d}"))
 with st.expander(tr("trends.filters") + (f" · {active_filters}" if active_filters else ""), icon=":material/filter_alt:"):
     if not dims:
         st.caption(tr("trends.no_dimensions"))
     columns = st.columns(max(1, min(len(dims), 4)))
     for i, dim in enumerate(dims):
-        col = columns[i % len(columns)]
-        values = V.dimension_values(PATH, version, dim)
-        key = f"trends_f_{dim}"
-        if key not in st.session_state:
-            raw = arrival(f"f_{dim}") or []
-            chosen = [v for r in raw for v in ([r] if r in values else r.split(","))]
-            st.session_state[key] = [v for v in dict.fromkeys(chosen) if v in values]
-        else:
-            st.session_state[key] = [v for v in st.session_state[key] if v in values]
-        filters[dim] = col.multiselect(md(dim), values, key=key, placeholder=tr("trends.all"))
+        filters[dim] = columns[i % len(columns)].multiselect(md(dim), filter_values[dim], key=f"trends_f_{dim}",
+                                                             placeholder=tr("trends.all"))
 
 fkey = applicable(filters, metric)
 view = {"metric": metric, "grain": grain, "by": by or "", "cmp": compare, "ly": "1" if show_last_year else "0",

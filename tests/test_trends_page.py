@@ -177,6 +177,8 @@ def test_a_shared_link_opens_the_same_view():
     assert widget(at.main.toggle, t("trends.last_year", "zh")).value is True
     assert widget(at.main.select_slider, t("trends.range", "zh")).value == ("2025-Q1", "2026-Q4")
     assert widget(at.main.multiselect, "区域").value == ["华东", "西南"]
+    # the folded filter panel says a filter is on, from the link's first run
+    assert t("trends.filters", "zh") + " · 1" in [e.label for e in at.main.expander]
     assert param(at, "metric") == "新增客户" and param(at, "f_区域") == "华东,西南"
     # 2026-Q4 holds one month (October): said, not silently drawn as a collapse
     assert t("trends.partial_card", "zh", months=1, span=3) in texts(at.caption)
