@@ -11,6 +11,7 @@ period of the range, so a missing month shows as a gap, never as a line across i
 
 from __future__ import annotations
 
+import copy
 import functools
 import math
 from collections.abc import Sequence
@@ -167,19 +168,21 @@ def _x(periods: Sequence[str] | str, lang: str, *, title: str | None = None) -> 
 
 
 def _hole(name: str) -> str:
-    """A placeholder Altair carries into the spec as is (a string no label can be)."""
-    return "\x00" + name
+    """A placeholder Altair carries into the spec as is, compared whole: no imported text holds a NUL
+    (xlsx cannot, and a text file with one is refused), and a test checks labels and cells that
+    start like one are left alone."""
+    return f"\x00retro-hole:{name}\x00"
 
 
-def _fill(node: Any, values: dict[str, Any]) -> Any:
-    """A copy of ``node`` (a skeleton spec) with each hole replaced by its value; the skeleton is
-    shared between views, so it is never modified."""
+def _fill(node: Any, holes: dict[str, Any]) -> Any:
+    """A copy of ``node`` (a skeleton spec) with each hole (a key of ``holes``) replaced by its value,
+    which is put in as it is; the skeleton is shared between views, so it is never modified."""
     if isinstance(node, dict):
-        return {k: _fill(v, values) for k, v in node.items()}
+        return {k: _fill(v, holes) for k, v in node.items()}
     if isinstance(node, list):
-        return [_fill(v, values) for v in node]
-    if isinstance(node, str) and node.startswith("\x00"):
-        return values[node[1:]]
+        return [_fill(v, holes) for v in node]
+    if isinstance(node, str) and node in holes:
+        return holes[node]
     return node
 
 
@@ -192,7 +195,7 @@ class Spec:
         self._spec = spec
 
     def to_dict(self, *, validate: bool = True) -> dict:
-        spec = _fill(self._spec, {})
+        spec = copy.deepcopy(self._spec)
         if validate:
             from altair.utils.schemapi import validate_jsonschema
             from altair.vegalite.v6.schema.core import load_schema
@@ -213,7 +216,7 @@ def _skeleton(build: Any) -> Any:
 
 
 def _filled(skeleton: dict, sets: dict[str, list], **values: Any) -> Spec:
-    return Spec(_fill(skeleton, {**values, "datasets": sets}))
+    return Spec(_fill(skeleton, {_hole(name): value for name, value in {**values, "datasets": sets}.items()}))
 
 
 def _plain(value: object) -> object:

@@ -361,3 +361,14 @@ def test_charts_of_the_same_shape_share_the_skeleton_but_never_their_data():
     assert second["layer"][0]["encoding"]["x"]["scale"]["domain"] == list(later["period"])
     assert [r["value"] for r in second["datasets"]["line_actual"]] == [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]
     assert before["layer"][0]["encoding"]["x"]["scale"]["domain"] == PERIODS
+
+
+def test_labels_and_cells_are_never_taken_for_a_skeletons_holes():
+    """Whatever a header or a cell holds, the filled spec carries it as it is."""
+    odd = "\x00periods"
+    points = _points()
+    points["period"] = [odd if i == 0 else p for i, p in enumerate(PERIODS)]
+    spec = charts.trend_chart(points, lang="zh", label=odd, unit="万元").to_dict()
+    assert spec["layer"][0]["encoding"]["y"]["title"].startswith(odd)
+    assert spec["datasets"]["line_actual"][0]["period"] == odd
+    assert spec["layer"][0]["encoding"]["x"]["scale"]["domain"][0] == odd
