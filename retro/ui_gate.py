@@ -16,6 +16,7 @@ import os
 from typing import Any
 
 import streamlit as st
+from streamlit import config
 
 from . import access
 
@@ -24,8 +25,9 @@ def _secrets() -> dict[str, Any]:
     # Without a secrets file Streamlit takes its lock, looks for every file and raises, on each
     # access: every run of every session would queue there. A look at the paths is enough (unless
     # secrets are loaded already, e.g. handed over by AppTest).
+    # (config.get_option, not st.get_option: that one was bound at import to the locked read.)
     if getattr(st.secrets, "_secrets", None) is None and not any(
-            os.path.exists(path) for path in st.get_option("secrets.files")):
+            os.path.exists(path) for path in config.get_option("secrets.files")):
         return {}
     try:
         return dict(st.secrets)

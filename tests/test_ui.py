@@ -59,9 +59,8 @@ def test_without_a_secrets_file_the_gate_does_not_queue_on_streamlits_secrets_lo
 
     original = config.get_option
     files = [str(tmp_path / "secrets.toml")]
-    # Streamlit's st.get_option and the secrets parser both read the option through config.get_option.
+    # The gate and Streamlit's secrets parser both read the option through config.get_option.
     monkeypatch.setattr(config, "get_option", lambda key: files if key == "secrets.files" else original(key))
-    monkeypatch.setattr(st, "get_option", config.get_option)
     monkeypatch.setattr(st.secrets, "_secrets", None)
     with st.secrets._lock:  # a parse in progress elsewhere
         assert _in_thread(ui_gate._secrets) == {}
