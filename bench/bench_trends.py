@@ -252,18 +252,12 @@ def page_timings(store: Path, metric: str, dim: str, runs: int) -> list[dict]:
 def bare_floor(db, metric: str, dim: str, value: str, runs: int) -> dict[str, float]:
     """Warm ms of the hand-written DuckDB aggregates a filter on ``dim`` = ``value`` makes the
     trends page compute, with the page's default breakdown: the series of the four KPI cards'
-    metrics (picked as pages/trends.py's key_metrics picks them), the plan line, the segments of the
+    metrics (metrics.key_metrics, as the page picks them), the plan line, the segments of the
     breakdown and the breakdown's two periods. Nothing a page could do with the same queries is
     faster than running them."""
     from retro import metrics as M
 
-    catalog = M.catalog(db)
-    cards, used = [metric], {next(m.category for m in catalog if m.name == metric)}
-    for category in ("revenue", "growth", "retention", "cost", "satisfaction", "efficiency"):
-        first = next((m.name for m in catalog if m.category == category), None)
-        if len(cards) < 4 and category not in used and first:
-            cards.append(first)
-            used.add(category)
+    cards = M.key_metrics(metric, M.catalog(db))
     by = next(d for d in M.dimensions(db) if d != dim)
     last = db.scalar("SELECT max(period) FROM current_facts WHERE scenario = 'actual' AND metric = ?", [metric])
     period = dt.date(last.year, last.month, 1)

@@ -73,17 +73,6 @@ def fmt(value, m: M.Metric) -> str:
     return V.fmt(value, m, L)
 
 
-def key_metrics(chosen: str, catalog: list[M.Metric]) -> list[str]:
-    """The chosen metric and the first metric of up to three other key categories."""
-    out, used = [chosen], {next(m.category for m in catalog if m.name == chosen)}
-    for category in ("revenue", "growth", "retention", "cost", "satisfaction", "efficiency"):
-        first = next((m.name for m in catalog if m.category == category), None)
-        if len(out) < 4 and category not in used and first:
-            out.append(first)
-            used.add(category)
-    return out
-
-
 def applicable(filters: dict[str, list[str]], metric: str) -> tuple:
     """The filters on dimensions ``metric`` has (a filter on 渠道 means nothing to a metric without 渠道)."""
     if not any(filters.values()):
@@ -222,7 +211,7 @@ st.caption(tr("trends.period_note", period=plabel, grain=tr(f"grain.{grain}").lo
 
 # --------------------------------------------------------------------------- KPI cards
 
-cards = key_metrics(metric, catalog)
+cards = M.key_metrics(metric, catalog)
 SPAN = {"month": 1, "quarter": 3, "year": 12}[grain]
 # On a projector the numbers need the room: two cards a row.
 card_columns = st.columns(len(cards)) if not big else [c for _ in range(0, len(cards), 2) for c in st.columns(2)]

@@ -152,9 +152,10 @@ def _layer(*layers: alt.Chart, big: bool, height, sets: dict[str, list] | None =
                           datasets=_Datasets(sets) if sets is not None else _hole("datasets"))
 
 
-def _x(periods: Sequence[str] | str, lang: str, *, title: str | None = None) -> alt.X:
-    return alt.X("period:O", scale=alt.Scale(domain=periods if isinstance(periods, str) else list(periods)),
-                 axis=alt.Axis(title=title if title is not None else t("charts.period", lang), labelAngle=-45))
+def _x(lang: str) -> alt.X:
+    """The period axis of a skeleton: every period of the range (a hole), so a gap shows as one."""
+    return alt.X("period:O", scale=alt.Scale(domain=_hole("periods")),
+                 axis=alt.Axis(title=t("charts.period", lang), labelAngle=-45))
 
 
 # --------------------------------------------------------------------------- skeletons
@@ -375,7 +376,7 @@ def _trend_skeleton(lang: str, label: str, unit: str | None, number_format: str,
               scale=alt.Scale(zero=zero))
     tooltip = [alt.Tooltip("period:O", title=t("charts.period", lang)), alt.Tooltip("series:N", title=t("charts.series", lang)),
                alt.Tooltip("text:N", title=label)]
-    x = _x(_hole("periods"), lang)
+    x = _x(lang)
 
     layers: list[alt.Chart] = _current_layer(x, big) if has_current else []
     for key in shown:
@@ -553,7 +554,7 @@ def _segment_skeleton(lang: str, label: str, dimension: str, unit: str | None, n
     color = alt.Color("segment:N", title=dimension,
                       scale=alt.Scale(domain=_hole("segments"),
                                       range=SEGMENT_COLORS[: max(1, colours)] if colours is not None else alt.Undefined))
-    x = _x(_hole("periods"), lang)
+    x = _x(lang)
     y = alt.Y("value:Q", title=axis_title(label, unit, lang), axis=alt.Axis(**value_axis(unit, lang, number_format)),
               scale=alt.Scale(zero=False))
     tooltip = [alt.Tooltip("period:O", title=t("charts.period", lang)), alt.Tooltip("segment:N", title=dimension),

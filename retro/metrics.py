@@ -729,6 +729,17 @@ def kpi_card(db: Database, metric: str, period: dt.date, *, grain: str = "month"
     return card_from_series(get_metric(db, metric), frame, period, grain=grain, spark_periods=spark_periods)
 
 
+def key_metrics(chosen: str, catalog: list[Metric]) -> list[str]:
+    """The KPI cards beside a chosen metric: it, and the first metric of up to three other key categories."""
+    out, used = [chosen], {next(m.category for m in catalog if m.name == chosen)}
+    for category in ("revenue", "growth", "retention", "cost", "satisfaction", "efficiency"):
+        first = next((m.name for m in catalog if m.category == category), None)
+        if len(out) < 4 and category not in used and first:
+            out.append(first)
+            used.add(category)
+    return out
+
+
 def card_from_series(m: Metric, frame: pd.DataFrame, period: dt.date, *, grain: str = "month",
                      spark_periods: int = 12) -> Card:
     """The card of ``period`` from a total series the caller already has (no query)."""

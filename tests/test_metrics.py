@@ -413,3 +413,12 @@ def test_a_read_only_database_scans_the_facts(db, tmp_path):
         _same(M.series(reader, "销售额", by="区域"), expected)
     finally:
         reader.close()
+
+
+def test_key_metrics_are_the_chosen_one_then_one_per_other_key_category(db, tmp_path):
+    load_csv(db, tmp_path, "sales.csv", SALES)
+    catalog = M.catalog(db)
+    assert {m.name: m.category for m in catalog if m.name in ("销售额", "留存率", "成本")} == {
+        "销售额": "revenue", "留存率": "retention", "成本": "cost"}
+    assert M.key_metrics("成本", catalog) == ["成本", "销售额", "留存率"]
+    assert M.key_metrics("销售额", catalog) == ["销售额", "留存率", "成本"]
