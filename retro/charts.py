@@ -551,9 +551,11 @@ def segment_chart(frame: pd.DataFrame, *, lang: str, label: str, dimension: str,
 def _segment_skeleton(lang: str, label: str, dimension: str, unit: str | None, number_format: str, big: bool,
                       colours: int | None, has_current: bool, has_partial: bool, has_anomalies: bool) -> alt.LayerChart:
     s = _sizes(big)
+    # More segments than colours: the legend wraps in rows of six instead of running past the edge.
     color = alt.Color("segment:N", title=dimension,
                       scale=alt.Scale(domain=_hole("segments"),
-                                      range=SEGMENT_COLORS[: max(1, colours)] if colours is not None else alt.Undefined))
+                                      range=SEGMENT_COLORS[: max(1, colours)] if colours is not None else alt.Undefined),
+                      legend=alt.Legend(columns=6) if colours is None else alt.Undefined)
     x = _x(lang)
     y = alt.Y("value:Q", title=axis_title(label, unit, lang), axis=alt.Axis(**value_axis(unit, lang, number_format)),
               scale=alt.Scale(zero=False))
@@ -579,7 +581,8 @@ def _segment_skeleton(lang: str, label: str, dimension: str, unit: str | None, n
                                               alt.Tooltip("segment:N", title=dimension),
                                               alt.Tooltip("text:N", title=label),
                                               alt.Tooltip("why:N", title=t("charts.anomaly", lang))]))
-    return _layer(*layers, big=big, height=400 if big else 300)
+    # the wrapped legend's rows come out of the chart's height: give them room
+    return _layer(*layers, big=big, height=(400 if big else 300) + (80 if colours is None else 0))
 
 
 def _current_data(sets: dict[str, list], current: str | None, periods: Sequence[str]) -> bool:

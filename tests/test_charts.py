@@ -347,6 +347,7 @@ def test_a_breakdown_of_more_segments_than_colours_is_a_valid_chart():
     chart = charts.segment_chart(frame, lang="zh", label="销售额", dimension="城市", periods=PERIODS)
     scale = _layers(chart)["segments"]["encoding"]["color"]["scale"]  # to_dict() checks the spec against the schema
     assert scale["domain"] == cities and "range" not in scale
+    assert _layers(chart)["segments"]["encoding"]["color"]["legend"]["columns"] == 6  # wraps, not cut at the edge
 
 
 def test_charts_of_the_same_shape_share_the_skeleton_but_never_their_data():
