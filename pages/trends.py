@@ -274,13 +274,16 @@ else:
         st.markdown(tr(f"trends.season.{total_season['verdict']}", what=md(label), mom=V.pct(total_season["mom"]),
                        ly_mom=V.pct(total_season["ly_mom"]), yoy=V.pct(total_season["yoy"]), period=plabel))
 
-    with st.expander(tr("trends.data_table"), icon=":material/table:"):
-        data_table(V.series_table(PATH, version, metric, grain, by, fkey, first, last, L), f"{metric}_{grain}",
-                   "dl_series", column_config={
-                       tr("trends.cmp.mom"): st.column_config.NumberColumn(format="percent"),
-                       tr("trends.cmp.yoy"): st.column_config.NumberColumn(format="percent"),
-                       tr("trends.col.value"): st.column_config.NumberColumn(format="percent" if V.rate_like(m) else "localized"),
-                   })
+    # A table and its downloads are built only while their expander is open: most reruns never show them.
+    with st.expander(tr("trends.data_table"), icon=":material/table:", key="trends_table_open",
+                     on_change="rerun") as box:
+        if box.open:
+                data_table(V.series_table(PATH, version, metric, grain, by, fkey, first, last, L), f"{metric}_{grain}",
+                       "dl_series", column_config={
+                           tr("trends.cmp.mom"): st.column_config.NumberColumn(format="percent"),
+                           tr("trends.cmp.yoy"): st.column_config.NumberColumn(format="percent"),
+                           tr("trends.col.value"): st.column_config.NumberColumn(format="percent" if V.rate_like(m) else "localized"),
+                       })
 
 # --------------------------------------------------------------------------- breakdown
 
@@ -334,11 +337,13 @@ else:
         st.markdown(f"**{tr('trends.segments_over_time', dim=md(by))}**")
         V.show_spec(split["segment_spec"])
 
-        with st.expander(tr("trends.breakdown_table"), icon=":material/table:"):
-            data_table(split["table"], f"{metric}_{by}_{plabel}", "dl_breakdown", column_config={
-                tr("trends.col.share"): st.column_config.NumberColumn(format="percent"),
-                tr("trends.col.contribution"): st.column_config.NumberColumn(format="percent"),
-            })
+        with st.expander(tr("trends.breakdown_table"), icon=":material/table:", key="trends_breakdown_open",
+                         on_change="rerun") as box:
+            if box.open:
+                data_table(split["table"], f"{metric}_{by}_{plabel}", "dl_breakdown", column_config={
+                    tr("trends.col.share"): st.column_config.NumberColumn(format="percent"),
+                    tr("trends.col.contribution"): st.column_config.NumberColumn(format="percent"),
+                })
 
 # --------------------------------------------------------------------------- anomalies
 

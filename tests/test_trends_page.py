@@ -63,8 +63,22 @@ def widget(items, label: str):
     return found[0]
 
 
+TABLES = ("trends_table_open", "trends_breakdown_open")
+
+
+def open_tables(at) -> None:
+    """Open the data tables' expanders, as a click on them does (they are built only while open)."""
+    for key in TABLES:
+        at.session_state[key] = True
+    at.run()
+    assert_clean(at)
+
+
 def frame_with(at, column: str):
     frames = [d.value for d in at.main.dataframe if column in d.value.columns]
+    if not frames:  # perhaps in a closed table
+        open_tables(at)
+        frames = [d.value for d in at.main.dataframe if column in d.value.columns]
     assert frames, [list(d.value.columns) for d in at.main.dataframe]
     return frames[0]
 
@@ -289,6 +303,7 @@ def test_views_are_cached_per_view_a_return_shows_the_same_and_a_change_is_never
     """Each part of the page is cached on the values that define it: changing one shows the new
     view (not the cached one), returning shows exactly what was shown before."""
     at = open_page("pages/trends.py", lang="en", period="2026-08")
+    open_tables(at)
     first = _shown(at)
     widget(at.main.segmented_control, t("trends.compare", "en")).set_value("yoy").run()
     assert_clean(at)
@@ -438,3 +453,25 @@ def test_catalog_has_the_keys_the_pages_build_at_runtime():
     missing = [f"{prefix}.{name}" for prefix, names in families.items() for name in names
                if f"{prefix}.{name}" not in CATALOG]
     assert not missing, missing
+
+
+def test_data_tables_are_built_only_while_their_expander_is_open(db_file):
+    """Closed (the default), the series and breakdown tables send nothing; opened, they show the
+    series the CLI prints and the breakdown, with their downloads."""
+    from retro import metrics as M
+
+    at = open_page("pages/trends.py", lang="en", period="2026-08")
+    columns = [list(d.value.columns) for d in at.main.dataframe]
+    assert not [c for c in columns if t("trends.col.contribution", "en") in c or t("trends.cmp.mom", "en") in c]
+    cohort_downloads = [b.key for b in at.main.get("download_button")]
+    assert all(k.startswith("dl_cohorts") for k in cohort_downloads), cohort_downloads
+    open_tables(at)
+    table = frame_with(at, t("trends.cmp.mom", "en"))
+    total = table[table["区域"] == t("trends.total", "en")] if "区域" in table else table
+    series = M.series(fresh_db(db_file), "销售额")
+    expected = series.set_index("period")["value"]
+    shown = total.set_index(t("trends.col.period", "en"))[t("trends.col.value", "en")]
+    assert shown.loc["2026-08"] == pytest.approx(expected.loc[dt.date(2026, 8, 1)])
+    assert t("trends.col.contribution", "en") in frame_with(at, t("trends.col.contribution", "en")).columns
+    assert {b.key for b in at.main.get("download_button")} - set(cohort_downloads) == {
+        "dl_series_csv", "dl_series_xlsx", "dl_breakdown_csv", "dl_breakdown_xlsx"}
