@@ -202,6 +202,8 @@ settle("trends_z", "z", [1.5, 2.0, 2.5, 3.0, 3.5, 4.0], 2.0, parse=lambda v: flo
 settle("trends_momt", "momt", list(range(0, 101, 5)), 0, parse=lambda v: int(v) if v.isdigit() else 0)
 z_limit = st.session_state["trends_z"]
 momt = st.session_state["trends_momt"] / 100 or None
+cards = M.key_metrics(metric, catalog)
+V.prefetch(PATH, version, V.view_series(metric, grain, by, fkey, [(name, applicable(filters, name)) for name in cards]))
 line = V.trend_view(PATH, version, metric, grain, fkey, tuple(periods), period, plabel, z_limit, momt, show_last_year,
                    big, L)
 has_values = line["has_values"]
@@ -211,7 +213,6 @@ st.caption(tr("trends.period_note", period=plabel, grain=tr(f"grain.{grain}").lo
 
 # --------------------------------------------------------------------------- KPI cards
 
-cards = M.key_metrics(metric, catalog)
 SPAN = {"month": 1, "quarter": 3, "year": 12}[grain]
 # On a projector the numbers need the room: two cards a row.
 card_columns = st.columns(len(cards)) if not big else [c for _ in range(0, len(cards), 2) for c in st.columns(2)]

@@ -64,6 +64,19 @@ class _Memo:
                     self.building.pop(key, None)
         return value
 
+    def missing(self, keys: list[Hashable]) -> list[Hashable]:
+        """Those of ``keys`` with no value kept (or being computed): what a batch must compute."""
+        with self.guard:
+            return [k for k in keys if k not in self.entries and k not in self.building]
+
+    def put(self, key: Hashable, value: Any) -> None:
+        """Keep ``value`` for ``key``, computed by the caller for a batch of keys at once."""
+        with self.guard:
+            self.entries[key] = value
+            self.entries.move_to_end(key)
+            while len(self.entries) > self.maxsize:
+                self.entries.popitem(last=False)
+
     def clear(self) -> None:
         with self.guard:
             self.entries.clear()

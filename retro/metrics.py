@@ -17,6 +17,7 @@ import re
 import threading
 import weakref
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -418,8 +419,8 @@ def _agg_sql(db: Database, m: Metric, *, grain: str, scenario: str, by: str | No
         where, fparams = _filters_sql(filters, "t.dims", prefix)
         where += f" AND (${prefix}lo IS NULL OR t.txn_date >= ${prefix}lo) AND (${prefix}hi IS NULL OR t.txn_date < ${prefix}hi)"
         params.update(fparams)
-        if scenario != "actual":
-            return "SELECT NULL::DATE AS p, NULL::VARCHAR AS segment, NULL::DOUBLE AS value, NULL::BIGINT AS months WHERE false", params
+        if scenario != "actual":  # no plan in transactions; no parameters either (DuckDB refuses unused ones)
+            return "SELECT NULL::DATE AS p, NULL::VARCHAR AS segment, NULL::DOUBLE AS value, NULL::BIGINT AS months WHERE false", {}
         period = f"date_trunc(${prefix}grain, t.txn_date)"
         if m.name == TX_ORDERS:
             value = "count(DISTINCT coalesce(t.order_id, t.import_id::VARCHAR || ':' || t.row_no::VARCHAR))"
@@ -620,6 +621,19 @@ def _metric_sql(db: Database, m: Metric, **kw: Any) -> tuple[str, dict[str, Any]
     return sql, {**a_params, **b_params}
 
 
+@dataclass(frozen=True)
+class SeriesRequest:
+    """One series, as :func:`series` takes it (``filters`` as sorted (dimension, values) pairs, hashable)."""
+
+    metric: str
+    grain: str = "month"
+    scenario: str = "actual"
+    by: str | None = None
+    filters: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    start: dt.date | None = None
+    end: dt.date | None = None
+
+
 def series(db: Database, metric: str, *, grain: str = "month", scenario: str = "actual", by: str | None = None,
            filters: dict[str, list[str]] | None = None, start: dt.date | None = None,
            end: dt.date | None = None) -> pd.DataFrame:
@@ -630,34 +644,52 @@ def series(db: Database, metric: str, *, grain: str = "month", scenario: str = "
     ``months`` is how many months of data a quarter or year holds; ``complete`` is False for a
     period still in progress (a quarter with one month), which must not read as a collapse.
     """
-    if grain not in GRAINS:
-        raise ValueError(f"grain must be one of {GRAINS}")
-    m = get_metric(db, metric)
-    # Read from a year and a period before ``start`` (MoM and YoY need them) to the end.
-    lo = add_months(truncate(start, grain), -12 - _MONTHS[grain]) if start else None
-    hi = add_months(truncate(end, grain), _MONTHS[grain]) if end else None
-    base, params = _metric_sql(db, m, grain=grain, scenario=scenario, by=by, filters=filters, span=(lo, hi))
-    interval = _INTERVAL[grain]
-    sql = f"""
-        WITH base AS ({base}),
-        framed AS (
-            SELECT p, segment, value, months,
-                   first_value(value) OVER (PARTITION BY segment ORDER BY p
-                       RANGE BETWEEN {interval} PRECEDING AND {interval} PRECEDING) AS prev,
-                   first_value(value) OVER (PARTITION BY segment ORDER BY p
-                       RANGE BETWEEN INTERVAL 1 YEAR PRECEDING AND INTERVAL 1 YEAR PRECEDING) AS last_year
-            FROM base WHERE p IS NOT NULL)
-        SELECT p AS period, segment, value, prev,
-               CASE WHEN prev IS NULL OR prev = 0 THEN NULL ELSE (value - prev) / abs(prev) END AS mom,
-               last_year,
-               CASE WHEN last_year IS NULL OR last_year = 0 THEN NULL ELSE (value - last_year) / abs(last_year) END AS yoy,
-               months, months IS NULL OR months >= $span AS complete
-        FROM framed
-        WHERE ($start IS NULL OR p >= $start) AND ($end IS NULL OR p <= $end)
-        ORDER BY segment, p"""
-    frame = db.frame(sql, {**params, "start": start, "end": end, "span": {"month": 1, "quarter": 3, "year": 12}[grain]})
+    wanted = tuple(sorted((d, tuple(v)) for d, v in (filters or {}).items() if v))
+    return series_many(db, [SeriesRequest(metric, grain, scenario, by, wanted, start, end)])[0]
+
+
+_STEP = {"month": 1, "quarter": 3, "year": 12}
+
+
+def series_many(db: Database, requests: Sequence[SeriesRequest]) -> list[pd.DataFrame]:
+    """:func:`series` of each request, in one query: a view needs several (the KPI cards, the plan,
+    the breakdown's segments) and each query costs more in its fixed parts than in its work."""
+    if not requests:
+        return []
+    parts, params = [], {}
+    for i, r in enumerate(requests):
+        if r.grain not in GRAINS:
+            raise ValueError(f"grain must be one of {GRAINS}")
+        m = get_metric(db, r.metric)
+        # Read from a year and a period before ``start`` (MoM and YoY need them) to the end.
+        lo = add_months(truncate(r.start, r.grain), -12 - _STEP[r.grain]) if r.start else None
+        hi = add_months(truncate(r.end, r.grain), _STEP[r.grain]) if r.end else None
+        base, base_params = _metric_sql(db, m, grain=r.grain, scenario=r.scenario, by=r.by,
+                                        filters=dict(r.filters) or None, span=(lo, hi))
+        base = re.sub(r"[$](a_|b_)", lambda found, i=i: f"$q{i}_{found.group(1)}", base)  # parameters of its own
+        parts.append(f"SELECT {i} AS q, {_STEP[r.grain]} AS step, CAST($q{i}_start AS DATE) AS lo, "
+                     f"CAST($q{i}_end AS DATE) AS hi, p, segment, value, months FROM ({base}) WHERE p IS NOT NULL")
+        params.update({f"q{i}_{k}": v for k, v in base_params.items()})
+        params.update({f"q{i}_start": r.start, f"q{i}_end": r.end})
+    # The period before and a year before by month number, so requests of different grains share
+    # one query: a missing period is missing (never the row before).
+    frame = db.frame(
+        f"""WITH base AS MATERIALIZED (
+                SELECT *, year(p) * 12 + month(p) AS k FROM ({" UNION ALL ".join(parts)}))
+            SELECT a.q, a.p AS period, a.segment, a.value, b.value AS prev,
+                   CASE WHEN b.value IS NULL OR b.value = 0 THEN NULL ELSE (a.value - b.value) / abs(b.value) END AS mom,
+                   c.value AS last_year,
+                   CASE WHEN c.value IS NULL OR c.value = 0 THEN NULL ELSE (a.value - c.value) / abs(c.value) END AS yoy,
+                   a.months, a.months IS NULL OR a.months >= a.step AS complete
+            FROM base a
+            LEFT JOIN base b ON b.q = a.q AND b.segment = a.segment AND b.k = a.k - a.step
+            LEFT JOIN base c ON c.q = a.q AND c.segment = a.segment AND c.k = a.k - 12
+            WHERE (a.lo IS NULL OR a.p >= a.lo) AND (a.hi IS NULL OR a.p <= a.hi)
+            ORDER BY a.q, a.segment, a.p""", params)
     frame["period"] = pd.to_datetime(frame["period"]).dt.date
-    return frame
+    bounds = np.searchsorted(frame["q"].to_numpy(), np.arange(len(requests) + 1), side="left")
+    columns = [c for c in frame.columns if c != "q"]
+    return [frame.iloc[bounds[i]:bounds[i + 1]][columns].reset_index(drop=True) for i in range(len(requests))]
 
 
 _MONTHS = {"month": 1, "quarter": 3, "year": 12}
@@ -771,33 +803,30 @@ def breakdown(db: Database, metric: str, period: dt.date, by: str, *, grain: str
     segment's contribution to the total's change ("华东 −120万 explains 80% of the drop").
 
     Contribution is only additive for summed metrics; for rates it is left empty. Reads only the
-    two periods compared, not the whole history.
+    periods compared, not the whole history.
     """
-    m = get_metric(db, metric)
     period = truncate(period, grain)
-    base_period = add_months(period, -_MONTHS[grain] if compare == "mom" else -12)
-    now_sql, now_params = _metric_sql(db, m, grain=grain, scenario="actual", by=by, filters=filters,
-                                      span=(period, add_months(period, _MONTHS[grain])))
-    was_sql, was_params = _metric_sql(db, m, grain=grain, scenario="actual", by=by, filters=filters,
-                                      span=(base_period, add_months(base_period, _MONTHS[grain])))
-    # Both halves use the same parameter names; the spans differ, so bind them apart.
-    was_sql = re.sub(r"\$(a_|b_)", r"$w\1", was_sql)
-    was_params = {f"w{k}": v for k, v in was_params.items()}
-    out = db.frame(
-        f"""SELECT coalesce(n.segment, w.segment) AS segment, n.value AS value, w.value AS base
-            FROM ({now_sql}) n FULL JOIN ({was_sql}) w ON n.segment = w.segment
-            WHERE n.p = $period OR w.p = $base_period""",
-        {**now_params, **was_params, "period": period, "base_period": base_period},
-    )
-    out = out[out["value"].notna()].reset_index(drop=True)
-    out["value"] = out["value"].astype(float)
-    out["base"] = out["base"].astype(float)
-    out["change"] = out["value"] - out["base"]
-    total = out["value"].sum(min_count=1)
-    out["share"] = out["value"] / total if not m.is_rate and total else None
-    total_change = out["change"].sum(min_count=1)
-    out["contribution"] = out["change"] / total_change if not m.is_rate and total_change else None
-    return out.sort_values("value", ascending=False, na_position="last").reset_index(drop=True)
+    segments = series(db, metric, grain=grain, by=by, filters=filters, start=period, end=period)
+    return breakdown_from_series(get_metric(db, metric), segments, period, compare=compare)
+
+
+def breakdown_from_series(m: Metric, segments: pd.DataFrame, period: dt.date, *, compare: str = "mom") -> pd.DataFrame:
+    """:func:`breakdown` from a by-segment :func:`series` the caller already has (the page draws it
+    anyway): each segment's row at ``period``, compared with the period before (``prev``) or a
+    year before (``last_year``)."""
+    at = segments[(segments["period"] == period) & segments["value"].notna()]
+    value = at["value"].to_numpy(dtype=float)
+    base = at["prev" if compare == "mom" else "last_year"].to_numpy(dtype=float)
+    change = value - base
+    out = pd.DataFrame({"segment": at["segment"].to_numpy(dtype=object), "value": value, "base": base,
+                        "change": change})
+    total = np.nansum(value) if len(value) else np.nan
+    out["share"] = value / total if not m.is_rate and total else None
+    known = change[~np.isnan(change)]
+    total_change = known.sum() if len(known) else np.nan
+    out["contribution"] = change / total_change if not m.is_rate and total_change and not np.isnan(total_change) else None
+    # Ties by name: the same order on every run (the old join's order depended on DuckDB's threads).
+    return out.sort_values(["value", "segment"], ascending=[False, True], na_position="last").reset_index(drop=True)
 
 
 def movers(frame: pd.DataFrame, n: int = 3) -> tuple[pd.DataFrame, pd.DataFrame]:

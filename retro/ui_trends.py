@@ -40,9 +40,39 @@ def dimension_values(path: str, version: int, dimension: str) -> list[str]:
 
 
 @shared(256)
-def series(path: str, version: int, metric: str, grain: str, scenario: str = "actual", by: str | None = None,
-            filters: tuple = ()) -> pd.DataFrame:
+def _series(path: str, version: int, metric: str, grain: str, scenario: str, by: str | None,
+            filters: tuple) -> pd.DataFrame:
     return M.series(get_database(path), metric, grain=grain, scenario=scenario, by=by, filters=dict(filters) or None)
+
+
+def series(path: str, version: int, metric: str, grain: str, scenario: str = "actual", by: str | None = None,
+           filters: tuple = ()) -> pd.DataFrame:
+    """A metric's series (``filters``: sorted (dimension, values) pairs), kept per data version."""
+    return _series(path, version, metric, grain, scenario, by, filters)
+
+
+def prefetch(path: str, version: int, wanted: list[tuple]) -> None:
+    """Fetch every series of ``wanted`` (:func:`series`' arguments after the version) not kept yet,
+    in one query: a new filter needs about seven at once, and each alone costs more in its fixed
+    parts than in its work."""
+    keys = _series.memo.missing(list(dict.fromkeys((path, version, *w) for w in wanted)))
+    if not keys:
+        return
+    frames = M.series_many(get_database(path), [M.SeriesRequest(*k[2:]) for k in keys])
+    for key, frame in zip(keys, frames, strict=True):
+        _series.memo.put(key, frame)
+
+
+def view_series(metric: str, grain: str, by: str | None, filters: tuple, cards: list[tuple[str, tuple]]) -> list[tuple]:
+    """The series a trends view reads (for :func:`prefetch`): each card's (``cards``: name and its
+    applicable filters), at the grain and by month for the year to date, the plan, the segments."""
+    wanted = [(name, grain, "actual", None, f) for name, f in cards]
+    if grain != "month":
+        wanted += [(name, "month", "actual", None, f) for name, f in cards]
+    wanted += [(metric, grain, "actual", None, filters), (metric, grain, "plan", None, filters)]
+    if by:
+        wanted.append((metric, grain, "actual", by, filters))
+    return wanted
 
 
 @shared(64)
@@ -55,12 +85,6 @@ def period_options(path: str, version: int, metric: str, grain: str) -> tuple[li
         return [], None
     options = charts.period_labels(known[0], known[-1], grain)
     return options, M.period_label(max(actual["period"]), grain) if not actual.empty else options[-1]
-
-
-@shared(128)
-def breakdown(path: str, version: int, metric: str, period: dt.date, by: str, grain: str, filters: tuple,
-               compare: str) -> pd.DataFrame:
-    return M.breakdown(get_database(path), metric, period, by, grain=grain, filters=dict(filters) or None, compare=compare)
 
 
 @shared(64)
@@ -252,7 +276,7 @@ def breakdown_view(path: str, version: int, metric: str, grain: str, by: str, fi
     segments = series(path, version, metric, grain, "actual", by, filters)
     out: dict = {"seg_anomalies": pd.DataFrame() if segments.empty else
                  anomaly_view(path, version, metric, grain, by, filters, z, momt, lang)}
-    frame = breakdown(path, version, metric, period, by, grain, filters, compare)
+    frame = M.breakdown_from_series(m, segments, period, compare=compare)
     out["empty"] = bool(frame.empty or frame["value"].notna().sum() == 0)
     if out["empty"]:
         return out

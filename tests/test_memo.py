@@ -108,6 +108,11 @@ def test_drawing_the_pages_leaves_every_shared_view_as_it_was_built(monkeypatch)
         recording.__qualname__ = memo.fn.__qualname__
         monkeypatch.setattr(memo, "fn", recording)
 
+        def batched(key, value, _name=memo.fn.__qualname__, _put=memo.put):  # a batch's values, as built
+            as_built[(_name, id(value))] = frozen(value)
+            return _put(key, value)
+        monkeypatch.setattr(memo, "put", batched)
+
     def session(lang: str) -> AppTest:
         at = AppTest.from_file(str(APP), default_timeout=120)
         at.query_params["lang"] = lang
@@ -136,3 +141,20 @@ def test_a_keyed_value_is_built_once_per_key():
     again = get(("bullets", "zh", '{"ratio":[0.8]}'), lambda: built.append(2) or {"spec": 2})
     other = get(("bullets", "en", '{"ratio":[0.8]}'), lambda: built.append(3) or {"spec": 3})
     assert first is again and other == {"spec": 3} and built == [1, 3]
+
+
+def test_a_batch_fills_the_keys_that_are_missing_and_callers_then_read_them():
+    calls = []
+
+    @shared(3)
+    def view(path: str, n: int) -> int:
+        calls.append(n)
+        return n * 10
+
+    view("a", 1)
+    assert view.memo.missing([("a", 1), ("a", 2), ("a", 3), ("a", 2)]) == [("a", 2), ("a", 3), ("a", 2)]
+    view.memo.put(("a", 2), 20)
+    view.memo.put(("a", 3), 30)
+    assert view("a", 2) == 20 and view("a", 3) == 30 and calls == [1]  # read, not computed
+    view.memo.put(("a", 4), 40)  # the bound holds for a batch too: the least recently used goes
+    assert view.memo.missing([("a", 1), ("a", 4)]) == [("a", 1)]

@@ -422,3 +422,50 @@ def test_key_metrics_are_the_chosen_one_then_one_per_other_key_category(db, tmp_
         "销售额": "revenue", "留存率": "retention", "成本": "cost"}
     assert M.key_metrics("成本", catalog) == ["成本", "销售额", "留存率"]
     assert M.key_metrics("销售额", catalog) == ["销售额", "留存率", "成本"]
+
+
+def test_many_series_in_one_query_are_each_the_series_alone(db, tmp_path):
+    """The trends page fetches a view's series in one query: every kind of metric, grain, scenario,
+    breakdown, filter and span must come back exactly as its own query gives it."""
+    load_csv(db, tmp_path, "sales.csv", SALES)
+    load_csv(db, tmp_path, "orders.csv", TX)
+    load_csv(db, tmp_path, "plan.csv", "月份,区域,销售额计划(万元)\n2026-01,华东,95\n2026-02,华东,100\n")
+    M.define_derived(db, "成本率", "ratio", "成本", "销售额")
+    M.define_derived(db, "销售增长率", "growth", "销售额")
+    east = (("区域", ("华东",)),)
+    requests = [
+        M.SeriesRequest("销售额"), M.SeriesRequest("销售额", "quarter"), M.SeriesRequest("销售额", "year"),
+        M.SeriesRequest("留存率", "quarter", by="区域"), M.SeriesRequest("销售额", filters=east),
+        M.SeriesRequest("销售额", scenario="plan"), M.SeriesRequest("成本率", by="区域"), M.SeriesRequest("销售增长率"),
+        M.SeriesRequest("客户数", "quarter", filters=(("区域", ("华东", "华南")),)), M.SeriesRequest("新客户数"),
+        M.SeriesRequest("客户数", scenario="plan"),  # transactions have no plan: empty, not an error
+        M.SeriesRequest("销售额", start=D(2026, 1, 1), end=D(2026, 2, 1)),
+        M.SeriesRequest("销售额", "quarter", by="区域", start=D(2026, 1, 1), end=D(2026, 1, 1)),
+    ]
+    together = M.series_many(db, requests)
+    assert len(together) == len(requests)
+    for request, frame in zip(requests, together, strict=True):
+        alone = M.series(db, request.metric, grain=request.grain, scenario=request.scenario, by=request.by,
+                         filters={d: list(v) for d, v in request.filters}, start=request.start, end=request.end)
+        pd.testing.assert_frame_equal(frame, alone, check_dtype=False, obj=str(request))
+    assert together[10].empty
+    assert row(together[0], D(2026, 1, 1))["mom"] == pytest.approx(156 / 180 - 1)  # and right, not just alike
+    assert list(together[11]["period"]) == [D(2026, 1, 1), D(2026, 2, 1)]
+    assert row(together[11], D(2026, 1, 1))["last_year"] == pytest.approx(150)  # read from before the span
+    assert M.series_many(db, []) == []
+
+
+def test_breakdown_from_a_series_is_the_breakdown(db, tmp_path):
+    """The page derives the breakdown from the segments' series it draws anyway: the same table as
+    the breakdown's own query, ties in name order."""
+    load_csv(db, tmp_path, "sales.csv", SALES)
+    load_csv(db, tmp_path, "more.csv", "月份,区域,销售额(万元)\n2026-01,华北,66\n2025-12,华北,70\n")
+    segments = M.series(db, "销售额", by="区域")
+    for compare in ("mom", "yoy"):
+        frame = M.breakdown_from_series(M.get_metric(db, "销售额"), segments, D(2026, 1, 1), compare=compare)
+        assert frame.equals(M.breakdown(db, "销售额", D(2026, 1, 1), "区域", compare=compare))
+    mom = M.breakdown_from_series(M.get_metric(db, "销售额"), segments, D(2026, 1, 1))
+    assert list(mom["segment"]) == ["华东", "华北", "华南"]  # 华北 and 华南 both 66: by name
+    assert mom.set_index("segment").loc["华东", "base"] == pytest.approx(120)
+    assert mom["change"].sum() == pytest.approx(222 - 250)
+    assert mom.set_index("segment").loc["华东", "contribution"] == pytest.approx(-30 / -28)

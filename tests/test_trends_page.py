@@ -475,3 +475,19 @@ def test_data_tables_are_built_only_while_their_expander_is_open(db_file):
     assert t("trends.col.contribution", "en") in frame_with(at, t("trends.col.contribution", "en")).columns
     assert {b.key for b in at.main.get("download_button")} - set(cohort_downloads) == {
         "dl_series_csv", "dl_series_xlsx", "dl_breakdown_csv", "dl_breakdown_xlsx"}
+
+
+def test_every_transactions_metric_opens_on_the_trends_page(db_file):
+    """Metrics counted from the orders sheet (customers, new customers, amount …) have no plan: the
+    page draws them without one (the plan's query used to fail on them, and the page with it)."""
+    from retro import metrics as M
+
+    open_page("pages/trends.py", lang="zh")
+    names = [m.name for m in M.catalog(fresh_db(db_file)) if m.source == "transactions"]
+    assert M.TX_CUSTOMERS in names and len(names) >= 4, names
+    for name in names:
+        at = open_page("pages/trends.py", lang="zh", metric=name)
+        assert at.session_state["trends_metric"] == name
+        assert at.main.metric[0].label == f"{name} ★"
+        assert at.main.metric[0].value != "—"
+        assert chart_specs(at), name
