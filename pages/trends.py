@@ -15,10 +15,17 @@ import streamlit as st
 from retro import export
 from retro import metrics as M
 from retro import ui_trends as V
-from retro.ui import active_period, can_edit, database, lang, md, tr, who
+from retro.i18n import t
+from retro.ui import active_period, can_edit, database, lang, md, who
 
 db = database()
 L = lang()
+
+
+def tr(key: str, **params) -> str:  # the language read once a run: each read of it is a session-state look-up
+    return t(key, L, **params)
+
+
 PATH = str(db.path)
 st.title(tr("nav.trends"))
 

@@ -256,6 +256,26 @@ def _column(column: pd.Series) -> list:
     return [_plain(v) for v in cells]
 
 
+def _rows(frame: pd.DataFrame | None) -> list[dict]:
+    """A frame's rows as the dicts :func:`_named` would put in the spec (cells as :func:`_plain` gives
+    them). The trends builders work on these: a few hundred rows, where each pandas call costs more
+    than the Python it replaces."""
+    if frame is None or frame.empty:
+        return []
+    columns = [str(c) for c in frame.columns]
+    values = [_column(frame.iloc[:, i]) for i in range(len(columns))]
+    return [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)]
+
+
+def _text(value: float | None, lang: str, unit: str | None, number_format: str) -> str:
+    return format_value(None if value is None else float(value), lang, unit, number_format)
+
+
+def _in_progress(row: dict) -> bool:
+    """A period with fewer months than the grain (``complete`` False; missing counts as complete)."""
+    return row.get("complete") is False
+
+
 def _texts(values: pd.Series, lang: str, unit: str | None, number_format: str) -> list[str]:
     return [format_value(None if pd.isna(v) else float(v), lang, unit, number_format) for v in values]
 
@@ -308,52 +328,55 @@ def trend_chart(points: pd.DataFrame, *, lang: str, label: str, unit: str | None
     and counts; rates and scores zoom in).
     """
     sets: dict[str, list] = {}
-    periods = list(points["period"])
-    if plan is not None and not plan.empty:
-        periods = sorted(set(periods) | set(plan["period"]))
+    rows, plan_rows = _rows(points), _rows(plan)
+    periods = [r["period"] for r in rows]
+    if plan_rows:
+        periods = sorted(set(periods) | {r["period"] for r in plan_rows})
     names = {"actual": t("charts.actual", lang), "last_year": t("charts.last_year", lang), "plan": t("charts.plan", lang)}
+
+    def line(key: str, source: list[dict], column: str, hide_partial: bool = False) -> list[dict]:
+        out = []
+        for r in source:
+            value = None if hide_partial and _in_progress(r) else r[column]
+            value = None if value is None else float(value)
+            out.append({"period": r["period"], "series": names[key], "value": value,
+                        "text": _text(value, lang, unit, number_format)})
+        return out
+
     # A period still in progress is not joined to the line (it would read as a collapse): it is a
     # hollow point of its own, below.
-    in_progress = ~points["complete"].fillna(True).astype(bool) if "complete" in points else pd.Series(False, index=points.index)
-    rows = [pd.DataFrame({"period": points["period"], "series": names["actual"], "value": points["value"].where(~in_progress)})]
-    shown = ["actual"]
-    if last_year and "last_year" in points and points["last_year"].notna().any():
-        rows.append(pd.DataFrame({"period": points["period"], "series": names["last_year"], "value": points["last_year"]}))
-        shown.append("last_year")
-    has_plan = plan is not None and not plan.empty and plan["value"].notna().any()
-    if has_plan:
-        rows.append(pd.DataFrame({"period": plan["period"], "series": names["plan"], "value": plan["value"]}))
-        shown.append("plan")
-    lines = pd.concat(rows, ignore_index=True)
-    lines["text"] = _texts(lines["value"], lang, unit, number_format)
-    lines["value"] = lines["value"].astype(float)
+    lines = {"actual": line("actual", rows, "value", hide_partial=True)}
+    if last_year and rows and "last_year" in rows[0] and any(r["last_year"] is not None for r in rows):
+        lines["last_year"] = line("last_year", rows, "last_year")
+    if any(r["value"] is not None for r in plan_rows):
+        lines["plan"] = line("plan", plan_rows, "value")
+    shown = list(lines)
 
     has_current = _current_data(sets, current, periods)
     for key in shown:
-        _named(sets, f"line_{key}", lines[lines["series"] == names[key]])
-    has_partial = bool(in_progress.any())
+        sets[f"line_{key}"] = lines[key]
+    partial = [{**r, "text": _text(r["value"], lang, unit, number_format), "why": t("charts.partial", lang)}
+               for r in rows if _in_progress(r) and r["value"] is not None]
+    has_partial = any(_in_progress(r) for r in rows)
     if has_partial:
-        partial = points[in_progress & points["value"].notna()].copy()
-        partial["text"] = _texts(partial["value"], lang, unit, number_format)
-        partial["why"] = t("charts.partial", lang)
-        _named(sets, "partial", partial)
+        sets["partial"] = partial
     has_anomalies = anomalies is not None and not anomalies.empty
     if has_anomalies:
-        marks = anomalies[anomalies["period"].isin(periods)].copy()
-        marks["text"] = _texts(marks["value"], lang, unit, number_format)
-        _named(sets, "anomalies", marks)
+        on_axis = set(periods)
+        sets["anomalies"] = [{**r, "text": _text(r["value"], lang, unit, number_format)}
+                             for r in _rows(anomalies) if r["period"] in on_axis]
     note_parts: tuple[str, ...] = ()
-    if notes is not None and not notes.empty:
-        marks = notes[notes["period"].isin(periods)].copy()
-        if not marks.empty:
-            marks["short"] = [text if len(text) <= 14 else text[:13] + "…" for text in marks["text"]]
-            _named(sets, "notes", marks)
-            # A note in the last third of the axis reads leftwards, so it is not cut at the edge.
-            late = [periods.index(p) >= len(periods) * 2 / 3 for p in marks["period"]]
-            for name, part in (("note_labels", marks[[not x for x in late]]), ("note_labels_end", marks[late])):
-                if not part.empty:
-                    _named(sets, name, part)
-                    note_parts += (name,)
+    marks = [r for r in _rows(notes) if r["period"] in set(periods)]
+    if marks:
+        marks = [{**r, "short": r["text"] if len(r["text"]) <= 14 else r["text"][:13] + "…"} for r in marks]
+        sets["notes"] = marks
+        # A note in the last third of the axis reads leftwards, so it is not cut at the edge.
+        late = [periods.index(r["period"]) >= len(periods) * 2 / 3 for r in marks]
+        for name, part in (("note_labels", [r for r, x in zip(marks, late, strict=True) if not x]),
+                           ("note_labels_end", [r for r, x in zip(marks, late, strict=True) if x])):
+            if part:
+                sets[name] = part
+                note_parts += (name,)
     zero_axis = not is_percent(unit, number_format) if zero is None else zero
     skeleton = _trend_skeleton(lang, label, unit, number_format, big, height or (460 if big else 340), tuple(shown),
                                zero_axis, has_current, has_partial, has_anomalies, bool("notes" in sets), note_parts)
@@ -432,17 +455,18 @@ def breakdown_chart(frame: pd.DataFrame, *, lang: str, label: str, dimension: st
     ``frame``: segment, value, change, share (share may be empty for rates).
     """
     sets: dict[str, list] = {}
-    data = frame.dropna(subset=["value"]).copy()
-    data["value"] = data["value"].astype(float)
-    data["tone"] = [_tone(c, direction) for c in data["change"]]
-    data["tone_text"] = [t(f"charts.tone.{tone}", lang) for tone in data["tone"]]
-    data["text"] = _texts(data["value"], lang, unit, number_format)
-    has_share = "share" in data and data["share"].notna().any()
-    data["share_text"] = [format_pct(v, signed=False) if has_share else "" for v in data.get("share", [None] * len(data))]
-    data["label"] = [f"{v} · {sh}" if sh and sh != "—" else v for v, sh in zip(data["text"], data["share_text"], strict=True)]
-    data["change_text"] = [format_change(None if pd.isna(c) else float(c), lang, unit, number_format) for c in data["change"]]
-    _named(sets, "breakdown_bars", data)
-    order = list(data.sort_values("value", ascending=False)["segment"])
+    data = [r for r in _rows(frame) if r["value"] is not None]
+    has_share = any(r.get("share") is not None for r in data)
+    for r in data:
+        r["value"] = float(r["value"])
+        r["tone"] = _tone(r["change"], direction)
+        r["tone_text"] = t(f"charts.tone.{r['tone']}", lang)
+        r["text"] = _text(r["value"], lang, unit, number_format)
+        r["share_text"] = format_pct(r.get("share"), signed=False) if has_share else ""
+        r["label"] = f"{r['text']} · {r['share_text']}" if r["share_text"] and r["share_text"] != "—" else r["text"]
+        r["change_text"] = format_change(None if r["change"] is None else float(r["change"]), lang, unit, number_format)
+    sets["breakdown_bars"] = data
+    order = [r["segment"] for r in sorted(data, key=lambda r: -r["value"])]
     return _filled(_breakdown_skeleton(lang, label, dimension, unit, number_format, big), sets, order=order)
 
 
@@ -471,24 +495,23 @@ def change_chart(frame: pd.DataFrame, *, lang: str, label: str, dimension: str, 
     ``frame``: segment, change, contribution (empty for rates).
     """
     sets: dict[str, list] = {}
-    data = frame.dropna(subset=["change"]).copy()
-    data["change"] = data["change"].astype(float)
-    data["tone"] = [_tone(c, direction) for c in data["change"]]
-    data["change_text"] = [format_change(float(c), lang, unit, number_format) for c in data["change"]]
-    contribution = data["contribution"] if "contribution" in data else pd.Series([None] * len(data), index=data.index)
-    data["contribution_text"] = [
-        "" if c is None or pd.isna(c) else t("charts.explains" if c >= 0 else "charts.offsets", lang, pct=format_pct(abs(c), signed=False))
-        for c in contribution]
-    data["label"] = [f"{c} · {p}" if p else c for c, p in zip(data["change_text"], data["contribution_text"], strict=True)]
-    order = list(data.sort_values("change")["segment"])
+    data = [r for r in _rows(frame) if r["change"] is not None]
+    for r in data:
+        r["change"] = float(r["change"])
+        r["tone"] = _tone(r["change"], direction)
+        r["change_text"] = format_change(r["change"], lang, unit, number_format)
+        c = r.get("contribution")
+        r["contribution_text"] = "" if c is None else t("charts.explains" if c >= 0 else "charts.offsets", lang,
+                                                        pct=format_pct(abs(c), signed=False))
+        r["label"] = f"{r['change_text']} · {r['contribution_text']}" if r["contribution_text"] else r["change_text"]
+    order = [r["segment"] for r in sorted(data, key=lambda r: r["change"])]
     # Every label sits right of its bar's end or of zero, so the left side needs no room for text.
-    lowest = min(float(data["change"].min()), 0.0) if not data.empty else 0.0
-    highest = max(float(data["change"].max()), 0.0) if not data.empty else 1.0
+    lowest = min([r["change"] for r in data] + [0.0]) if data else 0.0
+    highest = max([r["change"] for r in data] + [0.0]) if data else 1.0
     span = (highest - lowest) or 1.0
-    _named(sets, "change_bars", data)
-    data["label_at"] = data["change"].clip(lower=0.0)
-    _named(sets, "change_labels", data)
-    _named(sets, "zero_rule", pd.DataFrame({"zero": [0]}))
+    sets["change_bars"] = data
+    sets["change_labels"] = [{**r, "label_at": max(r["change"], 0.0)} for r in data]
+    sets["zero_rule"] = [{"zero": 0}]
     return _filled(_change_skeleton(lang, label, dimension, compare, unit, number_format, big), sets, order=order,
                    domain=[lowest - span * 0.05, highest + span * 1.1])
 
@@ -522,28 +545,31 @@ def segment_chart(frame: pd.DataFrame, *, lang: str, label: str, dimension: str,
     """One line per segment over the range; ``highlight`` (the segment that drove the change) is
     drawn thick, the others thin; ``current`` (the active period) is shaded. ``frame``: period, segment, value."""
     sets: dict[str, list] = {}
-    data = frame.copy()
-    data["value"] = data["value"].astype(float)
-    data["text"] = _texts(data["value"], lang, unit, number_format)
-    in_progress = ~data["complete"].fillna(True).astype(bool) if "complete" in data else pd.Series(False, index=data.index)
-    partial = data[in_progress & data["value"].notna()].copy()
-    data["value"] = data["value"].where(~in_progress)  # not joined to the line: a hollow point
-    data["focus"] = ["yes" if not highlight or seg == highlight else "no" for seg in data["segment"]]
-    segments = list(dict.fromkeys(data.sort_values("segment")["segment"]))
+    data = _rows(frame)
+    partial = []
+    for r in data:
+        r["value"] = None if r["value"] is None else float(r["value"])
+        r["text"] = _text(r["value"], lang, unit, number_format)
+        if _in_progress(r):
+            if r["value"] is not None:
+                partial.append({"period": r["period"], "segment": r["segment"], "value": r["value"], "text": r["text"],
+                                "why": t("charts.partial", lang)})
+            r["value"] = None  # not joined to the line: a hollow point
+        r["focus"] = "yes" if not highlight or r["segment"] == highlight else "no"
+    segments = sorted({r["segment"] for r in data})
     has_current = _current_data(sets, current, periods)
-    _named(sets, "segments", data)
-    if not partial.empty:
-        partial["why"] = t("charts.partial", lang)
-        _named(sets, "partial", partial[["period", "segment", "value", "text", "why"]])
+    sets["segments"] = data
+    if partial:
+        sets["partial"] = partial
     has_anomalies = anomalies is not None and not anomalies.empty
     if has_anomalies:
-        marks = anomalies[anomalies["period"].isin(list(periods))].copy()
-        marks["text"] = _texts(marks["value"], lang, unit, number_format)
-        _named(sets, "anomalies", marks)
+        on_axis = set(periods)
+        sets["anomalies"] = [{**r, "text": _text(r["value"], lang, unit, number_format)}
+                             for r in _rows(anomalies) if r["period"] in on_axis]
     # Up to ten segments get the projector-readable colours; more take Vega-Lite's own scheme.
     colours = len(segments) if len(segments) <= len(SEGMENT_COLORS) else None
     skeleton = _segment_skeleton(lang, label, dimension, unit, number_format, big, colours, has_current,
-                                 not partial.empty, has_anomalies)
+                                 bool(partial), has_anomalies)
     return _filled(skeleton, sets, periods=list(periods), segments=segments)
 
 
@@ -589,7 +615,7 @@ def _current_data(sets: dict[str, list], current: str | None, periods: Sequence[
     """The active period's row for :func:`_current_layer`; False when it is not on the axis."""
     if not current or current not in periods:
         return False
-    _named(sets, "current", pd.DataFrame({"period": [current]}))
+    sets["current"] = [{"period": current}]
     return True
 
 

@@ -687,6 +687,8 @@ def series_many(db: Database, requests: Sequence[SeriesRequest]) -> list[pd.Data
             WHERE (a.lo IS NULL OR a.p >= a.lo) AND (a.hi IS NULL OR a.p <= a.hi)
             ORDER BY a.q, a.segment, a.p""", params)
     frame["period"] = pd.to_datetime(frame["period"]).dt.date
+    # Plain Python strings: pandas' Arrow-backed strings cost more than they save on frames this small.
+    frame["segment"] = frame["segment"].astype(object)
     bounds = np.searchsorted(frame["q"].to_numpy(), np.arange(len(requests) + 1), side="left")
     columns = [c for c in frame.columns if c != "q"]
     return [frame.iloc[bounds[i]:bounds[i + 1]][columns].reset_index(drop=True) for i in range(len(requests))]
@@ -777,24 +779,33 @@ def card_from_series(m: Metric, frame: pd.DataFrame, period: dt.date, *, grain: 
     """The card of ``period`` from a total series the caller already has (no query)."""
     period = truncate(period, grain)
     spark_from = add_months(period, -_MONTHS[grain] * spark_periods)
-    frame = frame[frame["segment"] == ""] if "segment" in frame else frame
-    row = frame[frame["period"] == period]
+    # Plain lists: a card reads a few dozen rows, and pandas' per-call costs were most of its time.
+    keep = [s == "" for s in frame["segment"].tolist()] if "segment" in frame else [True] * len(frame)
+    periods = [p for p, k in zip(frame["period"].tolist(), keep, strict=True) if k]
+
+    def cells(col: str) -> list[float | None]:
+        return [None if v is None or v is pd.NA or v != v else float(v)
+                for v, k in zip(frame[col].tolist(), keep, strict=True) if k]
+
+    values = cells("value")
+    at = periods.index(period) if period in periods else None
 
     def get(col: str) -> float | None:
-        return None if row.empty or pd.isna(row.iloc[0][col]) else float(row.iloc[0][col])
+        return None if at is None else (values if col == "value" else cells(col))[at]
 
-    spark = [(p, None if pd.isna(v) else float(v)) for p, v in zip(frame["period"], frame["value"], strict=True)
-             if spark_from < p <= period]
-    ytd, ytd_ly = _ytd(frame, m, period), _ytd(frame, m, dt.date(period.year - 1, period.month, 1))
+    spark = [(p, v) for p, v in zip(periods, values, strict=True) if spark_from < p <= period]
+    ytd = _ytd(periods, values, m, period)
+    ytd_ly = _ytd(periods, values, m, dt.date(period.year - 1, period.month, 1))
     return Card(m.name, period, get("value"), get("prev"), get("mom"), get("last_year"), get("yoy"),
                 ytd, ytd_ly, spark, m.direction, m.unit)
 
 
-def _ytd(frame: pd.DataFrame, m: Metric, period: dt.date) -> float | None:
-    ytd = frame[(frame["period"] >= dt.date(period.year, 1, 1)) & (frame["period"] <= period)]["value"].dropna()
-    if ytd.empty:
+def _ytd(periods: list[dt.date], values: list[float | None], m: Metric, period: dt.date) -> float | None:
+    start = dt.date(period.year, 1, 1)
+    ytd = [v for p, v in zip(periods, values, strict=True) if start <= p <= period and v is not None]
+    if not ytd:
         return None
-    return float(ytd.mean() if m.is_rate else ytd.sum())
+    return float(np.mean(ytd) if m.is_rate else np.sum(ytd))
 
 
 def breakdown(db: Database, metric: str, period: dt.date, by: str, *, grain: str = "month",
