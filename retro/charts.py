@@ -253,7 +253,7 @@ def _column(column: pd.Series) -> list:
         return cells  # Python ints and bools, never missing
     if isinstance(column.dtype, np.dtype) and column.dtype.kind == "f":
         return [None if v != v else v for v in cells]  # NaN is the only missing float
-    return [_plain(v) for v in cells]
+    return [v if type(v) is str else _plain(v) for v in cells]  # text, the usual case, as it is
 
 
 def _rows(frame: pd.DataFrame | None) -> list[dict]:
@@ -713,8 +713,12 @@ def on_periods(frame: pd.DataFrame, periods: Sequence[str], grain: str) -> pd.Da
     empty: what trend_chart draws. Adds the 'period' label column in place of the date."""
     from .metrics import period_label
 
-    data = frame.copy()
-    data["period"] = [period_label(p, grain) for p in data["period"]]
-    data = data.drop_duplicates("period").set_index("period").reindex(list(periods))
-    data.index.name = "period"
-    return data.reset_index()
+    labels = [period_label(p, grain) for p in frame["period"].tolist()]
+    first: dict[str, int] = {}
+    for i, label in enumerate(labels):
+        first.setdefault(label, i)
+    # Positions of each period's row; a missing period points past the end, which reindex leaves empty.
+    at = [first.get(p, len(labels)) for p in periods]
+    data = frame.drop(columns="period").reset_index(drop=True).reindex(at).reset_index(drop=True)
+    data.insert(0, "period", list(periods))
+    return data

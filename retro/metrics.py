@@ -825,27 +825,32 @@ def breakdown_from_series(m: Metric, segments: pd.DataFrame, period: dt.date, *,
     """:func:`breakdown` from a by-segment :func:`series` the caller already has (the page draws it
     anyway): each segment's row at ``period``, compared with the period before (``prev``) or a
     year before (``last_year``)."""
-    at = segments[(segments["period"] == period) & segments["value"].notna()]
-    value = at["value"].to_numpy(dtype=float)
-    base = at["prev" if compare == "mom" else "last_year"].to_numpy(dtype=float)
+    base_column = "prev" if compare == "mom" else "last_year"
+    values = segments["value"].to_numpy(dtype=float, na_value=np.nan)
+    at = [i for i, p in enumerate(segments["period"].tolist()) if p == period and not np.isnan(values[i])]
+    names = segments["segment"].tolist()
+    # Largest first, ties by name: the same order on every run (the old join's followed DuckDB's threads).
+    at.sort(key=lambda i: (-values[i], names[i]))
+    value = values[at]
+    base = segments[base_column].to_numpy(dtype=float, na_value=np.nan)[at]
     change = value - base
-    out = pd.DataFrame({"segment": at["segment"].to_numpy(dtype=object), "value": value, "base": base,
-                        "change": change})
-    total = np.nansum(value) if len(value) else np.nan
-    out["share"] = value / total if not m.is_rate and total else None
+    total = value.sum() if len(value) else np.nan
     known = change[~np.isnan(change)]
     total_change = known.sum() if len(known) else np.nan
-    out["contribution"] = change / total_change if not m.is_rate and total_change and not np.isnan(total_change) else None
-    # Ties by name: the same order on every run (the old join's order depended on DuckDB's threads).
-    return out.sort_values(["value", "segment"], ascending=[False, True], na_position="last").reset_index(drop=True)
+    return pd.DataFrame({
+        "segment": np.array([names[i] for i in at], dtype=object), "value": value, "base": base, "change": change,
+        "share": value / total if not m.is_rate and total else None,
+        "contribution": change / total_change if not m.is_rate and total_change and not np.isnan(total_change) else None,
+    })
 
 
 def movers(frame: pd.DataFrame, n: int = 3) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The ``n`` segments that rose most and fell most, from a :func:`breakdown` frame."""
-    moved = frame.dropna(subset=["change"])
-    up = moved[moved["change"] > 0].sort_values("change", ascending=False).head(n)
-    down = moved[moved["change"] < 0].sort_values("change").head(n)
-    return up.reset_index(drop=True), down.reset_index(drop=True)
+    change = frame["change"].to_numpy(dtype=float, na_value=np.nan)
+    # Stable sorts, as pandas' sort of the same column: equal changes keep the frame's order.
+    up = sorted(np.flatnonzero(change > 0), key=lambda i: -change[i])[:n]
+    down = sorted(np.flatnonzero(change < 0), key=lambda i: change[i])[:n]
+    return frame.iloc[up].reset_index(drop=True), frame.iloc[down].reset_index(drop=True)
 
 
 SEASONAL_YOY = 0.2
@@ -883,15 +888,20 @@ def anomalies(frame: pd.DataFrame, *, window: int = 12, z: float = 3.0, min_hist
     """
     if frame.empty:
         return pd.DataFrame(columns=[*frame.columns, "expected", "zscore", "reason"])
-    f = frame.sort_values(["segment", "period"]).reset_index(drop=True)
-    codes = pd.factorize(f["segment"])[0]
+    # Sorted by segment then period, in Python: a pandas sort of a few hundred rows cost more than the test.
+    segments, periods = frame["segment"].tolist(), frame["period"].tolist()
+    order = np.array(sorted(range(len(frame)), key=lambda i: (segments[i], periods[i])))
+    code_of: dict[str, int] = {}
+    codes = np.array([code_of.setdefault(segments[i], len(code_of)) for i in order])
 
     def column(name: str) -> np.ndarray:
-        return f[name].to_numpy(dtype=float, na_value=np.nan) if name in f else np.full(len(f), np.nan)
+        if name not in frame:
+            return np.full(len(frame), np.nan)
+        return frame[name].to_numpy(dtype=float, na_value=np.nan)[order]
 
     value, yoy, last_year, mom = column("value"), column("yoy"), column("last_year"), column("mom")
     v_mean, v_sd, v_n = _trailing_stats(value, codes, window)
-    g_mean, g_sd, g_n = _trailing_stats(yoy, codes, window) if "yoy" in f else (yoy, yoy, np.zeros(len(f)))
+    g_mean, g_sd, g_n = _trailing_stats(yoy, codes, window) if "yoy" in frame else (yoy, yoy, np.zeros(len(frame)))
     with np.errstate(invalid="ignore", divide="ignore"):
         by_growth = (g_n >= min_history) & ~np.isnan(yoy)
         z_growth = (yoy - g_mean) / np.where(g_sd > 0, g_sd, np.nan)
@@ -901,17 +911,18 @@ def anomalies(frame: pd.DataFrame, *, window: int = 12, z: float = 3.0, min_hist
         beyond = np.abs(zscore) > z
         # Far from the last months but close to the same month last year: seasonal, not an anomaly.
         seasonal = ~np.isnan(yoy) & (np.abs(yoy) < SEASONAL_YOY)
-        reason = np.full(len(f), None, dtype=object)
+        reason = np.full(len(frame), None, dtype=object)
         reason[by_growth & beyond] = "yoy"
         reason[~by_growth & (v_n >= min_history) & beyond & ~seasonal] = "zscore"
-        if mom_threshold is not None and "mom" in f:
+        if mom_threshold is not None and "mom" in frame:
             reason[(reason == None) & (np.abs(mom) > mom_threshold)] = "mom"  # noqa: E711 - elementwise
-    flagged = (reason != None) & ~np.isnan(value)  # noqa: E711 - elementwise
-    out = f[flagged].copy()
-    out["expected"] = expected[flagged]
-    out["zscore"] = [None if np.isnan(x) else float(x) for x in zscore[flagged]]
-    out["reason"] = reason[flagged]
-    return out.sort_values(["period", "segment"]).reset_index(drop=True)[[*frame.columns, "expected", "zscore", "reason"]]
+    flagged = sorted(np.flatnonzero((reason != None) & ~np.isnan(value)),  # noqa: E711 - elementwise
+                     key=lambda k: (periods[order[k]], segments[order[k]]))
+    out = frame.iloc[[order[k] for k in flagged]].reset_index(drop=True)
+    out["expected"] = expected[flagged] if flagged else np.array([], dtype=float)
+    out["zscore"] = [None if np.isnan(zscore[k]) else float(zscore[k]) for k in flagged]
+    out["reason"] = np.array([reason[k] for k in flagged], dtype=object)
+    return out
 
 
 # ---------------------------------------------------------------- annotations

@@ -139,13 +139,15 @@ def seasonality(frame: pd.DataFrame, segment: str, period: dt.date, grain: str) 
     alike → probably seasonal; unlike → not. None at year grain or without data."""
     if grain == "year":
         return None
-    rows = frame[frame["segment"] == segment].set_index("period")
-    if period not in rows.index:
-        return None
-    now = rows.loc[period]
     year_ago = dt.date(period.year - 1, period.month, 1)
-    ly_mom = rows.loc[year_ago, "mom"] if year_ago in rows.index else None
-    mom = now["mom"]
+    rows = {p: i for i, (p, s) in enumerate(zip(frame["period"].tolist(), frame["segment"].tolist(), strict=True))
+            if s == segment and p in (period, year_ago)}
+    if period not in rows:
+        return None
+    moms, yoys = frame["mom"].tolist(), frame["yoy"].tolist()
+    ly_mom = moms[rows[year_ago]] if year_ago in rows else None
+    mom = moms[rows[period]]
+    yoy = yoys[rows[period]]
     if mom is None or pd.isna(mom):
         return None
     if ly_mom is None or pd.isna(ly_mom):
@@ -153,17 +155,22 @@ def seasonality(frame: pd.DataFrame, segment: str, period: dt.date, grain: str) 
     else:
         alike = (mom >= 0) == (ly_mom >= 0) and abs(mom - ly_mom) <= max(0.05, 0.5 * abs(mom))
         verdict = "yes" if alike else "not"
-    return {"verdict": verdict, "mom": mom, "ly_mom": ly_mom, "yoy": now["yoy"]}
+    return {"verdict": verdict, "mom": mom, "ly_mom": ly_mom, "yoy": yoy}
 
 
 def held_months(frame: pd.DataFrame, when: dt.date) -> int | None:
     """How many months an incomplete quarter or year holds (None when the period is complete)."""
     if "complete" not in frame:
         return None
-    row = frame[(frame["period"] == when) & (frame["segment"] == "")] if "segment" in frame else frame[frame["period"] == when]
-    if row.empty or bool(row.iloc[0]["complete"]) or pd.isna(row.iloc[0]["complete"]):
+    segments = frame["segment"].tolist() if "segment" in frame else [""] * len(frame)
+    at = next((i for i, (p, s) in enumerate(zip(frame["period"].tolist(), segments, strict=True))
+               if p == when and s == ""), None)
+    if at is None:
         return None
-    return int(row.iloc[0]["months"] or 0)
+    complete = frame["complete"].iloc[at]
+    if complete is None or complete is pd.NA or complete != complete or bool(complete):
+        return None
+    return int(frame["months"].iloc[at] or 0)
 
 
 def complete_only(found: pd.DataFrame) -> pd.DataFrame:
@@ -171,7 +178,7 @@ def complete_only(found: pd.DataFrame) -> pd.DataFrame:
     return found[found["complete"].fillna(True).astype(bool)] if "complete" in found else found
 
 
-def anomaly_reason(row: pd.Series, momt: float | None, lang: str) -> str:
+def anomaly_reason(row: dict, momt: float | None, lang: str) -> str:
     z = "—" if row.get("zscore") is None or pd.isna(row.get("zscore")) else f"{row['zscore']:+.1f}"
     if row["reason"] == "mom":
         return t("trends.anomaly.mom", lang, mom=pct(row["mom"]), threshold=f"{(momt or 0) * 100:.0f}%")
@@ -208,7 +215,7 @@ def anomaly_view(path: str, version: int, metric: str, grain: str, by: str | Non
     """Anomalies of complete periods, labelled by period, each with the sentence saying why."""
     found = complete_only(anomalies(path, version, metric, grain, by, filters, z, momt))
     found = found.assign(period=[M.period_label(p, grain) for p in found["period"]])
-    found["why"] = [anomaly_reason(r, momt, lang) for _, r in found.iterrows()]
+    found["why"] = [anomaly_reason(r, momt, lang) for r in found.to_dict("records")]
     return found
 
 
