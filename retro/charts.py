@@ -545,7 +545,9 @@ def segment_chart(frame: pd.DataFrame, *, lang: str, label: str, dimension: str,
     """One line per segment over the range; ``highlight`` (the segment that drove the change) is
     drawn thick, the others thin; ``current`` (the active period) is shaded. ``frame``: period, segment, value."""
     sets: dict[str, list] = {}
-    data = _rows(frame)
+    # Only what the lines draw: a segment chart holds every segment's every period, and each column more
+    # is more to serialise on every render and to parse in every browser.
+    data = _rows(frame[[c for c in ("period", "segment", "value", "complete") if c in frame]])
     partial = []
     for r in data:
         r["value"] = None if r["value"] is None else float(r["value"])
@@ -555,6 +557,7 @@ def segment_chart(frame: pd.DataFrame, *, lang: str, label: str, dimension: str,
                 partial.append({"period": r["period"], "segment": r["segment"], "value": r["value"], "text": r["text"],
                                 "why": t("charts.partial", lang)})
             r["value"] = None  # not joined to the line: a hollow point
+        r.pop("complete", None)
         r["focus"] = "yes" if not highlight or r["segment"] == highlight else "no"
     segments = sorted({r["segment"] for r in data})
     has_current = _current_data(sets, current, periods)

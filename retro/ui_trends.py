@@ -347,23 +347,23 @@ def anomaly_table(path: str, version: int, metric: str, grain: str, by: str | No
                    momt: float | None, periods: tuple, lang: str) -> pd.DataFrame | None:
     """Every anomaly of the shown periods, the total's first, newest first (None when there is none)."""
     m = metric_of(path, version, metric)
-    total = anomaly_view(path, version, metric, grain, None, filters, z, momt, lang)
-    listed = [total.assign(segment=t("trends.total", lang))]
+    total = t("trends.total", lang)
+    found = [{**r, "segment": total} for r in anomaly_view(path, version, metric, grain, None, filters, z, momt,
+                                                            lang).to_dict("records")]
     if by and not series(path, version, metric, grain, "actual", by, filters).empty:
-        listed.append(anomaly_view(path, version, metric, grain, by, filters, z, momt, lang))
-    found = pd.concat([f for f in listed if not f.empty], ignore_index=True) if any(not f.empty for f in listed) else pd.DataFrame()
-    if not found.empty:
-        found = found[found["period"].isin(list(periods))]
-    if found.empty:
+        found += anomaly_view(path, version, metric, grain, by, filters, z, momt, lang).to_dict("records")
+    shown = set(periods)
+    found = [r for r in found if r["period"] in shown]
+    if not found:
         return None
-    found = found.assign(_total=found["segment"] != t("trends.total", lang))
-    found = found.sort_values(["period", "_total", "segment"], ascending=[False, True, True])
+    found.sort(key=lambda r: (r["segment"] != total, r["segment"]))  # the total's first, then by name …
+    found.sort(key=lambda r: r["period"], reverse=True)  # … within each period, newest first (stable)
     return pd.DataFrame({
-        t("trends.col.period", lang): found["period"],
-        (by or t("trends.col.segment", lang)): found["segment"],
-        t("trends.col.value", lang): [fmt(v, m, lang) for v in found["value"]],
-        t("trends.col.expected", lang): [fmt(v, m, lang) for v in found["expected"]],
-        t("trends.col.reason", lang): found["why"],
+        t("trends.col.period", lang): [r["period"] for r in found],
+        (by or t("trends.col.segment", lang)): [r["segment"] for r in found],
+        t("trends.col.value", lang): [fmt(r["value"], m, lang) for r in found],
+        t("trends.col.expected", lang): [fmt(r["expected"], m, lang) for r in found],
+        t("trends.col.reason", lang): [r["why"] for r in found],
     })
 
 
