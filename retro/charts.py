@@ -716,7 +716,9 @@ def on_periods(frame: pd.DataFrame, periods: Sequence[str], grain: str) -> pd.Da
     empty: what trend_chart draws. Adds the 'period' label column in place of the date."""
     from .metrics import period_label
 
-    labels = [period_label(p, grain) for p in frame["period"].tolist()]
+    dates = frame["period"].tolist()
+    names = {p: period_label(p, grain) for p in set(dates)}
+    labels = [names[p] for p in dates]
     first: dict[str, int] = {}
     for i, label in enumerate(labels):
         first.setdefault(label, i)

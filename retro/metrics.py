@@ -689,9 +689,8 @@ def series_many(db: Database, requests: Sequence[SeriesRequest]) -> list[pd.Data
     frame["period"] = pd.to_datetime(frame["period"]).dt.date
     # Plain Python strings: pandas' Arrow-backed strings cost more than they save on frames this small.
     frame["segment"] = frame["segment"].astype(object)
-    bounds = np.searchsorted(frame["q"].to_numpy(), np.arange(len(requests) + 1), side="left")
-    columns = [c for c in frame.columns if c != "q"]
-    return [frame.iloc[bounds[i]:bounds[i + 1]][columns].reset_index(drop=True) for i in range(len(requests))]
+    bounds = np.searchsorted(frame.pop("q").to_numpy(), np.arange(len(requests) + 1), side="left")
+    return [frame.iloc[bounds[i]:bounds[i + 1]].reset_index(drop=True) for i in range(len(requests))]
 
 
 _MONTHS = {"month": 1, "quarter": 3, "year": 12}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 from altair.utils.schemapi import debug_mode
@@ -175,7 +176,20 @@ def held_months(frame: pd.DataFrame, when: dt.date) -> int | None:
 
 def complete_only(found: pd.DataFrame) -> pd.DataFrame:
     """Anomalies of complete periods only: a quarter still in progress is not a collapse."""
-    return found[found["complete"].fillna(True).astype(bool)] if "complete" in found else found
+    if "complete" not in found:
+        return found
+    return found.loc[np.array([c is not False for c in found["complete"].tolist()], dtype=bool)]
+
+
+def labelled(frame: pd.DataFrame, grain: str, periods: tuple | None = None) -> pd.DataFrame:
+    """``frame`` with its periods as labels ('2026-08', '2026-Q3'), only the rows of ``periods`` when given."""
+    labels = {p: M.period_label(p, grain) for p in set(frame["period"].tolist())}
+    shown = [labels[p] for p in frame["period"].tolist()]
+    if periods is not None:
+        keep = set(periods)
+        rows = [i for i, label in enumerate(shown) if label in keep]
+        frame, shown = frame.iloc[rows], [shown[i] for i in rows]
+    return frame.assign(period=np.array(shown, dtype=object))
 
 
 def anomaly_reason(row: dict, momt: float | None, lang: str) -> str:
@@ -213,10 +227,8 @@ def card(path: str, version: int, name: str, grain: str, filters: tuple, period:
 def anomaly_view(path: str, version: int, metric: str, grain: str, by: str | None, filters: tuple, z: float,
                   momt: float | None, lang: str) -> pd.DataFrame:
     """Anomalies of complete periods, labelled by period, each with the sentence saying why."""
-    found = complete_only(anomalies(path, version, metric, grain, by, filters, z, momt))
-    found = found.assign(period=[M.period_label(p, grain) for p in found["period"]])
-    found["why"] = [anomaly_reason(r, momt, lang) for r in found.to_dict("records")]
-    return found
+    found = labelled(complete_only(anomalies(path, version, metric, grain, by, filters, z, momt)), grain)
+    return found.assign(why=np.array([anomaly_reason(r, momt, lang) for r in found.to_dict("records")], dtype=object))
 
 
 @shared(64)
@@ -326,8 +338,7 @@ def breakdown_view(path: str, version: int, metric: str, grain: str, by: str, fi
     up, down = M.movers(frame)
     out["up"] = [mover_line("▲", r, m, lang) for _, r in up.iterrows()]
     out["down"] = [mover_line("▼", r, m, lang) for _, r in down.iterrows()]
-    seg_points = segments.assign(period=[M.period_label(p, grain) for p in segments["period"]])
-    seg_points = seg_points[seg_points["period"].isin(list(periods))]
+    seg_points = labelled(segments, grain, periods)
     out["segment_spec"] = chart_spec("segment_chart", seg_points, lang=lang, label=label, dimension=by,
                                       periods=list(periods), unit=m.unit, number_format=m.number_format,
                                       anomalies=out["seg_anomalies"], highlight=out["driver"], current=plabel, big=big)
