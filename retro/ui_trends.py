@@ -280,7 +280,7 @@ def series_table(path: str, version: int, metric: str, grain: str, by: str | Non
     })
 
 
-def mover_line(arrow: str, r: pd.Series, m: M.Metric, lang: str) -> str:
+def mover_line(arrow: str, r: dict, m: M.Metric, lang: str) -> str:
     return (f"{arrow} {md(r['segment'])} {md(fmt_change(r['change'], m, lang))}"
             + (f" ({md(pct(r['change'] / abs(r['base'])))})" if r["base"] and not rate_like(m) else ""))
 
@@ -303,19 +303,20 @@ def breakdown_view(path: str, version: int, metric: str, grain: str, by: str, fi
     if partial_now is not None:
         # Part of a quarter against a whole one is no change: show the split, not the "drop".
         frame = frame.assign(change=float("nan"), contribution=float("nan"))
-    total_change = frame["change"].sum(min_count=1)
-    base_total = frame["base"].sum(min_count=1)
+    change = frame["change"].to_numpy(dtype=float, na_value=np.nan)
+    base = frame["base"].to_numpy(dtype=float, na_value=np.nan)
+    contribution = frame["contribution"].to_numpy(dtype=float, na_value=np.nan)
+    total_change = np.nansum(change) if not np.isnan(change).all() else np.nan
+    base_total = np.nansum(base) if not np.isnan(base).all() else np.nan
+    has_contribution = not np.isnan(contribution).all()
     driver = None
-    if pd.notna(total_change) and total_change != 0:
-        moved = frame.dropna(subset=["change"])
-        if frame["contribution"].notna().any():
-            driver = moved.loc[moved["contribution"].idxmax()]
-        else:
-            driver = moved.loc[moved["change"].abs().idxmax()]
+    if not np.isnan(total_change) and total_change != 0:
+        # The first segment with the largest part of the change (or, for rates, the largest change).
+        driver = frame.iloc[int(np.nanargmax(contribution if has_contribution else np.abs(change)))]
     out["driver"] = None if driver is None else driver["segment"]
     out["driver_text"] = out["season_text"] = None
     if driver is not None:
-        if frame["contribution"].notna().any():
+        if has_contribution:
             out["driver_text"] = t("trends.driver", lang, period=plabel, metric=md(label), cmp=cmp_word,
                                    total=md(fmt_change(total_change, m, lang)),
                                    pct=pct(total_change / abs(base_total) if base_total else None),
@@ -329,15 +330,15 @@ def breakdown_view(path: str, version: int, metric: str, grain: str, by: str, fi
             out["season_text"] = t(f"trends.season.{season['verdict']}", lang, what=md(driver["segment"]),
                                    mom=pct(season["mom"]), ly_mom=pct(season["ly_mom"]), yoy=pct(season["yoy"]),
                                    period=plabel)
-    out["has_change"] = bool(frame["change"].notna().any())
+    out["has_change"] = bool(not np.isnan(change).all())
     out["breakdown_spec"] = chart_spec("breakdown_chart", frame, lang=lang, label=label, dimension=by,
                                         direction=m.direction, unit=m.unit, number_format=m.number_format, big=big)
     out["change_spec"] = chart_spec("change_chart", frame, lang=lang, label=label, dimension=by, compare=compare,
                                      direction=m.direction, unit=m.unit, number_format=m.number_format,
                                      big=big) if out["has_change"] else None
     up, down = M.movers(frame)
-    out["up"] = [mover_line("▲", r, m, lang) for _, r in up.iterrows()]
-    out["down"] = [mover_line("▼", r, m, lang) for _, r in down.iterrows()]
+    out["up"] = [mover_line("▲", r, m, lang) for r in up.to_dict("records")]
+    out["down"] = [mover_line("▼", r, m, lang) for r in down.to_dict("records")]
     seg_points = labelled(segments, grain, periods)
     out["segment_spec"] = chart_spec("segment_chart", seg_points, lang=lang, label=label, dimension=by,
                                       periods=list(periods), unit=m.unit, number_format=m.number_format,
