@@ -181,6 +181,13 @@ def complete_only(found: pd.DataFrame) -> pd.DataFrame:
     return found.loc[np.array([c is not False for c in found["complete"].tolist()], dtype=bool)]
 
 
+def records(frame: pd.DataFrame) -> list[dict]:
+    """A frame's rows as dicts of its cells as they are (``to_dict("records")`` boxes every cell: 0.8 ms
+    for 34 anomalies)."""
+    columns = {c: frame[c].tolist() for c in frame.columns}
+    return [dict(zip(columns, cells, strict=True)) for cells in zip(*columns.values(), strict=True)]
+
+
 def labelled(frame: pd.DataFrame, grain: str, periods: tuple | None = None) -> pd.DataFrame:
     """``frame`` with its periods as labels ('2026-08', '2026-Q3'), only the rows of ``periods`` when given."""
     labels = {p: M.period_label(p, grain) for p in set(frame["period"].tolist())}
@@ -228,7 +235,7 @@ def anomaly_view(path: str, version: int, metric: str, grain: str, by: str | Non
                   momt: float | None, lang: str) -> pd.DataFrame:
     """Anomalies of complete periods, labelled by period, each with the sentence saying why."""
     found = labelled(complete_only(anomalies(path, version, metric, grain, by, filters, z, momt)), grain)
-    return found.assign(why=np.array([anomaly_reason(r, momt, lang) for r in found.to_dict("records")], dtype=object))
+    return found.assign(why=np.array([anomaly_reason(r, momt, lang) for r in records(found)], dtype=object))
 
 
 @shared(64)
@@ -337,8 +344,8 @@ def breakdown_view(path: str, version: int, metric: str, grain: str, by: str, fi
                                      direction=m.direction, unit=m.unit, number_format=m.number_format,
                                      big=big) if out["has_change"] else None
     up, down = M.movers(frame)
-    out["up"] = [mover_line("▲", r, m, lang) for r in up.to_dict("records")]
-    out["down"] = [mover_line("▼", r, m, lang) for r in down.to_dict("records")]
+    out["up"] = [mover_line("▲", r, m, lang) for r in records(up)]
+    out["down"] = [mover_line("▼", r, m, lang) for r in records(down)]
     seg_points = labelled(segments, grain, periods)
     out["segment_spec"] = chart_spec("segment_chart", seg_points, lang=lang, label=label, dimension=by,
                                       periods=list(periods), unit=m.unit, number_format=m.number_format,
@@ -360,10 +367,10 @@ def anomaly_table(path: str, version: int, metric: str, grain: str, by: str | No
     """Every anomaly of the shown periods, the total's first, newest first (None when there is none)."""
     m = metric_of(path, version, metric)
     total = t("trends.total", lang)
-    found = [{**r, "segment": total} for r in anomaly_view(path, version, metric, grain, None, filters, z, momt,
-                                                            lang).to_dict("records")]
+    found = [{**r, "segment": total} for r in records(anomaly_view(path, version, metric, grain, None, filters, z,
+                                                                    momt, lang))]
     if by and not series(path, version, metric, grain, "actual", by, filters).empty:
-        found += anomaly_view(path, version, metric, grain, by, filters, z, momt, lang).to_dict("records")
+        found += records(anomaly_view(path, version, metric, grain, by, filters, z, momt, lang))
     shown = set(periods)
     found = [r for r in found if r["period"] in shown]
     if not found:
