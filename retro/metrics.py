@@ -649,6 +649,7 @@ def series(db: Database, metric: str, *, grain: str = "month", scenario: str = "
 
 
 _STEP = {"month": 1, "quarter": 3, "year": 12}
+_GRAIN_OF = {step: grain for grain, step in _STEP.items()}
 
 
 def series_many(db: Database, requests: Sequence[SeriesRequest]) -> list[pd.DataFrame]:
@@ -671,24 +672,41 @@ def series_many(db: Database, requests: Sequence[SeriesRequest]) -> list[pd.Data
                      f"CAST($q{i}_end AS DATE) AS hi, p, segment, value, months FROM ({base}) WHERE p IS NOT NULL")
         params.update({f"q{i}_{k}": v for k, v in base_params.items()})
         params.update({f"q{i}_start": r.start, f"q{i}_end": r.end})
-    # The period before and a year before by month number, so requests of different grains share
-    # one query: a missing period is missing (never the row before).
-    frame = db.frame(
-        f"""WITH base AS MATERIALIZED (
-                SELECT *, year(p) * 12 + month(p) AS k FROM ({" UNION ALL ".join(parts)}))
-            SELECT a.q, a.p AS period, a.segment, a.value, b.value AS prev,
-                   CASE WHEN b.value IS NULL OR b.value = 0 THEN NULL ELSE (a.value - b.value) / abs(b.value) END AS mom,
-                   c.value AS last_year,
-                   CASE WHEN c.value IS NULL OR c.value = 0 THEN NULL ELSE (a.value - c.value) / abs(c.value) END AS yoy,
-                   a.months, a.months IS NULL OR a.months >= a.step AS complete
-            FROM base a
-            LEFT JOIN base b ON b.q = a.q AND b.segment = a.segment AND b.k = a.k - a.step
-            LEFT JOIN base c ON c.q = a.q AND c.segment = a.segment AND c.k = a.k - 12
-            WHERE (a.lo IS NULL OR a.p >= a.lo) AND (a.hi IS NULL OR a.p <= a.hi)
-            ORDER BY a.q, a.segment, a.p""", params)
-    frame["period"] = pd.to_datetime(frame["period"]).dt.date
-    # Plain Python strings: pandas' Arrow-backed strings cost more than they save on frames this small.
-    frame["segment"] = frame["segment"].astype(object)
+    # MoM and YoY by window functions over each request's segments: the value exactly one period (of
+    # the request's grain) and one year before, so a missing period is missing, never the row before.
+    # A window's frame is fixed, so one per grain in the batch, each row taking its grain's.
+    window = "PARTITION BY q, segment ORDER BY p RANGE BETWEEN {0} PRECEDING AND {0} PRECEDING"
+    steps = sorted({_STEP[r.grain] for r in requests})
+    previous = {step: f"first_value(value) OVER ({window.format(_INTERVAL[_GRAIN_OF[step]])})" for step in steps}
+    prev = (previous[steps[0]] if len(steps) == 1 else
+            "CASE step " + " ".join(f"WHEN {step} THEN {expr}" for step, expr in previous.items()) + " END")
+    arrays = db.arrays(
+        f"""WITH base AS ({" UNION ALL ".join(parts)}),
+            framed AS (
+                SELECT *, {prev} AS prev,
+                       first_value(value) OVER ({window.format(_INTERVAL["year"])}) AS last_year
+                FROM base)
+            SELECT q, p AS period, segment, value, prev,
+                   CASE WHEN prev IS NULL OR prev = 0 THEN NULL ELSE (value - prev) / abs(prev) END AS mom,
+                   last_year,
+                   CASE WHEN last_year IS NULL OR last_year = 0 THEN NULL ELSE (value - last_year) / abs(last_year) END AS yoy,
+                   months, months IS NULL OR months >= step AS complete
+            FROM framed
+            WHERE (lo IS NULL OR p >= lo) AND (hi IS NULL OR p <= hi)
+            ORDER BY q, segment, p""", params)
+    # The frame built here from numpy: dates as datetime.date, text as Python strings (pandas' Arrow
+    # strings cost more than they save on frames this small), NULL as NaN (None for text).
+    columns = {}
+    for name, cells in arrays.items():
+        if isinstance(cells, np.ma.MaskedArray):
+            cells = (cells.astype(float).filled(np.nan) if cells.dtype.kind in "iuf"
+                     else cells.astype(object).filled(None))
+        columns[name] = cells
+    columns["period"] = columns["period"].astype("datetime64[D]").astype(object)
+    frame = pd.DataFrame({name: pd.Series(cells, dtype=object) if cells.dtype == object else cells
+                          for name, cells in columns.items()})
+    if len(requests) == 1:
+        return [frame.drop(columns="q")]
     bounds = np.searchsorted(frame.pop("q").to_numpy(), np.arange(len(requests) + 1), side="left")
     return [frame.iloc[bounds[i]:bounds[i + 1]].reset_index(drop=True) for i in range(len(requests))]
 
