@@ -64,18 +64,34 @@ class _Memo:
                     self.building.pop(key, None)
         return value
 
-    def missing(self, keys: list[Hashable]) -> list[Hashable]:
-        """Those of ``keys`` with no value kept (or being computed): what a batch must compute."""
+    def reserve(self, keys: list[Hashable]) -> list[Hashable]:
+        """Those of ``keys`` with no value kept and nobody computing one, now marked as computed by the
+        caller, for a batch of keys at once: a session asking for one of them meanwhile waits for
+        :meth:`put` or :meth:`release` instead of computing it again."""
+        taken = []
         with self.guard:
-            return [k for k in keys if k not in self.entries and k not in self.building]
+            for key in dict.fromkeys(keys):
+                if key not in self.entries and key not in self.building:
+                    lock = self.building[key] = threading.Lock()
+                    lock.acquire()
+                    taken.append(key)
+        return taken
 
     def put(self, key: Hashable, value: Any) -> None:
-        """Keep ``value`` for ``key``, computed by the caller for a batch of keys at once."""
+        """Keep ``value`` for a reserved ``key``, and let those waiting for it read it."""
         with self.guard:
             self.entries[key] = value
             self.entries.move_to_end(key)
             while len(self.entries) > self.maxsize:
                 self.entries.popitem(last=False)
+        self.release(key)
+
+    def release(self, key: Hashable) -> None:
+        """Give up a reserved ``key`` (its batch failed): one waiting for it computes it, and sees the error."""
+        with self.guard:
+            lock = self.building.pop(key, None)
+        if lock is not None and lock.locked():
+            lock.release()
 
     def clear(self) -> None:
         with self.guard:

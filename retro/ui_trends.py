@@ -56,10 +56,15 @@ def prefetch(path: str, version: int, wanted: list[tuple]) -> None:
     """Fetch every series of ``wanted`` (:func:`series`' arguments after the version) not kept yet,
     in one query: a new filter needs about seven at once, and each alone costs more in its fixed
     parts than in its work."""
-    keys = _series.memo.missing(list(dict.fromkeys((path, version, *w) for w in wanted)))
+    keys = _series.memo.reserve([(path, version, *w) for w in wanted])  # another session's wait for them
     if not keys:
         return
-    frames = M.series_many(get_database(path), [M.SeriesRequest(*k[2:]) for k in keys])
+    try:
+        frames = M.series_many(get_database(path), [M.SeriesRequest(*k[2:]) for k in keys])
+    except BaseException:
+        for key in keys:  # each caller computes its own, and sees the error
+            _series.memo.release(key)
+        raise
     for key, frame in zip(keys, frames, strict=True):
         _series.memo.put(key, frame)
 

@@ -143,7 +143,7 @@ def test_a_keyed_value_is_built_once_per_key():
     assert first is again and other == {"spec": 3} and built == [1, 3]
 
 
-def test_a_batch_fills_the_keys_that_are_missing_and_callers_then_read_them():
+def test_a_batch_reserves_its_keys_and_a_caller_waits_for_it_instead_of_computing_again():
     calls = []
 
     @shared(3)
@@ -152,9 +152,18 @@ def test_a_batch_fills_the_keys_that_are_missing_and_callers_then_read_them():
         return n * 10
 
     view("a", 1)
-    assert view.memo.missing([("a", 1), ("a", 2), ("a", 3), ("a", 2)]) == [("a", 2), ("a", 3), ("a", 2)]
+    assert view.memo.reserve([("a", 1), ("a", 2), ("a", 3), ("a", 2)]) == [("a", 2), ("a", 3)]
+    assert view.memo.reserve([("a", 2)]) == []  # being computed: not a second batch's
+    got = []
+    waiting = threading.Thread(target=lambda: got.append(view("a", 2)))
+    waiting.start()
+    time.sleep(0.2)
+    assert not got and calls == [1]  # the caller waits for the batch
     view.memo.put(("a", 2), 20)
-    view.memo.put(("a", 3), 30)
-    assert view("a", 2) == 20 and view("a", 3) == 30 and calls == [1]  # read, not computed
+    waiting.join(5)
+    assert got == [20] and calls == [1]  # read, not computed
+    view.memo.release(("a", 3))  # the batch failed for this one: a caller computes it
+    assert view("a", 3) == 30 and calls == [1, 3]
+    view.memo.reserve([("a", 4)])
     view.memo.put(("a", 4), 40)  # the bound holds for a batch too: the least recently used goes
-    assert view.memo.missing([("a", 1), ("a", 4)]) == [("a", 1)]
+    assert view.memo.reserve([("a", 1)]) == [("a", 1)]
