@@ -331,16 +331,10 @@ else:
             st.caption(tr("trends.no_comparison", cmp=cmp_word))
 
         a, b = st.columns(2)
-        a.markdown(f"**{tr('trends.movers_up')}**")
-        for text in split["up"]:
-            a.markdown(text)
-        if not split["up"]:
-            a.caption("—" if partial_now is None else tr("trends.partial_short"))
-        b.markdown(f"**{tr('trends.movers_down')}**")
-        for text in split["down"]:
-            b.markdown(text)
-        if not split["down"]:
-            b.caption("—" if partial_now is None else tr("trends.partial_short"))
+        for column, title, lines in ((a, "trends.movers_up", split["up"]), (b, "trends.movers_down", split["down"])):
+            column.markdown("  \n".join([f"**{tr(title)}**", *lines]))  # one element a side: a line each
+            if not lines:
+                column.caption("—" if partial_now is None else tr("trends.partial_short"))
 
         st.markdown(f"**{tr('trends.segments_over_time', dim=md(by))}**")
         V.show_spec(split["segment_spec"])
