@@ -444,7 +444,8 @@ def _agg_sql(db: Database, m: Metric, *, grain: str, scenario: str, by: str | No
                f"FROM current_transactions t WHERE true {where} GROUP BY ALL")
         return sql, params
     names = _member_names(db, m.name)
-    rolled = _rollup_sql(db, m, names, grain=grain, scenario=scenario, by=by, filters=filters, prefix=prefix, span=span)
+    rolled = _rollup_sql(db, [(m, names)], grain=grain, scenario=scenario, by=by, filters=filters, prefix=prefix,
+                         span=span)
     if rolled is not None:
         return rolled
     grains = _fact_grains(db, names, scenario, grain) or ["none"]
@@ -551,11 +552,13 @@ def _build_rollup(db: Database, keys: list[tuple[str, str, str]]) -> int:
     return version
 
 
-def _rollup_sql(db: Database, m: Metric, names: list[str], *, grain: str, scenario: str,
+def _rollup_sql(db: Database, metrics: list[tuple[Metric, list[str]]], *, grain: str, scenario: str,
                 by: str | None, filters: dict[str, list[str]] | None, prefix: str,
                 span: tuple[dt.date | None, dt.date | None]) -> tuple[str, dict[str, Any]] | None:
-    """The same (p, segment, value, months) as the scan of the facts, from the rollup; None when the
-    view needs more than two dimensions at once (or the rollup is unusable): the caller scans."""
+    """The same (p, segment, value, months) as the scan of the facts, from the rollup, for each of
+    ``metrics`` (a metric and its member names); with more than one, a first column ``w`` says which
+    (its index), so a view's card metrics are one read. None when the view needs more than two
+    dimensions at once (or the rollup is unusable): the caller scans."""
     wanted = sorted({d for d, values in (filters or {}).items() if values} | ({by} if by else set()))
     if len(wanted) > 2 or any(PAIR_SEP in d for d in wanted) or any(d is not None and d.day != 1 for d in span):
         return None
@@ -563,20 +566,26 @@ def _rollup_sql(db: Database, m: Metric, names: list[str], *, grain: str, scenar
     # (sorted) in dim_value and dim_value2.
     column = dict(zip(wanted, ("r.dim_value", "r.dim_value2"), strict=False))
     dim = PAIR_SEP.join(wanted)
-    if not _rollup_ready(db, names, scenario, dim):
+    if not all(_rollup_ready(db, names, scenario, dim) for _, names in metrics):
         return None
-    # The stored grains, as _fact_grains finds them in the facts: every current fact is in the
-    # rollup of each dimension (a fact's segment is stored with it, and segments are never deleted).
-    have = _remember(db, ("rollup grains", tuple(names), scenario, dim), lambda: {r[0] for r in db.rows(
-        "SELECT DISTINCT grain FROM fact_rollup WHERE dimension = ? AND scenario = ? AND list_contains(?, metric)",
-        [dim, scenario, names])})
-    grains = _finest(have, grain) or ["none"]
     params: dict[str, Any] = {f"{prefix}grain": grain, f"{prefix}lo": span[0], f"{prefix}hi": span[1],
                               f"{prefix}scenario": scenario, f"{prefix}dim": dim}
-    params.update({f"{prefix}n{i}": n for i, n in enumerate(names)})
-    params.update({f"{prefix}g{i}": g for i, g in enumerate(grains)})
-    in_names = ", ".join(f"${prefix}n{i}" for i in range(len(names)))
-    in_grains = ", ".join(f"${prefix}g{i}" for i in range(len(grains)))
+    reads, which, averaged = [], [], []
+    for j, (m, names) in enumerate(metrics):
+        # The stored grains, as _fact_grains finds them in the facts: every current fact is in the
+        # rollup of each dimension (a fact's segment is stored with it, and segments are never deleted).
+        have = _remember(db, ("rollup grains", tuple(names), scenario, dim), lambda names=names: {r[0] for r in db.rows(
+            "SELECT DISTINCT grain FROM fact_rollup WHERE dimension = ? AND scenario = ? AND list_contains(?, metric)",
+            [dim, scenario, names])})
+        grains = _finest(have, grain) or ["none"]
+        params.update({f"{prefix}n{j}_{i}": n for i, n in enumerate(names)})
+        params.update({f"{prefix}g{j}_{i}": g for i, g in enumerate(grains)})
+        in_names = ", ".join(f"${prefix}n{j}_{i}" for i in range(len(names)))
+        in_grains = ", ".join(f"${prefix}g{j}_{i}" for i in range(len(grains)))
+        reads.append(f"(r.metric IN ({in_names}) AND r.grain IN ({in_grains}))")
+        which.append(f"WHEN r.metric IN ({in_names}) THEN {j}")
+        if m.aggregation == "avg":
+            averaged.append(j)
     seg = f"coalesce({column[by]}, '—')" if by else "''"
     # A span starting on the first of a month keeps the same facts as the month it names.
     where = f" AND (${prefix}lo IS NULL OR r.month >= ${prefix}lo) AND (${prefix}hi IS NULL OR r.month < ${prefix}hi)"
@@ -585,13 +594,17 @@ def _rollup_sql(db: Database, m: Metric, names: list[str], *, grain: str, scenar
             where += f" AND list_contains(${prefix}fv{i}, {column[filtered]})"
             params[f"{prefix}fv{i}"] = list(values)
     # avg over the facts = their sum over their count (NULL values count in neither).
-    value = "sum(r.value_sum) / nullif(sum(r.value_count), 0)" if m.aggregation == "avg" else "sum(r.value_sum)"
+    mean, total = "sum(r.value_sum) / nullif(sum(r.value_count), 0)", "sum(r.value_sum)"
+    w = f"CASE {' '.join(which)} END" if len(metrics) > 1 else None
+    value = (mean if averaged else total) if len(set(averaged)) in (0, len(metrics)) else (
+        f"CASE WHEN any_value({w}) IN ({', '.join(map(str, averaged))}) THEN {mean} ELSE {total} END")
     months = ("1" if grain == "month" else
               "CASE WHEN bool_and(r.grain IN ('day', 'month')) THEN count(DISTINCT r.month) END")
     sql = (
-        f"SELECT date_trunc(${prefix}grain, r.month) AS p, {seg} AS segment, {value} AS value, {months} AS months "
-        f"FROM fact_rollup r WHERE r.dimension = ${prefix}dim AND r.metric IN ({in_names}) "
-        f"AND r.scenario = ${prefix}scenario AND r.grain IN ({in_grains}) {where} GROUP BY ALL"
+        f"SELECT {f'{w} AS w, ' if w else ''}date_trunc(${prefix}grain, r.month) AS p, {seg} AS segment, "
+        f"{value} AS value, {months} AS months "
+        f"FROM fact_rollup r WHERE r.dimension = ${prefix}dim AND r.scenario = ${prefix}scenario "
+        f"AND ({' OR '.join(reads)}) {where} GROUP BY ALL"
     )
     return sql, params
 
@@ -657,16 +670,46 @@ def series_many(db: Database, requests: Sequence[SeriesRequest]) -> list[pd.Data
     the breakdown's segments) and each query costs more in its fixed parts than in its work."""
     if not requests:
         return []
-    parts, params = [], {}
-    for i, r in enumerate(requests):
+    parts, params, done = [], {}, set()
+
+    def span(r: SeriesRequest) -> tuple[dt.date | None, dt.date | None]:
+        """Read from a year and a period before ``start`` (MoM and YoY need them) to the end."""
+        return (add_months(truncate(r.start, r.grain), -12 - _STEP[r.grain]) if r.start else None,
+                add_months(truncate(r.end, r.grain), _STEP[r.grain]) if r.end else None)
+
+    for r in requests:
         if r.grain not in GRAINS:
             raise ValueError(f"grain must be one of {GRAINS}")
+    # Stored metrics read alike (the KPI cards: grain, scenario, filters) are one read of the rollup.
+    # (A metric read twice, or one merged into another, reads alone: each row must go to one request.)
+    alike: dict[tuple, list[int]] = {}
+    names_of = {}
+    for i, r in enumerate(requests):
+        if get_metric(db, r.metric).source in ("transactions", "derived"):
+            continue
+        names_of[i] = _member_names(db, r.metric)
+        group = alike.setdefault((r.grain, r.scenario, r.by, r.filters, r.start, r.end), [])
+        if not any(set(names_of[i]) & set(names_of[j]) for j in group):
+            group.append(i)
+    for g, group in enumerate(g for g in alike.values() if len(g) > 1):
+        r = requests[group[0]]
+        metrics = [(get_metric(db, requests[i].metric), names_of[i]) for i in group]
+        rolled = _rollup_sql(db, metrics, grain=r.grain, scenario=r.scenario, by=r.by, filters=dict(r.filters) or None,
+                             prefix=f"g{g}_", span=span(r))
+        if rolled is None:
+            continue
+        sql, rolled_params = rolled
+        which = " ".join(f"WHEN {j} THEN {i}" for j, i in enumerate(group))
+        parts.append(f"SELECT CASE w {which} END AS q, {_STEP[r.grain]} AS step, CAST($g{g}_start AS DATE) AS lo, "
+                     f"CAST($g{g}_end AS DATE) AS hi, p, segment, value, months FROM ({sql}) WHERE p IS NOT NULL")
+        params.update({**rolled_params, f"g{g}_start": r.start, f"g{g}_end": r.end})
+        done.update(group)
+    for i, r in enumerate(requests):
+        if i in done:
+            continue
         m = get_metric(db, r.metric)
-        # Read from a year and a period before ``start`` (MoM and YoY need them) to the end.
-        lo = add_months(truncate(r.start, r.grain), -12 - _STEP[r.grain]) if r.start else None
-        hi = add_months(truncate(r.end, r.grain), _STEP[r.grain]) if r.end else None
         base, base_params = _metric_sql(db, m, grain=r.grain, scenario=r.scenario, by=r.by,
-                                        filters=dict(r.filters) or None, span=(lo, hi))
+                                        filters=dict(r.filters) or None, span=span(r))
         base = re.sub(r"[$](a_|b_)", lambda found, i=i: f"$q{i}_{found.group(1)}", base)  # parameters of its own
         parts.append(f"SELECT {i} AS q, {_STEP[r.grain]} AS step, CAST($q{i}_start AS DATE) AS lo, "
                      f"CAST($q{i}_end AS DATE) AS hi, p, segment, value, months FROM ({base}) WHERE p IS NOT NULL")

@@ -441,6 +441,9 @@ def test_many_series_in_one_query_are_each_the_series_alone(db, tmp_path):
         M.SeriesRequest("客户数", scenario="plan"),  # transactions have no plan: empty, not an error
         M.SeriesRequest("销售额", start=D(2026, 1, 1), end=D(2026, 2, 1)),
         M.SeriesRequest("销售额", "quarter", by="区域", start=D(2026, 1, 1), end=D(2026, 1, 1)),
+        # read alike, in one read of the rollup: a sum, a rate (averaged) and a sum again, and one twice
+        M.SeriesRequest("留存率"), M.SeriesRequest("成本"), M.SeriesRequest("销售额"),
+        M.SeriesRequest("留存率", filters=east), M.SeriesRequest("成本", filters=east),
     ]
     together = M.series_many(db, requests)
     assert len(together) == len(requests)
@@ -449,6 +452,8 @@ def test_many_series_in_one_query_are_each_the_series_alone(db, tmp_path):
                          filters={d: list(v) for d, v in request.filters}, start=request.start, end=request.end)
         pd.testing.assert_frame_equal(frame, alone, check_dtype=False, obj=str(request))
     assert together[10].empty
+    assert row(together[13], D(2026, 1, 1))["value"] == pytest.approx((0.70 + 0.68) / 2)  # averaged, not summed
+    assert row(together[14], D(2026, 1, 1))["value"] == pytest.approx(66 + 30)
     assert row(together[0], D(2026, 1, 1))["mom"] == pytest.approx(156 / 180 - 1)  # and right, not just alike
     assert list(together[11]["period"]) == [D(2026, 1, 1), D(2026, 2, 1)]
     assert row(together[11], D(2026, 1, 1))["last_year"] == pytest.approx(150)  # read from before the span
