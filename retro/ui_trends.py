@@ -251,10 +251,14 @@ def trend_view(path: str, version: int, metric: str, grain: str, filters: tuple,
     actual = series(path, version, metric, grain, "actual", None, filters)
     plan = series(path, version, metric, grain, "plan", None, filters)
     points = charts.on_periods(actual, list(periods), grain)
-    plan_points = charts.on_periods(plan, list(periods), grain).dropna(subset=["value"])
+    # The plan where it has a value on the axis (its rows are one per period, in order: no reindex).
+    plan_points = labelled(plan, grain, periods)
+    plan_points = plan_points[plan_points["value"].notna().to_numpy()].reset_index(drop=True)
     stored = notes(path, version, metric)
-    note_marks = pd.DataFrame({"period": [M.period_label(p, grain) for p in stored["period"]], "text": stored["text"]})
-    note_marks = note_marks.groupby("period", as_index=False)["text"].agg("；".join) if not note_marks.empty else note_marks
+    note_marks = None
+    if not stored.empty:
+        note_marks = pd.DataFrame({"period": [M.period_label(p, grain) for p in stored["period"]], "text": stored["text"]})
+        note_marks = note_marks.groupby("period", as_index=False)["text"].agg("；".join)
     partial_now = held_months(actual, period)  # months in the active quarter/year when it is still in progress
     out = {"has_values": int(actual["value"].notna().sum()), "drawn": int(points["value"].notna().sum()),
            "partial_now": partial_now}
