@@ -661,8 +661,6 @@ def series(db: Database, metric: str, *, grain: str = "month", scenario: str = "
     return series_many(db, [SeriesRequest(metric, grain, scenario, by, wanted, start, end)])[0]
 
 
-_STEP = {"month": 1, "quarter": 3, "year": 12}
-_GRAIN_OF = {step: grain for grain, step in _STEP.items()}
 
 
 def series_many(db: Database, requests: Sequence[SeriesRequest]) -> list[pd.DataFrame]:
@@ -674,8 +672,8 @@ def series_many(db: Database, requests: Sequence[SeriesRequest]) -> list[pd.Data
 
     def span(r: SeriesRequest) -> tuple[dt.date | None, dt.date | None]:
         """Read from a year and a period before ``start`` (MoM and YoY need them) to the end."""
-        return (add_months(truncate(r.start, r.grain), -12 - _STEP[r.grain]) if r.start else None,
-                add_months(truncate(r.end, r.grain), _STEP[r.grain]) if r.end else None)
+        return (add_months(truncate(r.start, r.grain), -12 - _MONTHS[r.grain]) if r.start else None,
+                add_months(truncate(r.end, r.grain), _MONTHS[r.grain]) if r.end else None)
 
     for r in requests:
         if r.grain not in GRAINS:
@@ -700,7 +698,7 @@ def series_many(db: Database, requests: Sequence[SeriesRequest]) -> list[pd.Data
             continue
         sql, rolled_params = rolled
         which = " ".join(f"WHEN {j} THEN {i}" for j, i in enumerate(group))
-        parts.append(f"SELECT CASE w {which} END AS q, {_STEP[r.grain]} AS step, CAST($g{g}_start AS DATE) AS lo, "
+        parts.append(f"SELECT CASE w {which} END AS q, {_MONTHS[r.grain]} AS step, CAST($g{g}_start AS DATE) AS lo, "
                      f"CAST($g{g}_end AS DATE) AS hi, p, segment, value, months FROM ({sql}) WHERE p IS NOT NULL")
         params.update({**rolled_params, f"g{g}_start": r.start, f"g{g}_end": r.end})
         done.update(group)
@@ -711,7 +709,7 @@ def series_many(db: Database, requests: Sequence[SeriesRequest]) -> list[pd.Data
         base, base_params = _metric_sql(db, m, grain=r.grain, scenario=r.scenario, by=r.by,
                                         filters=dict(r.filters) or None, span=span(r))
         base = re.sub(r"[$](a_|b_)", lambda found, i=i: f"$q{i}_{found.group(1)}", base)  # parameters of its own
-        parts.append(f"SELECT {i} AS q, {_STEP[r.grain]} AS step, CAST($q{i}_start AS DATE) AS lo, "
+        parts.append(f"SELECT {i} AS q, {_MONTHS[r.grain]} AS step, CAST($q{i}_start AS DATE) AS lo, "
                      f"CAST($q{i}_end AS DATE) AS hi, p, segment, value, months FROM ({base}) WHERE p IS NOT NULL")
         params.update({f"q{i}_{k}": v for k, v in base_params.items()})
         params.update({f"q{i}_start": r.start, f"q{i}_end": r.end})
@@ -719,7 +717,7 @@ def series_many(db: Database, requests: Sequence[SeriesRequest]) -> list[pd.Data
     # the request's grain) and one year before, so a missing period is missing, never the row before.
     # A window's frame is fixed, so one per grain in the batch, each row taking its grain's.
     window = "PARTITION BY q, segment ORDER BY p RANGE BETWEEN {0} PRECEDING AND {0} PRECEDING"
-    steps = sorted({_STEP[r.grain] for r in requests})
+    steps = sorted({_MONTHS[r.grain] for r in requests})
     previous = {step: f"first_value(value) OVER ({window.format(_INTERVAL[_GRAIN_OF[step]])})" for step in steps}
     prev = (previous[steps[0]] if len(steps) == 1 else
             "CASE step " + " ".join(f"WHEN {step} THEN {expr}" for step, expr in previous.items()) + " END")
@@ -755,6 +753,7 @@ def series_many(db: Database, requests: Sequence[SeriesRequest]) -> list[pd.Data
 
 
 _MONTHS = {"month": 1, "quarter": 3, "year": 12}
+_GRAIN_OF = {months: grain for grain, months in _MONTHS.items()}
 
 
 def add_months(date: dt.date, months: int) -> dt.date:
