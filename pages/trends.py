@@ -286,7 +286,7 @@ else:
     with st.expander(tr("trends.data_table"), icon=":material/table:", key="trends_table_open",
                      on_change="rerun") as box:
         if box.open:
-                data_table(V.series_table(PATH, version, metric, grain, by, fkey, first, last, L), f"{metric}_{grain}",
+            data_table(V.series_table(PATH, version, metric, grain, by, fkey, first, last, L), f"{metric}_{grain}",
                        "dl_series", column_config={
                            tr("trends.cmp.mom"): st.column_config.NumberColumn(format="percent"),
                            tr("trends.cmp.yoy"): st.column_config.NumberColumn(format="percent"),
