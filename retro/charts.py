@@ -240,9 +240,7 @@ def _named(sets: dict[str, list], name: str, frame: pd.DataFrame) -> alt.NamedDa
     Handing Altair a DataFrame makes it sanitise every column with pandas on every render, and
     inline values are deep-copied by every chained call; both cost more than the chart. These
     frames are small, so they go in as plain rows, once, at the top."""
-    columns = [str(c) for c in frame.columns]
-    values = [_column(frame.iloc[:, i]) for i in range(len(columns))]
-    sets[name] = [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)] if columns else [{}] * len(frame)
+    sets[name] = _rows(frame) if len(frame.columns) else [{}] * len(frame)
     return alt.NamedData(name=name)
 
 
@@ -274,10 +272,6 @@ def _text(value: float | None, lang: str, unit: str | None, number_format: str) 
 def _in_progress(row: dict) -> bool:
     """A period with fewer months than the grain (``complete`` False; missing counts as complete)."""
     return row.get("complete") is False
-
-
-def _texts(values: pd.Series, lang: str, unit: str | None, number_format: str) -> list[str]:
-    return [format_value(None if pd.isna(v) else float(v), lang, unit, number_format) for v in values]
 
 
 def spec_of(chart: alt.TopLevelMixin | Spec) -> dict:
