@@ -354,11 +354,7 @@ def trend_chart(points: pd.DataFrame, *, lang: str, label: str, unit: str | None
     has_partial = any(_in_progress(r) for r in rows)
     if has_partial:
         sets["partial"] = partial
-    has_anomalies = anomalies is not None and not anomalies.empty
-    if has_anomalies:
-        on_axis = set(periods)
-        sets["anomalies"] = [{**r, "text": _text(r["value"], lang, unit, number_format)}
-                             for r in _rows(anomalies) if r["period"] in on_axis]
+    has_anomalies = _anomaly_marks(sets, anomalies, periods, lang, unit, number_format)
     note_parts: tuple[str, ...] = ()
     marks = [r for r in _rows(notes) if r["period"] in set(periods)]
     if marks:
@@ -558,11 +554,7 @@ def segment_chart(frame: pd.DataFrame, *, lang: str, label: str, dimension: str,
     sets["segments"] = data
     if partial:
         sets["partial"] = partial
-    has_anomalies = anomalies is not None and not anomalies.empty
-    if has_anomalies:
-        on_axis = set(periods)
-        sets["anomalies"] = [{**r, "text": _text(r["value"], lang, unit, number_format)}
-                             for r in _rows(anomalies) if r["period"] in on_axis]
+    has_anomalies = _anomaly_marks(sets, anomalies, periods, lang, unit, number_format)
     # Up to ten segments get the projector-readable colours; more take Vega-Lite's own scheme.
     colours = len(segments) if len(segments) <= len(SEGMENT_COLORS) else None
     skeleton = _segment_skeleton(lang, label, dimension, unit, number_format, big, colours, has_current,
@@ -606,6 +598,18 @@ def _segment_skeleton(lang: str, label: str, dimension: str, unit: str | None, n
                                               alt.Tooltip("why:N", title=t("charts.anomaly", lang))]))
     # the wrapped legend's rows come out of the chart's height: give them room
     return _layer(*layers, big=big, height=(400 if big else 300) + (80 if colours is None else 0))
+
+
+def _anomaly_marks(sets: dict[str, list], anomalies: pd.DataFrame | None, periods: Sequence[str], lang: str,
+                   unit: str | None, number_format: str) -> bool:
+    """The anomalies on the axis as the "anomalies" dataset, each with its value's text; False when
+    there are none to draw (the chart then has no anomaly layer)."""
+    if anomalies is None or anomalies.empty:
+        return False
+    on_axis = set(periods)
+    sets["anomalies"] = [{**r, "text": _text(r["value"], lang, unit, number_format)}
+                         for r in _rows(anomalies) if r["period"] in on_axis]
+    return True
 
 
 def _current_data(sets: dict[str, list], current: str | None, periods: Sequence[str]) -> bool:

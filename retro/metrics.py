@@ -596,8 +596,10 @@ def _rollup_sql(db: Database, metrics: list[tuple[Metric, list[str]]], *, grain:
     # avg over the facts = their sum over their count (NULL values count in neither).
     mean, total = "sum(r.value_sum) / nullif(sum(r.value_count), 0)", "sum(r.value_sum)"
     w = f"CASE {' '.join(which)} END" if len(metrics) > 1 else None
-    value = (mean if averaged else total) if len(set(averaged)) in (0, len(metrics)) else (
-        f"CASE WHEN any_value({w}) IN ({', '.join(map(str, averaged))}) THEN {mean} ELSE {total} END")
+    if not averaged or len(averaged) == len(metrics):
+        value = mean if averaged else total
+    else:  # sums and rates in one read: each group is one metric's
+        value = f"CASE WHEN any_value({w}) IN ({', '.join(map(str, averaged))}) THEN {mean} ELSE {total} END"
     months = ("1" if grain == "month" else
               "CASE WHEN bool_and(r.grain IN ('day', 'month')) THEN count(DISTINCT r.month) END")
     sql = (
@@ -659,8 +661,6 @@ def series(db: Database, metric: str, *, grain: str = "month", scenario: str = "
     """
     wanted = tuple(sorted((d, tuple(v)) for d, v in (filters or {}).items() if v))
     return series_many(db, [SeriesRequest(metric, grain, scenario, by, wanted, start, end)])[0]
-
-
 
 
 def series_many(db: Database, requests: Sequence[SeriesRequest]) -> list[pd.DataFrame]:
