@@ -309,7 +309,7 @@ def inline_data(spec: dict) -> dict:
 
 def trend_chart(points: pd.DataFrame, *, lang: str, label: str, unit: str | None = None,
                 number_format: str = "auto", plan: pd.DataFrame | None = None, last_year: bool = False,
-                anomalies: pd.DataFrame | None = None, notes: pd.DataFrame | None = None,
+                anomalies: pd.DataFrame | list[dict] | None = None, notes: pd.DataFrame | None = None,
                 current: str | None = None, zero: bool | None = None, big: bool = False,
                 height: int | None = None) -> Spec:
     """The metric over time: actual (solid), last year (dashed grey, when ``last_year``), plan
@@ -530,7 +530,7 @@ def _change_skeleton(lang: str, label: str, dimension: str, compare: str, unit: 
 
 
 def segment_chart(frame: pd.DataFrame, *, lang: str, label: str, dimension: str, periods: Sequence[str],
-                  unit: str | None = None, number_format: str = "auto", anomalies: pd.DataFrame | None = None,
+                  unit: str | None = None, number_format: str = "auto", anomalies: pd.DataFrame | list[dict] | None = None,
                   highlight: str | None = None, current: str | None = None, big: bool = False) -> Spec:
     """One line per segment over the range; ``highlight`` (the segment that drove the change) is
     drawn thick, the others thin; ``current`` (the active period) is shaded. ``frame``: period, segment, value."""
@@ -600,15 +600,18 @@ def _segment_skeleton(lang: str, label: str, dimension: str, unit: str | None, n
     return _layer(*layers, big=big, height=(400 if big else 300) + (80 if colours is None else 0))
 
 
-def _anomaly_marks(sets: dict[str, list], anomalies: pd.DataFrame | None, periods: Sequence[str], lang: str,
-                   unit: str | None, number_format: str) -> bool:
+def _anomaly_marks(sets: dict[str, list], anomalies: pd.DataFrame | list[dict] | None, periods: Sequence[str],
+                   lang: str, unit: str | None, number_format: str) -> bool:
     """The anomalies on the axis as the "anomalies" dataset, each with its value's text; False when
-    there are none to draw (the chart then has no anomaly layer)."""
-    if anomalies is None or anomalies.empty:
+    there are none to draw (the chart then has no anomaly layer). Only what the marks and their
+    tooltips show goes into the spec."""
+    rows = anomalies if isinstance(anomalies, list) else _rows(anomalies)
+    if not rows:
         return False
     on_axis = set(periods)
-    sets["anomalies"] = [{**r, "text": _text(r["value"], lang, unit, number_format)}
-                         for r in _rows(anomalies) if r["period"] in on_axis]
+    shown = [k for k in ("period", "segment", "value", "why") if k in rows[0]]
+    sets["anomalies"] = [{**{k: r[k] for k in shown}, "text": _text(r["value"], lang, unit, number_format)}
+                         for r in rows if r["period"] in on_axis]
     return True
 
 
