@@ -342,7 +342,7 @@ else:
         with st.expander(tr("trends.breakdown_table"), icon=":material/table:", key="trends_breakdown_open",
                          on_change="rerun") as box:
             if box.open:
-                data_table(split["table"], f"{metric}_{by}_{plabel}", "dl_breakdown", column_config={
+                data_table(V.breakdown_table(split["frame"], by, compare, L), f"{metric}_{by}_{plabel}", "dl_breakdown", column_config={
                     tr("trends.col.share"): st.column_config.NumberColumn(format="percent"),
                     tr("trends.col.contribution"): st.column_config.NumberColumn(format="percent"),
                 })

@@ -254,10 +254,13 @@ def _column(column: pd.Series) -> list:
     return [v if type(v) is str else _plain(v) for v in cells]  # text, the usual case, as it is
 
 
-def _rows(frame: pd.DataFrame | None) -> list[dict]:
+def _rows(frame: pd.DataFrame | list[dict] | None) -> list[dict]:
     """A frame's rows as the dicts :func:`_named` would put in the spec (cells as :func:`_plain` gives
     them). The trends builders work on these: a few hundred rows, where each pandas call costs more
-    than the Python it replaces."""
+    than the Python it replaces. Rows given as rows (cells already plain) are copied, so a builder
+    can add to its own."""
+    if isinstance(frame, list):
+        return [dict(r) for r in frame]
     if frame is None or frame.empty:
         return []
     columns = [str(c) for c in frame.columns]
@@ -307,8 +310,8 @@ def inline_data(spec: dict) -> dict:
 # --------------------------------------------------------------------------- the trend line
 
 
-def trend_chart(points: pd.DataFrame, *, lang: str, label: str, unit: str | None = None,
-                number_format: str = "auto", plan: pd.DataFrame | None = None, last_year: bool = False,
+def trend_chart(points: pd.DataFrame | list[dict], *, lang: str, label: str, unit: str | None = None,
+                number_format: str = "auto", plan: pd.DataFrame | list[dict] | None = None, last_year: bool = False,
                 anomalies: pd.DataFrame | list[dict] | None = None, notes: pd.DataFrame | None = None,
                 current: str | None = None, zero: bool | None = None, big: bool = False,
                 height: int | None = None) -> Spec:
@@ -529,7 +532,7 @@ def _change_skeleton(lang: str, label: str, dimension: str, compare: str, unit: 
     return _layer(bars, labels, zero, big=big, height=alt.Step(52 if big else 36))
 
 
-def segment_chart(frame: pd.DataFrame, *, lang: str, label: str, dimension: str, periods: Sequence[str],
+def segment_chart(frame: pd.DataFrame | list[dict], *, lang: str, label: str, dimension: str, periods: Sequence[str],
                   unit: str | None = None, number_format: str = "auto", anomalies: pd.DataFrame | list[dict] | None = None,
                   highlight: str | None = None, current: str | None = None, big: bool = False) -> Spec:
     """One line per segment over the range; ``highlight`` (the segment that drove the change) is
@@ -537,7 +540,7 @@ def segment_chart(frame: pd.DataFrame, *, lang: str, label: str, dimension: str,
     sets: dict[str, list] = {}
     # Only what the lines draw: a segment chart holds every segment's every period, and each column more
     # is more to serialise on every render and to parse in every browser.
-    data = _rows(frame[[c for c in ("period", "segment", "value", "complete") if c in frame]])
+    data = _rows(frame if isinstance(frame, list) else frame[[c for c in ("period", "segment", "value", "complete") if c in frame]])
     partial = []
     for r in data:
         r["value"] = None if r["value"] is None else float(r["value"])
@@ -712,29 +715,17 @@ def period_labels(start, end, grain: str) -> list[str]:
     return out
 
 
-def on_periods(frame: pd.DataFrame, periods: Sequence[str], grain: str) -> pd.DataFrame:
-    """One row per period of ``periods`` (labels) for a one-segment series frame, missing ones
-    empty: what trend_chart draws. Adds the 'period' label column in place of the date."""
+def on_periods(frame: pd.DataFrame, periods: Sequence[str], grain: str) -> list[dict]:
+    """One row per period of ``periods`` (labels) for a one-segment series frame, a missing period's
+    cells empty (None): what trend_chart draws. Each row's 'period' is its label, not its date."""
     from .metrics import period_label
 
     dates = frame["period"].tolist()
     names = {p: period_label(p, grain) for p in set(dates)}
-    labels = [names[p] for p in dates]
-    first: dict[str, int] = {}
-    for i, label in enumerate(labels):
-        first.setdefault(label, i)
-    # Each period's row taken by position (numpy, not a pandas reindex: a few dozen rows); a missing
-    # period's cells are empty, as a reindex leaves them.
-    at = np.array([first.get(p, -1) for p in periods], dtype=int)
-    missing = at < 0
-    columns: dict[str, Any] = {"period": np.array(list(periods), dtype=object)}
-    for name in frame.columns:
-        if name == "period":
-            continue
-        cells = frame[name].to_numpy()
-        taken = cells[np.where(missing, 0, at)] if len(cells) else np.empty(len(at), dtype=cells.dtype)
-        if missing.any():
-            taken = taken.astype(float if taken.dtype.kind in "fiu" else object)
-            taken[missing] = np.nan
-        columns[name] = taken
-    return pd.DataFrame(columns)
+    columns = [str(c) for c in frame.columns if c != "period"]
+    cells = [_column(frame[c]) for c in columns]
+    by_label: dict[str, dict] = {}
+    for date, *row in zip(dates, *cells, strict=True):
+        by_label.setdefault(names[date], dict(zip(columns, row, strict=True)))
+    empty = dict.fromkeys(columns)
+    return [{"period": p, **by_label.get(p, empty)} for p in periods]

@@ -905,11 +905,17 @@ def breakdown_from_series(m: Metric, segments: pd.DataFrame, period: dt.date, *,
 
 def movers(frame: pd.DataFrame, n: int = 3) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The ``n`` segments that rose most and fell most, from a :func:`breakdown` frame."""
-    change = frame["change"].to_numpy(dtype=float, na_value=np.nan)
-    # Stable sorts, as pandas' sort of the same column: equal changes keep the frame's order.
+    up, down = mover_positions(frame["change"].to_numpy(dtype=float, na_value=np.nan), n)
+    return frame.iloc[up].reset_index(drop=True), frame.iloc[down].reset_index(drop=True)
+
+
+def mover_positions(change: np.ndarray, n: int = 3) -> tuple[list[int], list[int]]:
+    """The positions of the ``n`` largest rises and of the ``n`` largest falls in ``change`` (NaN is
+    neither), largest first. Stable sorts, as pandas' sort of the same column: equal changes keep
+    their order."""
     up = sorted(np.flatnonzero(change > 0), key=lambda i: -change[i])[:n]
     down = sorted(np.flatnonzero(change < 0), key=lambda i: change[i])[:n]
-    return frame.iloc[up].reset_index(drop=True), frame.iloc[down].reset_index(drop=True)
+    return [int(i) for i in up], [int(i) for i in down]
 
 
 SEASONAL_YOY = 0.2

@@ -186,15 +186,11 @@ def records(frame: pd.DataFrame) -> list[dict]:
     return [dict(zip(columns, cells, strict=True)) for cells in zip(*columns.values(), strict=True)]
 
 
-def labelled(frame: pd.DataFrame, grain: str, periods: tuple | None = None) -> pd.DataFrame:
-    """``frame`` with its periods as labels ('2026-08', '2026-Q3'), only the rows of ``periods`` when given."""
-    labels = {p: M.period_label(p, grain) for p in set(frame["period"].tolist())}
-    shown = [labels[p] for p in frame["period"].tolist()]
-    if periods is not None:
-        keep = set(periods)
-        rows = [i for i, label in enumerate(shown) if label in keep]
-        frame, shown = frame.iloc[rows], [shown[i] for i in rows]
-    return frame.assign(period=np.array(shown, dtype=object))
+def labels_of(frame: pd.DataFrame, grain: str) -> list[str]:
+    """Each row's period as its label ('2026-08', '2026-Q3'), each distinct date formatted once."""
+    dates = frame["period"].tolist()
+    names = {p: M.period_label(p, grain) for p in set(dates)}
+    return [names[p] for p in dates]
 
 
 def anomaly_reason(row: dict, momt: float | None, lang: str) -> str:
@@ -223,7 +219,8 @@ def card(path: str, version: int, name: str, grain: str, filters: tuple, period:
     # Year to date through the active month, whatever the grain: Jan–Oct against Jan–Oct.
     ytd_card = card if grain == "month" else M.card_from_series(
         km, series(path, version, name, "month", "actual", None, filters), M.period_start(chosen))
-    incomplete_periods = set(own.loc[~own["complete"].fillna(True).astype(bool), "period"]) if "complete" in own else set()
+    incomplete_periods = ({p for p, done in zip(own["period"].tolist(), own["complete"].tolist(), strict=True) if done is False}
+                          if "complete" in own else set())
     return {"card": card, "partial": held_months(own, period), "ytd": ytd_card.ytd, "ytd_ly": ytd_card.ytd_last_year,
             "spark": [v for p, v in card.spark if v is not None and p not in incomplete_periods]}
 
@@ -248,27 +245,29 @@ def trend_view(path: str, version: int, metric: str, grain: str, filters: tuple,
     plan = series(path, version, metric, grain, "plan", None, filters)
     points = charts.on_periods(actual, list(periods), grain)
     # The plan where it has a value on the axis (its rows are one per period, in order: no reindex).
-    plan_points = labelled(plan, grain, periods)
-    plan_points = plan_points[plan_points["value"].notna().to_numpy()].reset_index(drop=True)
+    on_axis = set(periods)
+    plan_points = [{"period": label, "value": value} for label, value in zip(labels_of(plan, grain), plan["value"].tolist(),
+                                                                             strict=True)
+                   if label in on_axis and value == value]
     stored = notes(path, version, metric)
     note_marks = None
     if not stored.empty:
         note_marks = pd.DataFrame({"period": [M.period_label(p, grain) for p in stored["period"]], "text": stored["text"]})
         note_marks = note_marks.groupby("period", as_index=False)["text"].agg("；".join)
     partial_now = held_months(actual, period)  # months in the active quarter/year when it is still in progress
-    out = {"has_values": int(actual["value"].notna().sum()), "drawn": int(points["value"].notna().sum()),
+    out = {"has_values": int(actual["value"].notna().sum()), "drawn": sum(r["value"] is not None for r in points),
            "partial_now": partial_now}
     if out["has_values"] == 0 or out["drawn"] == 0:
         return out
     found = anomaly_view(path, version, metric, grain, None, filters, z, momt, lang)
     out["spec"] = chart_spec("trend_chart", points, lang=lang, label=m.label(lang), unit=m.unit,
-                              number_format=m.number_format, plan=plan_points if not plan_points.empty else None,
+                              number_format=m.number_format, plan=plan_points or None,
                               last_year=last_year, anomalies=found, notes=note_marks, current=plabel,
                               zero=not m.is_rate, big=big)
     out["yoy_known"] = int(actual["yoy"].notna().sum())
-    incomplete = points[(points["value"].notna()) & (~points["complete"].fillna(True).astype(bool))] if "complete" in points else points.iloc[0:0]
-    out["incomplete"] = [(r["period"], int(r["months"] or 0)) for _, r in incomplete.iterrows()]
-    out["no_last_year"] = bool(last_year and points["last_year"].notna().sum() == 0)
+    out["incomplete"] = [(r["period"], int(r["months"] or 0)) for r in points
+                         if r["value"] is not None and r.get("complete") is False]
+    out["no_last_year"] = bool(last_year and all(r.get("last_year") is None for r in points))
     out["season"] = None if partial_now is not None else seasonality(actual, "", period, grain)
     return out
 
@@ -321,10 +320,11 @@ def breakdown_view(path: str, version: int, metric: str, grain: str, by: str, fi
     total_change = np.nansum(change) if not np.isnan(change).all() else np.nan
     base_total = np.nansum(base) if not np.isnan(base).all() else np.nan
     has_contribution = not np.isnan(contribution).all()
+    rows = records(frame)
     driver = None
     if not np.isnan(total_change) and total_change != 0:
         # The first segment with the largest part of the change (or, for rates, the largest change).
-        driver = frame.iloc[int(np.nanargmax(contribution if has_contribution else np.abs(change)))]
+        driver = rows[int(np.nanargmax(contribution if has_contribution else np.abs(change)))]
     out["driver"] = None if driver is None else driver["segment"]
     out["driver_text"] = out["season_text"] = None
     if driver is not None:
@@ -348,14 +348,25 @@ def breakdown_view(path: str, version: int, metric: str, grain: str, by: str, fi
     out["change_spec"] = chart_spec("change_chart", frame, lang=lang, label=label, dimension=by, compare=compare,
                                      direction=m.direction, unit=m.unit, number_format=m.number_format,
                                      big=big) if out["has_change"] else None
-    up, down = M.movers(frame)
-    out["up"] = [mover_line("▲", r, m, lang) for r in records(up)]
-    out["down"] = [mover_line("▼", r, m, lang) for r in records(down)]
-    seg_points = labelled(segments, grain, periods)
+    up, down = M.mover_positions(change)
+    out["up"] = [mover_line("▲", rows[i], m, lang) for i in up]
+    out["down"] = [mover_line("▼", rows[i], m, lang) for i in down]
+    # The segments' lines over the axis: only what the chart draws, missing values empty.
+    shown = set(periods)
+    seg_points = [{"period": label, "segment": segment, "value": None if value != value else value, "complete": done}
+                  for label, segment, value, done in zip(labels_of(segments, grain), segments["segment"].tolist(),
+                                                         segments["value"].tolist(), segments["complete"].tolist(),
+                                                         strict=True) if label in shown]
     out["segment_spec"] = chart_spec("segment_chart", seg_points, lang=lang, label=label, dimension=by,
                                       periods=list(periods), unit=m.unit, number_format=m.number_format,
                                       anomalies=out["seg_anomalies"], highlight=out["driver"], current=plabel, big=big)
-    out["table"] = pd.DataFrame({
+    out["frame"] = frame  # its table is built when someone opens it (breakdown_table)
+    return out
+
+
+def breakdown_table(frame: pd.DataFrame, by: str, compare: str, lang: str) -> pd.DataFrame:
+    """The breakdown (:func:`breakdown_view`'s 'frame') as the table under it, its headers in ``lang``."""
+    return pd.DataFrame({
         by: frame["segment"],
         t("trends.col.value", lang): frame["value"],
         t(f"trends.col.base_{compare}", lang): frame["base"],
@@ -363,7 +374,6 @@ def breakdown_view(path: str, version: int, metric: str, grain: str, by: str, fi
         t("trends.col.share", lang): frame["share"],
         t("trends.col.contribution", lang): frame["contribution"],
     })
-    return out
 
 
 @shared(64)
