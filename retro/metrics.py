@@ -953,6 +953,31 @@ def anomalies(frame: pd.DataFrame, *, window: int = 12, z: float = 3.0, min_hist
     """
     if frame.empty:
         return pd.DataFrame(columns=[*frame.columns, "expected", "zscore", "reason"])
+    rows, expected, zscore, reason = _flagged(frame, window, z, min_history, mom_threshold)
+    out = frame.iloc[rows].reset_index(drop=True)
+    out["expected"] = np.array(expected, dtype=float)
+    out["zscore"] = zscore
+    out["reason"] = np.array(reason, dtype=object)
+    return out
+
+
+def anomaly_rows(frame: pd.DataFrame, *, window: int = 12, z: float = 3.0, min_history: int = 6,
+                 mom_threshold: float | None = None) -> list[dict]:
+    """:func:`anomalies` as rows (a dict of each flagged row's cells, 'expected', 'zscore' and
+    'reason'), for a caller that reads a few cells of a few rows: the trends page, on every new view,
+    where building the frame cost more than finding the points."""
+    if frame.empty:
+        return []
+    rows, expected, zscore, reason = _flagged(frame, window, z, min_history, mom_threshold)
+    columns = {name: frame[name].tolist() for name in frame.columns}
+    return [{**{name: cells[i] for name, cells in columns.items()}, "expected": e, "zscore": zs, "reason": why}
+            for i, e, zs, why in zip(rows, expected, zscore, reason, strict=True)]
+
+
+def _flagged(frame: pd.DataFrame, window: int, z: float, min_history: int,
+             mom_threshold: float | None) -> tuple[list[int], list[float], list[float | None], list[str]]:
+    """The anomalies of a non-empty series frame (see :func:`anomalies`): their row positions, by period
+    then segment, with each one's expected value, z-score (None when there is none) and reason."""
     # Sorted by segment then period, in Python: a pandas sort of a few hundred rows cost more than the test.
     segments, periods = frame["segment"].tolist(), frame["period"].tolist()
     order = np.array(sorted(range(len(frame)), key=lambda i: (segments[i], periods[i])))
@@ -983,11 +1008,8 @@ def anomalies(frame: pd.DataFrame, *, window: int = 12, z: float = 3.0, min_hist
             reason[(reason == None) & (np.abs(mom) > mom_threshold)] = "mom"  # noqa: E711 - elementwise
     flagged = sorted(np.flatnonzero((reason != None) & ~np.isnan(value)),  # noqa: E711 - elementwise
                      key=lambda k: (periods[order[k]], segments[order[k]]))
-    out = frame.iloc[[order[k] for k in flagged]].reset_index(drop=True)
-    out["expected"] = expected[flagged] if flagged else np.array([], dtype=float)
-    out["zscore"] = [None if np.isnan(zscore[k]) else float(zscore[k]) for k in flagged]
-    out["reason"] = np.array([reason[k] for k in flagged], dtype=object)
-    return out
+    return ([int(order[k]) for k in flagged], [float(expected[k]) for k in flagged],
+            [None if np.isnan(zscore[k]) else float(zscore[k]) for k in flagged], [reason[k] for k in flagged])
 
 
 # ---------------------------------------------------------------- annotations

@@ -95,9 +95,9 @@ def period_options(path: str, version: int, metric: str, grain: str) -> tuple[li
 
 @shared(64)
 def anomalies(path: str, version: int, metric: str, grain: str, by: str | None, filters: tuple, z: float,
-               mom_threshold: float | None) -> pd.DataFrame:
+               mom_threshold: float | None) -> list[dict]:
     frame = series(path, version, metric, grain, "actual", by, filters)
-    return M.anomalies(frame, z=z, mom_threshold=mom_threshold)
+    return M.anomaly_rows(frame, z=z, mom_threshold=mom_threshold)
 
 
 @shared(64)
@@ -233,7 +233,7 @@ def anomaly_view(path: str, version: int, metric: str, grain: str, by: str | Non
     the charts mark and the table lists, and no more."""
     return [{"period": M.period_label(r["period"], grain), "segment": r["segment"], "value": r["value"],
              "expected": r["expected"], "why": anomaly_reason(r, momt, lang)}
-            for r in records(anomalies(path, version, metric, grain, by, filters, z, momt)) if r.get("complete") is not False]
+            for r in anomalies(path, version, metric, grain, by, filters, z, momt) if r.get("complete") is not False]
 
 
 @shared(64)

@@ -190,6 +190,28 @@ def test_anomaly_is_the_competitor_month_not_the_seasonal_peak(db, tmp_path):
     assert list(found["reason"]) == ["zscore", "yoy"]
 
 
+def test_anomaly_rows_are_the_anomalies_frame_as_rows(db, tmp_path):
+    """What the trends page reads (rows) and what the frame says are the same points, cells and order,
+    for a segmented series with a MoM threshold too."""
+    lines = ["月份,区域,销售额"]
+    for region, base in (("华东", 100.0), ("华南", 80.0)):
+        for i in range(30):
+            year, month = 2024 + i // 12, i % 12 + 1
+            value = base * (1.02 ** i) * (0.5 if (region, i) in (("华东", 20), ("华南", 25)) else 1.0)
+            lines.append(f"{year}-{month:02d},{region},{value:.2f}")
+    load_csv(db, tmp_path, "r.csv", "\n".join(lines) + "\n")
+    frame = M.series(db, "销售额", by="区域")
+
+    def plain(row: dict) -> dict:  # NaN compares unequal to itself: both sides say None
+        return {k: None if isinstance(v, float) and v != v else v for k, v in row.items()}
+
+    for kw, reasons in (({}, {"zscore", "yoy"}), ({"z": 2.0, "mom_threshold": 0.1}, {"zscore", "yoy", "mom"})):
+        found, rows = M.anomalies(frame, **kw), M.anomaly_rows(frame, **kw)
+        assert {r["reason"] for r in rows} <= reasons and {r["segment"] for r in rows} == {"华东", "华南"}
+        assert [plain(r) for r in rows] == [plain(r) for r in found.to_dict("records")]
+    assert M.anomaly_rows(frame.iloc[0:0]) == []
+
+
 def test_trailing_window_statistics_match_pandas_rolling_per_segment():
     """The anomaly check's history (mean, sample sd and count of the 12 rows before, per segment)
     equals pandas' grouped rolling window over the shifted values, with gaps and missing values."""
