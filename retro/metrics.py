@@ -463,8 +463,7 @@ def _agg_sql(db: Database, m: Metric, *, grain: str, scenario: str, by: str | No
     params.update(fparams)
     agg = "avg" if m.aggregation == "avg" else "sum"
     # How many months a quarter or year holds (a month holds one: not worth counting).
-    months = ("1" if grain == "month" else
-              "CASE WHEN bool_and(f.grain IN ('day', 'month')) THEN count(DISTINCT date_trunc('month', f.period)) END")
+    months = "1" if grain == "month" else f"CASE WHEN bool_and(f.grain IN ('day', 'month')) THEN {_months_held('f.period')} END"
     sql = (
         f"SELECT date_trunc(${prefix}grain, f.period) AS p, {seg} AS segment, {agg}(f.value) AS value, {months} AS months "
         f"FROM fact_rows f JOIN segments s ON s.dims_key = f.dims_key "
@@ -472,6 +471,13 @@ def _agg_sql(db: Database, m: Metric, *, grain: str, scenario: str, by: str | No
         f"AND f.grain IN ({in_grains}) {where} GROUP BY ALL"
     )
     return sql, params
+
+
+def _months_held(date: str) -> str:
+    """SQL counting the distinct calendar months of ``date`` in a quarter's or a year's group (all in
+    one year): one bit per month, OR-ed, then counted. A plain aggregate, where count(DISTINCT …)
+    made DuckDB plan a distinct aggregation per series: ~3 ms of each quarter view's query."""
+    return f"CAST(bit_count(bit_or(1 << (month({date}) - 1))) AS BIGINT)"  # BIGINT, as count() gives
 
 
 # ---------------------------------------------------------------- the rollup
@@ -600,8 +606,7 @@ def _rollup_sql(db: Database, metrics: list[tuple[Metric, list[str]]], *, grain:
         value = mean if averaged else total
     else:  # sums and rates in one read: each group is one metric's
         value = f"CASE WHEN any_value({w}) IN ({', '.join(map(str, averaged))}) THEN {mean} ELSE {total} END"
-    months = ("1" if grain == "month" else
-              "CASE WHEN bool_and(r.grain IN ('day', 'month')) THEN count(DISTINCT r.month) END")
+    months = "1" if grain == "month" else f"CASE WHEN bool_and(r.grain IN ('day', 'month')) THEN {_months_held('r.month')} END"
     sql = (
         f"SELECT {f'{w} AS w, ' if w else ''}date_trunc(${prefix}grain, r.month) AS p, {seg} AS segment, "
         f"{value} AS value, {months} AS months "

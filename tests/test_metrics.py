@@ -74,6 +74,26 @@ def test_quarter_of_a_rate_is_the_average_of_its_months_and_segments(db, tmp_pat
     assert q4_sales["months"] == 2 and not q4_sales["complete"]  # October missing: a partial quarter
 
 
+def test_a_quarter_or_year_counts_its_distinct_months_on_either_read(db, tmp_path):
+    """January and March of a quarter, in two segments each: two months (not four rows, not three
+    months), so the quarter is partial; the same from the rollup and from the scan of the facts (a
+    filter on three dimensions at once is read from the facts)."""
+    lines = ["月份,区域,渠道,产品,销售额"]
+    for month in ("2026-01", "2026-03"):
+        for region in ("华东", "华南"):
+            lines.append(f"{month},{region},线上,A,10")
+    lines += ["2025-10,华东,线上,A,5", "2025-11,华东,线上,A,5", "2025-12,华东,线上,A,5"]
+    load_csv(db, tmp_path, "gaps.csv", "\n".join(lines) + "\n")
+    everyone = {"区域": ["华东", "华南"], "渠道": ["线上"], "产品": ["A"]}
+    for filters in (None, everyone):
+        q1 = row(M.series(db, "销售额", grain="quarter", filters=filters), D(2026, 1, 1))
+        assert (q1["value"], q1["months"], q1["complete"]) == (40, 2, False)
+        q4 = row(M.series(db, "销售额", grain="quarter", filters=filters), D(2025, 10, 1))
+        assert (q4["months"], q4["complete"]) == (3, True)
+        year = row(M.series(db, "销售额", grain="year", filters=filters), D(2026, 1, 1))
+        assert (year["months"], year["complete"]) == (2, False)
+
+
 def test_filters_and_breakdown(db, tmp_path):
     load_csv(db, tmp_path, "sales.csv", SALES)
     east = M.series(db, "销售额", filters={"区域": ["华东"]})
