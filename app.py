@@ -3,7 +3,17 @@
 import streamlit as st
 
 from retro.db import DatabaseUnavailable
-from retro.ui import database, gate, gate_needed, lang, share_link, sidebar, tr, unavailable
+from retro.ui import (
+    checked_for_this_run,
+    database,
+    gate,
+    gate_needed,
+    lang,
+    share_link,
+    sidebar,
+    tr,
+    unavailable,
+)
 
 st.set_page_config(page_title="retro · 运营回顾", page_icon=":material/insights:", layout="wide")
 
@@ -29,8 +39,9 @@ page = st.navigation(pages, position="hidden" if locked else "sidebar")
 gate()  # with passcodes or company sign-in configured, nothing below runs for someone not let in
 db = database()
 try:
-    slot = sidebar(db)
-    page.run()
-    share_link(slot)
+    with checked_for_this_run(db):
+        slot = sidebar(db)
+        page.run()
+        share_link(slot)
 except DatabaseUnavailable as exc:  # the connection broke mid-run: say so; the next click reconnects
     unavailable(exc)

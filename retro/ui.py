@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import re
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -27,11 +30,18 @@ def md(text: object) -> str:
     return _MD_SPECIAL.sub(r"\\\1", str(text))
 
 
+_this_run = threading.local()  # the database app.py checked for the script run going on in this thread
+
+
 def database() -> Database:
     """The process's database (path from RETRO_DB or data/retro.duckdb), sample loaded on a first start.
 
     When the file is held by another process, or DuckDB invalidated the connection, the page says so
-    in the user's language and stops; the next rerun tries again (a fresh connection), no restart."""
+    in the user's language and stops; the next rerun tries again (a fresh connection), no restart.
+    Within :func:`checked_for_this_run` (app.py around the page) it is the database checked there."""
+    checked = getattr(_this_run, "db", None)
+    if checked is not None:
+        return checked
     try:
         db = get_database(default_db_path())
         if not db.alive():  # invalidated or closed since the last run (another session's restore): reopen
@@ -42,6 +52,18 @@ def database() -> Database:
     except DatabaseUnavailable as exc:
         unavailable(exc)
     return db
+
+
+@contextmanager
+def checked_for_this_run(db: Database) -> Iterator[None]:
+    """While app.py runs the page, :func:`database` is ``db``, just checked by app.py: the page's own
+    call does not check the connection again (a query, ~0.5 ms of every rerun). A break after the
+    check surfaces as DatabaseUnavailable from the query that meets it, as it would anyway."""
+    _this_run.db = db
+    try:
+        yield
+    finally:
+        _this_run.db = None
 
 
 def unavailable(exc: DatabaseUnavailable) -> None:

@@ -68,3 +68,30 @@ def test_without_a_secrets_file_the_gate_does_not_queue_on_streamlits_secrets_lo
     (tmp_path / "secrets.toml").write_text('[passcodes]\neditor = "e-123"\n', encoding="utf-8")
     assert ui_gate._secrets()["passcodes"] == {"editor": "e-123"}
     monkeypatch.setattr(st.secrets, "_secrets", None)  # forget the test's file for the tests after this one
+
+
+@pytest.mark.usefixtures("navigation_only")
+def test_a_rerun_checks_the_connection_once_and_the_page_reads_the_checked_one(db_file, monkeypatch):
+    """app.py checks the connection (a query) before the page runs; the page's own database() is that
+    one, not a second check. Outside the run nobody is left holding it, and a page run alone checks."""
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    from retro.db import Database
+
+    checks = []
+    real_alive = Database.alive
+    monkeypatch.setattr(Database, "alive", lambda self: checks.append(self) or real_alive(self))
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=60)
+    at.run()
+    at.switch_page("pages/trends.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    del checks[:]
+    at.run()
+    assert not at.exception and len(checks) == 1
+    assert getattr(ui._this_run, "db", None) is None
+    with ui.checked_for_this_run(ui.database()):
+        before = len(checks)
+        assert ui.database() is ui.database() and len(checks) == before
+    assert getattr(ui._this_run, "db", None) is None
