@@ -718,14 +718,12 @@ def period_labels(start, end, grain: str) -> list[str]:
 def on_periods(frame: pd.DataFrame, periods: Sequence[str], grain: str) -> list[dict]:
     """One row per period of ``periods`` (labels) for a one-segment series frame, a missing period's
     cells empty (None): what trend_chart draws. Each row's 'period' is its label, not its date."""
-    from .metrics import period_label
+    from .metrics import labels_of
 
-    dates = frame["period"].tolist()
-    names = {p: period_label(p, grain) for p in set(dates)}
     columns = [str(c) for c in frame.columns if c != "period"]
     cells = [_column(frame[c]) for c in columns]
     by_label: dict[str, dict] = {}
-    for date, *row in zip(dates, *cells, strict=True):
-        by_label.setdefault(names[date], dict(zip(columns, row, strict=True)))
+    for label, *row in zip(labels_of(frame, grain), *cells, strict=True):
+        by_label.setdefault(label, dict(zip(columns, row, strict=True)))
     empty = dict.fromkeys(columns)
     return [{"period": p, **by_label.get(p, empty)} for p in periods]

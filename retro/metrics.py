@@ -789,6 +789,13 @@ def period_label(date: dt.date, grain: str) -> str:
     return f"{date.year:04d}-{date.month:02d}"
 
 
+def labels_of(frame: pd.DataFrame, grain: str) -> list[str]:
+    """Each row's period as its label ('2026-08', '2026-Q3'), each distinct date formatted once."""
+    dates = frame["period"].tolist()
+    names = {p: period_label(p, grain) for p in set(dates)}
+    return [names[p] for p in dates]
+
+
 def truncate(date: dt.date, grain: str) -> dt.date:
     if grain == "year":
         return dt.date(date.year, 1, 1)
@@ -977,9 +984,16 @@ def anomaly_rows(frame: pd.DataFrame, *, window: int = 12, z: float = 3.0, min_h
     if frame.empty:
         return []
     rows, expected, zscore, reason = _flagged(frame, window, z, min_history, mom_threshold)
+    return [{**row, "expected": e, "zscore": zs, "reason": why}
+            for row, e, zs, why in zip(records(frame, rows), expected, zscore, reason, strict=True)]
+
+
+def records(frame: pd.DataFrame, positions: Sequence[int] | None = None) -> list[dict]:
+    """A frame's rows (those at ``positions``, when given) as dicts of their cells as they are: a column
+    read once each, where ``to_dict("records")`` boxes every cell (0.8 ms for 34 anomalies)."""
     columns = {name: frame[name].tolist() for name in frame.columns}
-    return [{**{name: cells[i] for name, cells in columns.items()}, "expected": e, "zscore": zs, "reason": why}
-            for i, e, zs, why in zip(rows, expected, zscore, reason, strict=True)]
+    at = range(len(frame)) if positions is None else positions
+    return [{name: cells[i] for name, cells in columns.items()} for i in at]
 
 
 def _flagged(frame: pd.DataFrame, window: int, z: float, min_history: int,
