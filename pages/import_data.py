@@ -16,11 +16,11 @@ from retro.ingest import (
     overlap,
     store_import,
 )
-from retro.ingest.analyze import column_frame, preview_frame
+from retro.ingest.analyze import column_frame, preview_frame, read_sheets_together
 from retro.ingest.detect import ROLES
 from retro.ingest.read import read_workbook
 from retro.ingest.store import imported_sheets
-from retro.ui import can_edit, database, error_text, lang, md, num, tr, warning_text, who
+from retro.ui import can_edit, database, error_text, lang, md, num, reading_markdown, tr, warning_text, who
 
 db = database()
 st.title(tr("import.title"))
@@ -95,6 +95,15 @@ for tab, sheet in zip(tabs, analysis.sheets, strict=True):
     with tab:
         if sheet.status == "skipped":
             st.caption(tr(f"skip.{sheet.skip_reason}"))
+            if sheet.reading is not None:
+                st.info(reading_markdown(sheet.reading.to_dict()), icon=":material/filter_alt_off:")
+                if sheet.raw is not None and st.button(tr("import.take_in"), key=f"take_in::{sheet.name}",
+                                                       icon=":material/add_circle:"):
+                    user = Overrides(take_in=True)
+                    state["overrides"][sheet.name] = user
+                    analysis.sheets[analysis.sheets.index(sheet)] = analyze_sheet(db, sheet.raw, analysis.file_name, user=user)
+                    read_sheets_together(db, analysis)
+                    st.rerun()
             continue
         if sheet.name in done_before:
             st.caption(tr("skip.already_imported"))
@@ -112,7 +121,8 @@ for tab, sheet in zip(tabs, analysis.sheets, strict=True):
             st.markdown(f"**{tr('import.shape')}:** {shape}{year}")
         if result is not None and sheet.status == "ready":
             c = st.columns(4)
-            c[0].metric(tr("import.rows"), num(result.rows, compact=False))
+            c[0].metric(tr("import.source_rows"), num(result.source_rows, compact=False))
+            c[0].caption(tr("import.values_stored", n=num(result.rows, compact=False)))
             c[1].metric(tr("import.periods"), len(result.periods))
             c[1].caption(f"{result.periods[0]} – {result.periods[-1]}" if result.periods else "—")
             c[2].metric(tr("import.metrics"), len(result.metrics))
@@ -127,6 +137,13 @@ for tab, sheet in zip(tabs, analysis.sheets, strict=True):
                 )
             )
             include[sheet.name] = st.checkbox(tr("import.include"), value=True, key=f"include::{sheet.name}")
+        readings = [r.to_dict() for r in sheet.readings()]
+        if readings:
+            weak = [r for r in readings if r["strength"] == "weak"]
+            for r in weak:
+                st.warning(tr("import.please_check", text=reading_markdown(r)), icon=":material/help:")
+            with st.expander(tr("import.readings", n=len(readings)), expanded=False):
+                st.markdown("\n".join(f"- {reading_markdown(r)} *({tr('evidence.' + r['evidence'])})*" for r in readings))
 
         if plan is not None:
             with st.expander(tr("import.columns"), expanded=sheet.status == "error"), st.form(key=f"roles::{sheet.name}"):
@@ -168,6 +185,7 @@ for tab, sheet in zip(tabs, analysis.sheets, strict=True):
                     state["overrides"][sheet.name] = user
                     redone = analyze_sheet(db, sheet.raw, analysis.file_name, user=user)
                     analysis.sheets[analysis.sheets.index(sheet)] = redone
+                    read_sheets_together(db, analysis)
                     st.rerun()
 
         if result is None:

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
 
 from .db import DatabaseUnavailable, get_database
-from .i18n import format_number, message_text, reconciliation_text, t
-from .ingest import ImportFailure, analysis_summary, analyze_bytes, store_import
+from .i18n import format_number, message_text, reading_text, reconciliation_text, t
+from .ingest import ImportFailure, Overrides, analysis_summary, analyze_bytes, store_import
+from .ingest.detect import ROLES
 from .ingest.normalize import Message
+from .ingest.read import column_index
 
 EXIT_OK, EXIT_UNEXPECTED, EXIT_BAD_INPUT = 0, 1, 2
 EXIT_DB_UNAVAILABLE = 3  # the database file is held by another process (or was invalidated)
@@ -27,6 +30,11 @@ def _sheet_json(sheet: dict[str, Any], lang: str, imported: bool) -> dict[str, A
     out["status"] = {"ready": "imported" if imported else "ready"}.get(status, status)
     out["warnings"] = _messages(sheet["warnings"], lang, "warn")
     out["reconciliation"] = [{**r, "message": reconciliation_text(r, lang)} for r in sheet["reconciliation"]]
+    out["readings"] = [{**r, "message": reading_text(r, lang)} for r in sheet.get("readings", [])]
+    # A weak reading is an assumption: it is a warning too, so a script sees what to decide.
+    out["warnings"] += [{"code": "assumed", "assumed": True, "decision": r["decision"],
+                         "message": message_text("assumed", {"text": reading_text(r, lang)}, lang, "warn")}
+                        for r in sheet.get("readings", []) if r["strength"] == "weak"]
     err = sheet["error"]
     out["error"] = {"code": err.code, "message": message_text(err.code, err.params, lang, "error")} if err else None
     return out
@@ -44,7 +52,13 @@ def cmd_import(args: argparse.Namespace) -> int:
         return _emit(result, args, EXIT_BAD_INPUT)
     db = get_database(args.db)
     try:
-        analysis = analyze_bytes(db, data, path.name, sheet=args.sheet, year=args.year, period=args.period)
+        overrides = _overrides(args)
+    except ValueError as exc:
+        result.update(error_code="bad_option", message=str(exc))
+        return _emit(result, args, EXIT_BAD_INPUT)
+    try:
+        analysis = analyze_bytes(db, data, path.name, sheet=args.sheet, year=args.year, period=args.period,
+                                 overrides=overrides)
     except ImportFailure as failure:
         result.update(error_code=failure.code, message=message_text(failure.code, failure.params, lang, "error"))
         return _emit(result, args, EXIT_BAD_INPUT)
@@ -74,6 +88,19 @@ def cmd_import(args: argparse.Namespace) -> int:
     return _emit(result, args, EXIT_OK)
 
 
+def _overrides(args: argparse.Namespace) -> dict[str, Overrides]:
+    """--include-sheet NAME and --role SHEET:COLUMN=ROLE, as the preview's choices would be."""
+    out: dict[str, Overrides] = {}
+    for name in args.include_sheet or []:
+        out.setdefault(name, Overrides()).take_in = True
+    for item in args.role or []:
+        m = re.fullmatch(r"(.+):([A-Za-z]{1,3})=(\w+)", item.strip())
+        if not m or m.group(3) not in ROLES:
+            raise ValueError(f"--role takes SHEET:COLUMN=ROLE (a column letter; roles: {', '.join(ROLES)}), not {item!r}")
+        out.setdefault(m.group(1), Overrides()).roles[column_index(m.group(2).upper())] = m.group(3)
+    return out
+
+
 def _emit(result: dict[str, Any], args: argparse.Namespace, code: int) -> int:
     if args.json:
         print(json.dumps(result, ensure_ascii=False, default=str))
@@ -97,6 +124,8 @@ def _emit(result: dict[str, Any], args: argparse.Namespace, code: int) -> int:
             print(f"    ! {w['message']}", file=out)
         for r in s.get("reconciliation", []):
             print(f"    = {r['message']}", file=out)
+        for r in s.get("readings", []):
+            print(f"    · {r['message']}", file=out)
     return code
 
 
@@ -281,6 +310,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mode", choices=("replace", "keep"), default="replace",
                    help="when periods overlap earlier imports: replace them (default) or keep both")
     p.add_argument("--dry-run", action="store_true", help="analyse and report, store nothing")
+    p.add_argument("--include-sheet", action="append", metavar="SHEET",
+                   help="import a sheet read as a helper (pivot, copy, dashboard, forecast) all the same (repeatable)")
+    p.add_argument("--role", action="append", metavar="SHEET:COLUMN=ROLE",
+                   help="overrule a column's reading, e.g. 'Orders:C=measure' (repeatable)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--lang", choices=("zh", "en"), default="en")
     p.set_defaults(func=cmd_import)

@@ -108,6 +108,19 @@ CATALOG: dict[str, dict[str, str]] = {
     "import.metric_name": {"zh": "指标名称（表中没有指标列）", "en": "Metric name (the sheet has no metric column)"},
     "import.apply": {"zh": "按修改重新解析", "en": "Re-read with these changes"},
     "import.include": {"zh": "导入这个工作表", "en": "Import this sheet"},
+    "import.take_in": {"zh": "仍然导入这个工作表", "en": "Import this sheet anyway"},
+    "import.source_rows": {"zh": "来源行", "en": "Source rows"},
+    "import.values_stored": {"zh": "将存入 {n} 个数值", "en": "{n} values to store"},
+    "import.please_check": {"zh": "请确认：{text}", "en": "Please check: {text}"},
+    "import.readings": {"zh": "读取依据（{n} 条）", "en": "How it was read ({n})"},
+    "evidence.formula": {"zh": "依据：单元格公式", "en": "evidence: a formula"},
+    "evidence.sum": {"zh": "依据：求和关系", "en": "evidence: a sum relation"},
+    "evidence.values": {"zh": "依据：数值规律", "en": "evidence: the values' pattern"},
+    "evidence.header": {"zh": "依据：表头文字", "en": "evidence: the header's words"},
+    "evidence.position": {"zh": "依据：位置", "en": "evidence: the position"},
+    "evidence.name": {"zh": "依据：名称", "en": "evidence: a name"},
+    "evidence.content": {"zh": "依据：与其他工作表内容比对", "en": "evidence: compared with another sheet"},
+    "evidence.structure": {"zh": "依据：工作簿结构", "en": "evidence: the workbook's structure"},
     "import.overlap": {
         "zh": "数据库里已有相同指标、维度和周期的 {values} 个数值（来自 {files}，{first} 至 {last}）。",
         "en": "The database already holds {values} values for the same metrics, segments and periods (from {files}, {first} to {last}).",
@@ -198,6 +211,52 @@ CATALOG: dict[str, dict[str, str]] = {
     "warn.unparsed_periods": {"zh": "{count} 个周期无法识别：{examples}", "en": "{count} periods could not be read: {examples}"},
     "warn.rows_without_period": {"zh": "{count} 行没有可识别的周期，未导入。", "en": "{count} rows have no readable period and were left out."},
     "warn.rows_without_metric": {"zh": "部分行没有指标名，未导入。", "en": "Some rows have no metric name and were left out."},
+    "warn.sheet_dimension": {"zh": "工作表「{sheet}」与本文件其他工作表的数据同名同期，已按工作表区分（维度「{name}」），相加而不互相覆盖。", "en": "Sheet “{sheet}” holds the same metrics and periods as another sheet of this file: its values carry the segment “{name}” and add up, never overwrite."},
+    "warn.day_out_of_month": {"zh": "{examples} 不在该月的日期范围内，计入该月最后一天（月合计不变）。", "en": "{examples} is not a day of that month: counted on its last day (the month's total is kept)."},
+    "warn.assumed": {"zh": "需要确认：{text}", "en": "Please check: {text}"},
+    # ---- readings: each import decision in words, with what it rests on
+    "skip.helper": {"zh": "辅助工作表，默认不导入", "en": "helper sheet, left out"},
+    "reading.helper_pivot": {"zh": "「{sheet}」是数据透视表的结果（{why}），不是原始数据：默认不导入。", "en": "“{sheet}” is a pivot table's output ({why}), not data: left out."},
+    "reading.helper_forecast": {"zh": "「{sheet}」是 Excel 预测工作表（{why}）：预测值不并入实际数据，默认不导入。", "en": "“{sheet}” is an Excel forecast sheet ({why}): its values never join the actuals; left out."},
+    "reading.helper_dashboard": {"zh": "「{sheet}」是仪表盘（{why}），数字由公式取自其他工作表：默认不导入。", "en": "“{sheet}” is a dashboard ({why}); its numbers are formulas over other sheets: left out."},
+    "reading.helper_derived": {"zh": "「{sheet}」由其他工作表计算而来（{share}% 的数字是引用其他表的公式）：默认不导入。", "en": "“{sheet}” is computed from other sheets ({share}% of its numbers are formulas over them): left out."},
+    "reading.helper_copy": {"zh": "「{sheet}」的 {rows}/{total} 行与「{of}」完全相同，是它的副本：默认不导入，以免重复计数。", "en": "{rows} of {total} rows of “{sheet}” stand in “{of}”: a copy, left out so nothing counts twice."},
+    "reading.sheet_scenario": {"zh": "{source_text}「{text}」表明这些数字是{scenario_text}。", "en": "The {source_text} “{text}” says these numbers are the {scenario_text}."},
+    "reading.sheet_period": {"zh": "工作表名称「{sheet}」给出周期 {period}。", "en": "The sheet name “{sheet}” gives the period {period}."},
+    "reading.metric_name": {"zh": "指标名「{name}」取自{source_text}；如不对，请改名。", "en": "The metric is named “{name}” after {source_text}; rename it if that is wrong."},
+    "reading.same_layout": {"zh": "「{sheet}」与「{as}」版式相同，按同样方式读取。", "en": "“{sheet}” has the layout of “{as}” and is read the same way."},
+    "reading.customer_column": {"zh": "「{header}」是客户列（按表头）：用于客户数、新老客户。", "en": "“{header}” is the customer (by its header): counted for customers, new and returning."},
+    "reading.order_column": {"zh": "「{header}」是订单号（按表头）：用于订单数。", "en": "“{header}” is the order number (by its header): counted for orders."},
+    "reading.code_column": {"zh": "「{header}」是编号/代码（{why}），不相加。", "en": "“{header}” holds codes ({why}), never added up."},
+    "reading.row_counter": {"zh": "「{header}」是行号（{why}），不导入。", "en": "“{header}” is a row counter ({why}), left out."},
+    "reading.calendar_part": {"zh": "「{header}」是日期的一部分（月序号、周数），不作为指标。", "en": "“{header}” is a part of the date (month or week number), not a metric."},
+    "reading.running_total": {"zh": "「{header}」是累计值（YTD/累计），由各月推出，不再相加。", "en": "“{header}” is a running total (YTD), derived from the months: not added again."},
+    "reading.derived_column": {"zh": "「{header}」由计划和实际算出（达成率/偏差），不导入，页面会重新计算。", "en": "“{header}” is computed from the plan and the actual (attainment, variance): left out and recomputed."},
+    "reading.note_column": {"zh": "「{header}」是说明文字，不作为维度。", "en": "“{header}” is free text (notes), not a segment."},
+    "reading.repeated_column": {"zh": "「{header}」重复了「{of}」的内容，不导入。", "en": "“{header}” repeats “{of}”, left out."},
+    "reading.line_items": {"zh": "数值列只写了计划/实际，所以「{header}」列的每一行是一个指标。", "en": "The value columns name only plan and actual, so each row of “{header}” is a metric."},
+    "reading.totals_row": {"zh": "第 {row} 行{why}：是合计行，不导入，用于核对。", "en": "Row {row} {why}: a totals row, left out and used for checking."},
+    "reading.totals_column": {"zh": "「{header}」列{why}：是合计列，不导入，用于核对。", "en": "Column “{header}” {why}: a totals column, left out and used for checking."},
+    "reading.derived_rows": {"zh": "第 {rows} 行是由其他单元格计算的公式（{formula}），不导入。", "en": "Rows {rows} are formulas over other cells ({formula}), left out."},
+    "reading.number_style": {"zh": "「{header}」的逗号是小数点（如 {example}）。", "en": "In “{header}” the comma is a decimal point (e.g. {example})."},
+    "why.pivot_part": {"zh": "工作簿里有数据透视表链接到它", "en": "the workbook links a pivot table to it"},
+    "why.words": {"zh": "表中有 {words}", "en": "it holds {words}"},
+    "why.formulas": {"zh": "公式 {words}", "en": "formulas {words}"},
+    "why.charts": {"zh": "有图表或复选框", "en": "charts or check boxes on it"},
+    "why.name": {"zh": "名称", "en": "its name"},
+    "why.header": {"zh": "表头", "en": "its header"},
+    "why.leading_zero": {"zh": "数字带前导零、位数固定，如 0501", "en": "digits with a leading zero and one width, like 0501"},
+    "why.fixed_width": {"zh": "都是 {width} 位整数，像条码或单号——如果是要相加的数字，请改回数值", "en": "all {width}-digit whole numbers, like barcodes or receipt numbers — change it back if these are amounts"},
+    "why.counting": {"zh": "从 {first} 数到 {last}", "en": "counting {first} to {last}"},
+    "why.sum_formula": {"zh": "是求和公式 {formula}", "en": "is the formula {formula}"},
+    "why.sum_relation": {"zh": "等于其他 {count} 行之和", "en": "equals the sum of the other {count} rows"},
+    "why.sum_columns": {"zh": "等于其他各列之和", "en": "equals the sum of the other columns"},
+    "why.label": {"zh": "写着「{label}」", "en": "says “{label}”"},
+    "why.table_totals": {"zh": "是 Excel 表格的汇总行", "en": "is the totals row of an Excel table"},
+    "source.sheet": {"zh": "工作表名称", "en": "sheet name"},
+    "source.title": {"zh": "标题", "en": "title"},
+    "source.file": {"zh": "文件名", "en": "the file name"},
+    "source.none": {"zh": "默认名称（表中没有指标名）", "en": "a default (the sheet names none)"},
     # ---- reconciliation
     "recon.match": {"zh": "{what}：与表内合计一致（{total}）。", "en": "{what}: matches the sheet's total ({total})."},
     "recon.mismatch": {"zh": "{what}：导入合计 {imported}，表内合计 {total}，相差 {difference}。", "en": "{what}: imported {imported}, the sheet says {total}, a difference of {difference}."},
@@ -752,6 +811,34 @@ def message_text(code: str, params: dict[str, Any] | None, lang: str, prefix: st
     if code == "year_assumed" or "cells" in params and not params.get("cells"):
         params.setdefault("cells", "")
     return t(f"{prefix}.{code}", lang, **params)
+
+
+def reading_text(reading: dict[str, Any], lang: str) -> str:
+    """One import decision as a sentence: what was decided and what it rests on."""
+    params = dict(reading.get("params") or {})
+    decision = reading["decision"]
+    evidence = reading.get("evidence")
+    if decision.startswith("helper_"):
+        if evidence == "structure":
+            why = t("why.charts" if decision == "helper_dashboard" else "why.pivot_part", lang)
+        elif evidence == "name":
+            why = t("why.name", lang)
+        else:
+            why = t("why.formulas" if evidence == "formula" else "why.words", lang, words=params.get("words") or "")
+        params.setdefault("why", why)
+    if decision == "code_column":
+        pattern = params.get("pattern")
+        params["why"] = t(f"why.{pattern}", lang, **params) if pattern else t("why.header", lang)
+    if decision == "row_counter":
+        params["why"] = t("why.counting", lang, **params) if "first" in params else t("why.header", lang)
+    if decision in ("totals_row", "totals_column") and "why" not in params:
+        kind = params.get("kind", "label")
+        params["why"] = t(f"why.{kind}", lang, **params)
+    if "source" in params:
+        params["source_text"] = t(f"source.{params['source']}", lang)
+    if "scenario" in params:
+        params["scenario_text"] = t(f"scenario.{params['scenario']}", lang)
+    return t(f"reading.{decision}", lang, **params)
 
 
 def reconciliation_text(entry: dict[str, Any], lang: str) -> str:

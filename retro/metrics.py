@@ -46,7 +46,7 @@ _DOWN_RE = re.compile(r"(成本|费用|支出|流失|投诉|退货|退款|获客
 # Rates, scores and per-unit amounts (获客成本 is cost per new customer): averaged, never summed.
 _RATE_RE = re.compile(
     r"(率|占比|比例|满意度|评分|得分|nps|rate|ratio|score|%|均价|平均|客单价|单价|人均|获客成本|单客|每单|每人|"
-    r"arpu|aov|cac|average|avg|per )", re.I)
+    r"arpu|aov|cac|average|avg|per |(?<!总)(售价|进价|成交价|原价|零售价|批发价|价格)|(?<!total )\bprice\b|库存|stock level)", re.I)
 _CATEGORY_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("cost", re.compile(r"(成本|费用|支出|预算|cost|expense|spend|cac)", re.I)),
     ("retention", re.compile(r"(留存|复购|流失|续费|回头|活跃|retention|churn|repeat|returning|active)", re.I)),
@@ -438,7 +438,7 @@ def _agg_sql(db: Database, m: Metric, *, grain: str, scenario: str, by: str | No
             return sql, params
         else:
             params[f"{prefix}measure"] = m.name
-            value = f"sum(t.measures[${prefix}measure])"
+            value = f"{'avg' if m.aggregation == 'avg' else 'sum'}(t.measures[${prefix}measure])"
         months = "1" if grain == "month" else "count(DISTINCT date_trunc('month', t.txn_date))"
         sql = (f"SELECT {period} AS p, {seg} AS segment, {value} AS value, {months} AS months "
                f"FROM current_transactions t WHERE true {where} GROUP BY ALL")

@@ -109,6 +109,13 @@ def warning_text(code: str, params: dict[str, Any]) -> str:
     return message_text(code, _inert(params), lang(), "warn")
 
 
+def reading_markdown(reading: dict[str, Any]) -> str:
+    """An import decision in words, for markdown elements (cell text from the upload made inert)."""
+    from .i18n import reading_text
+
+    return reading_text({**reading, "params": _inert(reading.get("params") or {})}, lang())
+
+
 def error_text(code: str, params: dict[str, Any]) -> str:
     return message_text(code, _inert(params), lang(), "error")
 

@@ -12,11 +12,21 @@ import pandas as pd
 import pyarrow.compute as pc
 
 from ..db import Database
-from .cells import parse_number, parse_period
+from .cells import parse_number, parse_period, period_from_any_label
 from .detect import HEAD_ROWS, SheetPlan, plan_sheet, resolve_year, with_roles
 from .errors import ImportFailure
 from .normalize import Message, Normalized, normalize, period_label
 from .read import RawSheet, RawWorkbook, column_letters, read_workbook
+from .readings import Reading
+from .workbook import (
+    add_sheet_dimension,
+    align_layouts,
+    aligned_plan,
+    colliding_sheets,
+    copy_readings,
+    helper_reading,
+    sheet_dimension_name,
+)
 
 
 @dataclass
@@ -30,6 +40,17 @@ class SheetAnalysis:
     raw: RawSheet | None = None
     head: list[list[str | None]] = field(default_factory=list)
     remembered: bool = False  # the plan came from a layout the user confirmed before
+    reading: Reading | None = None  # why a sheet was left out as a helper (pivot, copy, …)
+
+    def readings(self) -> list[Reading]:
+        """Every decision about this sheet with its evidence: the sheet's own, then its columns'."""
+        out = [self.reading] if self.reading else []
+        if self.plan is not None:
+            out += self.plan.readings
+            out += [c.reading for c in self.plan.columns if c.reading is not None]
+        if self.result is not None:
+            out += self.result.readings
+        return out
 
     @property
     def rows(self) -> int:
@@ -57,15 +78,18 @@ class Overrides:
     year: int | None = None
     period: str | None = None
     metric_name: str | None = None
+    take_in: bool = False  # a sheet read as a helper (pivot, copy, dashboard) is imported all the same
 
     def to_json(self) -> str:
         return json.dumps({"roles": {str(k): v for k, v in self.roles.items()}, "year": self.year,
-                           "period": self.period, "metric_name": self.metric_name}, ensure_ascii=False)
+                           "period": self.period, "metric_name": self.metric_name, "take_in": self.take_in},
+                          ensure_ascii=False)
 
     @classmethod
     def from_json(cls, text: str) -> Overrides:
         d = json.loads(text)
-        return cls({int(k): v for k, v in d.get("roles", {}).items()}, d.get("year"), d.get("period"), d.get("metric_name"))
+        return cls({int(k): v for k, v in d.get("roles", {}).items()}, d.get("year"), d.get("period"), d.get("metric_name"),
+                   bool(d.get("take_in", False)))
 
 
 def head_rows(sheet: RawSheet, n: int = HEAD_ROWS) -> list[list[str | None]]:
@@ -114,6 +138,9 @@ def analyze_workbook(
     if sheet is not None and sheet not in [s.name for s in workbook.sheets]:
         raise ImportFailure("no_such_sheet", sheet=sheet, sheets=[s.name for s in workbook.sheets])
     result = FileAnalysis(workbook.file_name, workbook.sha256, workbook.size, workbook.kind, [], workbook.encoding)
+    candidates = [s for s in workbook.sheets if s.skip_reason is None and s.table is not None]
+    helpers = {s.name: r for s in candidates if (r := helper_reading(s)) is not None}
+    helpers.update(copy_readings([s for s in candidates if s.name not in helpers]))
     for i, raw in enumerate(workbook.sheets):
         if on_sheet is not None:
             on_sheet(i, len(workbook.sheets), raw.name)
@@ -124,8 +151,37 @@ def analyze_workbook(
             result.sheets.append(SheetAnalysis(raw.name, "skipped", skip_reason=raw.skip_reason))
             continue
         user = overrides.get(raw.name)
+        if raw.name in helpers and not (user is not None and user.take_in) and sheet != raw.name:
+            result.sheets.append(SheetAnalysis(raw.name, "skipped", skip_reason="helper", raw=raw, reading=helpers[raw.name]))
+            continue
         result.sheets.append(analyze_sheet(db, raw, workbook.file_name, user=user, year=year, period=period, today=today))
+    read_sheets_together(db, result)
     return result
+
+
+def read_sheets_together(db: Database, analysis: FileAnalysis) -> None:
+    """Sheets of one layout read alike; sheets that would overwrite each other told apart (again
+    after the user changed one sheet's reading: it is idempotent)."""
+    for name, ref in align_layouts([s for s in analysis.sheets if s.status == "ready"]).items():
+        i = next(k for k, s in enumerate(analysis.sheets) if s.name == name)
+        a = analysis.sheets[i]
+        if a.remembered or a.raw is None or a.plan is None or ref.plan is None:
+            continue
+        plan = aligned_plan(a.plan, ref.plan)
+        try:
+            with db.cursor() as cur:
+                a.result = normalize(cur, a.raw, plan)
+            a.plan = plan
+        except ImportFailure:
+            continue  # the sheet's own reading stands
+    ready = [s for s in analysis.sheets if s.status == "ready"]
+    with db.cursor() as cur:
+        colliding = colliding_sheets(cur, ready)
+        if colliding:
+            name = sheet_dimension_name(ready)
+            for s in ready:
+                if s.name in colliding:
+                    add_sheet_dimension(cur, s, name)
 
 
 def analyze_sheet(
@@ -161,6 +217,13 @@ def analyze_sheet(
         plan.metric_name = user.metric_name
     resolve_year(plan, file_name, (user.year if user and user.year else None) or year, today.year)
     plan.period = (user.period if user and user.period else None) or period
+    if plan.period is None and plan.shape == "snapshot" and plan.sheet_period:
+        named = period_from_any_label(plan.sheet_period)
+        if named is not None:
+            named = named if named.year is not None else named.with_year(plan.year)
+            plan.period = named.label
+            plan.readings.append(Reading("sheet_period", "name", "weak" if plan.year_source == "assumed" else "strong",
+                                         {"period": named.label, "sheet": raw.name}))
     analysis.plan = plan
     try:
         with db.cursor() as cur:
@@ -189,6 +252,7 @@ def analysis_summary(analysis: FileAnalysis) -> dict[str, Any]:
                 "status": s.status,
                 "shape": s.plan.shape if s.plan else None,
                 "rows": s.rows,
+                "source_rows": r.source_rows if r else 0,
                 "periods": r.periods if r else [],
                 "dimensions": r.dimensions if r else [],
                 "metrics": r.metrics if r else [],
@@ -198,6 +262,7 @@ def analysis_summary(analysis: FileAnalysis) -> dict[str, Any]:
                 "reconciliation": r.reconciliation if r else [],
                 "error": s.error,
                 "skip_reason": s.skip_reason,
+                "readings": [r.to_dict() for r in s.readings()],
             }
         )
     return {"file": analysis.file_name, "sheets": sheets}

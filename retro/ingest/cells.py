@@ -154,7 +154,11 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"q([1-4])$"), "q"),
     (re.compile(r"第?([一二三四1-4])季度$"), "q"),
     (re.compile(r"([a-z]{3,9})\.?$"), "mon"),
-    (re.compile(r"([a-z]{3,9})[-\s/']+(\d{2}|\d{4})$"), "mon_y"),  # Jan-26, Jan 2026
+    (re.compile(r"([a-z]{3,9})\.?[-\s/',]+(\d{2}|\d{4})$"), "mon_y"),  # Jan-26, Jan 2026, Jan, 2016
+    (re.compile(_YEAR + r"[-\s/]+([a-z]{3,9})$"), "y_mon"),  # 2024 Jan, 2024-Jan
+    # Fiscal years: 2019/20 and FY2019/20 (the second year follows the first), FY20
+    (re.compile(r"(?:fy\s*)?" + _YEAR + r"\s*[/-]\s*(\d{2}|\d{4})$"), "fy_pair"),
+    (re.compile(r"fy\s*(\d{2})$"), "fy2"),
     (re.compile(r"(\d{1,2})[-/ ]([a-z]{3})[-/ ](\d{2,4})$"), "dmy_en"),
 ]
 
@@ -189,7 +193,9 @@ def parse_period(cell: object) -> Period | None:
                 return Period("day", d.year, d.month, d.day)
             if kind == "ym":
                 month = int(g[1])
-                return Period("month", int(g[0]), month) if 1 <= month <= 12 else None
+                if not 1 <= month <= 12:
+                    continue  # '2019/20' is a fiscal year, further down
+                return Period("month", int(g[0]), month)
             if kind == "yq":
                 return Period("quarter", int(g[0]), _cn_or_int(g[1]))
             if kind == "qy":
@@ -210,6 +216,16 @@ def parse_period(cell: object) -> Period | None:
                     return None
                 year = int(g[1]) if len(g[1]) == 4 else 2000 + int(g[1])
                 return Period("month", year, month)
+            if kind == "y_mon":
+                month = _MONTHS_EN.get(g[1])
+                return Period("month", int(g[0]), month) if month else None
+            if kind == "fy_pair":
+                first, second = int(g[0]), int(g[1])
+                if second % 100 != (first + 1) % 100:
+                    return None  # '2019/12' was read as a month above; '2019/13' is nothing
+                return Period("year", first)  # a fiscal year is stored under its first calendar year
+            if kind == "fy2":
+                return Period("year", 2000 + int(g[0]))
             if kind == "dmy_en":
                 month = _MONTHS_EN.get(g[1])
                 if not month:
@@ -257,3 +273,49 @@ def unit_in_title(text: str | None) -> str | None:
         return None
     m = re.search(r"单位\s*[:：]\s*([^\s)）,，;；]{1,8})", text) or re.search(r"unit\s*[:：]\s*([^\s),;]{1,12})", text, re.I)
     return m.group(1) if m else None
+
+
+_DAY_OF_MONTH = re.compile(r"^第?\s*(\d{1,2})\s*[号日天]$")
+
+
+def day_of_month(text: str | None) -> int | None:
+    """'1号', '31日', '第1天' → the day of a month the cell does not name (1–31); else None."""
+    if text is None:
+        return None
+    m = _DAY_OF_MONTH.match(str(text).strip().translate(_FULLWIDTH))
+    if not m:
+        return None
+    day = int(m.group(1))
+    return day if 1 <= day <= 31 else None
+
+
+_NAME_YM = re.compile(_YEAR + r"\s*年\s*(\d{1,2})\s*月")
+_NAME_MONTH = re.compile(r"(?<![\d.])(\d{1,2})\s*月份?")
+_NAME_CN_MONTH = re.compile(r"(十[一二]|[一二三四五六七八九十])月份?")
+_NAME_YEAR = re.compile(r"(?<![\d.])" + _YEAR + r"(?:\s*年度?)?(?![\d.])")
+
+
+def period_in_name(text: str | None) -> Period | None:
+    """The month, quarter or year a sheet name or title names: '1月', '10月份', '2020年3月销售',
+    '2019', 'Jan', 'Q3'. A digit that is part of a code or a counter ('Sheet2', 'Analysis 2') is not a
+    period; a name that is itself a whole period is read as one."""
+    if not text:
+        return None
+    clean = str(text).strip()
+    whole = parse_period(clean)
+    if whole is not None and whole.grain != "day":
+        return whole
+    m = _NAME_YM.search(clean)
+    if m and 1 <= int(m.group(2)) <= 12:
+        return Period("month", int(m.group(1)), int(m.group(2)))
+    year = _NAME_YEAR.search(clean)
+    y = int(year.group(1)) if year else None
+    m = _NAME_MONTH.search(clean)
+    if m and 1 <= int(m.group(1)) <= 12:
+        return Period("month", y, int(m.group(1)))
+    m = _NAME_CN_MONTH.search(clean)
+    if m:
+        return Period("month", y, _CN_NUM[m.group(1)])
+    if year and not re.search(r"\d", clean[: year.start()] + clean[year.end():]):
+        return Period("year", y)
+    return None

@@ -11,7 +11,9 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
 
+from . import cells, context, roles
 from .cells import Period, parse_number, parse_period, split_unit, unit_in_title, year_in_text
+from .readings import Reading
 
 HEAD_ROWS = 2000
 HEADER_SCAN_ROWS = 40
@@ -20,16 +22,26 @@ ROLES = ("period", "year", "dimension", "metric", "scenario", "measure", "unit",
 SHAPES = ("long", "wide_period", "wide_measure", "transactions", "snapshot")
 
 _NOTE_RE = re.compile(r"^(备注|说明|注释|批注|remarks?|notes?|comments?|描述|原因)", re.I)
+# Free text beside the numbers (偏差原因, 经验/教训, Lessons): notes for the people, never segments.
+_NOTE_TEXT_RE = re.compile(r"(原因|教训|经验|备注|说明|措施|对策|问题|reasons?|causes?|lessons?|remarks?|notes?|comments?|actions?)", re.I)
 _RANK_RE = re.compile(r"^(排名|排序|序号|序|编号序|no\.?|#|rank|seq|s/n|行号|index)$", re.I)
 _TOTAL_COL_RE = re.compile(r"^(合计|总计|总额|总和|汇总|全年|全年合计|年度合计|年合计|累计|ytd|total|sum|grand total|小计)$", re.I)
-TOTAL_LABEL_RE = re.compile(r"(合计|总计|小计|汇总|总和|^total$|^grand total$|^subtotal$|^sum$|^total\b|\btotal$)", re.I)
+TOTAL_LABEL_RE = re.compile(r"(合计|总计|小计|汇总|总和|^total$|^grand total$|^sub ?-?total\b|\bsub ?-?total$|^sum$|^total\b|\btotal$)", re.I)
 GRAND_TOTAL_RE = re.compile(r"^(合计|总计|汇总|总和|全部合计|total|grand total|sum|全国合计|全国)$", re.I)
 _YEAR_COL_RE = re.compile(r"^(年份|年度|年|year|fy|财年|fiscal year)$", re.I)
 _PERIOD_COL_RE = re.compile(
     r"(月份|日期|时间|期间|年月|统计月|周期|季度|^月$|date|month|period|quarter|day|下单|交易时间|创建时间|支付时间)", re.I
 )
 _UNIT_COL_RE = re.compile(r"^(单位|计量单位|unit|units|uom)$", re.I)
-_METRIC_COL_RE = re.compile(r"^(指标|指标名称|指标名|项目|科目|kpi|kpi名称|metric|metrics|measure|indicator|item|类目)$", re.I)
+_METRIC_COL_RE = re.compile(
+    r"^(指标|指标名称|指标名|指标项|目标指标|考核指标|关键指标|项目|项目名称|科目|科目名称|会计科目|费用项目|收支项目|kpi|kpi名称|kpi name|"
+    r"metric|metrics|metric name|measure|measures|measure name|indicator|item|items|line item|line items|类目|"
+    r"particulars|account|accounts|account name|gl account)$", re.I)
+# Segment words: a label column with these headers is a dimension even when the values name no metric.
+_DIMENSION_WORDS_RE = re.compile(
+    r"(区域|地区|大区|片区|省|市|城市|门店|店铺|分店|渠道|平台|产品|品类|品牌|商品|部门|团队|小组|负责人|销售员|业务员|姓名|员工|客户|"
+    r"region|area|country|state|province|city|store|shop|branch|channel|platform|product|category|brand|segment|"
+    r"department|team|owner|sales ?person|salesperson|rep|name|employee|customer|client|market)", re.I)
 _SCENARIO_COL_RE = re.compile(r"^(场景|版本|口径|类型|数据类型|scenario|version|type|case)$", re.I)
 _ID_RE = re.compile(
     r"(id$|^id|编号|编码|代码|单号|订单号|订单编号|流水号|客户号|会员号|手机号|code$|^order|^customer|^user|no\.$)", re.I
@@ -44,8 +56,10 @@ SCENARIO_WORDS = {
     "实际": "actual", "完成": "actual", "实绩": "actual", "实际值": "actual", "完成值": "actual", "实际完成": "actual",
     "actual": "actual", "actuals": "actual", "act": "actual", "achieved": "actual",
     "预测": "forecast", "预估": "forecast", "forecast": "forecast", "fcst": "forecast", "fc": "forecast",
+    # 预计 beside 实际 in budget templates is what was budgeted (the plan), not a statistical forecast
+    "预计": "plan", "预计值": "plan", "budgeted": "plan", "targets": "plan", "plans": "plan",
 }
-_SCEN_TOKENS = "计划值|目标值|预算值|实际值|完成值|实际完成|计划|目标|预算|实际|完成|实绩|预测|预估"
+_SCEN_TOKENS = "计划值|目标值|预算值|实际值|完成值|实际完成|预计值|计划|目标|预算|实际|完成|实绩|预测|预估|预计"
 _SCEN_SUFFIX = re.compile(r"^(.+?)[\s\-_:：/（(]*(" + _SCEN_TOKENS + r")[)）]?$")
 _SCEN_PREFIX = re.compile(r"^(" + _SCEN_TOKENS + r")[\s\-_:：/]*(.+)$")
 _SCEN_EN = re.compile(r"\b(plan|budget|target|actuals?|forecast|fcst)\b", re.I)
@@ -100,9 +114,12 @@ class ColumnSpec:
     scenario: str | None = None
     period: str | None = None  # a Period label when the header is a period (wide layouts)
     id_kind: str | None = None  # "customer" | "order" | None
+    reading: Reading | None = None  # why the column has this role, when something decided it
 
     def to_dict(self) -> dict:
-        return dict(self.__dict__)
+        d = dict(self.__dict__)
+        d["reading"] = self.reading.to_dict() if self.reading else None
+        return d
 
 
 @dataclass
@@ -125,6 +142,9 @@ class SheetPlan:
     blank_headers: int = 0
     yearless: bool = False  # some period cell had no year ('3月'), so the sheet's year was used
     fingerprint: str = ""
+    file_name: str = ""
+    sheet_period: str | None = None  # the period the sheet's name gives ('????-10' for a sheet 10月份)
+    readings: list[Reading] = field(default_factory=list)  # the sheet-level decisions and their evidence
 
     def of_role(self, role: str) -> list[ColumnSpec]:
         return [c for c in self.columns if c.role == role]
@@ -215,6 +235,24 @@ def find_header(rows: list[list[str | None]], merged: list[tuple[int, int, int, 
     return None
 
 
+def _with_spanning_rows_above(rows: list[list[str | None]], header: list[int],
+                              merged: list[tuple[int, int, int, int]]) -> list[int]:
+    """The header grown upwards by rows that belong to it: a cell merged down into the header
+    ('Particulars' over three rows) or across several header columns ('Budget' over the months)."""
+    out = list(header)
+    while len(out) < 4 and out[0] > 0:
+        r = out[0] - 1
+        if _filled(rows[r]) == 0 or _has_numbers(rows[r]):
+            break
+        down = any(m[0] <= r < out[0] <= m[2] for m in merged)
+        across = any(m[0] == r == m[2] and m[3] > m[1] for m in merged)
+        # a single cell across the top is the sheet's title, not a level of the header
+        if not (down or (across and _filled(rows[r]) >= 2)):
+            break
+        out.insert(0, r)
+    return out
+
+
 def header_texts(rows: list[list[str | None]], header_rows: list[int], width: int,
                  merged: list[tuple[int, int, int, int]]) -> list[list[str]]:
     """For each column, the header texts from top to bottom, merged spans filled in."""
@@ -289,6 +327,8 @@ def classify_column(index: int, parts: list[str], values: list[str]) -> ColumnSp
     if parts and _RANK_RE.match(last.replace(" ", "")):
         return ColumnSpec(index, header, "ignore")
 
+    if parts and any(roles.is_running_total(p) for p in parts) and (numeric_like or not filled):
+        return ColumnSpec(index, header, "ignore", reading=Reading("running_total", "header", params={"header": header}))
     header_period = _period_of_header(parts)
     if header_period is not None and (numeric_like or not filled):
         scen = next((scenario_of(p) for p in parts if scenario_of(p)), None)
@@ -303,13 +343,14 @@ def classify_column(index: int, parts: list[str], values: list[str]) -> ColumnSp
                 metric, unit = m, u
         return ColumnSpec(index, header, "measure", metric=metric, unit=unit, scenario=scen, period=header_period.label)
 
-    if parts and any(_TOTAL_COL_RE.match(p.replace(" ", "")) for p in parts) and (numeric_like or not filled):
+    if parts and any(_TOTAL_COL_RE.match(p.replace(" ", "")) or _TOTAL_COL_RE.match(p.strip()) for p in parts) \
+            and (numeric_like or not filled):
         scen = next((scenario_of(p) for p in parts if scenario_of(p)), None)
         return ColumnSpec(index, header, "total", scenario=scen)
     if parts and _YEAR_COL_RE.match(last) and _looks_like_years(filled):
         return ColumnSpec(index, header, "year")
 
-    periods = [parse_period(v) for v in filled[:500]]
+    periods = [parse_period(v) or (Period("day", None, 0, d) if (d := cells.day_of_month(v)) else None) for v in filled[:500]]
     period_ratio = sum(1 for p in periods if p is not None) / len(periods) if periods else 0.0
     named_period = bool(parts) and bool(_PERIOD_COL_RE.search(last))
     if period_ratio >= 0.8 or (named_period and period_ratio >= 0.5):
@@ -329,11 +370,17 @@ def classify_column(index: int, parts: list[str], values: list[str]) -> ColumnSp
         or all(scenario_of(v) for v in distinct)
     ):
         return ColumnSpec(index, header, "scenario")
-    if parts and _ID_RE.search(last.replace(" ", "")) and not numeric_like_measure(last):
-        kind = "customer" if _CUSTOMER_RE.search(last) else "order" if _ORDER_RE.search(last) else None
-        if kind or len(distinct) > 0.5 * max(len(filled[:500]), 1):
-            return ColumnSpec(index, header, "id", id_kind=kind)
+    said = roles.header_reading(last, original=last) if parts else None
+    if said is not None and said[0] == "id" and numeric_like and roles.is_bare_word(last) \
+            and len(distinct) < 0.9 * max(len(filled[:500]), 1):
+        said = None  # '订单' over counts that repeat: the number of orders, not an order number
+    if said is not None:
+        role, kind, reading = said
+        return ColumnSpec(index, header, role, id_kind=kind, reading=reading)
     if numeric_like:
+        found = roles.values_reading(last, filled[:2000])
+        if found is not None:
+            return ColumnSpec(index, header, found[0], reading=found[1])
         metric, unit, scen = None, None, None
         for p in parts:
             s = scenario_of(p)
@@ -363,8 +410,21 @@ def _text_rows_above(rows: list[list[str | None]], header_top: int) -> list[str]
     return [" ".join(v.strip() for v in row if not _blank(v)) for row in rows[:header_top] if _filled(row)]
 
 
-def _find_tables(rows: list[list[str | None]], start: int, width_hint: int) -> tuple[int, list[tuple[int, int]], dict[int, str]]:
-    """End of the main table's body, further tables below it, and note rows inside it."""
+def _same_header(a: list[str | None], b: list[str | None]) -> bool:
+    """'每月支出 | 预计 | 实际 | 差异' under '现金流量 | 预计 | 实际 | 差异': the same columns again, the first
+    cell naming the next table — one table in sections, not a different table."""
+    rest_a = [(v or "").strip() for v in a[1:]]
+    rest_b = [(v or "").strip() for v in b[1:]]
+    width = max(len(rest_a), len(rest_b))
+    rest_a += [""] * (width - len(rest_a))
+    rest_b += [""] * (width - len(rest_b))
+    return sum(1 for x in rest_a if x) >= 2 and rest_a == rest_b
+
+
+def _find_tables(rows: list[list[str | None]], start: int, width_hint: int,
+                 header: list[str | None] | None = None) -> tuple[int, list[tuple[int, int]], dict[int, str]]:
+    """End of the main table's body, further tables below it, and note rows inside it. A header
+    that repeats the main one's columns starts a section of the same table (its row is left out)."""
     excluded: dict[int, str] = {}
     end = len(rows)
     r = start
@@ -381,6 +441,10 @@ def _find_tables(rows: list[list[str | None]], start: int, width_hint: int) -> t
                 excluded[r] = "note"
                 r += 1
                 continue
+        if header is not None and _is_headerlike(row) and _same_header(row, header):
+            excluded[r] = "header"
+            r += 1
+            continue
         if r > last_data + 1 and last_data >= start and _is_headerlike(row) and _filled(row) >= max(2, width_hint * 0.4):
             # A blank gap, then another header: a second table starts here.
             following = [x for x in rows[r + 1 : r + 5] if _filled(x)]
@@ -445,10 +509,12 @@ def plan_sheet(
     header_rows = find_header(rows, merged)
     if header_rows is None:
         return None
+    header_rows = _with_spanning_rows_above(rows, header_rows, merged)
     width = max((len(r) for r in rows), default=0)
     parts = header_texts(rows, header_rows, width, merged)
     start = header_rows[-1] + 1
-    end, tables, excluded = _find_tables(rows, start, _filled(rows[header_rows[-1]]))
+    end, tables, excluded = _find_tables(rows, start, _filled(rows[header_rows[-1]]),
+                                         rows[header_rows[-1]] if len(header_rows) == 1 else None)
     if total_rows is not None and end == len(rows) and total_rows > len(rows):
         end = total_rows  # the body runs on past the head
     sample_rows = [rows[r] for r in range(start, min(end, len(rows), start + 1000)) if r not in excluded]
@@ -482,12 +548,113 @@ def plan_sheet(
         extra_tables=tables,
         duplicate_headers=duplicates,
         blank_headers=blank_headers,
+        file_name=file_name,
     )
+    found = context.sheet_period(sheet, title_lines)
+    plan.sheet_period = found.label if found is not None else None
+    _read_columns_together(plan, sample_rows)
+    scenario = context.sheet_scenario(sheet, title_lines)
+    if scenario is not None and not plan.of_role("scenario") and any(c.scenario is None for c in plan.of_role("measure")):
+        plan.columns = [replace(c, scenario=scenario[0]) if c.role == "measure" and c.scenario is None else c
+                        for c in plan.columns]
+        plan.readings.append(scenario[1])
+    _months_from_dates(plan)
     plan.shape = infer_shape(plan, rows)
-    if plan.shape == "wide_period" and not plan.of_role("metric") and not any(c.metric for c in plan.of_role("measure")):
-        plan.metric_name = subject_of(title, sheet)
+    _name_metric(plan)
     plan.fingerprint = layout_fingerprint(plan.shape, plan.columns)
     return plan
+
+
+def _months_from_dates(plan: SheetPlan) -> None:
+    """Date headers one per month (2021-04-21, 2021-05-31 …, month ends) are the months."""
+    days = [c for c in plan.of_role("measure") if c.period and len(c.period) == 10]
+    if len(days) < 2 or len(days) != len([c for c in plan.of_role("measure") if c.period]):
+        return
+    months = [c.period[:7] for c in days]
+    blocks: dict[str, int] = {}
+    for m in months:
+        blocks[m] = blocks.get(m, 0) + 1
+    # one column per month, or one per month in each of several blocks (a plan block, an actual block)
+    if len(set(blocks.values())) == 1 and len(blocks) >= 2:
+        plan.columns = [replace(c, period=c.period[:7]) if c in days else c for c in plan.columns]
+
+
+def _totals_columns_by_sum(plan: SheetPlan, sample: list[list[str | None]]) -> None:
+    """A number column that equals, row by row, the sum of the period columns beside it is a totals
+    column, whatever its header says."""
+    measures = plan.of_role("measure")
+    if len(measures) < 3 or not sample:
+        return
+    values = {c.index: [parse_number(r[c.index]).value if c.index < len(r) else None for r in sample] for c in measures}
+    for c in measures:
+        if c.period:
+            continue
+        # Only month columns: Revenue = Cost + Profit side by side is three metrics, not a total.
+        parts = [m for m in measures if m.index != c.index and m.period and m.scenario == c.scenario]
+        if len(parts) < 2:
+            continue
+        rows, hits = 0, 0
+        for i, v in enumerate(values[c.index]):
+            cells = [values[m.index][i] for m in parts]
+            if v is None or all(x is None for x in cells):
+                continue
+            rows += 1
+            total = sum(x for x in cells if x is not None)
+            hits += abs(total - v) <= 0.005 + 1e-9 * abs(v) and abs(v) > 0.005
+        if rows >= 2 and hits >= 0.95 * rows:
+            j = next(k for k, x in enumerate(plan.columns) if x.index == c.index)
+            plan.columns[j] = replace(c, role="total", reading=Reading(
+                "totals_column", "sum", params={"header": c.header, "kind": "sum_columns"}))
+            return
+
+
+def _name_metric(plan: SheetPlan) -> None:
+    if plan.shape in ("wide_period", "snapshot", "wide_measure") and not plan.of_role("metric") \
+            and not all(c.metric for c in plan.of_role("measure")):
+        plan.metric_name, reading = context.metric_subject(plan.title, plan.sheet, plan.file_name)
+        if plan.shape == "wide_period" or reading.weak:
+            plan.readings = [r for r in plan.readings if r.decision != "metric_name"] + [reading]
+
+
+def _read_columns_together(plan: SheetPlan, sample: list[list[str | None]]) -> None:
+    """Decisions that need the columns side by side: a line-item column, ratios derived from a plan
+    and an actual, a label column that repeats another, free-text note columns."""
+    measures = plan.of_role("measure")
+    scenarios = {c.scenario for c in measures}
+    if {"plan", "actual"} <= scenarios:
+        for i, c in enumerate(plan.columns):
+            if c.role == "measure" and c.scenario is None and roles.is_derived_ratio(c.header):
+                plan.columns[i] = replace(c, role="ignore", metric=None,
+                                          reading=Reading("derived_column", "header", params={"header": c.header}))
+    labels = [c for c in plan.columns if c.role == "dimension"]
+    for i, c in enumerate(plan.columns):
+        if c.role == "dimension" and c.header and _NOTE_TEXT_RE.search(c.header.split(" / ")[-1]) \
+                and not _DIMENSION_WORDS_RE.search(c.header):
+            plan.columns[i] = replace(c, role="ignore", reading=Reading("note_column", "header", params={"header": c.header}))
+    for c in labels:
+        for other in labels:
+            if other.index >= c.index:
+                break
+            pairs = [(r[c.index] if c.index < len(r) else None, r[other.index] if other.index < len(r) else None)
+                     for r in sample]
+            pairs = [(a, b) for a, b in pairs if not _blank(a)]
+            if len(pairs) >= 3 and sum(1 for a, b in pairs if b is not None and a.strip() == b.strip()) >= 0.95 * len(pairs):
+                j = next(k for k, x in enumerate(plan.columns) if x.index == c.index)
+                plan.columns[j] = replace(c, role="ignore", reading=Reading(
+                    "repeated_column", "values", params={"header": c.header, "of": other.header}))
+                break
+    _totals_columns_by_sum(plan, sample)
+    measures = plan.of_role("measure")
+    labels = [c for c in plan.columns if c.role == "dimension"]
+    if measures and not plan.of_role("metric") and all(c.metric is None and c.scenario for c in measures) \
+            and len(labels) == 1 and not plan.of_role("period") and not any(c.period for c in measures):
+        # '每月支出 | 预计 | 实际': the value columns name only scenarios, so each row names its metric
+        label = labels[0]
+        word = label.header.split(" / ")[-1] if label.header else ""
+        if not _DIMENSION_WORDS_RE.search(word):
+            j = next(k for k, x in enumerate(plan.columns) if x.index == label.index)
+            plan.columns[j] = replace(label, role="metric", reading=Reading(
+                "line_items", "header", "weak", {"header": label.header}))
 
 
 def infer_shape(plan: SheetPlan, rows: list[list[str | None]]) -> str:
@@ -508,6 +675,12 @@ def infer_shape(plan: SheetPlan, rows: list[list[str | None]]) -> str:
         distinct_days = {(p.year, p.number, p.day) for p in days}
         daily = (days and any(p.day != 1 for p in days) and len(distinct_days) >= 5) or serial_days >= 28
         if daily and (plan.of_role("id") or len(sample) >= 200 or len(distinct_days) >= 28):
+            return "transactions"
+        keyed = [c for c in plan.of_role("id") if c.id_kind in ("order", "customer")]
+        distinct_periods = len({p.label for p in periods}) or serial_days
+        if keyed and len(sample) >= 20 and len(sample) >= 3 * max(distinct_periods, 1):
+            # An order or customer column with many rows per date: a till export of one day is
+            # still a list of transactions, however few days it covers.
             return "transactions"
         if plan.of_role("metric"):
             return "long"
@@ -532,8 +705,8 @@ def with_roles(plan: SheetPlan, roles: dict[int, str], rows: list[list[str | Non
             columns.append(replace(c, role=role))
     updated = replace(plan, columns=columns)
     updated.shape = infer_shape(updated, rows)
-    if updated.shape == "wide_period" and not updated.of_role("metric") and not updated.metric_name:
-        updated.metric_name = subject_of(updated.title, updated.sheet)
+    if not updated.metric_name:
+        _name_metric(updated)
     updated.fingerprint = plan.fingerprint  # remembered under the layout as the file shows it
     return updated
 

@@ -7,6 +7,7 @@ million-row sheet costs one SQL pass, not a Python loop.
 
 from __future__ import annotations
 
+import calendar
 import contextlib
 import datetime as dt
 import re
@@ -16,9 +17,17 @@ from typing import Any
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..db import quote_ident, register, registered, unregister
-from .cells import Period, excel_serial_to_date, parse_number, parse_period, period_from_any_label
+from . import cells, totals
+from .cells import (
+    Period,
+    excel_serial_to_date,
+    parse_number,
+    parse_period,
+    period_from_any_label,
+)
 from .detect import (
     GRAND_TOTAL_RE,
     TOTAL_LABEL_RE,
@@ -30,6 +39,7 @@ from .detect import (
 )
 from .errors import ImportFailure
 from .read import RawSheet, column_index
+from .readings import Reading
 
 TOLERANCE = 0.005
 
@@ -47,7 +57,8 @@ class Normalized:
     facts: pa.Table | None = None
     segments: pa.Table | None = None  # dims_key → dims, one row per distinct segment
     transactions: pa.Table | None = None
-    rows: int = 0
+    rows: int = 0  # values stored (a wide row of 12 months stores 12)
+    source_rows: int = 0  # rows of the sheet they came from
     warnings: list[Message] = field(default_factory=list)
     reconciliation: list[dict[str, Any]] = field(default_factory=list)
     periods: list[str] = field(default_factory=list)
@@ -55,6 +66,7 @@ class Normalized:
     scenarios: list[str] = field(default_factory=list)
     dimensions: list[str] = field(default_factory=list)
     totals: list[dict[str, Any]] = field(default_factory=list)
+    readings: list[Reading] = field(default_factory=list)  # decisions made while normalising (totals rows)
 
 
 _PARAM = re.compile(r"\$([A-Za-z_]\w*)")
@@ -124,10 +136,12 @@ def normalize(cur: duckdb.DuckDBPyConnection, sheet: RawSheet, plan: SheetPlan) 
         base, base_params = _row_filter(plan, measures)
         totals_rows, sub_rows = _label_total_rows(cur, plan, base, base_params)
         excluded = set(totals_rows) | set(sub_rows)
-        unlabelled = _unlabelled_total_row(cur, plan, measures, base, base_params, excluded) if plan.shape != "transactions" else None
-        if unlabelled is not None:
-            totals_rows.append(unlabelled)
-            excluded.add(unlabelled)
+        if plan.shape != "transactions":
+            for r, reading in _evidenced_total_rows(cur, sheet, plan, measures, base, base_params, excluded).items():
+                totals_rows.append(r)
+                excluded.add(r)
+                out.readings.append(reading)
+            totals_rows.sort()
         where = base + " AND NOT list_contains($excluded, g.__r)"
         params = {**base_params, "excluded": sorted(excluded)}
         if plan.shape == "transactions":
@@ -210,31 +224,31 @@ def _label_total_rows(cur, plan: SheetPlan, where: str, params: dict) -> tuple[l
     return grand, sub
 
 
-def _unlabelled_total_row(cur, plan, measures, where, params, excluded) -> int | None:
-    """The last row, when it has no labels and its numbers equal the sum of the rows above."""
-    labels = _label_columns(plan)
-    if not labels:
-        return None
-    row = _run(cur,
-        f"SELECT g.__r, {', '.join(_col(c) for c in labels)} FROM grid g WHERE {where} "
-        "AND NOT list_contains($excluded, g.__r) ORDER BY g.__r DESC LIMIT 1",
-        {**params, "excluded": sorted(excluded)},
-    ).fetchone()
-    if row is None or any(v is not None and str(v).strip() for v in row[1:]):
-        return None
-    last = row[0]
-    cells = _run(cur, f"SELECT {', '.join(_col(c) for c in measures)} FROM grid g WHERE g.__r = $r", {"r": last}).fetchone()
-    values = {c.index: parse_number(v).value for c, v in zip(measures, cells, strict=True)}
-    values = {k: v for k, v in values.items() if v is not None}
-    if not values:
-        return None
-    sums = _column_sums(cur, [c for c in measures if c.index in values], where, {**params, "excluded": sorted(excluded | {last})})
-    others = _run(cur, f"SELECT count(*) FROM grid g WHERE {where} AND NOT list_contains($excluded, g.__r)",
-                  {**params, "excluded": sorted(excluded | {last})}).fetchone()[0]
-    # One data row above is not a sum of anything: a total needs at least two rows under it.
-    if others >= 2 and all(abs(sums.get(k, 0.0) - v) <= TOLERANCE + 1e-9 * abs(v) for k, v in values.items()):
-        return last
-    return None
+def _evidenced_total_rows(cur, sheet: RawSheet, plan: SheetPlan, measures: list[ColumnSpec], where: str, params: dict,
+                          excluded: set[int]) -> dict[int, Reading]:
+    """Totals rows told by a formula, a table's totals row, or a sum relation (totals.py)."""
+    body = range(plan.start, plan.end)
+    found = {r: x for r, x in totals.formula_rows(sheet, body, [c.index for c in measures]).items() if r not in excluded}
+    skip = sorted(excluded | set(found))
+    ends = _run(cur, f"SELECT min(g.__r), max(g.__r), count(*) FROM grid g WHERE {where} AND NOT list_contains($excluded, g.__r)",
+                {**params, "excluded": skip}).fetchone()
+    if ends is None or ends[2] < 3:
+        return found
+    first, last, count = ends
+    cells = _run(cur, f"SELECT g.__r, {', '.join(_col(c) for c in measures)} FROM grid g WHERE g.__r IN ($a, $b)",
+                 {"a": first, "b": last}).fetchall()
+    candidates = totals.row_numbers(cells)
+    sums = _column_sums(cur, measures, where, {**params, "excluded": skip})
+    for r in (first, last):
+        mine = candidates.get(r) or {}
+        if not mine or not any(abs(v) > totals.TOLERANCE for v in mine.values()):
+            continue
+        if len(mine) < 2 and count < 4:
+            continue  # one number over two rows: too easily a coincidence
+        if all(abs((sums.get(measures[j].index, 0.0) - v) - v) <= TOLERANCE + 1e-9 * abs(v) for j, v in mine.items()):
+            found[r] = Reading("totals_row", "sum", params={"row": r + 1, "kind": "sum_relation", "count": count - 1})
+            break
+    return found
 
 
 def _column_sums(cur, cols: list[ColumnSpec], where: str, params: dict) -> dict[int, float]:
@@ -269,18 +283,33 @@ def _with_year(period: Period | None, year: int | None) -> Period | None:
     return period.with_year(year or dt.date.today().year)
 
 
-def _parse_period_cell(text: str | None) -> Period | None:
+def _parse_period_cell(text: str | None, month: Period | None = None) -> Period | None:
+    """A period cell; ``month`` (the sheet's own, from its name) places a bare day ('1号') in it."""
     if text is None:
         return None
     period = parse_period(text)
     if period is not None:
         return period
+    day = cells.day_of_month(text)
+    if day is not None and month is not None and month.grain == "month":
+        if month.year is not None:
+            # '31号' on a sheet of 30 days: the row still belongs to the sheet's month (its total
+            # must stay whole), so it is counted on the month's last day, with a warning.
+            day = min(day, calendar.monthrange(month.year, month.number)[1])
+        return Period("day", month.year, month.number, day)
     n = parse_number(text)
     if n.status == "ok" and n.value is not None:
         date = excel_serial_to_date(n.value)
         if date is not None:
             return Period("day", date.year, date.month, date.day)
     return None
+
+
+def _sheet_month(plan: SheetPlan) -> Period | None:
+    p = period_from_any_label(plan.sheet_period) if plan.sheet_period else None
+    if p is not None and p.year is None and plan.year:
+        p = p.with_year(plan.year)
+    return p
 
 
 # ---------------------------------------------------------------- facts
@@ -426,6 +455,7 @@ def _facts(cur, sheet: RawSheet, plan: SheetPlan, measures: list[ColumnSpec], wh
         out.warnings.append(Message("unparsed_cells", {"count": stats[1], "examples": examples}))
     out.facts = facts
     out.rows = facts.num_rows
+    out.source_rows = len(pc.unique(facts.column("row_no"))) if facts.num_rows else 0
     out.dimensions = names
     _summarise_facts(cur, out)
     for t in ("long", "rows_in"):
@@ -445,11 +475,14 @@ def _period_map_rows(cur, plan: SheetPlan, out: Normalized) -> tuple[str, str]:
     parsed = []
     yearless = False
     for p, y in distinct:
-        period = _parse_period_cell(p)
+        period = _parse_period_cell(p, _sheet_month(plan))
         yearless = yearless or (period is not None and period.year is None)
         period = _with_year(period, year_of_cell(y) or plan.year)
         parsed.append((p, y, period.start if period else None, period.grain if period else None))
     plan.yearless = yearless
+    moved = [p for p, _, d, _ in parsed if d is not None and (n := cells.day_of_month(p)) is not None and d.day != n]
+    if moved:
+        out.warnings.append(Message("day_out_of_month", {"count": len(moved), "examples": moved[:5]}))
     grains = {g for *_, g in parsed if g}
     if grains == {"day"} and all(d is None or d.day == 1 for _, _, d, _ in parsed):
         parsed = [(p, y, d, "month" if d else None) for p, y, d, _ in parsed]
@@ -605,7 +638,7 @@ def _transactions(cur, sheet: RawSheet, plan: SheetPlan, where: str, params: dic
         params,
     )
     distinct = [r[0] for r in _run(cur, f"SELECT DISTINCT {_col(period_col)} FROM rows_in").fetchall()]
-    periods = [_with_year(_parse_period_cell(text), plan.year) for text in distinct]
+    periods = [_with_year(_parse_period_cell(text, _sheet_month(plan)), plan.year) for text in distinct]
     dates = [p.start if p is not None else None for p in periods]
     register(cur, "pmap", pa.table({"p": pa.array(distinct, pa.string()), "d": pa.array(dates, pa.date32())}))
     # Measures: a long view of (row, measure, raw) to parse the odd cells once.
@@ -661,7 +694,7 @@ def _transactions(cur, sheet: RawSheet, plan: SheetPlan, where: str, params: dic
     if stats and stats[0]:
         out.warnings.append(Message("unparsed_cells", {"count": stats[0], "examples": []}))
     out.transactions = table
-    out.rows = table.num_rows
+    out.rows = out.source_rows = table.num_rows
     out.periods = months
     out.metrics = mnames
     out.scenarios = ["actual"] if measures else []

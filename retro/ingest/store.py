@@ -152,7 +152,7 @@ def store_import(
                     replaced += cur.execute(
                         """UPDATE transactions t SET replaced_by = $id
                            FROM import_sheets s
-                           WHERE t.replaced_by IS NULL AND s.import_id = t.import_id AND s.sheet_name = t.sheet_name
+                           WHERE t.replaced_by IS NULL AND t.import_id <> $id AND s.import_id = t.import_id AND s.sheet_name = t.sheet_name
                              AND s.fingerprint = $fp
                              AND date_trunc('month', t.txn_date) IN (SELECT DISTINCT date_trunc('month', txn_date) FROM staged)""",
                         {"id": import_id, "fp": plan.fingerprint},

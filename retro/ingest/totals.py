@@ -1,0 +1,96 @@
+"""Totals rows found by evidence, not only by their labels (合计, Total: see normalize.py).
+
+Rules, strongest first:
+
+- **A formula**: a row whose number cells are ``SUM(…)`` / ``SUBTOTAL(9|109, …)`` formulas over the
+  cells above or below it in their own columns (or sums of cells, ``=B3+B4+B5``), or the totals row
+  of an Excel table (its ``totalsRowCount``), is a totals row.
+- **A sum relation**: the first or the last row of the body, whatever its label, whose every number
+  equals the sum of the other rows' numbers in that column (within rounding, at least one of them
+  not zero, at least two other rows) is a totals row — a SUM row typed in above the data or below it.
+- Structured references to a table's totals (``每月收入[[#Totals],[预计]]``) count as aggregates: a
+  summary row built from other tables' totals is not data either.
+
+Totals rows are left out of what is stored and used to check it (the reconciliation).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from .cells import parse_number
+from .readings import Reading
+
+TOLERANCE = 0.005
+_AGG = re.compile(r"^\s*(SUM|SUBTOTAL)\s*\(", re.I)
+_CELL = re.compile(r"\$?[A-Z]{1,3}\$?\d+")
+_STRUCTURED = re.compile(r"\[#?(totals|全部|汇总)\]|\[\[#totals\]", re.I)
+
+
+def formula_rows(sheet: Any, rows: range, columns: list[int]) -> dict[int, Reading]:
+    """Rows of the body whose number cells are aggregate formulas (or a table's totals row)."""
+    formulas: dict[tuple[int, int], str] = getattr(sheet, "formulas", None) or {}
+    wanted = set(columns)
+    hits: dict[int, list[str]] = {}
+    counts: dict[int, int] = {}
+    for (r, c), text in formulas.items():
+        if c not in wanted or r not in rows:
+            continue
+        counts[r] = counts.get(r, 0) + 1
+        if _AGG.match(text) or _STRUCTURED.search(text) or _only_cells_added(text):
+            hits.setdefault(r, []).append(text)
+    out: dict[int, Reading] = {}
+    typed_rows = len(rows) - len(counts)
+    for r, found in hits.items():
+        if len(found) >= max(1, 0.5 * counts[r]) and typed_rows >= 1:
+            out[r] = Reading("totals_row", "formula", params={"row": r + 1, "kind": "sum_formula", "formula": "=" + found[0]})
+    for table in getattr(sheet, "tables", None) or []:
+        n = getattr(table, "totals_row_count", 0) or 0
+        r1 = getattr(table, "r1", None)
+        if n and r1 is not None:
+            for r in range(r1 - n + 1, r1 + 1):
+                if r in rows:
+                    out.setdefault(r, Reading("totals_row", "structure", params={"row": r + 1, "kind": "table_totals"}))
+    return out
+
+
+def _only_cells_added(text: str) -> bool:
+    """'B3+B4+B5': a sum of three or more cells and nothing else."""
+    parts = text.replace(" ", "").split("+")
+    return len(parts) >= 3 and all(_CELL.fullmatch(p) for p in parts)
+
+
+def sum_relation_row(values: dict[int, dict[int, float]], candidates: list[int]) -> tuple[int, int] | None:
+    """(row, other rows) for the first candidate whose numbers are the sums of all the other rows'.
+
+    ``values`` is row → column → number for the body's rows (totals already found left out)."""
+    for r in candidates:
+        mine = values.get(r)
+        if not mine or not any(abs(v) > TOLERANCE for v in mine.values()):
+            continue
+        others = [x for x in values if x != r]
+        if len(others) < 2:
+            continue
+        ok = True
+        for c, v in mine.items():
+            total = sum(values[x].get(c, 0.0) for x in others)
+            if abs(total - v) > TOLERANCE + 1e-9 * abs(v):
+                ok = False
+                break
+        if ok:
+            return r, len(others)
+    return None
+
+
+def row_numbers(cells: list[tuple[Any, ...]]) -> dict[int, dict[int, float]]:
+    """(row, cell, cell, …) tuples → row → column position → number (blank and text cells left out)."""
+    out: dict[int, dict[int, float]] = {}
+    for row in cells:
+        nums = {}
+        for j, v in enumerate(row[1:]):
+            n = parse_number(v)
+            if n.status == "ok" and n.value is not None:
+                nums[j] = n.value
+        out[row[0]] = nums
+    return out
