@@ -239,6 +239,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "reading.totals_column": {"zh": "「{header}」列{why}：是合计列，不导入，用于核对。", "en": "Column “{header}” {why}: a totals column, left out and used for checking."},
     "reading.derived_rows": {"zh": "第 {rows} 行是由其他单元格计算的公式（{formula}），不导入。", "en": "Rows {rows} are formulas over other cells ({formula}), left out."},
     "reading.number_style": {"zh": "「{header}」的逗号是小数点（如 {example}）。", "en": "In “{header}” the comma is a decimal point (e.g. {example})."},
+    "reading.number_style_mixed": {"zh": "「{header}」里既有千分位逗号又有小数逗号（如 {example}），按千分位读取。", "en": "“{header}” mixes thousands commas and decimal commas (e.g. {example}): read as thousands."},
     "why.pivot_part": {"zh": "工作簿里有数据透视表链接到它", "en": "the workbook links a pivot table to it"},
     "why.words": {"zh": "表中有 {words}", "en": "it holds {words}"},
     "why.formulas": {"zh": "公式 {words}", "en": "formulas {words}"},

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 # Cells that mean "no value" on purpose; they are blanks, not parse failures.
@@ -16,6 +17,8 @@ _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$")
 _SCALE = {"%": 0.01, "％": 0.01, "‰": 0.001, "千": 1e3, "k": 1e3, "万": 1e4, "w": 1e4, "百万": 1e6, "m": 1e6, "千万": 1e7, "亿": 1e8, "b": 1e9}
 _SCALE_SUFFIX = re.compile(r"(百万|千万|亿|万|千|%|％|‰|k|w|m|b)$")
 _FULLWIDTH = str.maketrans("０１２３４５６７８９．－＋（）", "0123456789.-+()")
+# Count words after a number ('326家', '12 pcs', '3万人'): the unit is the column's, the number stays.
+_COUNT_UNIT = re.compile(r"\s*(家|人|个|单|次|件|台|户|笔|位|名|张|套|pcs|pc|units?)$")
 
 
 @dataclass(frozen=True)
@@ -24,8 +27,10 @@ class NumberParse:
     status: str  # "ok" | "blank" | "error" | "unparsed"
 
 
-def parse_number(cell: object) -> NumberParse:
-    """A number from a cell as people type them: '1,234', '(1,234)', '85%', '1.2万', '¥1,200', '—'."""
+def parse_number(cell: object, *, decimal_comma: bool = False) -> NumberParse:
+    """A number from a cell as people type them: '1,234', '(1,234)', '85%', '1.2万', '¥1,200', '326家',
+    '—'. With ``decimal_comma`` (the column's style, see :func:`number_style`), '1052,75元' is 1052.75
+    and '1.234,56' is 1234.56."""
     if cell is None:
         return NumberParse(None, "blank")
     if isinstance(cell, bool):
@@ -43,6 +48,9 @@ def parse_number(cell: object) -> NumberParse:
     if text.startswith("(") and text.endswith(")"):
         negative, text = True, text[1:-1].strip()
     text = text.replace("−", "-")
+    text = _COUNT_UNIT.sub("", text)
+    if decimal_comma:
+        text = text.replace(".", "").replace(" ", "").replace(",", ".")
     text = _CURRENCY.sub("", text)
     scale = 1.0
     match = _SCALE_SUFFIX.search(text)
@@ -58,6 +66,40 @@ def parse_number(cell: object) -> NumberParse:
     if scale == 0.01:
         value = round(value, 12)  # 85% must be 0.85, not 0.8500000000000001
     return NumberParse(-value if negative else value, "ok")
+
+
+_DECIMAL_COMMA = (re.compile(r"^\d{1,3}(\.\d{3})+,\d+$"), re.compile(r"^\d+,(\d{1,2}|\d{4,})$"))
+_THOUSANDS_DOT = (re.compile(r"^\d{1,3}(,\d{3})+\.\d+$"), re.compile(r"^\d+\.(\d{1,2}|\d{4,})$"))
+_AMBIGUOUS = re.compile(r"^\d{1,3}([,.]\d{3})+$")
+
+
+def number_style(values: Iterable[str | None]) -> tuple[str, str]:
+    """Whether a column's commas are decimal points, from all its cells: ('decimal_comma' | 'plain',
+    'strong' | 'weak').
+
+    '1052,75' and '3,5' (a comma, then one, two or four and more digits) and '1.234,56' say decimal
+    comma; '1,234.56' and '12.5' say plain. '1,234' alone says neither: thousands, by convention. A
+    column with both kinds of evidence is read plain, and the reading is weak (the preview asks)."""
+    comma = plain = 0
+    for v in values:
+        if v is None:
+            continue
+        text = _CURRENCY_CHARS.sub("", _COUNT_UNIT.sub("", str(v).strip().lower().translate(_FULLWIDTH))).lstrip("+-(")
+        text = text.rstrip(")%％")
+        if not text or _AMBIGUOUS.match(text):
+            continue
+        if any(p.match(text) for p in _DECIMAL_COMMA):
+            comma += 1
+        elif any(p.match(text) for p in _THOUSANDS_DOT):
+            plain += 1
+    if comma and not plain:
+        return "decimal_comma", "strong"
+    if comma and plain:
+        return "plain", "weak"
+    return "plain", "strong"
+
+
+_CURRENCY_CHARS = re.compile(r"[\s¥￥$€£]|^rmb|^cny|元$|块$|万$|亿$")
 
 
 @dataclass(frozen=True, order=True)

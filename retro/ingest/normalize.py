@@ -24,6 +24,7 @@ from . import cells, totals
 from .cells import (
     Period,
     excel_serial_to_date,
+    number_style,
     parse_number,
     parse_period,
     period_from_any_label,
@@ -142,6 +143,14 @@ def normalize(cur: duckdb.DuckDBPyConnection, sheet: RawSheet, plan: SheetPlan) 
                 excluded.add(r)
                 out.readings.append(reading)
             totals_rows.sort()
+            sections = [r for r, why in plan.excluded.items() if why == "header"]
+            if sections and plan.end - plan.start <= 5000:
+                body = _run(cur, f"SELECT g.__r, {', '.join(_col(c) for c in measures)} FROM grid g WHERE {base} "
+                                 "AND NOT list_contains($excluded, g.__r)", {**base_params, "excluded": sorted(excluded)}).fetchall()
+                for r, reading in totals.section_sum_rows(totals.row_numbers(body), sections).items():
+                    sub_rows.append(r)
+                    excluded.add(r)
+                    out.readings.append(reading)
         where = base + " AND NOT list_contains($excluded, g.__r)"
         params = {**base_params, "excluded": sorted(excluded)}
         if plan.shape == "transactions":
@@ -432,7 +441,8 @@ def _facts(cur, sheet: RawSheet, plan: SheetPlan, measures: list[ColumnSpec], wh
         _run(cur, "DELETE FROM long WHERE metric IS NULL")
         out.warnings.append(Message("rows_without_metric", {}))
 
-    nmap, percent_cols = _number_map(cur, "long")
+    nmap, percent_cols, comma = _number_map(cur, "long")
+    out.readings += _number_readings(plan, comma)
     register(cur, "nmap", nmap)
     facts = _arrow(cur,
         """SELECT l.period, l.grain, l.metric,
@@ -440,13 +450,13 @@ def _facts(cur, sheet: RawSheet, plan: SheetPlan, measures: list[ColumnSpec], wh
                   l.scenario, l.dims_key,
                   CASE WHEN isfinite(TRY_CAST(l.raw AS DOUBLE)) THEN TRY_CAST(l.raw AS DOUBLE) ELSE n.value END AS value,
                   l.src_col, l.row_no
-           FROM long l LEFT JOIN nmap n ON n.raw = l.raw""",
+           FROM long l LEFT JOIN nmap n ON n.raw = l.raw AND n.src_col = l.src_col""",
         {"pct": percent_cols},
     )
     stats = _run(cur,
         """SELECT count(*) FILTER (WHERE l.is_error OR n.status = 'error'),
                   count(*) FILTER (WHERE n.status = 'unparsed')
-           FROM long l LEFT JOIN nmap n ON n.raw = l.raw"""
+           FROM long l LEFT JOIN nmap n ON n.raw = l.raw AND n.src_col = l.src_col"""
     ).fetchone()
     if stats[0]:
         out.warnings.append(Message("error_cells", {"count": stats[0], "cells": sheet.error_cells[:10]}))
@@ -501,26 +511,51 @@ def _period_map_rows(cur, plan: SheetPlan, out: Normalized) -> tuple[str, str]:
     return ptext, ytext
 
 
-def _number_map(cur, table: str) -> tuple[pa.Table, list[int]]:
-    """Cells a plain cast cannot read ('1,234', '85%', '1.2万', '—', '#N/A'), parsed once each."""
+def _number_map(cur, table: str) -> tuple[pa.Table, list[int], dict[int, tuple[str, str]]]:
+    """Cells a plain cast cannot read ('1,234', '85%', '1.2万', '—', '#N/A', '1052,75元'), parsed once
+    each per column: whether a column's commas are decimal points is decided from all its cells
+    (cells.number_style), never cell by cell. Also: the columns written in percent, and the columns
+    read with a decimal comma or mixing both styles (column → (an example, the reading's strength))."""
     rows = _run(cur,
         f"SELECT DISTINCT raw, src_col FROM {quote_ident(table)} "
         "WHERE raw IS NOT NULL AND NOT coalesce(isfinite(TRY_CAST(raw AS DOUBLE)), false)"
     ).fetchall()
-    seen: dict[str, tuple[float | None, str]] = {}
-    percent_cols: set[int] = set()
+    by_col: dict[int, list[str]] = {}
     for raw, src in rows:
-        if raw not in seen:
-            parsed = parse_number(raw)
-            seen[raw] = (parsed.value, parsed.status)
-        if raw.rstrip().endswith(("%", "％")) and seen[raw][1] == "ok":
-            percent_cols.add(src)
+        by_col.setdefault(src, []).append(raw)
+    comma: dict[int, tuple[str, str]] = {}
+    raws, cols, values, statuses = [], [], [], []
+    percent_cols: set[int] = set()
+    for src, texts in by_col.items():
+        style, strength = number_style(texts)
+        decimal = style == "decimal_comma"
+        if decimal or strength == "weak":
+            example = next((t for t in texts if "," in t), texts[0])
+            comma[src] = (example, strength if decimal else "weak")
+        for raw in texts:
+            parsed = parse_number(raw, decimal_comma=decimal)
+            raws.append(raw)
+            cols.append(src)
+            values.append(parsed.value)
+            statuses.append(parsed.status)
+            if raw.rstrip().endswith(("%", "％")) and parsed.status == "ok":
+                percent_cols.add(src)
     nmap = pa.table({
-        "raw": pa.array(list(seen), pa.string()),
-        "value": pa.array([v for v, _ in seen.values()], pa.float64()),
-        "status": pa.array([s for _, s in seen.values()], pa.string()),
+        "raw": pa.array(raws, pa.string()),
+        "src_col": pa.array(cols, pa.int64()),
+        "value": pa.array(values, pa.float64()),
+        "status": pa.array(statuses, pa.string()),
     })
-    return nmap, sorted(percent_cols)
+    return nmap, sorted(percent_cols), comma
+
+
+def _number_readings(plan: SheetPlan, comma: dict[int, tuple[str, str]]) -> list[Reading]:
+    headers = {c.index: c.header for c in plan.columns}
+    out = []
+    for col, (example, strength) in sorted(comma.items()):
+        decision = "number_style" if strength == "strong" else "number_style_mixed"
+        out.append(Reading(decision, "values", strength, {"header": headers.get(col, ""), "example": example}))
+    return out
 
 
 def _summarise_facts(cur, out: Normalized) -> None:
@@ -647,9 +682,11 @@ def _transactions(cur, sheet: RawSheet, plan: SheetPlan, where: str, params: dic
             "CREATE OR REPLACE TEMP TABLE long AS "
             + " UNION ALL ".join(f"SELECT __r AS row_no, {c.index} AS src_col, {_col(c)} AS raw FROM rows_in" for c in measures)
         )
-        nmap, _ = _number_map(cur, "long")
+        nmap, _, comma = _number_map(cur, "long")
+        out.readings += _number_readings(plan, comma)
     else:
-        nmap = pa.table({"raw": pa.array([], pa.string()), "value": pa.array([], pa.float64()), "status": pa.array([], pa.string())})
+        nmap = pa.table({"raw": pa.array([], pa.string()), "src_col": pa.array([], pa.int64()),
+                         "value": pa.array([], pa.float64()), "status": pa.array([], pa.string())})
     register(cur, "nmap", nmap)
     key_params = {f"dk{i}": n for i, n in enumerate(names)}
     mnames = [split_unit(c.header.split(" / ")[-1])[0] or c.header for c in measures]
@@ -657,7 +694,7 @@ def _transactions(cur, sheet: RawSheet, plan: SheetPlan, where: str, params: dic
     value_exprs = []
     joins = []
     for i, c in enumerate(measures):
-        joins.append(f"LEFT JOIN nmap n{i} ON n{i}.raw = ri.{_col(c)}")
+        joins.append(f"LEFT JOIN nmap n{i} ON n{i}.raw = ri.{_col(c)} AND n{i}.src_col = {c.index}")
         value_exprs.append(f"CASE WHEN isfinite(TRY_CAST(ri.{_col(c)} AS DOUBLE)) THEN TRY_CAST(ri.{_col(c)} AS DOUBLE) ELSE n{i}.value END")
     dims_map = ("map([" + ", ".join(f"$dk{i}" for i in range(len(names))) + "], [" + ", ".join(f"ri.{_col(c)}" for c in dims) + "])") if dims else "map([]::VARCHAR[], []::VARCHAR[])"
     measures_map = ("map([" + ", ".join(f"$mk{i}" for i in range(len(mnames))) + "], [" + ", ".join(value_exprs) + "])") if measures else "map([]::VARCHAR[], []::DOUBLE[])"

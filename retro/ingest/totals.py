@@ -8,6 +8,11 @@ Rules, strongest first:
 - **A sum relation**: the first or the last row of the body, whatever its label, whose every number
   equals the sum of the other rows' numbers in that column (within rounding, at least one of them
   not zero, at least two other rows) is a totals row — a SUM row typed in above the data or below it.
+- **Sums of a section**: in a table in sections (a header repeated between them, as in budget
+  templates), a row whose every number equals the sum of another section's rows is that section's
+  total shown again (现金流量's 总支出 = the 每月支出 section); the other lines of such a short summary
+  section (up to six rows: a net, a balance like 总现金) are computed from those totals. Both are left out,
+  and not used for the reconciliation (they repeat the sections' totals rows).
 - Structured references to a table's totals (``每月收入[[#Totals],[预计]]``) count as aggregates: a
   summary row built from other tables' totals is not data either.
 
@@ -93,4 +98,46 @@ def row_numbers(cells: list[tuple[Any, ...]]) -> dict[int, dict[int, float]]:
             if n.status == "ok" and n.value is not None:
                 nums[j] = n.value
         out[row[0]] = nums
+    return out
+
+
+def section_sum_rows(values: dict[int, dict[int, float]], breaks: list[int]) -> dict[int, Reading]:
+    """Rows that repeat another section's sum, and a summary section's remaining computed row.
+
+    ``values`` is row → column → number; ``breaks`` are the rows where a new section starts."""
+    if not breaks:
+        return {}
+    rows = sorted(values)
+    edges = sorted(breaks)
+    sections: list[list[int]] = []
+    for r in rows:
+        index = sum(1 for b in edges if b <= r)
+        while len(sections) <= index:
+            sections.append([])
+        sections[index].append(r)
+    sums = []
+    for sec in sections:
+        acc: dict[int, float] = {}
+        for r in sec:
+            for c, v in values[r].items():
+                acc[c] = acc.get(c, 0.0) + v
+        sums.append(acc)
+    out: dict[int, Reading] = {}
+    for i, sec in enumerate(sections):
+        for r in sec:
+            mine = values[r]
+            if not any(abs(v) > TOLERANCE for v in mine.values()):
+                continue  # a zero row repeats nothing worth leaving out
+            for j, other in enumerate(sections):
+                if j == i or len(other) < 2:
+                    continue
+                if all(abs(sums[j].get(c, 0.0) - v) <= TOLERANCE + 1e-9 * abs(v) for c, v in mine.items()):
+                    out[r] = Reading("totals_row", "sum", params={"row": r + 1, "kind": "sum_relation", "count": len(other)})
+                    break
+        rest = [r for r in sec if r not in out and any(abs(v) > TOLERANCE for v in values[r].values())]
+        if rest and any(r in out for r in sec) and len(sec) <= 6:
+            # a short section that repeats other sections' totals is a summary of them: its other
+            # lines (a net, a balance) are computed from those totals too
+            for r in rest:
+                out[r] = Reading("derived_rows", "sum", params={"rows": [r + 1], "formula": "Σ"})
     return out
