@@ -117,7 +117,7 @@ for tab, sheet in zip(tabs, analysis.sheets, strict=True):
         if plan is not None:
             shape = tr("shape." + plan.shape) if plan.shape else "—"
             year = f" · {tr('import.year_source', source=tr(f'year_source.{plan.year_source}'))} ({plan.year})" \
-                if plan.year_source and plan.yearless or plan.shape == "wide_period" else ""
+                if plan.year_source and (plan.yearless or any(c.period and c.period.startswith("????") for c in plan.columns)) else ""
             st.markdown(f"**{tr('import.shape')}:** {shape}{year}")
         if result is not None and sheet.status == "ready":
             c = st.columns(4)

@@ -176,7 +176,7 @@ def test_invalid_measure_shows_every_message_in_the_users_language_and_stores_no
     click(at, k + "save")
     shown = "\n".join(texts(at.error))
     assert t("review.error.one_owner", lang) in shown
-    assert t("review.error.due_past", lang, today=TODAY.isoformat()) in shown
+    assert t("review.error.due_past", lang, today=dt.date.today().isoformat()) in shown
 
     widget(at, "text_input", k + "owner").input("")
     at.run()

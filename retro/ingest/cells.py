@@ -299,13 +299,19 @@ _UNIT_IN_BRACKETS = re.compile(r"\s*[(（\[【]\s*(?:单位\s*[:：]\s*)?([^()�
 _UNIT_AFTER_SLASH = re.compile(r"\s*[/／]\s*(万元|元|亿元|千元|人|家|个|次|单|件|%|天|小时|分钟|分)\s*$")
 
 
+_ARITHMETIC = re.compile(r"^[\d\s.,+\-*/×÷=]+$")
+
+
 def split_unit(header: str) -> tuple[str, str | None]:
     """'销售额(万元)' → ('销售额', '万元'); '满意度' → ('满意度', None)."""
     text = header.strip()
     for pattern in (_UNIT_IN_BRACKETS, _UNIT_AFTER_SLASH):
         m = pattern.search(text)
         if m and m.start() > 0:
-            return text[: m.start()].strip(), m.group(1).strip()
+            inside = m.group(1).strip()
+            if _ARITHMETIC.match(inside):
+                return text[: m.start()].strip(), None  # '兼职工资（5000+2000）': the sum's parts, not a unit
+            return text[: m.start()].strip(), inside
     return text, None
 
 
