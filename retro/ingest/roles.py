@@ -12,7 +12,7 @@ Rules (each decision is a :class:`Reading`):
 - **Row counters and calendar parts by header**: 行, 行号, 序号, No., #, Row ID, Index; Month Number,
   Week Number, 周数 → left out.
 - **Codes by values**, when the header says nothing: whole numbers counting 1, 2, 3 … down the rows
-  (a row counter); digit strings with a leading zero and one fixed width ('05007'); whole numbers
+  (a row counter, unless the header names a measure: 金额, 订单数, Amount); digit strings with a leading zero and one fixed width ('05007'); whole numbers
   of one fixed width of 8 digits or more (barcodes, receipt and phone numbers). The last is weak
   (a column of large amounts could look alike): it is left out with a warning that asks.
 - **Running totals** (YTD, 累计, cumulative, MTD/QTD) are derived from the months beside them: left out.
@@ -123,7 +123,8 @@ def values_reading(header: str, values: list[str]) -> tuple[str, Reading] | None
         width = next(iter(widths))
         if len(widths) == 1 and width >= 8 and len(set(digits)) >= 0.3 * len(digits):
             return "id", Reading("code_column", "values", "weak", {"header": h, "pattern": "fixed_width", "width": width})
-    if all(_INTEGER.match(v) for v in cells):
+    if all(_INTEGER.match(v) for v in cells) and not _COUNT_END_RE.search(h):
+        # 金额 100, 101, 102 … is a measure that happens to climb; its header says so
         ints = [int(float(v)) for v in cells]
         steps = sum(1 for a, b in zip(ints, ints[1:], strict=False) if b - a == 1)
         if steps == len(ints) - 1 or (ints[0] in (0, 1) and steps >= 0.95 * (len(ints) - 1)):

@@ -1,0 +1,354 @@
+"""Real workbooks read right (issue 15): one workbook per failure class, built here the way real
+ones look, imported through the CLI, and checked against what their cells say."""
+
+from __future__ import annotations
+
+import json
+
+import openpyxl
+import pytest
+
+from retro.i18n import reading_text
+
+MONTHS = ["2026-01", "2026-02", "2026-03"]
+REGIONS = {"华东": [120.0, 130.0, 125.0], "华南": [80.0, 95.0, 90.0], "华北": [60.0, 70.0, 65.0]}
+
+
+def _save(wb: openpyxl.Workbook, path) -> str:
+    wb.save(path)
+    return str(path)
+
+
+@pytest.fixture
+def query(capsys, db_path):
+    """``query("series", "--metric", M, ...)`` → the CLI's JSON from the import's database."""
+
+    def _q(*args: str) -> dict:
+        from retro.cli import main
+
+        capsys.readouterr()
+        rc = main([*args, "--db", str(db_path), "--json"])
+        out, _ = capsys.readouterr()
+        assert rc == 0, out
+        return json.loads(out)
+
+    return _q
+
+
+def _value(rows: list[dict], period: str, segment: str = "") -> float | None:
+    found = [r["value"] for r in rows if r["period"] == period and (r.get("segment") or "") == segment]
+    return found[0] if found else None
+
+
+def _readings(sheet: dict, decision: str) -> list[dict]:
+    return [r for r in sheet["readings"] if r["decision"] == decision]
+
+
+def _sheet(result: dict, name: str) -> dict:
+    return next(s for s in result["sheets"] if s["sheet"] == name)
+
+
+# ------------------------------------------------------------------ 1. totals anywhere
+
+
+@pytest.mark.parametrize("where", ["top", "bottom"])
+def test_an_unlabelled_sum_row_is_a_totals_row_wherever_it_stands(where, files, run_import, query):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "城市销售"
+    ws.append(["城市", *MONTHS])
+    sums = [sum(v[i] for v in REGIONS.values()) for i in range(3)]
+    rows = [[k, *v] for k, v in REGIONS.items()]
+    for row in ([[None, *sums], *rows] if where == "top" else [*rows, [None, *sums]]):
+        ws.append(row)
+    rc, result = run_import(_save(wb, files / f"sum_{where}.xlsx"))
+    assert rc == 0, result
+    sheet = result["sheets"][0]
+    totals = {t["period"]: t["value"] for t in sheet["totals"]}
+    assert totals == {m: pytest.approx(s) for m, s in zip(MONTHS, sums, strict=True)}  # not doubled
+    found = _readings(sheet, "totals_row")
+    assert found and found[0]["evidence"] == "sum", sheet["readings"]
+    by = query("series", "--metric", sheet["metrics"][0], "--by", "城市")["rows"]
+    assert {r["segment"] for r in by} == set(REGIONS)  # the totals row is no region
+
+
+# ------------------------------------------------------------------ 2. helper sheets
+
+
+def _orders(ws) -> list[list]:
+    ws.append(["订单号", "下单日期", "客户", "金额"])
+    rows = [[f"SO{i:04d}", f"2026-01-{1 + i % 28:02d}", f"C{i % 7}", 100.0 + i] for i in range(40)]
+    for r in rows:
+        ws.append(r)
+    return rows
+
+
+def test_a_sheet_that_copies_another_is_left_out_and_can_be_taken_in(files, run_import, db_path, tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Orders"
+    rows = _orders(ws)
+    copy = wb.create_sheet("Working Sheet")
+    copy.append(["订单号", "下单日期", "客户", "金额"])
+    for r in rows[:30]:
+        copy.append(r)
+    path = _save(wb, files / "orders_copy.xlsx")
+    rc, result = run_import(path)
+    assert rc == 0, result
+    working = _sheet(result, "Working Sheet")
+    assert working["status"] == "skipped" and working["skip_reason"] == "helper", working
+    reading = working["readings"][0]
+    assert reading["decision"] == "helper_copy" and reading["params"]["of"] == "Orders"
+    total = sum(t["value"] for t in _sheet(result, "Orders")["totals"] if t["metric"] == "金额")
+    assert total == pytest.approx(sum(r[3] for r in rows))
+    rc, again = run_import(path, "--include-sheet", "Working Sheet", "--dry-run", db=tmp_path / "other.duckdb")
+    assert rc == 0 and _sheet(again, "Working Sheet")["status"] == "ready", again
+
+
+def test_pivot_output_and_forecast_sheets_are_not_data(files, run_import):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Data"
+    ws.append(["Month", "Region", "Total_Sales"])
+    for i, m in enumerate(MONTHS):
+        for j, region in enumerate(["East", "West"]):
+            ws.append([m, region, 100.0 + 10 * i + j])
+    pivot = wb.create_sheet("Pivot")
+    pivot.append(["Sum of Total_Sales", "Column Labels"])
+    pivot.append(["Row Labels", "East", "West", "Grand Total"])
+    for i, m in enumerate(MONTHS):
+        pivot.append([m, 100.0 + 10 * i, 101.0 + 10 * i, 201.0 + 20 * i])
+    forecast = wb.create_sheet("Forecast")
+    forecast.append(["Timeline", "Total_Sales", "Forecast(Total_Sales)", "Lower Confidence Bound(Total_Sales)"])
+    for i, m in enumerate(["2026-04", "2026-05"]):
+        forecast.append([m, None, 250.0 + i, 200.0 + i])
+    rc, result = run_import(_save(wb, files / "helpers.xlsx"))
+    assert rc == 0, result
+    assert _sheet(result, "Pivot")["readings"][0]["decision"] == "helper_pivot"
+    assert _sheet(result, "Forecast")["readings"][0]["decision"] == "helper_forecast"
+    for name in ("Pivot", "Forecast"):
+        assert _sheet(result, name)["status"] == "skipped"
+    data = _sheet(result, "Data")
+    assert sum(t["value"] for t in data["totals"]) == pytest.approx(sum(100.0 + 10 * i + j for i in range(3) for j in range(2)))
+
+
+# ------------------------------------------------------------------ 3. sheets never overwrite each other
+
+
+def test_shop_sheets_of_one_layout_add_up(files, run_import, query):
+    wb = openpyxl.Workbook()
+    shops = {"店A": [10.0, 11.0, 12.0], "店B": [20.0, 21.0, 22.0], "店C": [30.0, 31.0, 32.0]}
+    for i, (shop, values) in enumerate(shops.items()):
+        ws = wb.active if i == 0 else wb.create_sheet()
+        ws.title = shop
+        ws.append(["月份", "销售额"])
+        for m, v in zip(MONTHS, values, strict=True):
+            ws.append([m, v])
+    rc, result = run_import(_save(wb, files / "shops.xlsx"))
+    assert rc == 0, result
+    assert all(s["status"] == "imported" for s in result["sheets"]), result
+    assert all("sheet_dimension" in {w["code"] for w in s["warnings"]} for s in result["sheets"])
+    rows = query("series", "--metric", "销售额")["rows"]
+    assert _value(rows, "2026-01") == pytest.approx(60.0)
+    by = query("series", "--metric", "销售额", "--by", "工作表")["rows"]
+    assert _value(by, "2026-02", "店B") == pytest.approx(21.0)
+
+
+# ------------------------------------------------------------------ 4. the metric-name column
+
+
+def test_an_account_column_names_the_metrics(files, run_import):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Finance"
+    ws.append(["Month", "Account", "Amount"])
+    accounts = {"Sales": 1e6, "COGS": 4e5, "Payroll": 1.2e5}
+    for m in MONTHS:
+        for account, base in accounts.items():
+            ws.append([m, account, base])
+    rc, result = run_import(_save(wb, files / "accounts.xlsx"))
+    assert rc == 0, result
+    sheet = result["sheets"][0]
+    assert set(sheet["metrics"]) == set(accounts)  # never one metric with revenue and costs added up
+    assert "Account" not in sheet["dimensions"]
+
+
+def test_the_outcome_review_table_imports_three_metrics_with_plan_and_actual(files, run_import, query):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "成果复盘"
+    ws.append(["目标指标", "目标值", "实际值", "达成率", "偏差原因", "经验/教训"])
+    ws.append(["华东销售额", 12000000, 10800000, "90%", "获客成本超预算30%", "精准定位路演人群"])
+    ws.append(["大客户复购率", "15%", "18%", "120%", "转介绍激励", "复制分层运营"])
+    ws.append(["新客户数", 500, 430, "86%", "渠道投放延迟", "提前锁定资源"])
+    rc, result = run_import(_save(wb, files / "outcome.xlsx"), "--period", "2026-09")
+    assert rc == 0, result
+    sheet = result["sheets"][0]
+    assert set(sheet["metrics"]) == {"华东销售额", "大客户复购率", "新客户数"}
+    assert sheet["dimensions"] == []  # 偏差原因 and 经验/教训 are notes, not segments
+    assert {r["params"]["header"] for r in _readings(sheet, "note_column")} == {"偏差原因", "经验/教训"}
+    assert _readings(sheet, "derived_column")[0]["params"]["header"] == "达成率"
+    rows = query("score", "--period", "2026-09")["rows"]
+    east = next(r for r in rows if r["metric"] == "华东销售额")
+    assert east["plan"] == pytest.approx(12000000) and east["actual"] == pytest.approx(10800000)
+
+
+def test_a_budget_template_sheet_takes_its_month_from_the_sheet_name(files, run_import):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "10月份"
+    ws.append(["公司预算"])
+    ws.append([])
+    ws.append(["每月支出", "预计", "实际", "差异"])
+    ws.append(["办公座椅", 6192.8, 6192.8, 0])
+    ws.append(["采暖费", 10758.08, 0, 10758.08])
+    ws.append(["总计", 16950.88, 6192.8, 10758.08])
+    rc, result = run_import(_save(wb, files / "budget.xlsx"), "--year", "2017")
+    assert rc == 0, result
+    sheet = result["sheets"][0]
+    assert sheet["periods"] == ["2017-10"], sheet
+    totals = {(t["metric"], t["scenario"]): t["value"] for t in sheet["totals"]}
+    assert totals == {("办公座椅", "plan"): pytest.approx(6192.8), ("办公座椅", "actual"): pytest.approx(6192.8),
+                      ("采暖费", "plan"): pytest.approx(10758.08), ("采暖费", "actual"): 0}
+    assert _readings(sheet, "sheet_period")
+
+
+# ------------------------------------------------------------------ 5. plan from the sheet name
+
+
+def test_a_targets_sheet_is_the_plan_of_the_actual_sheet_beside_it(files, run_import, query):
+    wb = openpyxl.Workbook()
+    people = {"Andria": ([73818.0, 51628.5], [75300.0, 52100.0]), "Barr": ([49412.25, 40252.5], [47400.0, 45500.0])}
+    import datetime as dt
+
+    for k, title in enumerate(("Actual", "Targets")):
+        ws = wb.active if k == 0 else wb.create_sheet()
+        ws.title = title
+        ws.append(["Sales Person", dt.datetime(2023, 1, 1), dt.datetime(2023, 2, 1)])
+        for name, values in people.items():
+            ws.append([name, *values[k]])
+    rc, result = run_import(_save(wb, files / "targets.xlsx"))
+    assert rc == 0, result
+    assert _sheet(result, "Targets")["scenarios"] == ["plan"]
+    assert _sheet(result, "Actual")["metrics"] == _sheet(result, "Targets")["metrics"]
+    rows = query("score", "--period", "2023-01")["rows"]
+    assert any(r["plan"] == pytest.approx(75300 + 47400) and r["actual"] == pytest.approx(73818 + 49412.25) for r in rows), rows
+
+
+# ------------------------------------------------------------------ 6–7. IDs, codes, customers, orders
+
+
+def test_codes_and_counters_are_never_measures_and_prices_are_averaged(files, run_import, query):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "小票"
+    ws.append(["行", "款台", "小票号", "商品码", "条形码", "销售日期", "数量", "售价", "金额"])
+    lines = []
+    for i in range(30):
+        receipt = 9900000980 + i // 3
+        qty, price = 1 + i % 4, [20.0, 85.0, 8.0][i % 3]
+        lines.append((receipt, qty, price))
+        ws.append([i + 1, 99, str(receipt), f"{5000 + i % 9:05d}", str(6900000000000 + i), "2010-09-07", qty, price, qty * price])
+    rc, result = run_import(_save(wb, files / "pos.xlsx"))
+    assert rc == 0, result
+    sheet = result["sheets"][0]
+    assert sheet["shape"] == "transactions", sheet
+    assert set(sheet["metrics"]) == {"数量", "售价", "金额"}
+    month = query("series", "--metric", "售价")["rows"]
+    assert 8.0 <= _value(month, "2010-09") <= 85.0  # averaged, not the sum of 30 prices
+    orders = query("series", "--metric", "订单数")["rows"]
+    assert _value(orders, "2010-09") == len({r for r, _, _ in lines})
+
+
+def test_customer_names_count_customers(files, run_import, query):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    names = ["NOYON", "Sanilux", "台叙", "NOYON", "Aman", "台叙"] * 4
+    ws.append(["订单号", "客户名称", "总金额", "订单日期"])
+    for i, name in enumerate(names):
+        ws.append([f"CL{i:03d}", name, 1000.0 + i, f"2026-01-{1 + i:02d}"])
+    rc, result = run_import(_save(wb, files / "customers.xlsx"))
+    assert rc == 0, result
+    assert _value(query("series", "--metric", "客户数")["rows"], "2026-01") == len(set(names))
+
+
+# ------------------------------------------------------------------ 8–9. numbers, days, running totals
+
+
+def test_a_decimal_comma_column_is_read_as_decimals(files, run_import):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "价格"
+    ws.append(["月份", "门店", "销售额"])
+    cells = {"2026-01": ["1052,75元", "33,5元"], "2026-02": ["1.234,56元", "10,25元"]}
+    for m, values in cells.items():
+        for shop, v in zip(["A", "B"], values, strict=True):
+            ws.append([m, shop, v])
+    rc, result = run_import(_save(wb, files / "comma.xlsx"))
+    assert rc == 0, result
+    sheet = result["sheets"][0]
+    totals = {t["period"]: t["value"] for t in sheet["totals"]}
+    assert totals == {"2026-01": pytest.approx(1086.25), "2026-02": pytest.approx(1244.81)}
+    assert _readings(sheet, "number_style")
+
+
+def test_month_sheets_with_day_cells_take_the_month_from_the_sheet(files, run_import):
+    wb = openpyxl.Workbook()
+    for k, name in enumerate(("1月", "2月")):
+        ws = wb.active if k == 0 else wb.create_sheet()
+        ws.title = name
+        ws.append(["日期", "服装名称", "销售量"])
+        for d in range(1, 29):
+            ws.append([f"{d}号", ["羽绒服", "风衣"][d % 2], 10 * (k + 1)])
+    rc, result = run_import(_save(wb, files / "days.xlsx"), "--year", "2020")
+    assert rc == 0, result
+    months = {}
+    for s in result["sheets"]:
+        for t in s["totals"]:
+            months[t["period"][:7]] = months.get(t["period"][:7], 0) + t["value"]
+    assert months == {"2020-01": 280, "2020-02": 560}
+
+
+def test_a_ytd_block_beside_the_months_is_not_added(files, run_import):
+    import datetime as dt
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Budget"
+    ends = [dt.datetime(2021, 4, 30), dt.datetime(2021, 5, 31), dt.datetime(2021, 6, 30)]
+    ws.append(["Particulars", None, None, None, None, None, None, None])
+    ws.append([None, "Budget", None, None, None, "Budget YTD", None, None])
+    ws.append([None, *ends, None, *ends])
+    monthly = {"Gross Sales": [115, 117, 119], "Net Sales": [105, 102, 109]}
+    for name, values in monthly.items():
+        running = [sum(values[: i + 1]) for i in range(3)]
+        ws.append([name, *values, None, *running])
+    ws.merge_cells("A1:A3")
+    ws.merge_cells("B2:D2")
+    ws.merge_cells("F2:H2")
+    rc, result = run_import(_save(wb, files / "ytd.xlsx"))
+    assert rc == 0, result
+    sheet = result["sheets"][0]
+    totals = {(t["metric"], t["period"]): t["value"] for t in sheet["totals"]}
+    assert totals[("Gross Sales", "2021-04")] == 115 and totals[("Gross Sales", "2021-06")] == 119
+    assert all(t["scenario"] == "plan" for t in sheet["totals"])
+    assert _readings(sheet, "running_total")
+
+
+# ------------------------------------------------------------------ 11. the preview says why, in both languages
+
+
+def test_every_reading_reads_in_both_languages(files, run_import):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Orders"
+    _orders(ws)
+    copy = wb.create_sheet("Copy")
+    _orders(copy)
+    rc, result = run_import(_save(wb, files / "both.xlsx"))
+    readings = [r for s in result["sheets"] for r in s["readings"]]
+    assert {r["decision"] for r in readings} >= {"helper_copy", "order_column"}
+    for r in readings:
+        for lang in ("zh", "en"):
+            text = reading_text(r, lang)
+            assert text and "{" not in text and not text.startswith("reading."), (lang, r, text)
