@@ -235,6 +235,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "reading.note_column": {"zh": "「{header}」是说明文字，不作为维度。", "en": "“{header}” is free text (notes), not a segment."},
     "reading.repeated_column": {"zh": "「{header}」重复了「{of}」的内容，不导入。", "en": "“{header}” repeats “{of}”, left out."},
     "reading.line_items": {"zh": "数值列只写了计划/实际，所以「{header}」列的每一行是一个指标。", "en": "The value columns name only plan and actual, so each row of “{header}” is a metric."},
+    "reading.subtotal_row": {"zh": "第 {row} 行{why}：是小计行，不导入（总计已包含它）。", "en": "Row {row} {why}: a subtotal, left out (the grand total holds it)."},
     "reading.totals_row": {"zh": "第 {row} 行{why}：是合计行，不导入，用于核对。", "en": "Row {row} {why}: a totals row, left out and used for checking."},
     "reading.totals_column": {"zh": "「{header}」列{why}：是合计列，不导入，用于核对。", "en": "Column “{header}” {why}: a totals column, left out and used for checking."},
     "reading.derived_rows": {"zh": "第 {rows} 行是由其他单元格计算的公式（{formula}），不导入。", "en": "Rows {rows} are formulas over other cells ({formula}), left out."},
@@ -251,6 +252,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "why.counting": {"zh": "从 {first} 数到 {last}", "en": "counting {first} to {last}"},
     "why.sum_formula": {"zh": "是求和公式 {formula}", "en": "is the formula {formula}"},
     "why.sum_relation": {"zh": "等于其他 {count} 行之和", "en": "equals the sum of the other {count} rows"},
+    "why.block_sum": {"zh": "等于上方第 {first}–{last} 行之和", "en": "equals the sum of rows {first}–{last} above it"},
     "why.sum_columns": {"zh": "等于其他各列之和", "en": "equals the sum of the other columns"},
     "why.label": {"zh": "写着「{label}」", "en": "says “{label}”"},
     "why.table_totals": {"zh": "是 Excel 表格的汇总行", "en": "is the totals row of an Excel table"},
@@ -832,7 +834,7 @@ def reading_text(reading: dict[str, Any], lang: str) -> str:
         params["why"] = t(f"why.{pattern}", lang, **params) if pattern else t("why.header", lang)
     if decision == "row_counter":
         params["why"] = t("why.counting", lang, **params) if "first" in params else t("why.header", lang)
-    if decision in ("totals_row", "totals_column") and "why" not in params:
+    if decision in ("totals_row", "totals_column", "subtotal_row") and "why" not in params:
         kind = params.get("kind", "label")
         params["why"] = t(f"why.{kind}", lang, **params)
     if "source" in params:

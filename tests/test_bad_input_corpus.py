@@ -132,7 +132,8 @@ def test_refused_with_a_clear_message_and_nothing_changed(case, built, seeded):
 
 
 def test_defusedxml_is_installed_and_guards_every_xml_parse_in_the_importer():
-    """The importer parses workbook XML itself in one place (the sheet list); that parse is defusedxml's,
+    """The importer parses workbook XML itself in one place (``_xml``: the sheet list, relationships,
+    table parts); that parse is defusedxml's,
     and no module of retro/ingest imports another XML parser. Sheet XML is only scanned with regular
     expressions (which expand nothing); cell values are read by calamine, which refuses a DTD."""
     assert importlib.metadata.version("defusedxml")
@@ -141,7 +142,8 @@ def test_defusedxml_is_installed_and_guards_every_xml_parse_in_the_importer():
     found = {p.name: parsers.findall(p.read_text(encoding="utf-8")) for p in ingest.glob("*.py")}
     assert {name: mods for name, mods in found.items() if mods} == {"read.py": ["defusedxml"]}
     source = (ingest / "read.py").read_text(encoding="utf-8")
-    assert source.count("ElementTree.fromstring(") == 2  # workbook.xml and its relationships, both defused
+    assert source.count("ElementTree.fromstring(") == 1  # in _xml, defused, and every part goes through it
+    assert source.count("_xml(archive") >= 4
 
 
 def test_an_entity_bomb_is_stopped_by_defusedxml_before_any_expansion(built, seeded):

@@ -4,6 +4,7 @@ ones look, imported through the CLI, and checked against what their cells say.""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -70,6 +71,117 @@ def test_an_unlabelled_sum_row_is_a_totals_row_wherever_it_stands(where, files, 
     assert found and found[0]["evidence"] == "sum", sheet["readings"]
     by = query("series", "--metric", sheet["metrics"][0], "--by", "城市")["rows"]
     assert {r["segment"] for r in by} == set(REGIONS)  # the totals row is no region
+
+
+def _xlsx_with_values(path, sheets: dict[str, list[list]], table: dict | None = None, chart: str | None = None) -> str:
+    """A workbook as Excel saves it: formulas with their cached results. A cell ``("=SUM(B2:B3)", 30)``
+    is a formula and its value; ``table`` adds an Excel table to the first sheet; ``chart`` a chart."""
+    import xlsxwriter
+
+    wb = xlsxwriter.Workbook(str(path))
+    for name, rows in sheets.items():
+        ws = wb.add_worksheet(name)
+        for r, row in enumerate(rows):
+            for c, v in enumerate(row):
+                if isinstance(v, tuple):
+                    ws.write_formula(r, c, v[0], None, v[1])
+                elif v is not None:
+                    ws.write(r, c, v)
+        if table and name == next(iter(sheets)):
+            ws.add_table(table["ref"], table["options"])
+        if chart == name:
+            ch = wb.add_chart({"type": "column"})
+            ch.add_series({"values": [name, 1, 1, len(rows) - 1, 1]})
+            ws.insert_chart("H2", ch)
+    wb.close()
+    return str(path)
+
+
+SHOPS = [["徐汇店", 10.0, 11.0], ["静安店", 20.0, 21.0], ["天河店", 5.0, 6.0], ["越秀店", 7.0, 8.0], ["南沙店", 1.0, 1.0]]
+
+
+def test_subtotal_formulas_between_groups_are_left_out_and_the_grand_total_checks(files, run_import):
+    rows = [["门店", "1月", "2月"], SHOPS[0], SHOPS[1],
+            ["上海", ("=SUM(B2:B3)", 30.0), ("=SUM(C2:C3)", 32.0)], SHOPS[2], SHOPS[3], SHOPS[4],
+            ["广州", ("=SUM(B5:B7)", 13.0), ("=SUM(C5:C7)", 15.0)],
+            ["全部", ("=B4+B8", 43.0), ("=C4+C8", 47.0)]]
+    rc, result = run_import(_xlsx_with_values(files / "subtotals.xlsx", {"门店销售": rows}), "--year", "2026")
+    assert rc == 0, result
+    sheet = result["sheets"][0]
+    assert {t["period"]: t["value"] for t in sheet["totals"]} == {"2026-01": 43.0, "2026-02": 47.0}
+    subs = _readings(sheet, "subtotal_row")
+    assert [(r["params"]["row"], r["evidence"]) for r in subs] == [(4, "formula"), (8, "formula")], sheet["readings"]
+    assert "=SUM(B2:B3)" in reading_text(subs[0], "en")
+    assert [r["status"] for r in sheet["reconciliation"]] == ["match", "match"]  # the grand total, not 上海 + 广州 + 全部
+
+
+def test_typed_subtotals_are_found_by_their_block_sums(files, run_import):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "门店销售"
+    for row in [["门店", "1月", "2月"], SHOPS[0], SHOPS[1], ["上海", 30, 32], SHOPS[2], SHOPS[3], SHOPS[4], ["广州", 13, 15],
+                ["全部", 43, 47]]:
+        ws.append(row)
+    rc, result = run_import(_save(wb, files / "typed_subtotals.xlsx"), "--year", "2026")
+    assert rc == 0, result
+    sheet = result["sheets"][0]
+    assert {t["period"]: t["value"] for t in sheet["totals"]} == {"2026-01": 43.0, "2026-02": 47.0}
+    subs = _readings(sheet, "subtotal_row")
+    assert [(r["params"]["first"], r["params"]["last"]) for r in subs] == [(2, 3), (5, 7)]
+    assert "rows 5–7" in reading_text(subs[1], "en")
+
+
+def test_one_row_equal_to_the_two_above_is_no_subtotal(files, run_import):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for row in [["区域", "1月"], ["华东", 1], ["华南", 2], ["华北", 3], ["西南", 9], ["西北", 4]]:
+        ws.append(row)
+    rc, result = run_import(_save(wb, files / "coincidence.xlsx"), "--year", "2026")
+    assert rc == 0, result
+    sheet = result["sheets"][0]
+    assert sheet["totals"][0]["value"] == 19.0 and not _readings(sheet, "subtotal_row")
+
+
+def test_an_excel_tables_totals_row_is_left_out_by_its_structure(files, run_import):
+    rows = [["区域", "1月", "2月"], *[[k, v[0], v[1]] for k, v in REGIONS.items()]]
+    table = {"ref": "A1:C5", "options": {"total_row": True, "columns": [
+        {"header": "区域"}, {"header": "1月", "total_function": "sum"}, {"header": "2月", "total_function": "sum"}]}}
+    rc, result = run_import(_xlsx_with_values(files / "table.xlsx", {"销售": rows}, table=table), "--year", "2026")
+    assert rc == 0, result
+    sheet = result["sheets"][0]
+    assert {t["period"]: t["value"] for t in sheet["totals"]} == {"2026-01": 260.0, "2026-02": 295.0}
+    assert _readings(sheet, "totals_row"), sheet["readings"]
+
+
+def test_a_sheet_of_lookups_into_another_is_derived_and_left_out(files, run_import):
+    data = [["门店", "1月"], *[[n, a] for n, a, _ in SHOPS]]
+    derived = [["门店", "1月"], *[[n, (f"=VLOOKUP(A{i + 2},门店销售!A:C,2,0)", a)] for i, (n, a, _) in enumerate(SHOPS)]]
+    path = _xlsx_with_values(files / "derived.xlsx", {"门店销售": data, "差异分析": derived})
+    rc, result = run_import(path, "--year", "2026")
+    assert rc == 0, result
+    sheet = _sheet(result, "差异分析")
+    assert sheet["status"] == "skipped" and sheet["readings"][0]["decision"] == "helper_derived", sheet
+    assert sum(t["value"] for t in _sheet(result, "门店销售")["totals"]) == sum(a for _, a, _ in SHOPS)  # not twice
+
+
+def test_a_budget_with_its_chart_and_own_formulas_is_data(files, run_import):
+    items = [["房租", 100.0, 100.0], ["水电", 30.0, 28.0], ["网费", 10.0, 12.0]]
+    rows = [["项目", "预算", "实际", "差额"], *[[n, p, a, (f"=B{i + 2}-C{i + 2}", p - a)] for i, (n, p, a) in enumerate(items)],
+            ["合计", ("=SUM(B2:B4)", 140.0), ("=SUM(C2:C4)", 140.0), ("=SUM(D2:D4)", 0.0)]]
+    path = _xlsx_with_values(files / "budget.xlsx", {"10月份": rows}, chart="10月份")
+    from retro.ingest.read import read_workbook
+
+    raw = read_workbook(Path(path).read_bytes(), "budget.xlsx").sheets[0]
+    assert "chart" in raw.features and len(raw.formulas) >= 0.5 * 12  # a chart, and most numbers are formulas
+    rc, result = run_import(path, "--year", "2026")
+    assert rc == 0, result
+    sheet = result["sheets"][0]
+    assert sheet["status"] == "imported", sheet
+    values: dict[tuple[str, str], float] = {}
+    for t in sheet["totals"]:
+        values[t["scenario"], t["period"]] = values.get((t["scenario"], t["period"]), 0.0) + t["value"]
+    assert values == {("plan", "2026-10"): 140.0, ("actual", "2026-10"): 140.0}
+    assert {t["metric"] for t in sheet["totals"]} == {"房租", "水电", "网费"}
 
 
 # ------------------------------------------------------------------ 2. helper sheets

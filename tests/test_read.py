@@ -139,6 +139,83 @@ def test_formula_saved_without_a_value_is_reported():
     assert sheet.uncached_formulas == ["B3"]
 
 
+def _rewrite(data: bytes, edits: dict[str, bytes]) -> bytes:
+    """The workbook's zip with some parts replaced or added (what Excel writes and openpyxl does not)."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in src.infolist():
+            if info.filename not in edits:
+                out.writestr(info, src.read(info.filename))
+        for name, content in edits.items():
+            out.writestr(name, content)
+    return buf.getvalue()
+
+
+def _grid(ws) -> None:
+    ws["C3"], ws["D3"], ws["E3"] = "区域", "1月", "2月"
+    ws["C4"], ws["D4"], ws["E4"] = "华东", 1, 2
+    ws["C5"], ws["D5"], ws["E5"] = "华南", 3, 4
+    ws["C6"], ws["D6"], ws["E6"] = "合计", "=SUM(D4:D5)", "=SUM(E4:E5)"
+
+
+def test_formulas_are_read_in_table_coordinates():
+    sheet = read_workbook(_xlsx(lambda wb: _grid(wb.active)), "f.xlsx").sheets[0]
+    assert sheet.origin_col == 2
+    assert sheet.formulas == {(5, 1): "SUM(D4:D5)", (5, 2): "SUM(E4:E5)"}
+
+
+def test_a_shared_formulas_dependants_carry_the_masters_text():
+    data = _xlsx(lambda wb: _grid(wb.active))
+    part = "xl/worksheets/sheet1.xml"
+    xml = zipfile.ZipFile(io.BytesIO(data)).read(part)
+    xml = xml.replace(b"<f>SUM(D4:D5)</f>", b'<f t="shared" ref="D6:E6" si="0">SUM(D4:D5)</f>')
+    xml = xml.replace(b"<f>SUM(E4:E5)</f>", b'<f t="shared" si="0"/>')
+    sheet = read_workbook(_rewrite(data, {part: xml}), "f.xlsx").sheets[0]
+    assert sheet.formulas == {(5, 1): "SUM(D4:D5)", (5, 2): "SUM(D4:D5)"}
+
+
+def test_excel_tables_and_their_totals_rows_are_read():
+    from openpyxl.worksheet.table import Table
+
+    def build(wb):
+        _grid(wb.active)
+        table = Table(displayName="销售表", ref="C3:E6")
+        table.totalsRowCount = 1
+        wb.active.add_table(table)
+
+    sheet = read_workbook(_xlsx(build), "t.xlsx").sheets[0]
+    assert [(t.name, t.r0, t.c0, t.r1, t.c1, t.totals_row_count) for t in sheet.tables] == [("销售表", 2, 0, 5, 2, 1)]
+
+
+def test_a_pivot_table_part_and_a_chart_are_features_of_their_sheet():
+    from openpyxl.chart import BarChart, Reference
+
+    def build(wb):
+        _grid(wb.active)
+        chart = BarChart()
+        chart.add_data(Reference(wb.active, min_col=4, min_row=3, max_row=5))
+        wb.active.add_chart(chart, "H2")
+        wb.create_sheet("透视")["A1"] = "x"
+
+    data = _xlsx(build)
+    rels = (b'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
+            b'relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+            b'relationships/pivotTable" Target="../pivotTables/pivotTable1.xml"/></Relationships>')
+    sheets = {s.name: s for s in read_workbook(_rewrite(data, {"xl/worksheets/_rels/sheet2.xml.rels": rels}), "p.xlsx").sheets}
+    assert sheets["Sheet"].features == frozenset({"chart"})
+    assert sheets["透视"].features == frozenset({"pivot_table"})
+
+
+def test_an_external_entity_in_a_sheets_relationships_is_refused():
+    data = _xlsx(lambda wb: _grid(wb.active))
+    rels = (b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+            b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            b'<Relationship Id="rId1" Type="t" Target="&x;"/></Relationships>')
+    failure = _failure(_rewrite(data, {"xl/worksheets/_rels/sheet1.xml.rels": rels}), "x.xlsx")
+    assert failure.code == "corrupt_file" and "root:" not in repr(failure.params)
+
+
 def test_same_bytes_same_sha(files):
     path, _ = fb.build_seed(files)
     data = path.read_bytes()

@@ -11,7 +11,7 @@ import calendar
 import contextlib
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import duckdb
@@ -138,11 +138,22 @@ def normalize(cur: duckdb.DuckDBPyConnection, sheet: RawSheet, plan: SheetPlan) 
         totals_rows, sub_rows = _label_total_rows(cur, plan, base, base_params)
         excluded = set(totals_rows) | set(sub_rows)
         if plan.shape != "transactions":
-            for r, reading in _evidenced_total_rows(cur, sheet, plan, measures, base, base_params, excluded).items():
+            found, blocks = _evidenced_total_rows(cur, sheet, plan, measures, base, base_params, excluded)
+            for r, reading in found.items():
                 totals_rows.append(r)
                 excluded.add(r)
                 out.readings.append(reading)
+            for r, reading in blocks.items():
+                sub_rows.append(r)
+                excluded.add(r)
+                out.readings.append(reading)
             totals_rows.sort()
+            nested = set(_nested_subtotals(cur, measures, totals_rows))
+            if nested:
+                totals_rows[:] = [r for r in totals_rows if r not in nested]
+                sub_rows.extend(sorted(nested))
+                out.readings = [replace(x, decision="subtotal_row") if x.decision == "totals_row" and (x.params.get("row") or 0) - 1 in nested
+                                else x for x in out.readings]
             sections = [r for r, why in plan.excluded.items() if why == "header"]
             if sections and plan.end - plan.start <= 5000:
                 body = _run(cur, f"SELECT g.__r, {', '.join(_col(c) for c in measures)} FROM grid g WHERE {base} "
@@ -234,15 +245,22 @@ def _label_total_rows(cur, plan: SheetPlan, where: str, params: dict) -> tuple[l
 
 
 def _evidenced_total_rows(cur, sheet: RawSheet, plan: SheetPlan, measures: list[ColumnSpec], where: str, params: dict,
-                          excluded: set[int]) -> dict[int, Reading]:
-    """Totals rows told by a formula, a table's totals row, or a sum relation (totals.py)."""
+                          excluded: set[int]) -> tuple[dict[int, Reading], dict[int, Reading]]:
+    """Totals rows told by a formula, a table's totals row, or a sum relation, and subtotals of blocks
+    (totals.py): ({row: reading} of totals, {row: reading} of subtotals)."""
     body = range(plan.start, plan.end)
     found = {r: x for r, x in totals.formula_rows(sheet, body, [c.index for c in measures]).items() if r not in excluded}
     skip = sorted(excluded | set(found))
+    blocks: dict[int, Reading] = {}
+    if plan.end - plan.start <= 5000:
+        cells = _run(cur, f"SELECT g.__r, {', '.join(_col(c) for c in measures)} FROM grid g WHERE {where} "
+                          "AND NOT list_contains($excluded, g.__r) ORDER BY g.__r", {**params, "excluded": skip}).fetchall()
+        blocks = totals.block_subtotal_rows(totals.row_numbers(cells))
+        skip = sorted(set(skip) | set(blocks))
     ends = _run(cur, f"SELECT min(g.__r), max(g.__r), count(*) FROM grid g WHERE {where} AND NOT list_contains($excluded, g.__r)",
                 {**params, "excluded": skip}).fetchone()
     if ends is None or ends[2] < 3:
-        return found
+        return found, blocks
     first, last, count = ends
     cells = _run(cur, f"SELECT g.__r, {', '.join(_col(c) for c in measures)} FROM grid g WHERE g.__r IN ($a, $b)",
                  {"a": first, "b": last}).fetchall()
@@ -257,7 +275,20 @@ def _evidenced_total_rows(cur, sheet: RawSheet, plan: SheetPlan, measures: list[
         if all(abs((sums.get(measures[j].index, 0.0) - v) - v) <= TOLERANCE + 1e-9 * abs(v) for j, v in mine.items()):
             found[r] = Reading("totals_row", "sum", params={"row": r + 1, "kind": "sum_relation", "count": count - 1})
             break
-    return found
+    return found, blocks
+
+
+def _nested_subtotals(cur, measures: list[ColumnSpec], rows: list[int]) -> list[int]:
+    """The totals rows inside a grand total: when one of three or more totals rows equals the sum of
+    the others (上海 and 广州 =SUM of their shops, 全部 = 上海 + 广州), the others are subtotals, and
+    only the grand total checks what is stored."""
+    if len(rows) < 3 or not measures:
+        return []
+    cells = _run(cur, f"SELECT g.__r, {', '.join(_col(c) for c in measures)} FROM grid g WHERE list_contains($rows, g.__r)",
+                 {"rows": rows}).fetchall()
+    values = totals.row_numbers(cells)
+    found = totals.sum_relation_row(values, sorted(values, reverse=True))
+    return [] if found is None else [r for r in rows if r != found[0]]
 
 
 def _column_sums(cur, cols: list[ColumnSpec], where: str, params: dict) -> dict[int, float]:

@@ -34,6 +34,18 @@ _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
+@dataclass(frozen=True)
+class ExcelTable:
+    """An Excel table's range in table coordinates (rows of the sheet, columns from origin_col)."""
+
+    name: str
+    r0: int
+    c0: int
+    r1: int
+    c1: int
+    totals_row_count: int = 0
+
+
 @dataclass
 class RawSheet:
     name: str
@@ -44,6 +56,11 @@ class RawSheet:
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # r0, c0, r1, c1 in table coordinates
     origin_col: int = 0  # the sheet column of table column 0 (readers drop leading empty columns)
     skip_reason: str | None = None  # "hidden" | "empty"
+    # (row, column) in table coordinates → the cell's formula without '='; a shared formula's
+    # dependants carry their master's text (its function names are what the readings look at)
+    formulas: dict[tuple[int, int], str] = field(default_factory=dict)
+    tables: list[ExcelTable] = field(default_factory=list)  # Excel tables (ListObjects) on the sheet
+    features: frozenset[str] = frozenset()  # "pivot_table", "chart", "checkbox": what the sheet's parts hold
 
     @property
     def height(self) -> int:
@@ -166,26 +183,101 @@ def _read_xlsx(data: bytes) -> list[RawSheet]:
             if future is None or sheet.table is None:
                 continue
             try:
-                errors, uncached, merged = future.result()
+                errors, uncached, merged, formulas = future.result()
             except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
                 raise ImportFailure("corrupt_file", detail=str(exc)[:200]) from None
             sheet.error_cells = errors
             sheet.uncached_formulas = uncached
             origin = heads.get(sheet.name, (0, 0))
-            sheet.origin_col = origin[1]
-            sheet.merged = [(r0, c0 - origin[1], r1, c1 - origin[1]) for (r0, c0, r1, c1) in merged]
+            oc = origin[1]
+            sheet.origin_col = oc
+            sheet.merged = [(r0, c0 - oc, r1, c1 - oc) for (r0, c0, r1, c1) in merged]
+            sheet.formulas = {(r, c - oc): f for (r, c), f in formulas.items() if c >= oc}
+            tables, features = _sheet_structure(archive, names, parts[sheet.name])
+            sheet.tables = [ExcelTable(t.name, t.r0, t.c0 - oc, t.r1, t.c1 - oc, t.totals_row_count) for t in tables]
+            sheet.features = features
     return sheets
+
+
+_REL_TYPE = re.compile(r"/(pivotTable|table|drawing|chart|ctrlProp|vmlDrawing)$")
+
+
+def _part_rels(archive: zipfile.ZipFile, names: set[str], part: str) -> list[tuple[str, str]]:
+    """(kind, part) of what a part's .rels file links to: 'table', 'pivotTable', 'drawing' …"""
+    folder, _, base = part.rpartition("/")
+    rels_part = f"{folder}/_rels/{base}.rels"
+    if rels_part not in names:
+        return []
+    rels = _xml(archive, rels_part)
+    if rels is None:  # a broken .rels only loses the structure's evidence
+        return []
+    out = []
+    for rel in rels:
+        m = _REL_TYPE.search(rel.get("Type", ""))
+        target = rel.get("Target", "")
+        if not m or rel.get("TargetMode") == "External":
+            continue
+        if target.startswith("/"):
+            target = target.lstrip("/")
+        else:
+            pieces = folder.split("/")
+            for step in target.split("/"):
+                if step == "..":
+                    pieces = pieces[:-1]
+                elif step and step != ".":
+                    pieces.append(step)
+            target = "/".join(pieces)
+        out.append((m.group(1), target))
+    return out
+
+
+_TABLE_REF = re.compile(r"^([A-Z]+)(\d+):([A-Z]+)(\d+)$")
+
+
+def _sheet_structure(archive: zipfile.ZipFile, names: set[str], part: str) -> tuple[list[ExcelTable], frozenset[str]]:
+    """The sheet's Excel tables and what else hangs off it: pivot tables, charts, check boxes."""
+    tables: list[ExcelTable] = []
+    features: set[str] = set()
+    for kind, target in _part_rels(archive, names, part):
+        if kind == "pivotTable":
+            features.add("pivot_table")
+        elif kind == "ctrlProp":
+            if target in names and b"checkbox" in archive.read(target).lower():
+                features.add("checkbox")
+        elif kind == "vmlDrawing":
+            if target in names and b"checkbox" in _read_prefix(archive, target, 1 << 20).lower():
+                features.add("checkbox")
+        elif kind == "drawing":
+            if any(k == "chart" for k, _ in _part_rels(archive, names, target)):
+                features.add("chart")
+        elif kind == "table" and target in names:
+            el = _xml(archive, target)
+            m = _TABLE_REF.match(el.get("ref", "")) if el is not None else None
+            if m:
+                tables.append(ExcelTable(
+                    el.get("displayName") or el.get("name") or "",
+                    int(m.group(2)) - 1, column_index(m.group(1)), int(m.group(4)) - 1, column_index(m.group(3)),
+                    int(el.get("totalsRowCount") or 0),
+                ))
+    return tables, frozenset(features)
+
+
+def _xml(archive: zipfile.ZipFile, part: str):  # noqa: ANN202 - an Element
+    """The one XML parse of the importer, defused: None when the part is malformed or missing."""
+    try:
+        return ElementTree.fromstring(archive.read(part))
+    except DefusedXmlException as exc:
+        # Office never declares entities: an entity bomb or an external entity (XXE), refused
+        raise ImportFailure("corrupt_file", detail=f"{type(exc).__name__}: {str(exc)[:150]}") from None
+    except Exception:  # noqa: BLE001 - malformed, or a part the zip lacks
+        return None
 
 
 def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
     """Sheet name → the zip part holding its XML."""
-    try:
-        workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
-        rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
-    except DefusedXmlException as exc:
-        # Office never declares entities: an entity bomb or an external entity (XXE), refused
-        raise ImportFailure("corrupt_file", detail=f"{type(exc).__name__}: {str(exc)[:150]}") from None
-    except Exception:  # noqa: BLE001 - malformed XML: no scan, fastexcel decides
+    workbook = _xml(archive, "xl/workbook.xml")
+    rels = _xml(archive, "xl/_rels/workbook.xml.rels")
+    if workbook is None or rels is None:  # malformed XML: no scan, fastexcel decides
         return {}
     targets = {}
     for rel in rels:
@@ -213,6 +305,11 @@ _ERR_CELL = re.compile(rb'<(?:\w+:)?c r="([A-Z]+\d+)"[^>]*?t="e"')
 # A formula with no value, an empty <v/> or an empty <v></v> (openpyxl writes the last).
 _UNCACHED = re.compile(rb'<(?:\w+:)?c r="([A-Z]+\d+)"[^>]*>\s*<(?:\w+:)?f[^>]*(?:/>|>[^<]*</(?:\w+:)?f>)\s*(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>)?\s*</(?:\w+:)?c>')
 _MERGE = re.compile(rb'<(?:\w+:)?mergeCell ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
+# A cell's formula: <f>SUM(D3:D9)</f>, a shared master <f t="shared" ref=".." si="0">…</f>, or a
+# shared dependant <f t="shared" si="0"/> that repeats its master.
+_FORMULA = re.compile(rb'<(?:\w+:)?c r="([A-Z]+)(\d+)"[^>]*>\s*<(?:\w+:)?f([^>]*?)(?:/>|>([^<]*)</(?:\w+:)?f>)')
+_SHARED_SI = re.compile(rb'si="(\d+)"')
+MAX_FORMULAS = 500_000  # beyond this the evidence is plenty; the memory is not
 
 
 def column_index(letters: str) -> int:
@@ -244,10 +341,14 @@ def _dimension(head: bytes) -> tuple[tuple[int, int], tuple[int, int]] | None:
     return (r0, c0), (r1, c1)
 
 
-def _scan_sheet_xml(archive: zipfile.ZipFile, part: str) -> tuple[list[str], list[str], list[tuple[int, int, int, int]]]:
+def _scan_sheet_xml(
+    archive: zipfile.ZipFile, part: str,
+) -> tuple[list[str], list[str], list[tuple[int, int, int, int]], dict[tuple[int, int], str]]:
     errors: list[str] = []
     uncached: list[str] = []
     merged: list[tuple[int, int, int, int]] = []
+    formulas: dict[tuple[int, int], str] = {}
+    shared: dict[bytes, str] = {}
     tail = b""
     with archive.open(part) as fh:
         while True:
@@ -264,6 +365,7 @@ def _scan_sheet_xml(archive: zipfile.ZipFile, part: str) -> tuple[list[str], lis
                 errors.extend(m.group(1).decode() for m in _ERR_CELL.finditer(scan))
             if b"<f" in scan:
                 uncached.extend(m.group(1).decode() for m in _UNCACHED.finditer(scan))
+                _collect_formulas(scan, formulas, shared)
             if b"mergeCell " in scan:
                 merged.extend(_merge(m) for m in _MERGE.finditer(scan))
             tail = buf[cut:]
@@ -271,7 +373,31 @@ def _scan_sheet_xml(archive: zipfile.ZipFile, part: str) -> tuple[list[str], lis
     errors.extend(m.group(1).decode() for m in _ERR_CELL.finditer(scan))
     uncached.extend(m.group(1).decode() for m in _UNCACHED.finditer(scan))
     merged.extend(_merge(m) for m in _MERGE.finditer(scan))
-    return errors, uncached, merged
+    _collect_formulas(scan, formulas, shared)
+    return errors, uncached, merged, formulas
+
+
+def _collect_formulas(scan: bytes, formulas: dict[tuple[int, int], str], shared: dict[bytes, str]) -> None:
+    for m in _FORMULA.finditer(scan):
+        if len(formulas) >= MAX_FORMULAS:
+            return
+        attrs, text = m.group(3), m.group(4)
+        si = _SHARED_SI.search(attrs) if b"shared" in attrs else None
+        if text:
+            formula = _unescape(text.decode("utf-8", "replace"))
+            if si:
+                shared[si.group(1)] = formula
+        elif si and si.group(1) in shared:
+            formula = shared[si.group(1)]
+        else:
+            continue
+        formulas[(int(m.group(2)) - 1, column_index(m.group(1).decode()))] = formula
+
+
+def _unescape(text: str) -> str:
+    if "&" not in text:
+        return text
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&apos;", "'").replace("&amp;", "&")
 
 
 def _merge(m: re.Match[bytes]) -> tuple[int, int, int, int]:

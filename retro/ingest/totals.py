@@ -8,6 +8,12 @@ Rules, strongest first:
 - **A sum relation**: the first or the last row of the body, whatever its label, whose every number
   equals the sum of the other rows' numbers in that column (within rounding, at least one of them
   not zero, at least two other rows) is a totals row — a SUM row typed in above the data or below it.
+- **Subtotals of blocks**: rows each equal to the sum of the contiguous block of rows above it (since
+  the previous such row, two rows or more), in every number column, are subtotals between groups —
+  when there are two of them or more and at most one row (a grand total) stands after the last. One
+  such row alone is too easily a coincidence (1, 2, 3).
+- **Nested totals**: of three or more totals rows, one that equals the sum of the others is the
+  grand total; the others are subtotals (left out, not used for checking).
 - **Sums of a section**: in a table in sections (a header repeated between them, as in budget
   templates), a row whose every number equals the sum of another section's rows is that section's
   total shown again (现金流量's 总支出 = the 每月支出 section); the other lines of such a short summary
@@ -86,6 +92,28 @@ def sum_relation_row(values: dict[int, dict[int, float]], candidates: list[int])
         if ok:
             return r, len(others)
     return None
+
+
+def block_subtotal_rows(values: dict[int, dict[int, float]]) -> dict[int, Reading]:
+    """Rows equal to the sum of the block of rows above them, between groups (see the rules)."""
+    rows = sorted(values)
+    found: dict[int, Reading] = {}
+    start = 0
+    for i, r in enumerate(rows):
+        block = rows[start:i]
+        mine = values[r]
+        if len(block) < 2 or not any(abs(v) > TOLERANCE for v in mine.values()):
+            continue
+        columns = set().union(*(values[x] for x in block))
+        if not columns or set(mine) != columns:
+            continue
+        if all(abs(sum(values[x].get(c, 0.0) for x in block) - v) <= TOLERANCE + 1e-9 * abs(v) for c, v in mine.items()):
+            found[r] = Reading("subtotal_row", "sum", params={"row": r + 1, "kind": "block_sum",
+                                                              "first": block[0] + 1, "last": block[-1] + 1})
+            start = i + 1
+    if len(found) < 2 or len(rows) - start > 1:
+        return {}
+    return found
 
 
 def row_numbers(cells: list[tuple[Any, ...]]) -> dict[int, dict[int, float]]:

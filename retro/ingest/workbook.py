@@ -7,7 +7,8 @@ Rules:
   - a pivot table's output: the workbook links a pivot-table part to it, or its head holds Excel's
     own pivot words ('Row Labels', '行标签', 'Sum of …', '求和项:…', 'Column Labels');
   - an Excel forecast sheet: 'Forecast(…)' headers, confidence bounds, FORECAST.ETS formulas;
-  - a dashboard: charts or check boxes on it and most of its numbers are formulas;
+  - a dashboard: charts or check boxes on it and half its numbers or more fetched from other sheets
+    (a chart beside typed data, as budget templates have, is data);
   - a derived sheet: most of its numbers are formulas that look up or refer to other sheets
     (VLOOKUP, SUMIFS, HLOOKUP, 'Data'!B2);
   - a copy: (nearly) every row of it stands in another, larger sheet of the workbook, compared by
@@ -85,7 +86,8 @@ def helper_reading(sheet: RawSheet) -> Reading | None:
             return Reading("helper_derived", "formula",
                            params={"sheet": sheet.name, "share": round(100 * len(from_others) / len(numeric))})
         visual = {"chart", "checkbox"} & set(features) or _DASHBOARD_NAME.search(sheet.name)
-        if visual and len(with_formula) >= 0.5 * len(numeric):
+        # a chart beside typed data (a budget with its chart) is data; a dashboard's numbers are fetched
+        if visual and len(from_others) >= 0.5 * len(numeric):
             return Reading("helper_dashboard", "structure" if features else "name", params={"sheet": sheet.name})
     elif _DASHBOARD_NAME.search(sheet.name) and words:
         return Reading("helper_dashboard", "name", "weak", params={"sheet": sheet.name})
