@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
-from ..db import register, unregister
+from ..db import quote_ident, register, unregister
 from . import cells
 from .cells import parse_number
 from .readings import Reading
@@ -255,39 +255,29 @@ def colliding_sheets(cur, analyses: list[SheetAnalysis]) -> set[str]:  # noqa: A
     return out
 
 
+def _with_columns(cur, table: pa.Table, exprs: dict[str, str], params: dict) -> pa.Table:  # noqa: ANN001
+    """``table`` with the columns named in ``exprs`` computed by those SQL expressions (over ``t_in``)."""
+    register(cur, "t_in", table)
+    try:
+        select = ", ".join(f"{exprs[c]} AS {quote_ident(c)}" if c in exprs else quote_ident(c) for c in table.column_names)
+        return cur.sql(f"SELECT {select} FROM t_in", params=params).to_arrow_table()
+    finally:
+        unregister(cur, "t_in")
+
+
 def add_sheet_dimension(cur, analysis: SheetAnalysis, name: str) -> None:  # noqa: ANN001 - a DuckDB cursor
     """Give every value of this sheet the segment ``name`` = the sheet's name."""
     r = analysis.result
     if r is None or name in r.dimensions:
         return
-    part = f"{name}={analysis.name}"
+    key = {"dims_key": "CASE WHEN dims_key = '' THEN $p ELSE dims_key || '|' || $p END"}
+    dims = {"dims": "map_concat(dims, map([$n], [$v]))"}
     if r.facts is not None:
-        register(cur, "f_in", r.facts)
-        try:
-            cols = [c for c in r.facts.column_names if c != "dims_key"]
-            r.facts = cur.sql(
-                f"SELECT {', '.join(cols)}, CASE WHEN dims_key = '' THEN $p ELSE dims_key || '|' || $p END AS dims_key FROM f_in",
-                params={"p": part}).to_arrow_table().select(r.facts.column_names)
-        finally:
-            unregister(cur, "f_in")
+        r.facts = _with_columns(cur, r.facts, key, {"p": f"{name}={analysis.name}"})
         if r.segments is not None:
-            register(cur, "s_in", r.segments)
-            try:
-                r.segments = cur.sql(
-                    "SELECT CASE WHEN dims_key = '' THEN $p ELSE dims_key || '|' || $p END AS dims_key, "
-                    "map_concat(dims, map([$n], [$v])) AS dims FROM s_in",
-                    params={"p": part, "n": name, "v": analysis.name}).to_arrow_table()
-            finally:
-                unregister(cur, "s_in")
+            r.segments = _with_columns(cur, r.segments, {**key, **dims}, {"p": f"{name}={analysis.name}", "n": name, "v": analysis.name})
     if r.transactions is not None:
-        register(cur, "t_in", r.transactions)
-        try:
-            cols = [c for c in r.transactions.column_names if c != "dims"]
-            r.transactions = cur.sql(
-                f"SELECT {', '.join(cols)}, map_concat(dims, map([$n], [$v])) AS dims FROM t_in",
-                params={"n": name, "v": analysis.name}).to_arrow_table().select(r.transactions.column_names)
-        finally:
-            unregister(cur, "t_in")
+        r.transactions = _with_columns(cur, r.transactions, dims, {"n": name, "v": analysis.name})
     r.dimensions = [*r.dimensions, name]
     r.warnings.append(_message("sheet_dimension", {"sheet": analysis.name, "name": name}))
 
