@@ -309,7 +309,7 @@ _MERGE = re.compile(rb'<(?:\w+:)?mergeCell ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
 # shared dependant <f t="shared" si="0"/> that repeats its master.
 _FORMULA = re.compile(rb'<(?:\w+:)?c r="([A-Z]+)(\d+)"[^>]*>\s*<(?:\w+:)?f([^>]*?)(?:/>|>([^<]*)</(?:\w+:)?f>)')
 _SHARED_SI = re.compile(rb'si="(\d+)"')
-MAX_FORMULAS = 500_000  # beyond this the evidence is plenty; the memory is not
+MAX_FORMULAS = 200_000  # beyond this the evidence is plenty; the memory (~150 bytes each) is not
 
 
 def column_index(letters: str) -> int:

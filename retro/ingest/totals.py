@@ -95,23 +95,27 @@ def sum_relation_row(values: dict[int, dict[int, float]], candidates: list[int])
 
 
 def block_subtotal_rows(values: dict[int, dict[int, float]]) -> dict[int, Reading]:
-    """Rows equal to the sum of the block of rows above them, between groups (see the rules)."""
+    """Rows equal to the sum of the block of rows above them, between groups (see the rules).
+
+    One pass: the block's running sums are kept, so a long table costs its rows, not their square."""
     rows = sorted(values)
     found: dict[int, Reading] = {}
-    start = 0
-    for i, r in enumerate(rows):
-        block = rows[start:i]
+    block: list[int] = []
+    acc: dict[int, float] = {}
+    after_last = 0
+    for r in rows:
         mine = values[r]
-        if len(block) < 2 or not any(abs(v) > TOLERANCE for v in mine.values()):
-            continue
-        columns = set().union(*(values[x] for x in block))
-        if not columns or set(mine) != columns:
-            continue
-        if all(abs(sum(values[x].get(c, 0.0) for x in block) - v) <= TOLERANCE + 1e-9 * abs(v) for c, v in mine.items()):
+        if (len(block) >= 2 and set(mine) == set(acc) and any(abs(v) > TOLERANCE for v in mine.values())
+                and all(abs(acc[c] - v) <= TOLERANCE + 1e-9 * abs(v) for c, v in mine.items())):
             found[r] = Reading("subtotal_row", "sum", params={"row": r + 1, "kind": "block_sum",
                                                               "first": block[0] + 1, "last": block[-1] + 1})
-            start = i + 1
-    if len(found) < 2 or len(rows) - start > 1:
+            block, acc, after_last = [], {}, 0
+            continue
+        block.append(r)
+        after_last += 1
+        for c, v in mine.items():
+            acc[c] = acc.get(c, 0.0) + v
+    if len(found) < 2 or after_last > 1:
         return {}
     return found
 
