@@ -441,7 +441,7 @@ def _find_tables(rows: list[list[str | None]], start: int, width_hint: int,
                 excluded[r] = "note"
                 r += 1
                 continue
-        if header is not None and _is_headerlike(row) and _same_header(row, header):
+        if header is not None and _same_header(row, header) and _is_headerlike(row):  # the cheap test first
             excluded[r] = "header"
             r += 1
             continue

@@ -253,7 +253,9 @@ def _evidenced_total_rows(cur, sheet: RawSheet, plan: SheetPlan, measures: list[
     skip = sorted(excluded | set(found))
     blocks: dict[int, Reading] = {}
     if plan.end - plan.start <= 5000:
-        cells = _run(cur, f"SELECT g.__r, {', '.join(_col(c) for c in measures)} FROM grid g WHERE {where} "
+        # cast in the database: parsing every cell in Python cost a 4,000-row wide sheet a second
+        nums = ", ".join(f"coalesce(TRY_CAST({_col(c)} AS DOUBLE), TRY_CAST(replace({_col(c)}, ',', '') AS DOUBLE))" for c in measures)
+        cells = _run(cur, f"SELECT g.__r, {nums} FROM grid g WHERE {where} "
                           "AND NOT list_contains($excluded, g.__r) ORDER BY g.__r", {**params, "excluded": skip}).fetchall()
         blocks = totals.block_subtotal_rows(totals.row_numbers(cells))
         skip = sorted(set(skip) | set(blocks))

@@ -27,6 +27,7 @@ Totals rows are left out of what is stored and used to check it (the reconciliat
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -126,6 +127,10 @@ def row_numbers(cells: list[tuple[Any, ...]]) -> dict[int, dict[int, float]]:
     for row in cells:
         nums = {}
         for j, v in enumerate(row[1:]):
+            if isinstance(v, float):
+                if math.isfinite(v):
+                    nums[j] = v
+                continue
             n = parse_number(v)
             if n.status == "ok" and n.value is not None:
                 nums[j] = n.value
