@@ -585,6 +585,8 @@ def _totals_columns_by_sum(plan: SheetPlan, sample: list[list[str | None]]) -> N
     measures = plan.of_role("measure")
     if len(measures) < 3 or not sample:
         return
+    if all(c.period for c in measures):
+        return  # no column without a period to be their total: nothing to parse
     values = {c.index: [parse_number(r[c.index]).value if c.index < len(r) else None for r in sample] for c in measures}
     for c in measures:
         if c.period:
