@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import html
 import io
+import posixpath
 import re
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
@@ -217,16 +219,7 @@ def _part_rels(archive: zipfile.ZipFile, names: set[str], part: str) -> list[tup
         target = rel.get("Target", "")
         if not m or rel.get("TargetMode") == "External":
             continue
-        if target.startswith("/"):
-            target = target.lstrip("/")
-        else:
-            pieces = folder.split("/")
-            for step in target.split("/"):
-                if step == "..":
-                    pieces = pieces[:-1]
-                elif step and step != ".":
-                    pieces.append(step)
-            target = "/".join(pieces)
+        target = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
         out.append((m.group(1), target))
     return out
 
@@ -384,7 +377,7 @@ def _collect_formulas(scan: bytes, formulas: dict[tuple[int, int], str], shared:
         attrs, text = m.group(3), m.group(4)
         si = _SHARED_SI.search(attrs) if b"shared" in attrs else None
         if text:
-            formula = _unescape(text.decode("utf-8", "replace"))
+            formula = html.unescape(text.decode("utf-8", "replace"))  # &lt; &amp; &#10; as Excel writes them
             if si:
                 shared[si.group(1)] = formula
         elif si and si.group(1) in shared:
@@ -392,12 +385,6 @@ def _collect_formulas(scan: bytes, formulas: dict[tuple[int, int], str], shared:
         else:
             continue
         formulas[(int(m.group(2)) - 1, column_index(m.group(1).decode()))] = formula
-
-
-def _unescape(text: str) -> str:
-    if "&" not in text:
-        return text
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&apos;", "'").replace("&amp;", "&")
 
 
 def _merge(m: re.Match[bytes]) -> tuple[int, int, int, int]:

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
-from ..db import quote_ident, register, unregister
+from ..db import quote_ident, register, registered, unregister
 from . import cells
 from .cells import parse_number
 from .readings import Reading
@@ -257,12 +257,9 @@ def colliding_sheets(cur, analyses: list[SheetAnalysis]) -> set[str]:  # noqa: A
 
 def _with_columns(cur, table: pa.Table, exprs: dict[str, str], params: dict) -> pa.Table:  # noqa: ANN001
     """``table`` with the columns named in ``exprs`` computed by those SQL expressions (over ``t_in``)."""
-    register(cur, "t_in", table)
-    try:
-        select = ", ".join(f"{exprs[c]} AS {quote_ident(c)}" if c in exprs else quote_ident(c) for c in table.column_names)
+    select = ", ".join(f"{exprs[c]} AS {quote_ident(c)}" if c in exprs else quote_ident(c) for c in table.column_names)
+    with registered(cur, "t_in", table):
         return cur.sql(f"SELECT {select} FROM t_in", params=params).to_arrow_table()
-    finally:
-        unregister(cur, "t_in")
 
 
 def add_sheet_dimension(cur, analysis: SheetAnalysis, name: str) -> None:  # noqa: ANN001 - a DuckDB cursor
