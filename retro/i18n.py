@@ -239,6 +239,11 @@ CATALOG: dict[str, dict[str, str]] = {
     "reading.totals_row": {"zh": "第 {row} 行{why}：是合计行，不导入，用于核对。", "en": "Row {row} {why}: a totals row, left out and used for checking."},
     "reading.totals_column": {"zh": "「{header}」列{why}：是合计列，不导入，用于核对。", "en": "Column “{header}” {why}: a totals column, left out and used for checking."},
     "reading.derived_rows": {"zh": "第 {rows} 行是由其他单元格计算的公式（{formula}），不导入。", "en": "Rows {rows} are formulas over other cells ({formula}), left out."},
+    "reading.date_order": {"zh": "日期按{order_text}读取：{example} 是 {as}。", "en": "Dates are read {order_text}: {example} is {as}."},
+    "reading.serial_headers": {"zh": "表头是 Excel 日期序号（失去了日期格式），读作日期 {first} … {last}。", "en": "The headers are Excel date serials (their date format was lost), read as the dates {first} … {last}."},
+    "reading.weeks_on_monday": {"zh": "按周的数据（如 {example}）记在该周的周一，计入周一所在的月份。", "en": "Weekly figures (e.g. {example}) are stored on the week's Monday and counted in that Monday's month."},
+    "order.month_first": {"zh": "月在前（美式）", "en": "month first (US style)"},
+    "order.day_first": {"zh": "日在前", "en": "day first"},
     "reading.number_style": {"zh": "「{header}」的逗号是小数点（如 {example}）。", "en": "In “{header}” the comma is a decimal point (e.g. {example})."},
     "reading.number_style_mixed": {"zh": "「{header}」里既有千分位逗号又有小数逗号（如 {example}），按千分位读取。", "en": "“{header}” mixes thousands commas and decimal commas (e.g. {example}): read as thousands."},
     "why.pivot_part": {"zh": "工作簿里有数据透视表链接到它", "en": "the workbook links a pivot table to it"},
@@ -841,6 +846,8 @@ def reading_text(reading: dict[str, Any], lang: str) -> str:
         params["source_text"] = t(f"source.{params['source']}", lang)
     if "scenario" in params:
         params["scenario_text"] = t(f"scenario.{params['scenario']}", lang)
+    if decision == "date_order":
+        params["order_text"] = t(f"order.{params.get('order', 'month_first')}", lang)
     return t(f"reading.{decision}", lang, **params)
 
 

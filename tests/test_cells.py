@@ -16,6 +16,7 @@ from retro.ingest.cells import (
     period_from_any_label,
     period_from_date,
     period_from_label,
+    slash_date_order,
     split_unit,
     unit_in_title,
     year_in_text,
@@ -298,3 +299,48 @@ def test_excel_serial_to_date_range():
     # outside 1990–2100: an amount or a count, not a date
     for serial in (32873, 73052, 0, 1, 1234, 202610, -5):
         assert excel_serial_to_date(serial) is None, serial
+
+
+# --------------------------------------------------------------------------- slash dates and weeks
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("1/22/20", "2020-01-22"),
+        ("7/18/2018", "2018-07-18"),
+        ("22/01/2020", "2020-01-22"),  # can only be day first
+        ("2/3/20", "2020-02-03"),  # either: month first, as US exports write it
+        ("1/22/20 10:30", "2020-01-22"),
+        ("2024-W05", "2024-W05"),
+        ("2024W5", "2024-W05"),
+        ("2024 week 5", "2024-W05"),
+        ("W05 2024", "2024-W05"),
+        ("2024年第5周", "2024-W05"),
+        ("第5周", "????-W05"),
+        ("Week 5", "????-W05"),
+    ],
+)
+def test_slash_dates_and_iso_weeks(text, label):
+    assert parse_period(text).label == label
+
+
+def test_a_week_starts_on_its_iso_monday_and_is_stored_as_that_day():
+    week = parse_period("2024-W05")
+    assert week.start == dt.date(2024, 1, 29) and week.stored_grain == "day"
+    assert period_from_any_label("????-W05") == Period("week", None, 5)
+
+
+@pytest.mark.parametrize("text", ["W5", "13/13/2020", "2021-W53", "2024-W54", "1/32/20"])
+def test_what_is_no_slash_date_or_week(text):
+    assert parse_period(text) is None  # 'W5' is as often a warehouse as a week; 2021 had 52 weeks
+
+
+def test_the_sheets_order_decides_an_ambiguous_slash_date():
+    assert parse_period("2/3/20", day_first=True).label == "2020-03-02"
+    assert parse_period("22/01/2020", day_first=False) is None
+    assert slash_date_order(["1/22/20", "2/3/20"]) == (False, "strong", "1/22/20")
+    assert slash_date_order(["2/3/20", "22/1/20"]) == (True, "strong", "22/1/20")
+    assert slash_date_order(["2/3/20", "4/5/20"]) == (False, "weak", "2/3/20")
+    assert slash_date_order(["13/1/20", "1/13/20"])[1] == "weak"  # both kinds: asked
+    assert slash_date_order(["2026-01", None, "销售额"]) == (None, "strong", None)

@@ -14,6 +14,7 @@ from retro.ingest.detect import (
     plan_sheet,
     resolve_year,
     scenario_of,
+    serial_header_dates,
     split_scenario,
     subject_of,
     with_roles,
@@ -185,8 +186,15 @@ def test_period_headers_make_period_measures():
     assert (c.role, c.period, c.scenario) == ("measure", "????-01", "plan")
     c = _role(["Jan Budget"], ["1", "2"])
     assert (c.role, c.period, c.scenario) == ("measure", "????-01", "plan")
-    c = _role(["2026-01-01 00:00:00"], ["1", "2"])  # a real Excel date header: its month
-    assert (c.role, c.period) == ("measure", "2026-01")
+    c = _role(["2026-01-01 00:00:00"], ["1", "2"])  # a real Excel date header: a day, until the sheet says
+    assert (c.role, c.period) == ("measure", "2026-01-01")
+
+
+def test_firsts_of_the_month_are_months_unless_the_other_dates_are_days():
+    months = plan_sheet("s", [["门店", "2026-01-01 00:00:00", "2026-02-01 00:00:00"], ["A", "1", "2"], ["B", "3", "4"]], [])
+    assert [c.period for c in months.of_role("measure")] == ["2026-01", "2026-02"]
+    days = plan_sheet("s", [["Region", "1/30/20", "1/31/20", "2/1/20"], ["A", "1", "2", "3"], ["B", "3", "4", "5"]], [])
+    assert [c.period for c in days.of_role("measure")] == ["2020-01-30", "2020-01-31", "2020-02-01"]
 
 
 @pytest.mark.parametrize(
@@ -397,3 +405,20 @@ def test_year_column_written_as_text_gives_each_row_its_year(files, run_import):
     totals = {t["period"]: t["value"] for t in sheet["totals"]}
     assert totals == {"2025-01": 1.0, "2025-02": 2.0, "2026-01": 3.0, "2026-02": 4.0}
     assert "year_assumed" not in {w["code"] for w in sheet["warnings"]}
+
+
+def test_excel_serials_are_header_dates_only_when_as_regular_as_a_calendar():
+    import datetime as dt
+
+    assert serial_header_dates(["门店", "43466", "43497", "43525"]) == [dt.date(2019, 1, 1), dt.date(2019, 2, 1), dt.date(2019, 3, 1)]
+    assert serial_header_dates(["Day", "43466", "43467", "43468"]) is not None  # daily
+    assert serial_header_dates(["Week", "43466", "43473", "43480"]) is not None  # weekly
+    assert serial_header_dates(["A", "40000", "41234", "45678"]) is None  # amounts in the range
+    assert serial_header_dates(["A", "43497", "43466"]) is None  # not increasing
+    assert serial_header_dates(["A", "1", "2", "3"]) is None  # before 1990
+
+
+def test_numeric_years_before_1990_are_a_header_when_consecutive():
+    head = plan_sheet("s", [["Area", "1961", "1962", "1963"], ["China", "1", "2", "3"], ["India", "4", "5", "6"]], [])
+    assert [c.period for c in head.of_role("measure")] == ["1961", "1962", "1963"]
+    assert find_header([["Area", "1950", "1980", "2010"], ["China", "1", "2", "3"]], []) is None  # not years one apart

@@ -447,6 +447,114 @@ def test_a_ytd_block_beside_the_months_is_not_added(files, run_import):
     assert _readings(sheet, "running_total")
 
 
+def test_us_date_headers_are_days_read_month_first(files, run_import):
+    """A time series exported from the US (the JHU COVID layout): '1/22/20' headers, Lat and Long beside them."""
+    path = files / "time_series.csv"
+    path.write_text(
+        "Province/State,Country/Region,Lat,Long,1/22/20,1/23/20,1/31/20,2/1/20,2/2/20\n"
+        ",China,30.59,114.31,444,444,5806,7153,11177\n"
+        ",Italy,41.87,12.56,0,0,2,2,2\n"
+        "Ontario,Canada,51.25,-85.32,0,0,1,1,1\n",
+        encoding="utf-8",
+    )
+    rc, result = run_import(str(path))
+    assert rc == 0, result
+    sheet = result["sheets"][0]
+    # 2/1/20 beside the other days is February 1st, a day like them, not the month of February
+    assert sheet["periods"] == ["2020-01-22", "2020-01-23", "2020-01-31", "2020-02-01", "2020-02-02"]
+    totals = {t["period"]: t["value"] for t in sheet["totals"]}
+    assert totals["2020-02-01"] == 7156 and totals["2020-01-31"] == 5809
+    order = _readings(sheet, "date_order")
+    assert order and order[0]["strength"] == "strong" and order[0]["params"]["order"] == "month_first"
+    ignored = next(w for w in sheet["warnings"] if w["code"] == "ignored_columns")
+    assert "Lat" in ignored["message"] and "Long" in ignored["message"]  # said, not silently dropped
+
+
+def test_day_first_dates_are_told_by_one_day_over_twelve(files, run_import):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Sales"
+    ws.append(["Date", "Store", "Sales"])
+    for d, v in (("03/02/2020", 10), ("04/02/2020", 20), ("13/02/2020", 30), ("02/03/2020", 40)):
+        ws.append([d, "London", v])
+    rc, result = run_import(_save(wb, files / "uk.xlsx"))
+    assert rc == 0, result
+    sheet = result["sheets"][0]
+    by_month: dict[str, float] = {}
+    for t in sheet["totals"]:
+        by_month[t["period"][:7]] = by_month.get(t["period"][:7], 0) + t["value"]
+    assert by_month == {"2020-02": 60, "2020-03": 40}  # 03/02 is February 3rd, 02/03 March 2nd
+    assert _readings(sheet, "date_order")[0]["params"]["order"] == "day_first"
+
+
+def test_slash_dates_that_could_be_either_order_are_asked(files, run_import):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Region", "1/2/2020", "1/3/2020", "1/4/2020"])
+    ws.append(["North", 1, 2, 3])
+    ws.append(["South", 4, 5, 6])
+    rc, result = run_import(_save(wb, files / "either.xlsx"), "--dry-run")
+    assert rc == 0, result
+    sheet = result["sheets"][0]
+    order = _readings(sheet, "date_order")[0]
+    assert order["strength"] == "weak" and order["params"]["as"] == "2020-01-02"
+    assumed = [w for w in sheet["warnings"] if w["code"] == "assumed" and w["decision"] == "date_order"]
+    assert assumed and "1/2/2020" in assumed[0]["message"]
+
+
+def test_years_typed_as_numbers_across_the_header_are_periods(files, run_import):
+    """A statistics table from 1961 on (FAO, World Bank): the years are numbers in the header row."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Production"
+    years = list(range(1961, 1971))
+    ws.append(["Area", "Item", *years])
+    ws.append(["China", "Wheat", *[100 + i for i in range(10)]])
+    ws.append(["India", "Wheat", *[50 + i for i in range(10)]])
+    rc, result = run_import(_save(wb, files / "fao.xlsx"))
+    assert rc == 0, result
+    sheet = result["sheets"][0]
+    assert sheet["periods"] == [str(y) for y in years]
+    totals = {t["period"]: t["value"] for t in sheet["totals"]}
+    assert totals["1961"] == 150 and totals["1970"] == 168
+
+
+def test_excel_serials_across_the_header_are_dates(files, run_import):
+    """Month headers that lost their date format: 43466 | 43497 | 43525 are 2019-01-01, -02-01, -03-01."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "门店销售"
+    ws.append(["门店", 43466, 43497, 43525])
+    ws.append(["A店", 1, 2, 3])
+    ws.append(["B店", 5, 6, 7])
+    rc, result = run_import(_save(wb, files / "serials.xlsx"))
+    assert rc == 0, result
+    sheet = result["sheets"][0]
+    assert sheet["periods"] == ["2019-01", "2019-02", "2019-03"]
+    assert {t["period"]: t["value"] for t in sheet["totals"]}["2019-02"] == 8
+    assert _readings(sheet, "serial_headers")[0]["params"]["first"] == "2019-01-01"
+    assert sheet["metrics"] == ["门店销售"]  # named after the sheet, which names it
+
+
+def test_iso_weeks_are_stored_on_their_monday_and_said(files, run_import, query):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Weekly"
+    ws.append(["Week", "Sales"])
+    for w, v in (("2024-W04", 10), ("2024-W05", 20), ("2024-W06", 30)):  # W05 starts on Monday 29 January
+        ws.append([w, v])
+    rc, result = run_import(_save(wb, files / "weeks.xlsx"))
+    assert rc == 0, result
+    sheet = result["sheets"][0]
+    assert sheet["periods"] == ["2024-01-22", "2024-01-29", "2024-02-05"]
+    # no week is taken for a totals row: 30 = 10 + 20, but 2024-W06 is a week of its own
+    assert sum(t["value"] for t in sheet["totals"]) == 60
+    weeks = _readings(sheet, "weeks_on_monday")
+    assert weeks and weeks[0]["strength"] == "weak"
+    rows = query("series", "--metric", "Sales")["rows"]
+    assert _value(rows, "2024-01") == 30 and _value(rows, "2024-02") == 30
+
+
 # ------------------------------------------------------------------ 11. the preview says why, in both languages
 
 

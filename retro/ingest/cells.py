@@ -106,10 +106,16 @@ _CURRENCY_CHARS = re.compile(r"[\s¥￥$€£]|^rmb|^cny|元$|块$|万$|亿$")
 class Period:
     """A reporting period; ``year`` is None when the cell did not say it (e.g. '3月')."""
 
-    grain: str  # "day" | "month" | "quarter" | "year"
+    grain: str  # "day" | "week" | "month" | "quarter" | "year"
     year: int | None
-    number: int = 0  # month (1-12) or quarter (1-4); 0 for a year
+    number: int = 0  # month (1-12), ISO week (1-53) or quarter (1-4); 0 for a year
     day: int = 0
+
+    @property
+    def stored_grain(self) -> str:
+        """The grain its values are stored under: a week is stored on its Monday, as a day (the
+        dashboard rolls days up into months and quarters; a week is counted in its Monday's month)."""
+        return "day" if self.grain == "week" else self.grain
 
     def with_year(self, year: int) -> Period:
         return Period(self.grain, year, self.number, self.day)
@@ -121,6 +127,8 @@ class Period:
             return y
         if self.grain == "quarter":
             return f"{y}-Q{self.number}"
+        if self.grain == "week":
+            return f"{y}-W{self.number:02d}"
         if self.grain == "month":
             return f"{y}-{self.number:02d}"
         return f"{y}-{self.number:02d}-{self.day:02d}"
@@ -133,6 +141,8 @@ class Period:
             return dt.date(self.year, 1, 1)
         if self.grain == "quarter":
             return dt.date(self.year, 3 * self.number - 2, 1)
+        if self.grain == "week":
+            return dt.date.fromisocalendar(self.year, self.number, 1)  # ValueError for a W53 the year lacks
         if self.grain == "month":
             return dt.date(self.year, self.number, 1)
         return dt.date(self.year, self.number, self.day)
@@ -202,6 +212,15 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"(?:fy\s*)?" + _YEAR + r"\s*[/-]\s*(\d{2}|\d{4})$"), "fy_pair"),
     (re.compile(r"fy\s*(\d{2})$"), "fy2"),
     (re.compile(r"(\d{1,2})[-/ ]([a-z]{3})[-/ ](\d{2,4})$"), "dmy_en"),
+    # 1/22/20, 7/18/2018 (US, month first) and 22/01/2020 (day first): which one, see slash_date_order
+    (re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})(?:\s+\d{1,2}:\d{2}(?::\d{2})?(?:\s*[ap]m)?)?$"), "slash"),
+    # ISO weeks: 2024-W05, 2024W5, 2024 week 5, W05 2024, 2024年第5周; without a year only the word
+    # (Week 5, wk 5, 第5周): a bare 'W5' is as often a warehouse or a wave as a week
+    (re.compile(_YEAR + r"\s*[-/ ]?\s*(?:w|wk|week)\s*(\d{1,2})$"), "yw"),
+    (re.compile(r"(?:w|wk|week)\s*(\d{1,2})\s*[-/ ,]\s*" + _YEAR + r"$"), "wy"),
+    (re.compile(_YEAR + r"\s*年?\s*第\s*(\d{1,2})\s*周$"), "yw"),
+    (re.compile(r"(?:wk|week)\s*(\d{1,2})$"), "w"),
+    (re.compile(r"第\s*(\d{1,2})\s*周$"), "w"),
 ]
 
 
@@ -209,11 +228,14 @@ def _cn_or_int(text: str) -> int:
     return _CN_NUM[text] if text in _CN_NUM else int(text)
 
 
-def parse_period(cell: object) -> Period | None:
+def parse_period(cell: object, *, day_first: bool | None = None) -> Period | None:
     """A period from a header or a cell; None when the cell is not a period.
 
     Bare numbers are not periods here (a year column or an Excel serial date is
-    recognised by the caller, which knows the column's context).
+    recognised by the caller, which knows the column's context). A slash date 'a/b/y' is read
+    month first ('1/22/20'), or day first when ``day_first`` (the sheet's order, from all its
+    cells: :func:`slash_date_order`); left None, a cell that can only be day first ('22/01/2020')
+    is read so and any other month first.
     """
     if cell is None or isinstance(cell, bool):
         return None
@@ -268,6 +290,22 @@ def parse_period(cell: object) -> Period | None:
                 return Period("year", first)  # a fiscal year is stored under its first calendar year
             if kind == "fy2":
                 return Period("year", 2000 + int(g[0]))
+            if kind == "slash":
+                a, b = int(g[0]), int(g[1])
+                year = int(g[2]) if len(g[2]) == 4 else 2000 + int(g[2])
+                first = day_first if day_first is not None else a > 12
+                month, day = (b, a) if first else (a, b)
+                d = dt.date(year, month, day)
+                return Period("day", d.year, d.month, d.day)
+            if kind in ("yw", "wy", "w"):
+                year = int(g[0]) if kind == "yw" else int(g[1]) if kind == "wy" else None
+                week = int(g[1]) if kind == "yw" else int(g[0])
+                if not 1 <= week <= 53:
+                    return None
+                found = Period("week", year, week)
+                if year is not None:
+                    found.start  # noqa: B018 - W53 of a 52-week year is no week: ValueError below
+                return found
             if kind == "dmy_en":
                 month = _MONTHS_EN.get(g[1])
                 if not month:
@@ -278,6 +316,38 @@ def parse_period(cell: object) -> Period | None:
         except (ValueError, KeyError):
             return None
     return None
+
+
+_SLASH = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(?:\d{4}|\d{2})\b")
+
+
+def slash_date_order(texts: Iterable[str | None]) -> tuple[bool | None, str, str | None]:
+    """Whether the slash dates among ``texts`` are day first: (day_first, 'strong' | 'weak', an
+    example cell that shows it).
+
+    A first number over 12 ('22/01/2020') says day first, a second one over 12 ('1/22/20') says
+    month first, and one such cell decides for all (2/3/20 beside 1/22/20 is February 3rd). With
+    no such cell, or with both kinds, the dates are read month first (as US exports write them),
+    and the reading is weak: the preview asks. (None, 'strong', None) when no text is a slash date."""
+    day = month = 0
+    first = day_example = month_example = None
+    for text in texts:
+        m = _SLASH.match(text) if isinstance(text, str) and "/" in text else None
+        if m is None:
+            continue
+        first = first or text
+        a, b = int(m.group(1)), int(m.group(2))
+        if a > 12:
+            day, day_example = day + 1, day_example or text
+        if b > 12:
+            month, month_example = month + 1, month_example or text
+    if first is None:
+        return None, "strong", None
+    if day and not month:
+        return True, "strong", day_example
+    if month and not day:
+        return False, "strong", month_example
+    return False, "weak", first
 
 
 def excel_serial_to_date(serial: float) -> dt.date | None:

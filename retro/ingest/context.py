@@ -36,7 +36,7 @@ _CN_SCENARIO = re.compile(r"(预算|计划|目标|预测|实际)")
 _GENERIC = re.compile(
     r"^(sheet|sheets|data|dataset|datasets|raw|raw data|table|tables|workbook|file|report|reports|analysis|summary|"
     r"working|work|copy|new|final|draft|output|input|export|vs|and|by|of|the|year|years|month|months|monthly|"
-    r"yearly|annual|quarterly|en|cn|xlsx|xls|csv|\d+)$", re.I)
+    r"yearly|annual|quarterly|en|cn|xlsx|xls|csv)\d*$|^\d+$", re.I)  # 'Sheet1' and 'Data2' are generic too
 
 
 def scenario_in_name(text: str | None) -> tuple[str, bool] | None:

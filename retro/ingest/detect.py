@@ -6,13 +6,23 @@ user can correct in the preview, and the corrected plan is remembered per layout
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
+from itertools import pairwise
 
 from . import cells, context, roles
-from .cells import Period, parse_number, parse_period, split_unit, unit_in_title, year_in_text
+from .cells import (
+    Period,
+    parse_number,
+    parse_period,
+    period_from_any_label,
+    split_unit,
+    unit_in_title,
+    year_in_text,
+)
 from .readings import Reading
 
 HEAD_ROWS = 2000
@@ -144,6 +154,7 @@ class SheetPlan:
     fingerprint: str = ""
     file_name: str = ""
     sheet_period: str | None = None  # the period the sheet's name gives ('????-10' for a sheet 10月份)
+    day_first: bool | None = None  # slash dates ('3/4/20') are day first; None: no slash dates on the sheet
     readings: list[Reading] = field(default_factory=list)  # the sheet-level decisions and their evidence
 
     def of_role(self, role: str) -> list[ColumnSpec]:
@@ -169,16 +180,46 @@ def cell_kind(v: str | None) -> str:
     return "text"
 
 
-def _year_headers(row: list[str | None]) -> bool:
-    """'2024 | 2025 | 2026' across a header: increasing whole years, not data."""
-    years = []
+def _row_integers(row: list[str | None]) -> list[int] | None:
+    """The whole numbers of a row, left to right; None when one of its numbers is not whole."""
+    out = []
     for v in row:
         n = parse_number(v) if not _blank(v) else None
         if n is not None and n.status == "ok":
-            if n.value is None or not float(n.value).is_integer() or not 1990 <= n.value <= 2100:
-                return False
-            years.append(int(n.value))
-    return len(years) >= 2 and years == sorted(set(years))
+            if n.value is None or not float(n.value).is_integer():
+                return None
+            out.append(int(n.value))
+    return out
+
+
+def _year_headers(row: list[str | None]) -> bool:
+    """'2024 | 2025 | 2026' across a header: increasing whole years, not data. Years before 1990
+    (a statistics table from 1961 on) need three or more, one apart."""
+    years = _row_integers(row)
+    if years is None or len(years) < 2 or years != sorted(set(years)) or not all(1900 <= y <= 2100 for y in years):
+        return False
+    return years[0] >= 1990 or (len(years) >= 3 and {b - a for a, b in pairwise(years)} == {1})
+
+
+def serial_header_dates(row: list[str | None]) -> list[dt.date] | None:
+    """Excel date serials typed across a header (43466 | 43497 | 43525, dates whose cells lost their
+    date format): the dates, when there are two or more, increasing, and as regular as a calendar —
+    one day, one week, or one month, quarter or year apart on the same day of the month. Amounts
+    that happen to lie in the serial range are not that regular."""
+    numbers = _row_integers(row)
+    if numbers is None or len(numbers) < 2 or numbers != sorted(set(numbers)):
+        return None
+    dates = [cells.excel_serial_to_date(n) for n in numbers]
+    if any(d is None for d in dates):
+        return None
+    steps = {b - a for a, b in pairwise(numbers)}
+    if steps <= {1} or steps <= {7}:
+        return dates
+    months = {(b.year * 12 + b.month) - (a.year * 12 + a.month) for a, b in pairwise(dates)}
+    same_day = len({d.day for d in dates}) == 1 or all((d + dt.timedelta(days=1)).day == 1 for d in dates)
+    if same_day and len(months) == 1 and months <= {1, 3, 12}:
+        return dates
+    return None
 
 
 def _is_headerlike(row: list[str | None]) -> bool:
@@ -187,7 +228,7 @@ def _is_headerlike(row: list[str | None]) -> bool:
     if len(filled) < 2:
         return False
     numbers = sum(1 for k in filled if k == "number")
-    if numbers > len(filled) * 0.25 and numbers < len(filled) and _year_headers(row):
+    if numbers > len(filled) * 0.25 and numbers < len(filled) and (_year_headers(row) or serial_header_dates(row)):
         return True
     return numbers <= len(filled) * 0.25
 
@@ -280,16 +321,14 @@ def header_texts(rows: list[list[str | None]], header_rows: list[int], width: in
 # ---------------------------------------------------------------- columns
 
 
-def _period_of_header(parts: list[str]) -> Period | None:
+def _period_of_header(parts: list[str], day_first: bool | None = None) -> Period | None:
     for text in parts:
-        p = parse_period(text)
+        p = parse_period(text, day_first=day_first)
         if p is None:
             rest, scen = split_scenario(text)  # 'Jan Budget', '1月实际'
-            p = parse_period(rest) if scen and rest else None
+            p = parse_period(rest, day_first=day_first) if scen and rest else None
         if p is not None:
-            if p.grain == "day" and p.day == 1:
-                p = Period("month", p.year, p.number)
-            return p
+            return p  # a first of the month is the month when all the sheet's dates are: _months_from_dates
     return None
 
 
@@ -305,13 +344,14 @@ def year_of_cell(v: str | None) -> int | None:
         return None
     n = parse_number(v)
     if n.status == "ok" and n.value is not None:
-        return int(n.value) if float(n.value).is_integer() and 1990 <= n.value <= 2100 else None
+        return int(n.value) if float(n.value).is_integer() and 1900 <= n.value <= 2100 else None
     p = parse_period(v)
     return p.year if p is not None and p.grain == "year" else None
 
 
-def classify_column(index: int, parts: list[str], values: list[str]) -> ColumnSpec:
-    """The role of one column from its header texts and a sample of its values."""
+def classify_column(index: int, parts: list[str], values: list[str], day_first: bool | None = None) -> ColumnSpec:
+    """The role of one column from its header texts and a sample of its values; ``day_first`` is
+    the sheet's order of slash dates (cells.slash_date_order)."""
     header = " / ".join(parts)
     last = parts[-1] if parts else ""
     filled = [v for v in values if not _blank(v)]
@@ -329,7 +369,7 @@ def classify_column(index: int, parts: list[str], values: list[str]) -> ColumnSp
 
     if parts and any(roles.is_running_total(p) for p in parts) and (numeric_like or not filled):
         return ColumnSpec(index, header, "ignore", reading=Reading("running_total", "header", params={"header": header}))
-    header_period = _period_of_header(parts)
+    header_period = _period_of_header(parts, day_first)
     if header_period is not None and (numeric_like or not filled):
         scen = next((scenario_of(p) for p in parts if scenario_of(p)), None)
         metric = None
@@ -350,7 +390,8 @@ def classify_column(index: int, parts: list[str], values: list[str]) -> ColumnSp
     if parts and _YEAR_COL_RE.match(last) and _looks_like_years(filled):
         return ColumnSpec(index, header, "year")
 
-    periods = [parse_period(v) or (Period("day", None, 0, d) if (d := cells.day_of_month(v)) else None) for v in filled[:500]]
+    periods = [parse_period(v, day_first=day_first) or (Period("day", None, 0, d) if (d := cells.day_of_month(v)) else None)
+               for v in filled[:500]]
     period_ratio = sum(1 for p in periods if p is not None) / len(periods) if periods else 0.0
     named_period = bool(parts) and bool(_PERIOD_COL_RE.search(last))
     if period_ratio >= 0.8 or (named_period and period_ratio >= 0.5):
@@ -518,10 +559,27 @@ def plan_sheet(
     if total_rows is not None and end == len(rows) and total_rows > len(rows):
         end = total_rows  # the body runs on past the head
     sample_rows = [rows[r] for r in range(start, min(end, len(rows), start + 1000)) if r not in excluded]
+    date_readings = []
+    serials = serial_header_dates(rows[header_rows[-1]])
+    if serials is not None:
+        parts = [[_serial_as_date(t) for t in p] for p in parts]
+        date_readings.append(Reading("serial_headers", "values", params={"first": serials[0].isoformat(),
+                                                                        "last": serials[-1].isoformat()}))
+    day_first, order_strength, example = cells.slash_date_order([t for p in parts for t in p]
+                                                                + [v for r in sample_rows[:300] for v in r])
+    read_as = parse_period(example, day_first=day_first) if example else None
+    if read_as is not None:
+        date_readings.append(Reading("date_order", "values", order_strength,
+                                     {"order": "day_first" if day_first else "month_first", "example": example,
+                                      "as": read_as.label}))
     columns = []
     for c in range(width):
         values = [row[c] if c < len(row) else None for row in sample_rows]
-        columns.append(classify_column(c, parts[c], values))
+        columns.append(classify_column(c, parts[c], values, day_first))
+    week = _a_week(columns, sample_rows, day_first)
+    if week is not None:
+        date_readings.append(Reading("weeks_on_monday", "values", "weak",
+                                     {"example": week.label, "monday": week.start.isoformat() if week.year else None}))
 
     taken: Counter[tuple] = Counter()
     for i, c in enumerate(columns):
@@ -550,6 +608,8 @@ def plan_sheet(
         blank_headers=blank_headers,
         file_name=file_name,
     )
+    plan.day_first = day_first
+    plan.readings += date_readings
     found = context.sheet_period(sheet, title_lines)
     plan.sheet_period = found.label if found is not None else None
     _read_columns_together(plan, sample_rows)
@@ -565,9 +625,34 @@ def plan_sheet(
     return plan
 
 
+def _a_week(columns: list[ColumnSpec], sample: list[list[str | None]], day_first: bool | None) -> Period | None:
+    """A week among the period headers or the period column's cells, if the sheet is by week."""
+    for c in columns:
+        if c.role == "measure" and c.period and "-W" in c.period:
+            return period_from_any_label(c.period)
+        if c.role == "period":
+            for r in sample[:200]:
+                p = parse_period(r[c.index], day_first=day_first) if c.index < len(r) else None
+                if p is not None and p.grain == "week":
+                    return p
+    return None
+
+
+def _serial_as_date(text: str) -> str:
+    n = parse_number(text) if not _blank(text) else None
+    date = cells.excel_serial_to_date(n.value) if n is not None and n.status == "ok" and n.value is not None else None
+    return date.isoformat() if date is not None else text
+
+
 def _months_from_dates(plan: SheetPlan) -> None:
-    """Date headers one per month (2021-04-21, 2021-05-31 …, month ends) are the months."""
+    """Date headers that are all firsts of a month, or one per month (2021-04-21, 2021-05-31 …,
+    month ends), are the months."""
     days = [c for c in plan.of_role("measure") if c.period and len(c.period) == 10]
+    if days and all(c.period.endswith("-01") for c in days):
+        # 2019-01-01 | 2019-02-01 (how a month header is typed as a date): months; one 2/1/20 among
+        # 1/22/20, 1/23/20 … is a day like the others
+        plan.columns = [replace(c, period=c.period[:7]) if c in days else c for c in plan.columns]
+        return
     if len(days) < 2 or len(days) != len([c for c in plan.of_role("measure") if c.period]):
         return
     months = [c.period[:7] for c in days]
@@ -667,7 +752,7 @@ def infer_shape(plan: SheetPlan, rows: list[list[str | None]]) -> str:
     if period_cols:
         col = period_cols[0].index
         sample = [rows[r][col] for r in range(plan.start, min(plan.end, len(rows))) if col < len(rows[r])]
-        periods = [p for p in (parse_period(v) for v in sample) if p is not None]
+        periods = [p for p in (parse_period(v, day_first=plan.day_first) for v in sample) if p is not None]
         serial_days = 0
         if not periods:
             # Excel serial dates: treat as days

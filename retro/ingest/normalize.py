@@ -189,6 +189,8 @@ def normalize(cur: duckdb.DuckDBPyConnection, sheet: RawSheet, plan: SheetPlan) 
         if sheet.uncached_formulas:
             out.warnings.append(Message("uncached_formulas", {"count": len(sheet.uncached_formulas), "cells": sheet.uncached_formulas[:10]}))
         ignored = [c.header for c in plan.of_role("ignore") if c.header]
+        if plan.shape == "wide_period":  # Lat and Long beside the days: not by period, so not stored
+            ignored += [c.header for c in measures if not c.period and c.header]
         if ignored:
             out.warnings.append(Message("ignored_columns", {"columns": ignored}))
     finally:
@@ -268,9 +270,10 @@ def _evidenced_total_rows(cur, sheet: RawSheet, plan: SheetPlan, measures: list[
                  {"a": first, "b": last}).fetchall()
     candidates = totals.row_numbers(cells)
     sums = _column_sums(cur, measures, where, {**params, "excluded": skip})
+    own_period = _rows_with_a_period_of_their_own(cur, plan, where, {**params, "excluded": skip}, (first, last))
     for r in (first, last):
         mine = candidates.get(r) or {}
-        if not mine or not any(abs(v) > totals.TOLERANCE for v in mine.values()):
+        if not mine or not any(abs(v) > totals.TOLERANCE for v in mine.values()) or r in own_period:
             continue
         if len(mine) < 2 and count < 4:
             continue  # one number over two rows: too easily a coincidence
@@ -278,6 +281,20 @@ def _evidenced_total_rows(cur, sheet: RawSheet, plan: SheetPlan, measures: list[
             found[r] = Reading("totals_row", "sum", params={"row": r + 1, "kind": "sum_relation", "count": count - 1})
             break
     return found, blocks
+
+
+def _rows_with_a_period_of_their_own(cur, plan: SheetPlan, where: str, params: dict, rows: tuple[int, ...]) -> set[int]:
+    """Of ``rows``, those whose period cell is a period no other row has ('2024年第3周' after the
+    first two weeks): that row is its period's data, whatever its numbers add up to."""
+    period_cols = plan.of_role("period")
+    if not period_cols:
+        return set()
+    col = _col(period_cols[0])
+    found = _run(cur, f"""SELECT g.__r, trim(g.{col}) FROM grid g WHERE list_contains($rows, g.__r)
+                             AND trim(g.{col}) IN (SELECT trim(g.{col}) FROM grid g WHERE {where}
+                                                   AND NOT list_contains($excluded, g.__r) GROUP BY 1 HAVING count(*) = 1)""",
+                 {**params, "rows": list(rows)}).fetchall()
+    return {r for r, text in found if text and _parse_period_cell(text, _sheet_month(plan), plan.day_first) is not None}
 
 
 def _nested_subtotals(cur, measures: list[ColumnSpec], rows: list[int]) -> list[int]:
@@ -322,14 +339,21 @@ def _with_year(period: Period | None, year: int | None) -> Period | None:
     """A period that did not say its year ('3月') takes ``year``, else this year."""
     if period is None or period.year is not None:
         return period
-    return period.with_year(year or dt.date.today().year)
+    found = period.with_year(year or dt.date.today().year)
+    if found.grain == "week":
+        try:
+            found.start  # noqa: B018 - 'Week 53' in a year of 52 weeks is no period
+        except ValueError:
+            return None
+    return found
 
 
-def _parse_period_cell(text: str | None, month: Period | None = None) -> Period | None:
-    """A period cell; ``month`` (the sheet's own, from its name) places a bare day ('1号') in it."""
+def _parse_period_cell(text: str | None, month: Period | None = None, day_first: bool | None = None) -> Period | None:
+    """A period cell; ``month`` (the sheet's own, from its name) places a bare day ('1号') in it;
+    ``day_first`` is the sheet's order of slash dates."""
     if text is None:
         return None
-    period = parse_period(text)
+    period = parse_period(text, day_first=day_first)
     if period is not None:
         return period
     day = cells.day_of_month(text)
@@ -440,16 +464,18 @@ def _facts(cur, sheet: RawSheet, plan: SheetPlan, measures: list[ColumnSpec], wh
             if period is None:
                 continue
             year_col = (plan.of_role("year") or [None])[0]
-            col_params[f"pg{i}"] = period.grain
+            col_params[f"pg{i}"] = period.stored_grain
             g_expr = f"$pg{i}"
-            if period.year is None and year_col is not None:
+            if period.year is None and year_col is not None and period.grain != "week":
                 # '3月' under a 年份 column: each row's own year.
                 first_month = period.number if period.grain == "month" else 3 * period.number - 2 if period.grain == "quarter" else 1
                 col_params[f"pm{i}"] = first_month
                 # '2026', '2026.0', '2026年', 'FY2026': the four digits are the year
                 p_expr = f"make_date(TRY_CAST(regexp_extract(ri.{_col(year_col)}, '(19|20)[0-9][0-9]') AS INTEGER), $pm{i}, 1)"
             else:
-                period = period if period.year is not None else period.with_year(plan.year or dt.date.today().year)
+                period = _with_year(period, plan.year)
+                if period is None:
+                    continue
                 col_params[f"pd{i}"] = period.start
                 p_expr = f"$pd{i}"
         else:
@@ -518,7 +544,7 @@ def _period_map_rows(cur, plan: SheetPlan, out: Normalized) -> tuple[str, str]:
     parsed = []
     yearless = False
     for p, y in distinct:
-        period = _parse_period_cell(p, _sheet_month(plan))
+        period = _parse_period_cell(p, _sheet_month(plan), plan.day_first)
         yearless = yearless or (period is not None and period.year is None)
         period = _with_year(period, year_of_cell(y) or plan.year)
         parsed.append((p, y, period.start if period else None, period.grain if period else None))
@@ -529,6 +555,7 @@ def _period_map_rows(cur, plan: SheetPlan, out: Normalized) -> tuple[str, str]:
     grains = {g for *_, g in parsed if g}
     if grains == {"day"} and all(d is None or d.day == 1 for _, _, d, _ in parsed):
         parsed = [(p, y, d, "month" if d else None) for p, y, d, _ in parsed]
+    parsed = [(p, y, d, "day" if g == "week" else g) for p, y, d, g in parsed]  # a week is stored on its Monday
     bad = [p for p, _, d, _ in parsed if d is None and p is not None]
     if bad:
         out.warnings.append(Message("unparsed_periods", {"count": len(bad), "examples": bad[:5]}))
@@ -706,7 +733,7 @@ def _transactions(cur, sheet: RawSheet, plan: SheetPlan, where: str, params: dic
         params,
     )
     distinct = [r[0] for r in _run(cur, f"SELECT DISTINCT {_col(period_col)} FROM rows_in").fetchall()]
-    periods = [_with_year(_parse_period_cell(text, _sheet_month(plan)), plan.year) for text in distinct]
+    periods = [_with_year(_parse_period_cell(text, _sheet_month(plan), plan.day_first), plan.year) for text in distinct]
     dates = [p.start if p is not None else None for p in periods]
     register(cur, "pmap", pa.table({"p": pa.array(distinct, pa.string()), "d": pa.array(dates, pa.date32())}))
     # Measures: a long view of (row, measure, raw) to parse the odd cells once.
