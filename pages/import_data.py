@@ -127,6 +127,8 @@ for tab, sheet in zip(tabs, analysis.sheets, strict=True):
             c[1].caption(f"{result.periods[0]} – {result.periods[-1]}" if result.periods else "—")
             c[2].metric(tr("import.metrics"), len(result.metrics))
             c[3].metric(tr("import.dimensions"), len(result.dimensions))
+            if result.notes:
+                c[3].caption(tr("import.notes_kept", n=num(len(result.notes), compact=False)))
             st.caption(
                 " · ".join(
                     [

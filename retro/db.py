@@ -425,6 +425,26 @@ MIGRATIONS = (
 )
 
 
+MIGRATIONS = (
+    *MIGRATIONS,
+    Migration(
+        7,
+        "notes imported from a sheet's note columns (偏差原因, 备注…) as annotations of their import",
+        (
+            # A note read from an imported row names its import (NULL: written by hand), the column
+            # it came from (source, e.g. 偏差原因) and the row's segment (dims_key). Like fact_rows,
+            # replaced_by marks a note superseded by a later import of the same metric, period and
+            # segment; undoing an import deletes its notes and brings back the ones it replaced.
+            # Hand-written notes (import_id NULL) are never touched by an import or its undo.
+            "ALTER TABLE annotations ADD COLUMN IF NOT EXISTS import_id BIGINT",
+            "ALTER TABLE annotations ADD COLUMN IF NOT EXISTS source VARCHAR",
+            "ALTER TABLE annotations ADD COLUMN IF NOT EXISTS dims_key VARCHAR",
+            "ALTER TABLE annotations ADD COLUMN IF NOT EXISTS replaced_by BIGINT",
+        ),
+    ),
+)
+
+
 class DatabaseUnavailable(Exception):
     """The database cannot be used right now; ``code`` names a ``safety.db_<code>`` message.
 

@@ -111,6 +111,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "import.take_in": {"zh": "仍然导入这个工作表", "en": "Import this sheet anyway"},
     "import.source_rows": {"zh": "来源行", "en": "Source rows"},
     "import.values_stored": {"zh": "将存入 {n} 个数值", "en": "{n} values to store"},
+    "import.notes_kept": {"zh": "说明列的 {n} 条文字作为备注随数据保存", "en": "{n} notes from the text columns kept with the values"},
     "import.please_check": {"zh": "请确认：{text}", "en": "Please check: {text}"},
     "import.readings": {"zh": "读取依据（{n} 条）", "en": "How it was read ({n})"},
     "evidence.formula": {"zh": "依据：单元格公式", "en": "evidence: a formula"},

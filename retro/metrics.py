@@ -1059,9 +1059,11 @@ def delete_annotation(db: Database, annotation_id: int) -> None:
 
 
 def annotations(db: Database, metric: str) -> pd.DataFrame:
-    """Notes on a metric (and on the metrics merged into it), oldest period first."""
+    """Notes on a metric (and on the metrics merged into it), oldest period first: written by hand
+    (import_id NULL) or read from an import's note column (source: its header), not replaced since."""
     frame = db.frame(
-        "SELECT id, metric, period, text, author, created_at FROM annotations WHERE list_contains(?, metric) ORDER BY period, id",
+        "SELECT id, metric, period, text, author, created_at, import_id, source FROM annotations "
+        "WHERE list_contains(?, metric) AND replaced_by IS NULL ORDER BY period, id",
         [_member_names(db, metric)],
     )
     frame["period"] = pd.to_datetime(frame["period"]).dt.date

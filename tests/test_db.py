@@ -84,6 +84,29 @@ def test_migration_statements_are_safe_to_re_run(tmp_path):
     again.close()
 
 
+def test_annotations_gain_their_import_and_source_and_keep_the_hand_written_notes(tmp_path, monkeypatch):
+    """Migration 7 on a file made before it: a note written by hand stays, as nobody's import."""
+    path = tmp_path / "old.duckdb"
+    monkeypatch.setattr(retro_db, "MIGRATIONS", tuple(m for m in retro_db.MIGRATIONS if m.version < 7))
+    old = Database(path)
+    with old.transaction() as cur:
+        cur.execute(
+            "INSERT INTO annotations (metric, period, text, author) VALUES ('销售额', DATE '2026-01-01', '促销', 'lead')"
+        )
+    old.close()
+    monkeypatch.undo()
+    db = Database(path)
+    assert 7 in db.applied_migrations()
+    assert db.rows("SELECT metric, text, author, import_id, source, replaced_by FROM annotations") == [
+        ("销售额", "促销", "lead", None, None, None)
+    ]
+    with db.transaction() as cur:  # the statements are safe to run again
+        for statement in next(m for m in retro_db.MIGRATIONS if m.version == 7).statements:
+            cur.execute(statement)
+    assert db.scalar("SELECT count(*) FROM annotations WHERE import_id IS NULL") == 1
+    db.close()
+
+
 def test_a_failing_migration_is_rolled_back_and_not_recorded(tmp_path, monkeypatch):
     path = tmp_path / "fail.duckdb"
     Database(path).close()

@@ -303,6 +303,76 @@ def test_the_outcome_review_table_imports_three_metrics_with_plan_and_actual(fil
     rows = query("score", "--period", "2026-09")["rows"]
     east = next(r for r in rows if r["metric"] == "华东销售额")
     assert east["plan"] == pytest.approx(12000000) and east["actual"] == pytest.approx(10800000)
+    assert sheet["notes"] == 6  # the text of 偏差原因 and 经验/教训, kept as notes
+
+
+def _outcome_review(path, cause: str, lesson: str | None) -> Path:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "成果复盘"
+    ws.append(["目标指标", "目标值", "实际值", "达成率", "偏差原因", "经验/教训"])
+    ws.append(["华东销售额", 12000000, 10800000, "90%", cause, lesson])
+    ws.append(["新客户数", 500, 430, "86%", "渠道投放延迟", "  "])  # a blank lesson is no note
+    wb.save(path)
+    return path
+
+
+def _notes(db, metric: str) -> list[tuple]:
+    from retro import metrics as M
+
+    return [(n.period.isoformat(), n.source if isinstance(n.source, str) else None, n.text)
+            for n in M.annotations(db, metric).itertuples()]
+
+
+def test_the_outcome_review_notes_are_kept_on_their_metric_and_undone_with_their_import(files, db):
+    import datetime as dt
+
+    from retro import metrics as M
+    from retro.ingest import analysis_summary, analyze_bytes, store_import, undo_import
+
+    mine = M.add_annotation(db, "华东销售额", dt.date(2026, 9, 1), "会上补充：九月有两场路演取消", author="lead")
+    first_file = _outcome_review(files / "outcome.xlsx", "获客成本超预算30%", "精准定位路演人群")
+    analysis = analyze_bytes(db, first_file.read_bytes(), first_file.name, period="2026-09")
+    assert analysis_summary(analysis)["sheets"][0]["notes"] == 3
+    first = store_import(db, analysis, actor="lead")
+    assert _notes(db, "华东销售额") == [
+        ("2026-09-01", None, "会上补充：九月有两场路演取消"),
+        ("2026-09-01", "偏差原因", "偏差原因: 获客成本超预算30%"),
+        ("2026-09-01", "经验/教训", "经验/教训: 精准定位路演人群"),
+    ]
+    assert _notes(db, "新客户数") == [("2026-09-01", "偏差原因", "偏差原因: 渠道投放延迟")]
+
+    # A corrected file for the same month replaces the values and the notes read with them.
+    second_file = _outcome_review(files / "outcome v2.xlsx", "获客成本超预算25%", None)
+    second = store_import(db, analyze_bytes(db, second_file.read_bytes(), second_file.name, period="2026-09"))
+    assert _notes(db, "华东销售额") == [
+        ("2026-09-01", None, "会上补充：九月有两场路演取消"),
+        ("2026-09-01", "偏差原因", "偏差原因: 获客成本超预算25%"),
+    ]
+    assert undo_import(db, second.import_id)  # the first file's notes come back with its values
+    assert [text for *_, text in _notes(db, "华东销售额")] == [
+        "会上补充：九月有两场路演取消", "偏差原因: 获客成本超预算30%", "经验/教训: 精准定位路演人群"]
+    assert undo_import(db, first.import_id)
+    assert _notes(db, "华东销售额") == [("2026-09-01", None, "会上补充：九月有两场路演取消")]
+    assert _notes(db, "新客户数") == []
+    assert db.scalar("SELECT author FROM annotations WHERE id = ?", [mine]) == "lead"
+
+
+def test_a_note_in_a_sheet_by_region_keeps_its_region_in_the_text(files, db):
+    from retro.ingest import analyze_bytes, store_import
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "区域月报"
+    ws.append(["区域", "月份", "销售额", "备注"])
+    ws.append(["华东", "2026-01", 120, "春节促销"])
+    ws.append(["华南", "2026-01", 80, None])
+    ws.append(["华东", "2026-02", 130, "断货两周"])
+    path = files / "regions.xlsx"
+    wb.save(path)
+    store_import(db, analyze_bytes(db, path.read_bytes(), path.name))
+    assert _notes(db, "销售额") == [("2026-01-01", "备注", "华东 · 备注: 春节促销"),
+                                   ("2026-02-01", "备注", "华东 · 备注: 断货两周")]
 
 
 def test_a_budget_template_sheet_takes_its_month_from_the_sheet_name(files, run_import):

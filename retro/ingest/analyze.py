@@ -258,6 +258,7 @@ def analysis_summary(analysis: FileAnalysis) -> dict[str, Any]:
                 "metrics": r.metrics if r else [],
                 "scenarios": r.scenarios if r else [],
                 "totals": r.totals if r else [],
+                "notes": len(r.notes) if r else 0,  # note-column texts kept as annotations
                 "warnings": list(r.warnings) if r else [],
                 "reconciliation": r.reconciliation if r else [],
                 "error": s.error,

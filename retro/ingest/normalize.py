@@ -30,6 +30,7 @@ from .cells import (
     period_from_any_label,
 )
 from .detect import (
+    _NOTE_RE,
     GRAND_TOTAL_RE,
     TOTAL_LABEL_RE,
     ColumnSpec,
@@ -68,6 +69,9 @@ class Normalized:
     dimensions: list[str] = field(default_factory=list)
     totals: list[dict[str, Any]] = field(default_factory=list)
     readings: list[Reading] = field(default_factory=list)  # decisions made while normalising (totals rows)
+    # The text of the note columns (偏差原因, 经验/教训, 备注), one per row, metric and column: metric,
+    # period, dims_key, source (the header), text ("华东 · 偏差原因: …"); stored as annotations.
+    notes: list[dict[str, Any]] = field(default_factory=list)
 
 
 _PARAM = re.compile(r"\$([A-Za-z_]\w*)")
@@ -527,11 +531,45 @@ def _facts(cur, sheet: RawSheet, plan: SheetPlan, measures: list[ColumnSpec], wh
     out.source_rows = len(pc.unique(facts.column("row_no"))) if facts.num_rows else 0
     out.dimensions = names
     _summarise_facts(cur, out)
+    out.notes = _row_notes(cur, plan, facts, dims)
     for t in ("long", "rows_in"):
         _run(cur, f"DROP TABLE IF EXISTS {t}")
     for view in ("pmap", "mmap", "smap", "nmap"):
         with contextlib.suppress(duckdb.Error):  # not every shape registers every map
             unregister(cur, view)
+
+
+def note_columns(plan: SheetPlan) -> list[ColumnSpec]:
+    """Free-text columns beside the numbers (偏差原因, 经验/教训, 备注, Comments): left out of the values
+    and segments, their text kept as notes on the row's metric and period."""
+    return [c for c in plan.columns if c.role == "ignore" and c.header and (
+        (c.reading is not None and c.reading.decision == "note_column")
+        or (c.reading is None and _NOTE_RE.match(c.header.split(" / ")[-1])))]
+
+
+def _row_notes(cur, plan: SheetPlan, facts: pa.Table, dims: list[ColumnSpec]) -> list[dict[str, Any]]:
+    """Each note column's non-blank text, once per row and metric of that row's stored values, on the
+    row's period (a wide row of months: its last). The row's segment leads the text ("华东 · 偏差原因:
+    …"): an annotation has no dimensions."""
+    cols = note_columns(plan)
+    if not cols or not facts.num_rows:
+        return []
+    segment = [f"ri.{_col(c)}" for c in dims]
+    selects, params = [], {}
+    for k, c in enumerate(cols):
+        params[f"nh{k}"], params[f"ns{k}"] = c.header.split(" / ")[-1], c.header
+        text = _clean(f"g.{_col(c)}")
+        parts = [*segment, f"$nh{k} || ': ' || {text}"]
+        label = f"concat_ws(' · ', {', '.join(parts)})"
+        selects.append(
+            f"SELECT f.metric, max(f.period) AS period, f.dims_key, $ns{k} AS source, any_value({label}) AS text, "
+            f"f.row_no, {k} AS col FROM nfacts f JOIN grid g ON g.__r = f.row_no JOIN rows_in ri ON ri.__r = f.row_no "
+            f"WHERE {text} IS NOT NULL GROUP BY f.row_no, f.metric, f.dims_key"
+        )
+    with registered(cur, "nfacts", facts.select(["row_no", "metric", "period", "dims_key"])):
+        rows = _run(cur, "SELECT metric, period, dims_key, source, text FROM (" + " UNION ALL ".join(selects) + ") "
+                         "GROUP BY ALL ORDER BY min(row_no), min(col), metric", params).fetchall()
+    return [{"metric": m, "period": p, "dims_key": d, "source": s, "text": t} for m, p, d, s, t in rows]
 
 
 def _period_map_rows(cur, plan: SheetPlan, out: Normalized) -> tuple[str, str]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
 from ..db import Database, bump_version, register, registered, unregister
 from .analyze import FileAnalysis, Overrides
@@ -33,6 +34,16 @@ def _json_default(o: Any) -> Any:
     if isinstance(o, dt.date):
         return o.isoformat()
     return str(o)
+
+
+def _notes_table(notes: list[dict[str, Any]]) -> pa.Table:
+    return pa.table({
+        "metric": pa.array([n["metric"] for n in notes], pa.string()),
+        "period": pa.array([n["period"] for n in notes], pa.date32()),
+        "dims_key": pa.array([n["dims_key"] for n in notes], pa.string()),
+        "source": pa.array([n["source"] for n in notes], pa.string()),
+        "text": pa.array([n["text"] for n in notes], pa.string()),
+    })
 
 
 def already_imported(db: Database, sha256: str) -> int | None:
@@ -137,12 +148,28 @@ def store_import(
                              AND f.grain = s.grain AND f.period = s.period AND f.dims_key = s.dims_key""",
                         {"id": import_id},
                     ).fetchone()[0]
+                    # The notes an earlier import read beside the values replaced go with them (undo
+                    # brings them back); notes written by hand (import_id NULL) are never touched.
+                    cur.execute(
+                        """UPDATE annotations a SET replaced_by = $id
+                           FROM (SELECT DISTINCT metric, period, dims_key FROM staged) s
+                           WHERE a.replaced_by IS NULL AND a.import_id IS NOT NULL AND a.import_id <> $id
+                             AND a.metric = s.metric AND a.period = s.period AND a.dims_key = s.dims_key""",
+                        {"id": import_id},
+                    )
                 cur.execute(
                     """INSERT INTO fact_rows (import_id, sheet_name, period, grain, metric, unit, scenario, dims_key, value)
                        SELECT $id, $sheet, period, grain, metric, unit, scenario, dims_key, value FROM staged""",
                     {"id": import_id, "sheet": s.name},
                 )
                 unregister(cur, "staged")
+                if result.notes:
+                    with registered(cur, "staged_notes", _notes_table(result.notes)):
+                        cur.execute(
+                            """INSERT INTO annotations (metric, period, text, author, created_at, import_id, source, dims_key)
+                               SELECT metric, period, text, $actor, $now, $id, source, dims_key FROM staged_notes""",
+                            {"id": import_id, "actor": actor, "now": now},
+                        )
                 if result.segments is not None:
                     with registered(cur, "staged_segments", result.segments):
                         cur.execute("INSERT INTO segments SELECT dims_key, dims FROM staged_segments ON CONFLICT DO NOTHING")
@@ -200,6 +227,7 @@ def undo_import(db: Database, import_id: int) -> bool:
             return False
         cur.execute("DELETE FROM fact_rows WHERE import_id = ?", [import_id])
         cur.execute("DELETE FROM transactions WHERE import_id = ?", [import_id])
+        cur.execute("DELETE FROM annotations WHERE import_id = ?", [import_id])
         # What this import had replaced comes back — unless a later import replaced the same
         # values too: then that one, the earliest, is their replacement now.
         cur.execute(
@@ -209,6 +237,14 @@ def undo_import(db: Database, import_id: int) -> bool:
                      AND g.metric = f.metric AND g.scenario = f.scenario AND g.grain = f.grain
                      AND g.period = f.period AND g.dims_key = f.dims_key)
                WHERE f.replaced_by = $id""",
+            {"id": import_id},
+        )
+        cur.execute(
+            """UPDATE annotations a SET replaced_by = (
+                   SELECT min(g.import_id) FROM fact_rows g JOIN imports i ON i.id = g.import_id
+                   WHERE i.mode = 'replace' AND g.import_id > $id AND g.import_id > a.import_id
+                     AND g.metric = a.metric AND g.period = a.period AND g.dims_key = a.dims_key)
+               WHERE a.replaced_by = $id AND a.import_id IS NOT NULL""",
             {"id": import_id},
         )
         cur.execute(
