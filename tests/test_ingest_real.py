@@ -474,6 +474,23 @@ def test_a_decimal_comma_column_is_read_as_decimals(files, run_import):
     assert _readings(sheet, "number_style")
 
 
+def test_a_decimal_comma_sheets_totals_are_read_in_its_style_and_check(files, run_import):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Umsatz"
+    ws.append(["Filiale", "Jan", "Feb", "Gesamt"])
+    ws.append(["Berlin", "1.052,75", "980,5", "2.033,25"])
+    ws.append(["Hamburg", "33,5", "41,25", "74,75"])
+    ws.append(["Summe", "1.086,25", "1.021,75", "2.108,00"])
+    rc, result = run_import(_save(wb, files / "umsatz.xlsx"), "--year", "2026")
+    assert rc == 0, result
+    sheet = result["sheets"][0]
+    assert {t["period"]: t["value"] for t in sheet["totals"]} == {"2026-01": pytest.approx(1086.25), "2026-02": pytest.approx(1021.75)}
+    checks = sheet["reconciliation"]
+    assert {r["kind"] for r in checks} == {"row", "column"} and all(r["status"] == "match" for r in checks), checks
+    assert {round(r["sheet_total"], 2) for r in checks if r["kind"] == "row"} == {1086.25, 1021.75}
+
+
 def test_month_sheets_with_day_cells_take_the_month_from_the_sheet(files, run_import):
     wb = openpyxl.Workbook()
     for k, name in enumerate(("1月", "2月")):

@@ -35,9 +35,11 @@ _NOTE_RE = re.compile(r"^(备注|说明|注释|批注|remarks?|notes?|comments?|
 # Free text beside the numbers (偏差原因, 经验/教训, Lessons): notes for the people, never segments.
 _NOTE_TEXT_RE = re.compile(r"(原因|教训|经验|备注|说明|措施|对策|问题|reasons?|causes?|lessons?|remarks?|notes?|comments?|actions?)", re.I)
 _RANK_RE = re.compile(r"^(排名|排序|序号|序|编号序|no\.?|#|rank|seq|s/n|行号|index)$", re.I)
-_TOTAL_COL_RE = re.compile(r"^(合计|总计|总额|总和|汇总|全年|全年合计|年度合计|年合计|累计|ytd|total|sum|grand total|小计)$", re.I)
-TOTAL_LABEL_RE = re.compile(r"(合计|总计|小计|汇总|总和|^total$|^grand total$|^sub ?-?total\b|\bsub ?-?total$|^sum$|^total\b|\btotal$)", re.I)
-GRAND_TOTAL_RE = re.compile(r"^(合计|总计|汇总|总和|全部合计|total|grand total|sum|全国合计|全国)$", re.I)
+_TOTAL_COL_RE = re.compile(r"^(合计|总计|总额|总和|汇总|全年|全年合计|年度合计|年合计|累计|ytd|total|sum|grand total|小计|"
+                           r"summe|gesamt|insgesamt|gesamtsumme)$", re.I)
+TOTAL_LABEL_RE = re.compile(r"(合计|总计|小计|汇总|总和|^total$|^grand total$|^sub ?-?total\b|\bsub ?-?total$|^sum$|^total\b|\btotal$|"
+                            r"^summe$|^gesamt|^insgesamt$|^zwischensumme$)", re.I)
+GRAND_TOTAL_RE = re.compile(r"^(合计|总计|汇总|总和|全部合计|total|grand total|sum|全国合计|全国|summe|gesamt|gesamtsumme|insgesamt)$", re.I)
 _YEAR_COL_RE = re.compile(r"^(年份|年度|年|year|fy|财年|fiscal year)$", re.I)
 _PERIOD_COL_RE = re.compile(
     r"(月份|日期|时间|期间|年月|统计月|周期|季度|^月$|date|month|period|quarter|day|下单|交易时间|创建时间|支付时间)", re.I
@@ -155,6 +157,7 @@ class SheetPlan:
     file_name: str = ""
     sheet_period: str | None = None  # the period the sheet's name gives ('????-10' for a sheet 10月份)
     day_first: bool | None = None  # slash dates ('3/4/20') are day first; None: no slash dates on the sheet
+    spread: list[list[str | None]] = field(default_factory=list, repr=False)  # rows from further down a big sheet
     readings: list[Reading] = field(default_factory=list)  # the sheet-level decisions and their evidence
 
     def of_role(self, role: str) -> list[ColumnSpec]:
@@ -545,8 +548,11 @@ def plan_sheet(
     *,
     file_name: str = "",
     total_rows: int | None = None,
+    spread: list[list[str | None]] | None = None,
 ) -> SheetPlan | None:
-    """The detected plan for one sheet, from its head rows; None when no header is found."""
+    """The detected plan for one sheet, from its head rows; None when no header is found. ``spread``
+    are rows taken evenly from further down a big sheet: whether it is a list of transactions is
+    read from them too, not from its first rows alone."""
     header_rows = find_header(rows, merged)
     if header_rows is None:
         return None
@@ -609,6 +615,7 @@ def plan_sheet(
         file_name=file_name,
     )
     plan.day_first = day_first
+    plan.spread = spread or []
     plan.readings += date_readings
     found = context.sheet_period(sheet, title_lines)
     plan.sheet_period = found.label if found is not None else None
@@ -672,7 +679,10 @@ def _totals_columns_by_sum(plan: SheetPlan, sample: list[list[str | None]]) -> N
         return
     if all(c.period for c in measures):
         return  # no column without a period to be their total: nothing to parse
-    values = {c.index: [parse_number(r[c.index]).value if c.index < len(r) else None for r in sample] for c in measures}
+    texts = {c.index: [r[c.index] if c.index < len(r) else None for r in sample] for c in measures}
+    # each column in its own style: '2.033,25' beside '1.052,75' and '980,5' is their sum
+    decimal = {i for i, col in texts.items() if cells.number_style(col)[0] == "decimal_comma"}
+    values = {i: [parse_number(v, decimal_comma=i in decimal).value for v in col] for i, col in texts.items()}
     for c in measures:
         if c.period:
             continue
@@ -682,11 +692,11 @@ def _totals_columns_by_sum(plan: SheetPlan, sample: list[list[str | None]]) -> N
             continue
         rows, hits = 0, 0
         for i, v in enumerate(values[c.index]):
-            cells = [values[m.index][i] for m in parts]
-            if v is None or all(x is None for x in cells):
+            row_cells = [values[m.index][i] for m in parts]
+            if v is None or all(x is None for x in row_cells):
                 continue
             rows += 1
-            total = sum(x for x in cells if x is not None)
+            total = sum(x for x in row_cells if x is not None)
             hits += abs(total - v) <= 0.005 + 1e-9 * abs(v) and abs(v) > 0.005
         if rows >= 2 and hits >= 0.95 * rows:
             j = next(k for k, x in enumerate(plan.columns) if x.index == c.index)
@@ -752,6 +762,8 @@ def infer_shape(plan: SheetPlan, rows: list[list[str | None]]) -> str:
     if period_cols:
         col = period_cols[0].index
         sample = [rows[r][col] for r in range(plan.start, min(plan.end, len(rows))) if col < len(rows[r])]
+        sample += [r[col] for r in plan.spread if col < len(r)]
+        body_rows = max(len(sample), plan.end - plan.start)
         periods = [p for p in (parse_period(v, day_first=plan.day_first) for v in sample) if p is not None]
         serial_days = 0
         if not periods:
@@ -761,11 +773,11 @@ def infer_shape(plan: SheetPlan, rows: list[list[str | None]]) -> str:
         days = [p for p in periods if p.grain == "day"]
         distinct_days = {(p.year, p.number, p.day) for p in days}
         daily = (days and any(p.day != 1 for p in days) and len(distinct_days) >= 5) or serial_days >= 28
-        if daily and (plan.of_role("id") or len(sample) >= 200 or len(distinct_days) >= 28):
+        if daily and (plan.of_role("id") or body_rows >= 200 or len(distinct_days) >= 28):
             return "transactions"
         keyed = [c for c in plan.of_role("id") if c.id_kind in ("order", "customer")]
         distinct_periods = len({p.label for p in periods}) or serial_days
-        if keyed and len(sample) >= 20 and len(sample) >= 3 * max(distinct_periods, 1):
+        if keyed and body_rows >= 20 and body_rows >= 3 * max(distinct_periods, 1):
             # An order or customer column with many rows per date: a till export of one day is
             # still a list of transactions, however few days it covers.
             return "transactions"

@@ -69,6 +69,7 @@ class Normalized:
     dimensions: list[str] = field(default_factory=list)
     totals: list[dict[str, Any]] = field(default_factory=list)
     readings: list[Reading] = field(default_factory=list)  # decisions made while normalising (totals rows)
+    decimal_comma: set[int] = field(default_factory=set)  # columns whose commas are decimal points (cells.number_style)
     # The text of the note columns (偏差原因, 经验/教训, 备注), one per row, metric and column: metric,
     # period, dims_key, source (the header), text ("华东 · 偏差原因: …"); stored as annotations.
     notes: list[dict[str, Any]] = field(default_factory=list)
@@ -272,8 +273,8 @@ def _evidenced_total_rows(cur, sheet: RawSheet, plan: SheetPlan, measures: list[
     first, last, count = ends
     cells = _run(cur, f"SELECT g.__r, {', '.join(_col(c) for c in measures)} FROM grid g WHERE g.__r IN ($a, $b)",
                  {"a": first, "b": last}).fetchall()
-    candidates = totals.row_numbers(cells)
-    sums = _column_sums(cur, measures, where, {**params, "excluded": skip})
+    sums, decimal = _column_sums(cur, measures, where, {**params, "excluded": skip})
+    candidates = totals.row_numbers(cells, decimal={j for j, c in enumerate(measures) if c.index in decimal})
     own_period = _rows_with_a_period_of_their_own(cur, plan, where, {**params, "excluded": skip}, (first, last))
     for r in (first, last):
         mine = candidates.get(r) or {}
@@ -314,11 +315,12 @@ def _nested_subtotals(cur, measures: list[ColumnSpec], rows: list[int]) -> list[
     return [] if found is None else [r for r in rows if r != found[0]]
 
 
-def _column_sums(cur, cols: list[ColumnSpec], where: str, params: dict) -> dict[int, float]:
-    """Per column, the sum of the numbers in the included rows: DuckDB sums what casts, and Python
-    parses each distinct odd text ('1,234', '85%') once, weighted by how often it stands there."""
+def _column_sums(cur, cols: list[ColumnSpec], where: str, params: dict) -> tuple[dict[int, float], set[int]]:
+    """Per column, the sum of the numbers in the included rows, and the columns whose commas are
+    decimal points: DuckDB sums what casts, and Python parses each distinct odd text ('1,234',
+    '85%', '1052,75') once in its column's style (cells.number_style), weighted by how often it stands there."""
     if not cols:
-        return {}
+        return {}, set()
     rows_where = f"{where} AND NOT list_contains($excluded, g.__r)"
     cast = {c.index: f"TRY_CAST({_col(c)} AS DOUBLE)" for c in cols}
     sums = _run(cur, "SELECT " + ", ".join(f"sum({e}) FILTER (WHERE isfinite({e}))" for e in cast.values())
@@ -329,11 +331,16 @@ def _column_sums(cur, cols: list[ColumnSpec], where: str, params: dict) -> dict[
         f"AND {_col(c)} IS NOT NULL AND NOT coalesce(isfinite({cast[c.index]}), false) GROUP BY raw"
         for c in cols
     )
+    by_col: dict[int, list[tuple[str, int]]] = {}
     for col, raw, n in _run(cur, odd, params).fetchall():
-        value = parse_number(raw).value
-        if value is not None:
-            out[col] += value * n
-    return out
+        by_col.setdefault(col, []).append((raw, n))
+    decimal = {col for col, texts in by_col.items() if number_style(raw for raw, _ in texts)[0] == "decimal_comma"}
+    for col, texts in by_col.items():
+        for raw, n in texts:
+            value = parse_number(raw, decimal_comma=col in decimal).value
+            if value is not None:
+                out[col] += value * n
+    return out, decimal
 
 
 # ---------------------------------------------------------------- periods
@@ -506,6 +513,7 @@ def _facts(cur, sheet: RawSheet, plan: SheetPlan, measures: list[ColumnSpec], wh
 
     nmap, percent_cols, comma = _number_map(cur, "long")
     out.readings += _number_readings(plan, comma)
+    out.decimal_comma = {col for col, (_, strength) in comma.items() if strength == "strong"}
     register(cur, "nmap", nmap)
     facts = _arrow(cur,
         """SELECT l.period, l.grain, l.metric,
@@ -699,7 +707,8 @@ def _reconcile(cur, plan: SheetPlan, measures: list[ColumnSpec], totals_rows: li
         cols = ", ".join(_col(c) for c in measures)
         rows = _run(cur, f"SELECT {cols} FROM grid g WHERE list_contains($rows, g.__r)", {"rows": totals_rows}).fetchall()
         for j, c in enumerate(measures):
-            vals = [parse_number(r[j]).value for r in rows]
+            # the totals row in the column's own style: '5.263,75' under '1052,75' cells is 5263.75
+            vals = [parse_number(r[j], decimal_comma=c.index in out.decimal_comma).value for r in rows]
             vals = [v for v in vals if v is not None]
             if not vals:
                 continue
@@ -710,10 +719,9 @@ def _reconcile(cur, plan: SheetPlan, measures: list[ColumnSpec], totals_rows: li
         same = [c.index for c in measures if c.period and (t.scenario is None or c.scenario == t.scenario)]
         if not same:
             continue
-        row_totals = {
-            r: parse_number(v).value
-            for r, v in _run(cur, f"SELECT g.__r, {_col(t)} FROM grid g WHERE {where} AND NOT list_contains($excluded, g.__r)", params).fetchall()
-        }
+        texts = _run(cur, f"SELECT g.__r, {_col(t)} FROM grid g WHERE {where} AND NOT list_contains($excluded, g.__r)", params).fetchall()
+        decimal = number_style(v for _, v in texts)[0] == "decimal_comma"
+        row_totals = {r: parse_number(v, decimal_comma=decimal).value for r, v in texts}
         with registered(cur, "staged", out.facts):
             imported = dict(_run(cur, "SELECT metric, sum(value) FROM staged WHERE list_contains($cols, src_col) GROUP BY metric",
                                  {"cols": same}).fetchall())

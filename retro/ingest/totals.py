@@ -121,8 +121,9 @@ def block_subtotal_rows(values: dict[int, dict[int, float]]) -> dict[int, Readin
     return found
 
 
-def row_numbers(cells: list[tuple[Any, ...]]) -> dict[int, dict[int, float]]:
-    """(row, cell, cell, …) tuples → row → column position → number (blank and text cells left out)."""
+def row_numbers(cells: list[tuple[Any, ...]], decimal: set[int] | None = None) -> dict[int, dict[int, float]]:
+    """(row, cell, cell, …) tuples → row → column position → number (blank and text cells left out);
+    ``decimal`` are the positions whose commas are decimal points."""
     out: dict[int, dict[int, float]] = {}
     for row in cells:
         nums = {}
@@ -131,7 +132,7 @@ def row_numbers(cells: list[tuple[Any, ...]]) -> dict[int, dict[int, float]]:
                 if math.isfinite(v):
                     nums[j] = v
                 continue
-            n = parse_number(v)
+            n = parse_number(v, decimal_comma=bool(decimal) and j in decimal)
             if n.status == "ok" and n.value is not None:
                 nums[j] = n.value
         out[row[0]] = nums
