@@ -1,6 +1,7 @@
 """Import: upload → per-sheet preview (layout, column roles, parsed rows, notes, checks) → import."""
 
 import hashlib
+from dataclasses import replace
 
 import pandas as pd
 import streamlit as st
@@ -10,15 +11,17 @@ from retro.ingest import (
     FileAnalysis,
     ImportFailure,
     Overrides,
+    SheetAnalysis,
     already_imported,
-    analyze_sheet,
     analyze_workbook,
     overlap,
     store_import,
 )
-from retro.ingest.analyze import column_frame, preview_frame, read_sheets_together
-from retro.ingest.detect import ROLES
-from retro.ingest.read import read_workbook
+from retro.ingest.analyze import column_frame, preview_frame, reread_sheet
+from retro.ingest.detect import ROLES, ColumnSpec
+from retro.ingest.read import column_letters, read_workbook
+from retro.ingest.readings import Reading
+from retro.ingest.roles import other_roles
 from retro.ingest.store import imported_sheets
 from retro.ui import can_edit, database, error_text, lang, md, num, reading_markdown, tr, warning_text, who
 
@@ -88,6 +91,49 @@ LABEL_ROLES = {label: role for role, label in ROLE_LABELS.items()}
 STATUS_ICON = {"ready": ":material/check_circle:", "skipped": ":material/do_not_disturb_on:", "error": ":material/error:"}
 # Notes that only say what was left out are shown quietly; the rest need a look.
 QUIET = {"totals_row_excluded", "totals_column_excluded", "subtotal_rows_excluded", "note_rows_excluded", "ignored_columns"}
+ROLE_ICON = {"measure": ":material/numbers:", "dimension": ":material/category:",
+             "ignore": ":material/visibility_off:"}
+
+
+def read_with(sheet: SheetAnalysis) -> Overrides:
+    """What the sheet is read with now: the choices made here, else those remembered with its layout."""
+    return state["overrides"].get(sheet.name) or sheet.overrides or Overrides()
+
+
+def reread(sheet: SheetAnalysis, user: Overrides) -> None:
+    """The sheet read again with the user's choices, kept for the import and remembered with its layout."""
+    state["overrides"][sheet.name] = user
+    reread_sheet(db, analysis, sheet, user)
+    st.rerun()
+
+
+def set_role(sheet: SheetAnalysis, index: int, role: str | None) -> None:
+    """One column's role chosen (None: back to what was detected), the other choices kept."""
+    user = read_with(sheet)
+    roles = {i: r for i, r in user.roles.items() if i != index}
+    reread(sheet, replace(user, roles=roles if role is None else {**roles, index: role}))
+
+
+def column_name(column: ColumnSpec) -> str:
+    return md(column.header or column_letters(column.index))
+
+
+def role_buttons(sheet: SheetAnalysis, column: ColumnSpec, where: str) -> None:
+    """Beside a column's reading: one button for each other role that reading leaves open."""
+    with st.container(horizontal=True):
+        for role in other_roles(column.reading.decision, column.role):
+            if st.button(tr(f"import.use_as.{role}", header=column_name(column)), icon=ROLE_ICON[role],
+                         key=f"use_as::{where}::{sheet.name}::{column.index}::{role}"):
+                set_role(sheet, column.index, role)
+
+
+def please_check(reading: Reading) -> None:
+    st.warning(tr("import.please_check", text=reading_markdown(reading.to_dict())), icon=":material/help:")
+
+
+def reading_line(reading: Reading) -> str:
+    return f"{reading_markdown(reading.to_dict())} *({tr('evidence.' + reading.evidence)})*"
+
 
 tabs = st.tabs([f"{STATUS_ICON[s.status]} {md(s.name)}" for s in analysis.sheets])
 include: dict[str, bool] = {}
@@ -99,11 +145,7 @@ for tab, sheet in zip(tabs, analysis.sheets, strict=True):
                 st.info(reading_markdown(sheet.reading.to_dict()), icon=":material/filter_alt_off:")
                 if sheet.raw is not None and st.button(tr("import.take_in"), key=f"take_in::{sheet.name}",
                                                        icon=":material/add_circle:"):
-                    user = Overrides(take_in=True)
-                    state["overrides"][sheet.name] = user
-                    analysis.sheets[analysis.sheets.index(sheet)] = analyze_sheet(db, sheet.raw, analysis.file_name, user=user)
-                    read_sheets_together(db, analysis)
-                    st.rerun()
+                    reread(sheet, Overrides(take_in=True))
             continue
         if sheet.name in done_before:
             st.caption(tr("skip.already_imported"))
@@ -113,7 +155,7 @@ for tab, sheet in zip(tabs, analysis.sheets, strict=True):
         plan = sheet.plan
         result = sheet.result
         if sheet.remembered:
-            st.caption(tr("import.remembered"))
+            st.caption(tr("import.remembered_take_in" if sheet.taken_in else "import.remembered"))
         if plan is not None:
             shape = tr("shape." + plan.shape) if plan.shape else "—"
             year = f" · {tr('import.year_source', source=tr(f'year_source.{plan.year_source}'))} ({plan.year})" \
@@ -139,13 +181,35 @@ for tab, sheet in zip(tabs, analysis.sheets, strict=True):
                 )
             )
             include[sheet.name] = st.checkbox(tr("import.include"), value=True, key=f"include::{sheet.name}")
-        readings = [r.to_dict() for r in sheet.readings()]
-        if readings:
-            weak = [r for r in readings if r["strength"] == "weak"]
-            for r in weak:
-                st.warning(tr("import.please_check", text=reading_markdown(r)), icon=":material/help:")
-            with st.expander(tr("import.readings", n=len(readings)), expanded=False):
-                st.markdown("\n".join(f"- {reading_markdown(r)} *({tr('evidence.' + r['evidence'])})*" for r in readings))
+        # Each decision with its evidence; a column's comes with a button for each other role it could
+        # have. A column the user gave a role says so instead, with an undo.
+        chosen = read_with(sheet).roles if plan is not None else {}
+        sheet_readings = sheet.sheet_readings()
+        column_readings = [(c, r) for c, r in sheet.column_readings() if c.index not in chosen]
+        for r in sheet_readings:
+            if r.weak:
+                please_check(r)
+        for c, r in column_readings:
+            if r.weak:
+                please_check(r)
+                role_buttons(sheet, c, "check")
+        for c in plan.columns if plan is not None else []:
+            if c.index in chosen:
+                said = "import.role_remembered" if sheet.remembered else "import.role_set"
+                with st.container(horizontal=True, vertical_alignment="center"):
+                    role = ROLE_LABELS[chosen[c.index]]
+                    st.caption(tr(said, header=column_name(c), role=role), width="content")
+                    if st.button(tr("import.role_undo"), key=f"undo_role::{sheet.name}::{c.index}",
+                                 icon=":material/undo:", type="tertiary"):
+                        set_role(sheet, c.index, None)
+        if sheet_readings or column_readings:
+            n = len(sheet_readings) + len(column_readings)
+            with st.expander(tr("import.readings", n=n), expanded=False):
+                if sheet_readings:
+                    st.markdown("\n".join(f"- {reading_line(r)}" for r in sheet_readings))
+                for c, r in column_readings:
+                    st.markdown(f"- {reading_line(r)}")
+                    role_buttons(sheet, c, "list")
 
         if plan is not None:
             with st.expander(tr("import.columns"), expanded=sheet.status == "error"), st.form(key=f"roles::{sheet.name}"):
@@ -177,18 +241,14 @@ for tab, sheet in zip(tabs, analysis.sheets, strict=True):
                     roles = {int(r["index"]): LABEL_ROLES[r["role"]] for _, r in edited.iterrows()}
                     detected = {c.index: c.role for c in plan.columns}
                     changed = {i: role for i, role in roles.items() if detected.get(i) != role}
-                    previous_roles = state["overrides"].get(sheet.name, Overrides()).roles
-                    user = Overrides(
-                        roles={**previous_roles, **changed},
+                    previous = read_with(sheet)  # a helper taken in stays taken in
+                    reread(sheet, replace(
+                        previous,
+                        roles={**previous.roles, **changed},
                         year=int(year) if int(year) != plan.year or plan.year_source in ("user", "assumed") else None,
                         period=period.strip() or None,
                         metric_name=metric_name.strip() or None if plan.shape == "wide_period" else None,
-                    )
-                    state["overrides"][sheet.name] = user
-                    redone = analyze_sheet(db, sheet.raw, analysis.file_name, user=user)
-                    analysis.sheets[analysis.sheets.index(sheet)] = redone
-                    read_sheets_together(db, analysis)
-                    st.rerun()
+                    ))
 
         if result is None:
             continue

@@ -109,11 +109,18 @@ def warning_text(code: str, params: dict[str, Any]) -> str:
     return message_text(code, _inert(params), lang(), "warn")
 
 
+# Reading parameters that name a catalog entry (why.<pattern>, why.<kind>, source.<source>, …), never
+# cell text: escaped, 'fixed_width' would be 'fixed\\_width' and its sentence the bare key.
+_READING_CODES = ("pattern", "kind", "source", "scenario", "order")
+
+
 def reading_markdown(reading: dict[str, Any]) -> str:
     """An import decision in words, for markdown elements (cell text from the upload made inert)."""
     from .i18n import reading_text
 
-    return reading_text({**reading, "params": _inert(reading.get("params") or {})}, lang())
+    params = reading.get("params") or {}
+    codes = {k: params[k] for k in _READING_CODES if isinstance(params.get(k), str)}
+    return reading_text({**reading, "params": {**_inert(params), **codes}}, lang())
 
 
 def error_text(code: str, params: dict[str, Any]) -> str:

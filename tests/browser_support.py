@@ -95,6 +95,58 @@ def wide_workbook(name: str = "华东华南销售2026.xlsx", *, year: int = 2026
     return WideWorkbook(name=name, data=buf.getvalue(), sheet=ws.title, year=year, metric=metric, regions=regions)
 
 
+@dataclass(frozen=True)
+class CodedWorkbook:
+    """One month per store (月份 | 门店序号 | 门店 | 销售额 | GMV): 门店序号 counts 1, 2, 3 …
+    and GMV's 8-digit whole amounts look like codes."""
+
+    name: str
+    data: bytes
+    sheet: str
+    month: str
+    sales: dict[str, float] = field(default_factory=dict)
+    gmv: dict[str, int] = field(default_factory=dict)
+
+
+def coded_workbook(month: str = "2026-02") -> CodedWorkbook:
+    """GMV is read as a code column (a weak reading: fixed-width whole numbers) and 门店序号 as a row
+    counter (left out), until the user says otherwise; 销售额 is a measure either way."""
+    from openpyxl import Workbook
+
+    gmv = {"徐汇店": 12345678, "西湖店": 23456789, "新街口店": 34567890, "五角场店": 45678901,
+           "天河店": 56789012, "春熙路店": 67890123}
+    sales = {store: 100.5 + 10 * i for i, store in enumerate(gmv)}
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "门店"
+    ws.append(["月份", "门店序号", "门店", "销售额", "GMV"])
+    for i, store in enumerate(gmv, start=1):
+        ws.append([month, i, store, sales[store], gmv[store]])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return CodedWorkbook(name=f"门店月报{month}.xlsx", data=buf.getvalue(), sheet=ws.title, month=month,
+                         sales=sales, gmv=gmv)
+
+
+def pivot_workbook(months: int, name: str | None = None) -> WideWorkbook:
+    """A pivot table's output typed as values (行标签 | 1月 … n月, one row per region): a helper sheet,
+    left out unless taken in. Next month's file has one more month: the same layout."""
+    from openpyxl import Workbook
+
+    regions = {region: [float(base + m) for m in range(1, months + 1)]
+               for region, base in (("华东", 100), ("华南", 80), ("华北", 60))}
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "销售额透视"
+    ws.append(["行标签", *[f"{m}月" for m in range(1, months + 1)]])
+    for region, values in regions.items():
+        ws.append([region, *values])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return WideWorkbook(name=name or f"2026销售{months:02d}.xlsx", data=buf.getvalue(), sheet=ws.title,
+                        year=2026, metric=ws.title, regions=regions)
+
+
 def broken_workbook(name: str = "bad.xlsx", size: int = 4096) -> tuple[str, bytes]:
     """Random bytes under a spreadsheet's name (a renamed or damaged file); fixed seed."""
     import random

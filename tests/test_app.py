@@ -24,9 +24,9 @@ import re
 from pathlib import Path
 
 import pytest
-from browser_support import XLSX_MIME, broken_workbook, wide_workbook
+from browser_support import XLSX_MIME, broken_workbook, coded_workbook, pivot_workbook, wide_workbook
 
-from retro.i18n import CATALOG, message_text, t
+from retro.i18n import CATALOG, message_text, reading_text, t
 from retro.ui import md  # user text (file names) is escaped before it reaches markdown
 
 pytestmark = pytest.mark.usefixtures("navigation_only")
@@ -388,6 +388,123 @@ def test_import_page_rejects_a_broken_file_and_keeps_working(open_app, helpers, 
     assert_clean(at)
     assert title(at) == t("home.title", "en")
     assert set(dataframe_by_column(at, "metric")["metric"]) >= SAMPLE_METRICS
+
+
+def buttons_labelled(at, label: str) -> list:
+    return [b for b in at.main.button if b.label == label]
+
+
+def metric_values(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.main.metric}
+
+
+def test_a_weak_reading_offers_the_other_role_in_one_click(open_app, helpers, db_file):
+    """GMV's 8-digit amounts look like codes: the preview asks, and one click beside the question
+    makes GMV a measure; the choice is shown, imported, and applied again to next month's file."""
+    lang = "en"
+    wb = coded_workbook("2026-02")
+    at = open_app(lang=lang, page="pages/import_data.py")
+    at.file_uploader[0].set_value((wb.name, wb.data, XLSX_MIME)).run()
+    assert_clean(at)
+    codes = reading_text({"decision": "code_column", "evidence": "values",
+                          "params": {"header": "GMV", "pattern": "fixed_width", "width": 8}}, lang)
+    assert t("import.please_check", lang, text=codes) in texts(at.warning), texts(at.warning)
+    assert metric_values(at)[t("import.metrics", lang)] == "1"
+    metrics_col, value_col = t("preview.metric", lang), t("preview.value", lang)
+    assert set(dataframe_by_column(at, metrics_col)[metrics_col]) == {"销售额"}
+
+    use = buttons_labelled(at, t("import.use_as.measure", lang, header="GMV"))
+    assert use, [b.label for b in at.main.button]
+    use[0].click().run()
+    assert_clean(at)
+    # Re-read: GMV is a metric now, the question is answered, the choice is said with an undo.
+    assert metric_values(at)[t("import.metrics", lang)] == "2"
+    assert not [w for w in texts(at.warning) if "GMV" in w]
+    set_by_user = t("import.role_set", lang, header="GMV", role=t("role.measure", lang))
+    assert set_by_user in texts(at.caption)
+    assert buttons_labelled(at, t("import.role_undo", lang))
+    rows = dataframe_by_column(at, metrics_col)
+    gmv = rows[rows[metrics_col] == "GMV"]
+    assert sorted(float(v) for v in gmv[value_col]) == sorted(float(v) for v in wb.gmv.values())
+
+    at.button(key="do_import").click().run()
+    assert_clean(at)
+    stored = helpers.query(
+        db_file, "SELECT dims['门店'], value FROM current_facts WHERE metric = 'GMV' ORDER BY 1")
+    assert stored == sorted((store, float(v)) for store, v in wb.gmv.items())
+
+    # Next month's file of the same layout: GMV is a measure again, said as last time's choice.
+    march = coded_workbook("2026-03")
+    at.file_uploader[0].set_value((march.name, march.data, XLSX_MIME)).run()
+    assert_clean(at)
+    assert t("import.remembered", lang) in texts(at.caption)
+    assert t("import.role_remembered", lang, header="GMV", role=t("role.measure", lang)) in texts(at.caption)
+    assert metric_values(at)[t("import.metrics", lang)] == "2"
+    # Undo: GMV is read as detected again, and the question is back with its buttons.
+    buttons_labelled(at, t("import.role_undo", lang))[0].click().run()
+    assert_clean(at)
+    assert metric_values(at)[t("import.metrics", lang)] == "1"
+    assert t("import.please_check", lang, text=codes) in texts(at.warning)
+    assert buttons_labelled(at, t("import.use_as.measure", lang, header="GMV"))
+
+
+def test_a_row_counter_becomes_a_segment_from_the_list_of_readings(open_app):
+    """门店序号 counts 1 … 6 and is left out; beside that reading in "How it was read", one click
+    makes it a segment: a third dimension, a column of the parsed rows."""
+    lang = "zh"
+    wb = coded_workbook()
+    at = open_app(lang=lang, page="pages/import_data.py")
+    at.file_uploader[0].set_value((wb.name, wb.data, XLSX_MIME)).run()
+    assert_clean(at)
+    counter = reading_text({"decision": "row_counter", "evidence": "values",
+                            "params": {"header": "门店序号", "first": 1, "last": len(wb.gmv)}}, lang)
+    assert any(counter in m for m in texts(at.markdown)), texts(at.markdown)
+    dimensions = t("import.dimensions", lang)
+    assert metric_values(at)[dimensions] == "2"  # 门店, and GMV read as a code
+    assert "门店序号" not in dataframe_by_column(at, t("preview.value", lang)).columns
+    # A strong reading: no question asked, but the other roles are offered beside it.
+    assert not [w for w in texts(at.warning) if "门店序号" in w]
+    assert buttons_labelled(at, t("import.use_as.measure", lang, header="门店序号"))
+    segment = buttons_labelled(at, t("import.use_as.dimension", lang, header="门店序号"))
+    assert len(segment) == 1
+    segment[0].click().run()
+    assert_clean(at)
+    assert metric_values(at)[dimensions] == "3"
+    segment_set = t("import.role_set", lang, header="门店序号", role=t("role.dimension", lang))
+    assert segment_set in texts(at.caption)
+    rows = dataframe_by_column(at, "门店序号")
+    assert sorted(rows["门店序号"].astype(int)) == list(range(1, len(wb.gmv) + 1))
+    assert not any(counter in m for m in texts(at.markdown))
+
+
+def test_a_helper_sheet_taken_in_is_taken_in_again_next_month(open_app, helpers, db_file):
+    lang = "zh"
+    march = pivot_workbook(3)
+    at = open_app(lang=lang, page="pages/import_data.py")
+    at.file_uploader[0].set_value((march.name, march.data, XLSX_MIME)).run()
+    assert_clean(at)
+    assert t("skip.helper", lang) in texts(at.caption)
+    assert t("import.nothing", lang) in texts(at.info)
+    at.button(key=f"take_in::{march.sheet}").click().run()
+    assert_clean(at)
+    at.button(key="do_import").click().run()
+    assert_clean(at)
+
+    april = pivot_workbook(4)
+    at.file_uploader[0].set_value((april.name, april.data, XLSX_MIME)).run()
+    assert_clean(at)
+    assert t("import.remembered_take_in", lang) in texts(at.caption)
+    assert t("skip.helper", lang) not in texts(at.caption)
+    assert not [b for b in at.main.button if b.key == f"take_in::{march.sheet}"]
+    button = at.button(key="do_import")
+    assert button.label == t("import.button", lang, n=1)
+    button.click().run()
+    assert_clean(at)
+    stored = helpers.query(
+        db_file,
+        "SELECT dims['行标签'], value FROM current_facts WHERE metric = ? AND period = '2026-04-01' ORDER BY 1",
+        [april.metric])
+    assert stored == sorted((region, values[-1]) for region, values in april.regions.items())
 
 
 # --------------------------------------------------------------------------- history page

@@ -11,6 +11,7 @@ import pytest
 
 from retro.i18n import CATALOG, LANGS, format_number, language_from_locale, message_text, t
 from retro.ingest.detect import ROLES, SCENARIO_WORDS, SHAPES
+from retro.ingest.roles import ALTERNATIVES
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = sorted([ROOT / "app.py", *(ROOT / "pages").glob("*.py"), *(ROOT / "retro").rglob("*.py")])
@@ -77,6 +78,7 @@ def test_key_families_built_at_runtime_exist():
         "import.mode": {"replace", "keep"},
         "recon": {"row", "column", "match", "mismatch"},
         "year_source": {"column", "user", "title", "sheet", "file", "assumed"},
+        "import.use_as": {role for roles in ALTERNATIVES.values() for role in roles},  # one-click roles
     }
     reasons = set()
     for path in INGEST:

@@ -9,6 +9,7 @@ import types
 import fixtures_build as fb
 import openpyxl
 import pytest
+from browser_support import coded_workbook, pivot_workbook
 
 from retro import db as retro_db
 from retro.db import Database
@@ -355,3 +356,40 @@ def test_data_summary_and_inventory(db, files):
     assert sorted(inventory["metric"]) == truth.metrics
     units = dict(zip(inventory["metric"], inventory["unit"], strict=True))
     assert units["销售额"] == "万元" and units["新增客户"] == "人"
+
+
+# --------------------------------------------------------------------------- layouts remembered
+
+
+def test_a_helper_sheet_taken_in_is_taken_in_again_next_month(db):
+    """March's pivot output was imported anyway; April's file of the same layout is imported
+    without asking again, as a sheet read with the remembered layout, and adds April."""
+    march, april = pivot_workbook(3), pivot_workbook(4)
+    sheet = march.sheet
+    assert analyze_bytes(db, march.data, march.name).sheets[0].skip_reason == "helper"
+    user = {sheet: Overrides(take_in=True)}
+    store_import(db, analyze_bytes(db, march.data, march.name, overrides=user), remember=user)
+
+    again = analyze_bytes(db, april.data, april.name).sheets[0]
+    assert again.status == "ready" and again.remembered
+    assert again.taken_in is not None and again.taken_in.decision == "helper_pivot"
+    store_import(db, analyze_bytes(db, april.data, april.name))
+    assert _current(db) == {
+        (m, f"行标签={region}", march.metric, "actual"): values[i]
+        for region, values in april.regions.items()
+        for i, m in enumerate(april.months)
+    }
+
+
+def test_choices_all_taken_back_are_forgotten(db):
+    """A layout remembered with a role; next month the user takes the choice back: the month after
+    is read as detected again."""
+    feb, mar, apr = coded_workbook("2026-02"), coded_workbook("2026-03"), coded_workbook("2026-04")
+    sheet = feb.sheet
+    user = {sheet: Overrides(roles={4: "measure"})}
+    store_import(db, analyze_bytes(db, feb.data, feb.name, overrides=user), remember=user)
+    assert "GMV" in analyze_bytes(db, mar.data, mar.name).sheets[0].result.metrics
+    back = {sheet: Overrides()}
+    store_import(db, analyze_bytes(db, mar.data, mar.name, overrides=back), remember=back)
+    fresh = analyze_bytes(db, apr.data, apr.name).sheets[0]
+    assert not fresh.remembered and fresh.result.metrics == ["销售额"]

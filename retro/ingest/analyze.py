@@ -13,7 +13,7 @@ import pyarrow.compute as pc
 
 from ..db import Database
 from .cells import parse_number, parse_period, period_from_any_label
-from .detect import HEAD_ROWS, SheetPlan, plan_sheet, resolve_year, with_roles
+from .detect import HEAD_ROWS, ColumnSpec, SheetPlan, plan_sheet, resolve_year, with_roles
 from .errors import ImportFailure
 from .normalize import Message, Normalized, normalize, period_label
 from .read import RawSheet, RawWorkbook, column_letters, read_workbook
@@ -41,16 +41,29 @@ class SheetAnalysis:
     head: list[list[str | None]] = field(default_factory=list)
     remembered: bool = False  # the plan came from a layout the user confirmed before
     reading: Reading | None = None  # why a sheet was left out as a helper (pivot, copy, …)
+    overrides: Overrides | None = None  # what it was read with: the user's choices, or a remembered layout's
+    taken_in: Reading | None = None  # a helper sheet imported all the same: why it looked like one
 
     def readings(self) -> list[Reading]:
         """Every decision about this sheet with its evidence: the sheet's own, then its columns'."""
         out = [self.reading] if self.reading else []
         if self.plan is not None:
             out += self.plan.readings
-            out += [c.reading for c in self.plan.columns if c.reading is not None]
+            out += [r for _, r in self.column_readings()]
         if self.result is not None:
             out += self.result.readings
         return out
+
+    def column_readings(self) -> list[tuple[ColumnSpec, Reading]]:
+        """The columns whose role a reading decided, each with that reading."""
+        if self.plan is None:
+            return []
+        return [(c, c.reading) for c in self.plan.columns if c.reading is not None]
+
+    def sheet_readings(self) -> list[Reading]:
+        """The decisions about the sheet and its rows, without its columns'."""
+        columns = {id(r) for _, r in self.column_readings()}
+        return [r for r in self.readings() if id(r) not in columns]
 
     @property
     def rows(self) -> int:
@@ -151,10 +164,17 @@ def analyze_workbook(
             result.sheets.append(SheetAnalysis(raw.name, "skipped", skip_reason=raw.skip_reason))
             continue
         user = overrides.get(raw.name)
-        if raw.name in helpers and not (user is not None and user.take_in) and sheet != raw.name:
-            result.sheets.append(SheetAnalysis(raw.name, "skipped", skip_reason="helper", raw=raw, reading=helpers[raw.name]))
-            continue
-        result.sheets.append(analyze_sheet(db, raw, workbook.file_name, user=user, year=year, period=period, today=today))
+        if raw.name in helpers and sheet != raw.name:
+            # A helper is left out unless the user takes it in, now or with this layout before.
+            said = user or remembered_overrides(db, sheet_fingerprint(raw, workbook.file_name))
+            if said is None or not said.take_in:
+                result.sheets.append(SheetAnalysis(raw.name, "skipped", skip_reason="helper", raw=raw,
+                                                   reading=helpers[raw.name]))
+                continue
+        analysis = analyze_sheet(db, raw, workbook.file_name, user=user, year=year, period=period,
+                                 today=today)
+        analysis.taken_in = helpers.get(raw.name)
+        result.sheets.append(analysis)
     read_sheets_together(db, result)
     return result
 
@@ -196,9 +216,7 @@ def analyze_sheet(
 ) -> SheetAnalysis:
     """One sheet's plan and normalised rows; errors become a sheet-level error, not an exception."""
     today = today or dt.date.today()
-    # A big sheet is one long table: its first rows tell the layout; a small one is read whole
-    # so that notes, second tables and totals anywhere in it are found.
-    head = head_rows(raw, HEAD_ROWS if raw.height <= 5 * HEAD_ROWS else 300)
+    head = layout_head(raw)
     analysis = SheetAnalysis(raw.name, "ready", raw=raw, head=head)
     plan = plan_sheet(raw.name, head, raw.merged, file_name=file_name, total_rows=raw.height)
     if plan is None:
@@ -211,6 +229,7 @@ def analyze_sheet(
         remembered = remembered_overrides(db, plan.fingerprint)
         if remembered is not None:
             user, analysis.remembered = remembered, True
+    analysis.overrides = user
     if user and user.roles:
         plan = with_roles(plan, user.roles, head)
     if user and user.metric_name:
@@ -236,9 +255,36 @@ def analyze_sheet(
     return analysis
 
 
-def remembered_overrides(db: Database, fingerprint: str) -> Overrides | None:
+def layout_head(raw: RawSheet) -> list[list[str | None]]:
+    """The rows the layout is read from. A big sheet is one long table: its first rows tell the
+    layout; a small one is read whole so that notes, second tables and totals anywhere in it are found."""
+    return head_rows(raw, HEAD_ROWS if raw.height <= 5 * HEAD_ROWS else 300)
+
+
+def sheet_fingerprint(raw: RawSheet, file_name: str) -> str | None:
+    """The sheet's layout as remembered in ``layouts`` (None when no header is found)."""
+    plan = plan_sheet(raw.name, layout_head(raw), raw.merged, file_name=file_name, total_rows=raw.height)
+    return plan.fingerprint if plan is not None else None
+
+
+def remembered_overrides(db: Database, fingerprint: str | None) -> Overrides | None:
+    if not fingerprint:
+        return None
     text = db.scalar("SELECT mapping FROM layouts WHERE fingerprint = ?", [fingerprint])
     return Overrides.from_json(text) if text else None
+
+
+def reread_sheet(db: Database, analysis: FileAnalysis, sheet: SheetAnalysis,
+                 user: Overrides) -> SheetAnalysis:
+    """``sheet`` read again with the user's choices, in its place in ``analysis`` (sheets of one
+    layout read alike again); a helper sheet taken in keeps why it looked like one."""
+    if sheet.raw is None:
+        raise ValueError(f"sheet {sheet.name!r} has no cells to read again")
+    redone = analyze_sheet(db, sheet.raw, analysis.file_name, user=user)
+    redone.taken_in = (sheet.taken_in or sheet.reading) if user.take_in else None
+    analysis.sheets[analysis.sheets.index(sheet)] = redone
+    read_sheets_together(db, analysis)
+    return redone
 
 
 def analysis_summary(analysis: FileAnalysis) -> dict[str, Any]:

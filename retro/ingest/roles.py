@@ -130,3 +130,27 @@ def values_reading(header: str, values: list[str]) -> tuple[str, Reading] | None
         if steps == len(ints) - 1 or (ints[0] in (0, 1) and steps >= 0.95 * (len(ints) - 1)):
             return "ignore", Reading("row_counter", "values", params={"header": h, "first": ints[0], "last": ints[-1]})
     return None
+
+
+# What a column that a reading decided might be instead, offered in one click beside the reading:
+# codes may be numbers after all (or say nothing a segment does not); a counter or a date part may
+# be a number or a segment; notes and a repeated label may be segments; a running total, a derived
+# or a totals column may be the numbers to keep; a line-item column may be a segment.
+ALTERNATIVES: dict[str, tuple[str, ...]] = {
+    "code_column": ("measure", "ignore"),
+    "customer_column": ("measure",),
+    "order_column": ("measure",),
+    "row_counter": ("measure", "dimension"),
+    "calendar_part": ("dimension", "measure"),
+    "running_total": ("measure",),
+    "derived_column": ("measure",),
+    "totals_column": ("measure",),
+    "note_column": ("dimension",),
+    "repeated_column": ("dimension",),
+    "line_items": ("dimension",),
+}
+
+
+def other_roles(decision: str, role: str) -> tuple[str, ...]:
+    """The roles offered instead of ``role`` for a column read by ``decision`` (none for other decisions)."""
+    return tuple(r for r in ALTERNATIVES.get(decision, ()) if r != role)

@@ -206,13 +206,17 @@ def store_import(
                  json.dumps(result.reconciliation, default=_json_default, ensure_ascii=False)],
             )
             user = (remember or {}).get(s.name)
-            # The year is not remembered: next year's file of the same layout needs another one.
-            if user is not None and (user.roles or user.metric_name):
+            # The year is not remembered: next year's file of the same layout needs another one. A
+            # helper sheet taken in is taken in again; choices all taken back leave nothing to remember.
+            if user is not None and (user.roles or user.metric_name or user.take_in):
                 cur.execute(
                     """INSERT INTO layouts VALUES (?, ?, ?)
                        ON CONFLICT (fingerprint) DO UPDATE SET mapping = excluded.mapping, updated_at = excluded.updated_at""",
-                    [plan.fingerprint, Overrides(user.roles, None, None, user.metric_name).to_json(), now],
+                    [plan.fingerprint,
+                     Overrides(user.roles, None, None, user.metric_name, user.take_in).to_json(), now],
                 )
+            elif user is not None:
+                cur.execute("DELETE FROM layouts WHERE fingerprint = ?", [plan.fingerprint])
         repeated = cur.execute(
             "SELECT count(*) FROM fact_rows WHERE import_id = ? AND replaced_by = ?", [import_id, import_id]
         ).fetchone()[0]
