@@ -14,6 +14,7 @@ EXCEL_ERRORS = frozenset({"#div/0!", "#n/a", "#value!", "#ref!", "#name?", "#num
 
 _CURRENCY = re.compile(r"[\s,，¥￥$€£]|^rmb|^cny|元$|块$")
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$")
+_PLAIN = re.compile(r"-?\d{1,15}(\.\d{1,15})?\Z")
 _SCALE = {"%": 0.01, "％": 0.01, "‰": 0.001, "千": 1e3, "k": 1e3, "万": 1e4, "w": 1e4, "百万": 1e6, "m": 1e6, "千万": 1e7, "亿": 1e8, "b": 1e9}
 _SCALE_SUFFIX = re.compile(r"(百万|千万|亿|万|千|%|％|‰|k|w|m|b)$")
 _FULLWIDTH = str.maketrans("０１２３４５６７８９．－＋（）", "0123456789.-+()")
@@ -33,6 +34,8 @@ def parse_number(cell: object, *, decimal_comma: bool = False) -> NumberParse:
     and '1.234,56' is 1234.56."""
     if cell is None:
         return NumberParse(None, "blank")
+    if isinstance(cell, str) and _PLAIN.match(cell):
+        return NumberParse(float(cell), "ok")  # most cells: '1234', '-5', '12.5' (the rules below agree)
     if isinstance(cell, bool):
         return NumberParse(None, "unparsed")
     if isinstance(cell, int | float):

@@ -237,7 +237,7 @@ def _is_headerlike(row: list[str | None]) -> bool:
 
 
 def _has_numbers(row: list[str | None]) -> bool:
-    return any(cell_kind(v) == "number" for v in row)
+    return any(not _blank(v) and parse_number(v).status == "ok" for v in row)  # cell_kind's "number", no period test
 
 
 def _filled(row: list[str | None]) -> int:
