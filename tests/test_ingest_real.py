@@ -642,6 +642,26 @@ def test_iso_weeks_are_stored_on_their_monday_and_said(files, run_import, query)
     assert _value(rows, "2024-01") == 30 and _value(rows, "2024-02") == 30
 
 
+def test_a_time_sorted_export_is_a_transaction_list_though_its_first_rows_cover_two_days(files, run_import, query):
+    """12,000 till lines over 60 days, oldest first: the first 300 rows the layout is read from hold two days."""
+    import datetime as dt
+
+    path = files / "till.csv"
+    lines, amounts = ["日期,门店,商品,金额"], {}
+    for i in range(12_000):
+        day = dt.date(2024, 1, 1) + dt.timedelta(days=i * 60 // 12_000)
+        amount = 10 + i % 37
+        amounts[day.isoformat()[:7]] = amounts.get(day.isoformat()[:7], 0) + amount
+        lines.append(f"{day.isoformat()},{['上海店', '北京店'][i % 2]},{['咖啡', '茶', '蛋糕'][i % 3]},{amount}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    rc, result = run_import(str(path))
+    assert rc == 0, result
+    sheet = result["sheets"][0]
+    assert sheet["shape"] == "transactions" and sheet["source_rows"] == 12_000, sheet
+    rows = query("series", "--metric", "金额")["rows"]
+    assert _value(rows, "2024-01") == amounts["2024-01"] and _value(rows, "2024-02") == amounts["2024-02"]
+
+
 # ------------------------------------------------------------------ 11. the preview says why, in both languages
 
 

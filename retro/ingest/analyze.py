@@ -218,7 +218,7 @@ def analyze_sheet(
     today = today or dt.date.today()
     head = layout_head(raw)
     analysis = SheetAnalysis(raw.name, "ready", raw=raw, head=head)
-    plan = plan_sheet(raw.name, head, raw.merged, file_name=file_name, total_rows=raw.height)
+    plan = plan_sheet(raw.name, head, raw.merged, file_name=file_name, total_rows=raw.height, spread=spread_rows(raw, len(head)))
     if plan is None:
         # Numbers without headings: no header. Headings (or text) without numbers: nothing to import.
         has_numbers = any(parse_number(v).status == "ok" for row in head for v in row if v is not None)
@@ -255,6 +255,17 @@ def analyze_sheet(
     return analysis
 
 
+def spread_rows(raw: RawSheet, after: int, n: int = 1000) -> list[list[str | None]]:
+    """Up to ``n`` rows spread evenly over the sheet below its first ``after`` rows: what a time-sorted
+    export holds further down (its first rows may cover a day or two of months of transactions)."""
+    rest = raw.height - after
+    if raw.table is None or rest <= 0:
+        return []
+    step = max(1, rest // n)
+    picked = raw.table.take(list(range(after, raw.height, step))[:n])
+    return [list(row) for row in zip(*(col.to_pylist() for col in picked.columns), strict=True)]
+
+
 def layout_head(raw: RawSheet) -> list[list[str | None]]:
     """The rows the layout is read from. A big sheet is one long table: its first rows tell the
     layout; a small one is read whole so that notes, second tables and totals anywhere in it are found."""
@@ -263,7 +274,8 @@ def layout_head(raw: RawSheet) -> list[list[str | None]]:
 
 def sheet_fingerprint(raw: RawSheet, file_name: str) -> str | None:
     """The sheet's layout as remembered in ``layouts`` (None when no header is found)."""
-    plan = plan_sheet(raw.name, layout_head(raw), raw.merged, file_name=file_name, total_rows=raw.height)
+    head = layout_head(raw)
+    plan = plan_sheet(raw.name, head, raw.merged, file_name=file_name, total_rows=raw.height, spread=spread_rows(raw, len(head)))
     return plan.fingerprint if plan is not None else None
 
 
