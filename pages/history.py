@@ -17,10 +17,11 @@ from retro.backup import (
     undo_import_with_backup,
     zip_manifest,
 )
+from retro.i18n import reconciliation_text
 from retro.ingest import import_history
 from retro.ingest.store import import_sheets
 from retro.memo import clear_all
-from retro.ui import can_edit, database, md, num, tr, warning_text
+from retro.ui import can_edit, database, lang, md, num, tr, warning_text
 
 db = database()
 st.title(tr("history.title"))
@@ -117,6 +118,8 @@ view = pd.DataFrame(
         tr("history.periods"): history["period_min"].fillna("—") + " – " + history["period_max"].fillna("—"),
         tr("history.sample"): history["is_sample"],
         tr("history.replaced"): history["replaced_later"],
+        tr("history.reconciled"): history["reconciled"].map(
+            lambda r: {"match": "✓ ", "accepted": "⚠ "}.get(r, "") + tr(f"reconciled.{r}") if isinstance(r, str) else "—"),
     }
 )
 st.dataframe(view, hide_index=True, width="stretch")
@@ -133,6 +136,8 @@ with st.expander(tr("history.details"), expanded=False):
                     f"{(s.periods[0] + ' – ' + s.periods[-1]) if len(s.periods) else '—'}")
         for w in json.loads(s.warnings):
             st.caption(warning_text(w["code"], w["params"]))
+        for r in json.loads(s.reconciliation or "[]"):
+            st.caption(("✓ " if r["status"] == "match" else "✗ ") + reconciliation_text(r, lang()))
 
 
 @st.dialog(tr("history.undo", id=int(chosen)))

@@ -6,7 +6,7 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
-from retro.i18n import reconciliation_text
+from retro.i18n import mismatch_text, reconciliation_text
 from retro.ingest import (
     FileAnalysis,
     ImportFailure,
@@ -114,6 +114,16 @@ def set_role(sheet: SheetAnalysis, index: int, role: str | None) -> None:
     reread(sheet, replace(user, roles=roles if role is None else {**roles, index: role}))
 
 
+def mismatch_fix(sheet: SheetAnalysis, fix: dict) -> None:
+    """The one-click fix a mismatch's explanation offers: leave a row out, or keep one left out."""
+    user = read_with(sheet)
+    for key, label in (("skip_rows", "recon.fix_skip"), ("keep_rows", "recon.fix_keep")):
+        rows = fix.get(key) or []
+        if rows and st.button(tr(label, rows="、".join(map(str, rows)) if lang() == "zh" else ", ".join(map(str, rows))),
+                              key=f"fix::{key}::{sheet.name}", icon=":material/build:"):
+            reread(sheet, replace(user, **{key: sorted({*getattr(user, key), *rows})}))
+
+
 def column_name(column: ColumnSpec) -> str:
     return md(column.header or column_letters(column.index))
 
@@ -137,6 +147,7 @@ def reading_line(reading: Reading) -> str:
 
 tabs = st.tabs([f"{STATUS_ICON[s.status]} {md(s.name)}" for s in analysis.sheets])
 include: dict[str, bool] = {}
+accepted: dict[str, bool] = {}  # sheets whose mismatch with their own totals the user confirmed
 for tab, sheet in zip(tabs, analysis.sheets, strict=True):
     with tab:
         if sheet.status == "skipped":
@@ -262,7 +273,10 @@ for tab, sheet in zip(tabs, analysis.sheets, strict=True):
             bad = [r for r in result.reconciliation if r["status"] != "match"]
             n = len(result.reconciliation)
             if bad:
-                st.error(tr("recon.summary_bad", bad=len(bad), n=n), icon=":material/rule:")
+                st.error(tr("recon.summary_bad", bad=len(bad), n=n) + "\n\n" + mismatch_text(result.mismatch, lang()),
+                         icon=":material/rule:")
+                mismatch_fix(sheet, (result.mismatch or {}).get("fix") or {})
+                accepted[sheet.name] = st.checkbox(tr("recon.accept", sheet=md(sheet.name)), key=f"accept::{sheet.name}")
             else:
                 st.success(tr("recon.summary_ok", n=n), icon=":material/task_alt:")
             with st.expander(tr("import.reconciliation"), expanded=bool(bad)):
@@ -279,6 +293,8 @@ for tab, sheet in zip(tabs, analysis.sheets, strict=True):
             st.dataframe(frame, hide_index=True, width="stretch")
 
 chosen = [s for s in analysis.ready() if include.get(s.name, True) and s.name not in done_before]
+# A sheet that differs from its own totals goes in only once it is fixed or confirmed (a wrong number is worse than none).
+unconfirmed = [s.name for s in chosen if s.result is not None and s.result.reconciled == "mismatch" and not accepted.get(s.name)]
 if not chosen:
     st.info(tr("import.nothing"), icon=":material/block:")
     st.stop()
@@ -305,7 +321,10 @@ if not clash.empty:
         key="import_mode",
     )
 
-if st.button(tr("import.button", n=len(chosen)), type="primary", icon=":material/download:", key="do_import"):
+if unconfirmed:
+    st.warning(tr("recon.gate") + " " + "、".join(md(n) for n in unconfirmed), icon=":material/rule:")
+if st.button(tr("import.button", n=len(chosen)), type="primary", icon=":material/download:", key="do_import",
+             disabled=bool(unconfirmed)):
     try:
         with st.spinner(tr("import.importing")):
             stored = store_import(db, to_store, mode=mode, actor=who(), remember=state["overrides"])

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from .db import DatabaseUnavailable, get_database
-from .i18n import format_number, message_text, reading_text, reconciliation_text, t
+from .i18n import format_number, message_text, mismatch_text, reading_text, reconciliation_text, t
 from .ingest import ImportFailure, Overrides, analysis_summary, analyze_bytes, store_import
 from .ingest.detect import ROLES
 from .ingest.normalize import Message
@@ -18,6 +18,7 @@ from .ingest.read import column_index
 
 EXIT_OK, EXIT_UNEXPECTED, EXIT_BAD_INPUT = 0, 1, 2
 EXIT_DB_UNAVAILABLE = 3  # the database file is held by another process (or was invalidated)
+EXIT_MISMATCH = 4  # a sheet's own totals disagree with what would be stored: nothing stored (see --accept-mismatch)
 
 
 def _messages(items: list[Message], lang: str, prefix: str) -> list[dict[str, Any]]:
@@ -30,6 +31,12 @@ def _sheet_json(sheet: dict[str, Any], lang: str, imported: bool) -> dict[str, A
     out["status"] = {"ready": "imported" if imported else "ready"}.get(status, status)
     out["warnings"] = _messages(sheet["warnings"], lang, "warn")
     out["reconciliation"] = [{**r, "message": reconciliation_text(r, lang)} for r in sheet["reconciliation"]]
+    if sheet.get("mismatch"):
+        why = sheet["mismatch"]
+        fix = why.get("fix") or {}
+        flags = [f"--skip-row {sheet['sheet']}:{r}" for r in fix.get("skip_rows", [])]
+        flags += [f"--keep-row {sheet['sheet']}:{r}" for r in fix.get("keep_rows", [])]
+        out["mismatch"] = {**why, "message": mismatch_text(why, lang), "fix_flags": flags}
     out["readings"] = [{**r, "message": reading_text(r, lang)} for r in sheet.get("readings", [])]
     # A weak reading is an assumption: it is a warning too, so a script sees what to decide.
     out["warnings"] += [{"code": "assumed", "assumed": True, "decision": r["decision"],
@@ -74,6 +81,13 @@ def cmd_import(args: argparse.Namespace) -> int:
     if args.dry_run:
         result.update(status="dry_run", sheets=[_sheet_json(s, lang, False) for s in summary["sheets"]])
         return _emit(result, args, EXIT_OK)
+    differing = [s for s in summary["sheets"] if s["status"] == "ready" and s["reconciled"] == "mismatch"]
+    if differing and not args.accept_mismatch:
+        # a wrong number is worse than a refusal: nothing is stored until it is fixed or accepted
+        result.update(status="mismatch", error_code="mismatch",
+                      message=t("cli.mismatch", lang, sheets="、".join(s["sheet"] for s in differing)),
+                      sheets=[_sheet_json(s, lang, False) for s in summary["sheets"]])
+        return _emit(result, args, EXIT_MISMATCH)
     stored = store_import(db, analysis, mode=args.mode, actor="cli")
     if stored.status == "already_imported":
         result.update(status="already_imported", import_id=stored.import_id,
@@ -93,6 +107,12 @@ def _overrides(args: argparse.Namespace) -> dict[str, Overrides]:
     out: dict[str, Overrides] = {}
     for name in args.include_sheet or []:
         out.setdefault(name, Overrides()).take_in = True
+    for flag, items in (("skip_rows", args.skip_row), ("keep_rows", args.keep_row)):
+        for item in items or []:
+            m = re.fullmatch(r"(.+):(\d+)", item.strip())
+            if not m:
+                raise ValueError(f"--{flag[:4]}-row takes SHEET:ROW (the row as the sheet numbers it), not {item!r}")
+            getattr(out.setdefault(m.group(1), Overrides()), flag).append(int(m.group(2)))
     for item in args.role or []:
         m = re.fullmatch(r"(.+):([A-Za-z]{1,3})=(\w+)", item.strip())
         if not m or m.group(3) not in ROLES:
@@ -314,6 +334,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="import a sheet read as a helper (pivot, copy, dashboard, forecast) all the same (repeatable)")
     p.add_argument("--role", action="append", metavar="SHEET:COLUMN=ROLE",
                    help="overrule a column's reading, e.g. 'Orders:C=measure' (repeatable)")
+    p.add_argument("--skip-row", action="append", metavar="SHEET:ROW",
+                   help="leave this row out (a reconciliation's fix; the row as the sheet numbers it; repeatable)")
+    p.add_argument("--keep-row", action="append", metavar="SHEET:ROW",
+                   help="keep this row that was read as a totals or subtotal row (repeatable)")
+    p.add_argument("--accept-mismatch", action="store_true",
+                   help=f"store sheets whose own totals disagree with what is stored (else: exit {EXIT_MISMATCH}, nothing stored)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--lang", choices=("zh", "en"), default="en")
     p.set_defaults(func=cmd_import)

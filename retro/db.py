@@ -445,6 +445,21 @@ MIGRATIONS = (
 )
 
 
+MIGRATIONS = (
+    *MIGRATIONS,
+    Migration(
+        8,
+        "whether an import agreed with its sheets' own totals",
+        (
+            # 'match': every totals row, totals column and SUM cell agreed with what was stored;
+            # 'accepted': some sheet differed and the user confirmed it (preview, --accept-mismatch);
+            # 'unchecked': the sheets had no totals to check. NULL: imported before this was kept.
+            "ALTER TABLE imports ADD COLUMN IF NOT EXISTS reconciled VARCHAR",
+        ),
+    ),
+)
+
+
 class DatabaseUnavailable(Exception):
     """The database cannot be used right now; ``code`` names a ``safety.db_<code>`` message.
 

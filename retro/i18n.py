@@ -279,6 +279,28 @@ CATALOG: dict[str, dict[str, str]] = {
     "recon.mismatch": {"zh": "{what}：导入合计 {imported}，表内合计 {total}，相差 {difference}。", "en": "{what}: imported {imported}, the sheet says {total}, a difference of {difference}."},
     "recon.summary_ok": {"zh": "全部 {n} 项与表内合计一致。", "en": "All {n} checks match the sheet's totals."},
     "recon.summary_bad": {"zh": "{bad} / {n} 项与表内合计不一致。", "en": "{bad} of {n} checks differ from the sheet's totals."},
+    "why_mismatch.stored_row": {"zh": "第 {rows} 行的数值正好等于差额：表内合计没有算它——可能在合计公式的范围之外，也可能是被当作数据的合计行或重复行。排除它，或核对后确认导入。", "en": "Row {rows} holds exactly the difference: the sheet's total does not count it — a row outside the total's range, or a totals or repeated row read as data. Leave it out, or check and confirm to import it."},
+    "why_mismatch.outside_range": {"zh": "表内合计的公式没有包含第 {rows} 行（在求和范围之外，可能是后来加上的行）。排除它们，或核对后确认导入。", "en": "The total's own formula leaves out row {rows} (outside its SUM range, perhaps added after it). Leave them out, or check and confirm to import them."},
+    "why_mismatch.stored_rows_any": {"zh": "第 {rows} 行中任一行的数值都等于差额，无法判断是哪一行。", "en": "Each of rows {rows} holds the difference; which one is meant cannot be told."},
+    "why_mismatch.left_out_row": {"zh": "第 {rows} 行被当作{why_text}排除，但表内合计包含了它：要保留这一行吗？", "en": "Row {rows} was left out as a {why_text}, but the sheet's total counts it. Keep it?"},
+    "why_mismatch.unread_cells": {"zh": "有 {count} 个单元格无法读取（如 #DIV/0!、文字），表内合计可能包含它们的值。请修正表格，或确认后导入。", "en": "{count} cell(s) could not be read (such as #DIV/0! or text); the sheet's total may count their values. Mend the sheet, or confirm to import."},
+    "why_mismatch.scale": {"zh": "导入的数值是表内合计的 {factor} 倍（或 1/{factor}）：某列的单位或百分比读法可能不同，请检查列的单位。", "en": "What would be stored is {factor} times the sheet's total (or a {factor}th of it): a unit or a percent may be read differently. Check the columns' units."},
+    "why_mismatch.rows_disagree": {"zh": "有 {count} 行的合计列不等于各期之和，如第 {rows} 行。", "en": "In {count} rows the totals column is not the sum of the periods, e.g. row {rows}."},
+    "why_mismatch.rows_not_stored": {"zh": "第 {rows} 行有合计，但没有可导入的各期数值。", "en": "Rows {rows} have a total but no period values to store."},
+    "why_mismatch.unexplained": {"zh": "找不到差额的原因：请对照表格检查，确认后才能导入。", "en": "Nothing on the sheet explains the difference: check it against the sheet; it is imported only once you confirm."},
+    "why_left.totals": {"zh": "合计行", "en": "totals row"},
+    "why_left.subtotal": {"zh": "小计行", "en": "subtotal row"},
+    "recon.fix_skip": {"zh": "排除第 {rows} 行", "en": "Leave row {rows} out"},
+    "recon.fix_keep": {"zh": "保留第 {rows} 行", "en": "Keep row {rows}"},
+    "recon.accept": {"zh": "我已核对：尽管与表内合计不一致，仍然导入「{sheet}」", "en": "I have checked: import “{sheet}” although it differs from the sheet's totals"},
+    "recon.gate": {"zh": "有工作表与表内合计不一致：修正或逐个确认后才能导入。", "en": "A sheet differs from its own totals: fix it or confirm it before importing."},
+    "reading.kept_row": {"zh": "第 {row} 行按你的选择作为数据保留。", "en": "Row {row} is kept as data, as you chose."},
+    "reading.skipped_row": {"zh": "第 {row} 行按你的选择不导入。", "en": "Row {row} is left out, as you chose."},
+    "history.reconciled": {"zh": "与表内合计核对", "en": "Against its totals"},
+    "reconciled.match": {"zh": "与表内合计一致", "en": "matches its totals"},
+    "reconciled.accepted": {"zh": "与表内合计不一致（已确认导入）", "en": "differs from its totals (imported as confirmed)"},
+    "reconciled.unchecked": {"zh": "表内无合计可核对", "en": "no totals to check"},
+    "cli.mismatch": {"zh": "未导入：{sheets} 与表内合计不一致。按提示修正（--skip-row / --keep-row），或核对后加 --accept-mismatch。", "en": "Nothing imported: {sheets} differs from its own totals. Apply the fix shown (--skip-row / --keep-row), or check and add --accept-mismatch."},
     "recon.row": {"zh": "合计行", "en": "totals row"},
     "recon.column": {"zh": "合计列", "en": "totals column"},
     # ---- history
@@ -858,6 +880,16 @@ def reading_text(reading: dict[str, Any], lang: str) -> str:
     if decision == "date_order":
         params["order_text"] = t(f"order.{params.get('order', 'month_first')}", lang)
     return t(f"reading.{decision}", lang, **params)
+
+
+def mismatch_text(why: dict[str, Any] | None, lang: str) -> str:
+    """Why a sheet's totals disagree with what would be stored, as a sentence (retro/ingest/mismatch.py)."""
+    why = why or {"code": "unexplained"}
+    params = {**why, "rows": "、".join(str(r) for r in why.get("rows") or []) if lang == "zh"
+              else ", ".join(str(r) for r in why.get("rows") or [])}
+    if "why" in why:
+        params["why_text"] = t(f"why_left.{why['why']}", lang)
+    return t(f"why_mismatch.{why['code']}", lang, **params)
 
 
 def reconciliation_text(entry: dict[str, Any], lang: str) -> str:

@@ -244,3 +244,36 @@ def chromium_launch_kwargs() -> dict:
 
 def want_screenshots() -> bool:
     return os.environ.get("RETRO_SCREENSHOTS") == "1"
+
+
+@dataclass(frozen=True)
+class MismatchWorkbook:
+    """区域 | 1月 | 2月 with a 合计 row, and one row (an adjustment, 调整) that the 合计 does not count:
+    stored, it makes the import differ from the sheet's own totals by exactly that row."""
+
+    name: str
+    data: bytes
+    sheet: str
+    year: int
+    metric: str
+    stray_row: int  # the adjustment row, as the sheet numbers it
+    totals: dict[str, float] = field(default_factory=dict)  # month label (YYYY-MM) → the 合计 row's value
+
+
+def mismatch_workbook(year: int = 2026) -> MismatchWorkbook:
+    from openpyxl import Workbook
+
+    regions = {"华东": [120.0, 130.0], "华南": [80.0, 95.0], "华北": [60.0, 70.0]}
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "销售额"
+    ws.append(["区域", "1月", "2月"])
+    for region, values in regions.items():
+        ws.append([region, *values])
+    ws.append(["调整", 7.5, -2.5])  # a correction the sheet's total leaves out
+    sums = [sum(v[m] for v in regions.values()) for m in range(2)]
+    ws.append(["合计", *sums])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return MismatchWorkbook(name=f"区域销售{year}.xlsx", data=buf.getvalue(), sheet=ws.title, year=year, metric="销售额",
+                            stray_row=5, totals={f"{year}-01": sums[0], f"{year}-02": sums[1]})

@@ -24,9 +24,9 @@ import re
 from pathlib import Path
 
 import pytest
-from browser_support import XLSX_MIME, broken_workbook, coded_workbook, pivot_workbook, wide_workbook
+from browser_support import XLSX_MIME, broken_workbook, coded_workbook, mismatch_workbook, pivot_workbook, wide_workbook
 
-from retro.i18n import CATALOG, message_text, reading_text, t
+from retro.i18n import CATALOG, message_text, mismatch_text, reading_text, t
 from retro.ui import md  # user text (file names) is escaped before it reaches markdown
 
 pytestmark = pytest.mark.usefixtures("navigation_only")
@@ -580,3 +580,45 @@ def test_markup_in_an_upload_is_shown_as_text(open_app):
     assert "[click](javascript" not in joined and "\\[click\\]" in joined  # the unparsed cell, quoted escaped
     assert "<img" not in joined and "<b>" not in joined
     assert "<script>" not in joined and "\\<script\\>" in joined  # the sheet name, escaped, in its tab label
+
+
+# --------------------------------------------------------------------------- the reconciliation gate
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_sheet_that_differs_from_its_totals_says_why_offers_the_fix_and_is_not_imported_unconfirmed(
+        open_app, helpers, db_file, lang):
+    wb = mismatch_workbook(2026)
+    at = open_app(lang=lang, page="pages/import_data.py")
+    before = helpers.counts(db_file)
+    at.file_uploader[0].set_value((wb.name, wb.data, XLSX_MIME)).run()
+    assert_clean(at)
+    why = {"code": "stored_row", "rows": [wb.stray_row], "fix": {"skip_rows": [wb.stray_row]}}
+    assert any(mismatch_text(why, lang) in e for e in texts(at.error)), texts(at.error)
+    assert at.button(key="do_import").disabled  # not imported without a fix or a confirmation
+    assert any(t("recon.gate", lang) in w for w in texts(at.warning))
+
+    # a confirmation alone lets it in (not taken here): the checkbox enables the button
+    at.checkbox(key=f"accept::{wb.sheet}").check().run()
+    assert not at.button(key="do_import").disabled
+    at.checkbox(key=f"accept::{wb.sheet}").uncheck().run()
+    assert at.button(key="do_import").disabled
+
+    # the one-click fix: the row left out, the sheet agrees with its totals, the import goes in
+    fix = t("recon.fix_skip", lang, rows=str(wb.stray_row))
+    buttons_labelled(at, fix)[0].click().run()
+    assert_clean(at)
+    assert not at.error
+    assert t("reading.skipped_row", lang, row=wb.stray_row) in "\n".join(texts(at.markdown)), texts(at.markdown)
+    assert not at.button(key="do_import").disabled
+    assert helpers.counts(db_file) == before
+    at.button(key="do_import").click().run()
+    assert_clean(at)
+    stored = helpers.query(db_file, "SELECT strftime(period, '%Y-%m'), sum(value) FROM current_facts "
+                                    "WHERE import_id = (SELECT max(id) FROM imports) GROUP BY 1 ORDER BY 1")
+    assert dict(stored) == wb.totals  # the numbers match the sheet's own totals
+
+    at.switch_page("pages/history.py").run()
+    assert_clean(at)
+    history = dataframe_by_column(at, t("history.reconciled", lang))
+    assert ("✓ " + t("reconciled.match", lang)) in set(history[t("history.reconciled", lang)])

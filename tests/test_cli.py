@@ -159,3 +159,62 @@ def test_python_m_retro_end_to_end(files, tmp_path, helpers):
     )
     assert bad.returncode == 2
     assert "does not contain a spreadsheet" in bad.stderr and "Traceback" not in bad.stderr
+
+
+# --------------------------------------------------------------------------- a sheet that differs from its own totals
+
+
+def _mismatch_file(files) -> tuple[Path, object]:
+    from browser_support import mismatch_workbook
+
+    wb = mismatch_workbook(2026)
+    path = files / wb.name
+    path.write_bytes(wb.data)
+    return path, wb
+
+
+def _stored(db_path, sql: str) -> list[tuple]:
+    from retro.db import get_database
+
+    return [tuple(r) for r in get_database(db_path).rows(sql)]  # the CLI's own connection to the file
+
+
+def _stored_totals(db_path) -> dict[str, float]:
+    return dict(_stored(db_path, "SELECT strftime(period, '%Y-%m'), sum(value) FROM fact_rows GROUP BY 1"))
+
+
+def test_a_mismatch_stores_nothing_exits_with_its_own_code_and_says_the_fix(capsys, files, db_path):
+    from retro.cli import EXIT_MISMATCH
+
+    path, wb = _mismatch_file(files)
+    rc, out, err = _run(capsys, "import", str(path), "--db", str(db_path), "--json")
+    assert rc == EXIT_MISMATCH
+    result = json.loads(out)
+    assert result["status"] == "mismatch" and result["import_id"] is None
+    why = result["sheets"][0]["mismatch"]
+    assert why["code"] == "stored_row" and why["rows"] == [wb.stray_row]
+    assert why["fix_flags"] == [f"--skip-row {wb.sheet}:{wb.stray_row}"]
+    assert f"Row {wb.stray_row} holds exactly the difference" in why["message"]
+    assert _stored_totals(db_path) == {}
+
+    # the fix it names: the row left out, the import agrees with the sheet and is stored
+    rc, out, _ = _run(capsys, "import", str(path), "--db", str(db_path), "--json", "--skip-row", f"{wb.sheet}:{wb.stray_row}")
+    assert rc == EXIT_OK, out
+    result = json.loads(out)
+    assert result["sheets"][0]["reconciled"] == "match"
+    assert _stored_totals(db_path) == wb.totals
+    assert _stored(db_path, "SELECT reconciled FROM imports") == [("match",)]
+
+
+def test_accept_mismatch_stores_the_rows_and_the_import_says_it_was_accepted(capsys, files, db_path):
+    path, wb = _mismatch_file(files)
+    rc, out, _ = _run(capsys, "import", str(path), "--db", str(db_path), "--json", "--accept-mismatch")
+    assert rc == EXIT_OK, out
+    assert _stored_totals(db_path) == {"2026-01": wb.totals["2026-01"] + 7.5, "2026-02": wb.totals["2026-02"] - 2.5}
+    assert _stored(db_path, "SELECT reconciled FROM imports") == [("accepted",)]
+
+
+def test_a_bad_row_option_is_refused(capsys, files, db_path):
+    path, _ = _mismatch_file(files)
+    rc, out, _ = _run(capsys, "import", str(path), "--db", str(db_path), "--json", "--skip-row", "销售额")
+    assert rc == EXIT_BAD_INPUT and json.loads(out)["error_code"] == "bad_option"

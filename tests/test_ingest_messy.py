@@ -47,9 +47,21 @@ def test_totals_row_excluded_and_reconciled(variant, files, run_import, db_path,
         assert r["message"].strip()
 
 
-def test_totals_row_mismatch_is_reported(files, run_import, helpers):
+def _refused_then_accepted(run_import, helpers, path, truth, db_path):
+    """A sheet that differs from its own totals is not stored until the mismatch is accepted."""
+    import duckdb
+
+    rc, refused = run_import(path)
+    assert rc == 4 and refused["status"] == "mismatch" and refused["import_id"] is None, refused
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM fact_rows").fetchone()[0] == 0  # nothing stored
+    assert refused["sheets"][0]["mismatch"]["message"], refused
+    return _import_one(run_import, helpers, path, truth, "--accept-mismatch")
+
+
+def test_totals_row_mismatch_is_reported(files, run_import, helpers, db_path):
     path, truth = fb.build_totals_row(files, "mismatch")
-    result, sheet = _import_one(run_import, helpers, path, truth)
+    result, sheet = _refused_then_accepted(run_import, helpers, path, truth, db_path)
     metric = helpers.check_sheet(sheet, truth)
     rec = {r["period"]: r for r in sheet["reconciliation"] if r["kind"] == "row"}
     assert set(rec) == {"2026-01", "2026-02", "2026-03"}, sheet["reconciliation"]
@@ -93,9 +105,9 @@ def test_totals_column_excluded_and_reconciled(files, run_import, db_path, helpe
         assert sorted(r["metric"] for r in rec) == ["新增客户", "销售额"], rec
 
 
-def test_totals_column_mismatch_is_reported(files, run_import, helpers):
+def test_totals_column_mismatch_is_reported(files, run_import, helpers, db_path):
     path, truth = fb.build_totals_column(files, mismatch=True)
-    _result, sheet = _import_one(run_import, helpers, path, truth)
+    _result, sheet = _refused_then_accepted(run_import, helpers, path, truth, db_path)
     helpers.check_sheet(sheet, truth)
     rec = [r for r in sheet["reconciliation"] if r["kind"] == "column"]
     bad = [r for r in rec if r["status"] == "mismatch"]

@@ -144,13 +144,39 @@ def test_one_row_equal_to_the_two_above_is_no_subtotal(files, run_import):
 
 def test_an_excel_tables_totals_row_is_left_out_by_its_structure(files, run_import):
     rows = [["区域", "1月", "2月"], *[[k, v[0], v[1]] for k, v in REGIONS.items()]]
+    # the totals row's cached results, as Excel saves them (xlsxwriter writes 0 unless told)
     table = {"ref": "A1:C5", "options": {"total_row": True, "columns": [
-        {"header": "区域"}, {"header": "1月", "total_function": "sum"}, {"header": "2月", "total_function": "sum"}]}}
+        {"header": "区域"}, {"header": "1月", "total_function": "sum", "total_value": 260},
+        {"header": "2月", "total_function": "sum", "total_value": 295}]}}
     rc, result = run_import(_xlsx_with_values(files / "table.xlsx", {"销售": rows}, table=table), "--year", "2026")
     assert rc == 0, result
     sheet = result["sheets"][0]
     assert {t["period"]: t["value"] for t in sheet["totals"]} == {"2026-01": 260.0, "2026-02": 295.0}
     assert _readings(sheet, "totals_row"), sheet["readings"]
+    assert sheet["reconciled"] == "match", sheet["reconciliation"]
+
+
+def test_a_row_below_the_totals_sum_range_is_the_difference_and_named(files, run_import):
+    """=SUM(B2:B4) was made before 南沙店 was added under it: the import differs by exactly that row."""
+    rows = [["门店", "1月"], ["徐汇店", 10.0], ["静安店", 20.0], ["天河店", 5.0], ["南沙店", 1.0],
+            ["合计", ("=SUM(B2:B4)", 35.0)]]
+    path = _xlsx_with_values(files / "range.xlsx", {"门店销售": rows})
+    rc, result = run_import(path, "--year", "2026")
+    assert rc == 4, result  # nothing stored until it is fixed or accepted
+    why = result["sheets"][0]["mismatch"]
+    assert why["code"] == "outside_range" and why["rows"] == [5] and why["fix"] == {"skip_rows": [5]}, why
+    assert "SUM" in why["message"] and "5" in why["message"]
+
+
+def test_sum_rows_of_sections_check_their_own_rows_only(files, run_import):
+    """A P&L: Net Sales =SUM of its lines, Gross Profit a line of its own, Expenses =SUM of theirs."""
+    rows = [["Particulars", "Apr"], ["Gross Sales", 100.0], ["Less: Excise", -10.0], ["Net Sales", ("=SUM(B2:B3)", 90.0)],
+            ["Gross Profit", 40.0], ["Rent", 5.0], ["Wages", 7.0], ["Expenses", ("=SUM(B6:B7)", 12.0)]]
+    path = _xlsx_with_values(files / "pnl.xlsx", {"P&L": rows})
+    rc, result = run_import(path, "--year", "2021")
+    assert rc == 0, result
+    sheet = result["sheets"][0]
+    assert sheet["reconciled"] == "match", sheet["reconciliation"]
 
 
 def test_a_sheet_of_lookups_into_another_is_derived_and_left_out(files, run_import):

@@ -92,6 +92,10 @@ class Overrides:
     period: str | None = None
     metric_name: str | None = None
     take_in: bool = False  # a sheet read as a helper (pivot, copy, dashboard) is imported all the same
+    # Rows (as the sheet numbers them) the user leaves out or keeps against the reading, the one-click
+    # fixes of a reconciliation mismatch. Never remembered with the layout: next month's rows differ.
+    skip_rows: list[int] = field(default_factory=list)
+    keep_rows: list[int] = field(default_factory=list)
 
     def to_json(self) -> str:
         return json.dumps({"roles": {str(k): v for k, v in self.roles.items()}, "year": self.year,
@@ -232,6 +236,9 @@ def analyze_sheet(
     analysis.overrides = user
     if user and user.roles:
         plan = with_roles(plan, user.roles, head)
+    if user and (user.skip_rows or user.keep_rows):
+        plan.skip_rows = {r - 1 for r in user.skip_rows}
+        plan.keep_rows = {r - 1 for r in user.keep_rows}
     if user and user.metric_name:
         plan.metric_name = user.metric_name
     resolve_year(plan, file_name, (user.year if user and user.year else None) or year, today.year)
@@ -319,6 +326,8 @@ def analysis_summary(analysis: FileAnalysis) -> dict[str, Any]:
                 "notes": len(r.notes) if r else 0,  # note-column texts kept as annotations
                 "warnings": list(r.warnings) if r else [],
                 "reconciliation": r.reconciliation if r else [],
+                "reconciled": r.reconciled if r else "unchecked",
+                "mismatch": r.mismatch if r else None,
                 "error": s.error,
                 "skip_reason": s.skip_reason,
                 "readings": [r.to_dict() for r in s.readings()],

@@ -158,6 +158,8 @@ class SheetPlan:
     sheet_period: str | None = None  # the period the sheet's name gives ('????-10' for a sheet 10月份)
     day_first: bool | None = None  # slash dates ('3/4/20') are day first; None: no slash dates on the sheet
     spread: list[list[str | None]] = field(default_factory=list, repr=False)  # rows from further down a big sheet
+    skip_rows: set[int] = field(default_factory=set)  # rows the user leaves out (a mismatch's fix)
+    keep_rows: set[int] = field(default_factory=set)  # rows the user keeps that were read as totals
     readings: list[Reading] = field(default_factory=list)  # the sheet-level decisions and their evidence
 
     def of_role(self, role: str) -> list[ColumnSpec]:

@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..db import quote_ident, register, registered, unregister
-from . import cells, totals
+from . import cells, mismatch, totals
 from .cells import (
     Period,
     excel_serial_to_date,
@@ -70,6 +70,16 @@ class Normalized:
     totals: list[dict[str, Any]] = field(default_factory=list)
     readings: list[Reading] = field(default_factory=list)  # decisions made while normalising (totals rows)
     decimal_comma: set[int] = field(default_factory=set)  # columns whose commas are decimal points (cells.number_style)
+    unread: dict[int, int] = field(default_factory=dict)  # column → cells that could not be read (#DIV/0!, text)
+    # Why the sheet's totals disagree with what would be stored, and the fix (mismatch.py); None when they agree.
+    mismatch: dict[str, Any] | None = None
+
+    @property
+    def reconciled(self) -> str:
+        """'match' (every check agrees), 'mismatch', or 'unchecked' (the sheet has no totals to check)."""
+        if not self.reconciliation:
+            return "unchecked"
+        return "match" if all(r["status"] == "match" for r in self.reconciliation) else "mismatch"
     # The text of the note columns (偏差原因, 经验/教训, 备注), one per row, metric and column: metric,
     # period, dims_key, source (the header), text ("华东 · 偏差原因: …"); stored as annotations.
     notes: list[dict[str, Any]] = field(default_factory=list)
@@ -167,13 +177,23 @@ def normalize(cur: duckdb.DuckDBPyConnection, sheet: RawSheet, plan: SheetPlan) 
                     sub_rows.append(r)
                     excluded.add(r)
                     out.readings.append(reading)
+        if plan.keep_rows:
+            kept = plan.keep_rows & excluded
+            totals_rows[:] = [r for r in totals_rows if r not in kept]
+            sub_rows[:] = [r for r in sub_rows if r not in kept]
+            excluded -= kept
+            out.readings = [x for x in out.readings if (x.params.get("row") or 0) - 1 not in kept]
+            out.readings += [Reading("kept_row", "position", params={"row": r + 1}) for r in sorted(kept)]
+        out.readings += [Reading("skipped_row", "position", params={"row": r + 1}) for r in sorted(plan.skip_rows)]
         where = base + " AND NOT list_contains($excluded, g.__r)"
         params = {**base_params, "excluded": sorted(excluded)}
         if plan.shape == "transactions":
             _transactions(cur, sheet, plan, where, params, out)
         else:
             _facts(cur, sheet, plan, measures, where, params, out)
-            _reconcile(cur, plan, measures, totals_rows, where, params, out)
+            _reconcile(cur, plan, measures, totals_rows, where, params, out,
+                       left_out={**{r: "subtotal" for r in sub_rows}, **{r: "totals" for r in totals_rows}},
+                       formulas=sheet.formulas)
         if sub_rows:
             out.warnings.append(Message("subtotal_rows_excluded", {"count": len(sub_rows)}))
         if totals_rows:
@@ -211,7 +231,7 @@ def _uses_year(plan: SheetPlan, sheet: RawSheet) -> bool:
 
 
 def _row_filter(plan: SheetPlan, measures: list[ColumnSpec]) -> tuple[str, dict[str, Any]]:
-    skip = sorted(plan.excluded)
+    skip = sorted(set(plan.excluded) | plan.skip_rows)
     where = "g.__r >= $start AND g.__r < $end AND NOT list_contains($skip, g.__r)"
     if measures and plan.shape != "transactions":
         where += " AND NOT (" + " AND ".join(f"{_clean(_col(c))} IS NULL" for c in measures) + ")"
@@ -529,6 +549,10 @@ def _facts(cur, sheet: RawSheet, plan: SheetPlan, measures: list[ColumnSpec], wh
                   count(*) FILTER (WHERE n.status = 'unparsed')
            FROM long l LEFT JOIN nmap n ON n.raw = l.raw AND n.src_col = l.src_col"""
     ).fetchone()
+    if stats[0] or stats[1]:
+        out.unread = dict(_run(cur,
+            """SELECT l.src_col, count(*) FROM long l LEFT JOIN nmap n ON n.raw = l.raw AND n.src_col = l.src_col
+               WHERE l.is_error OR n.status IN ('error', 'unparsed') GROUP BY 1""").fetchall())
     if stats[0]:
         out.warnings.append(Message("error_cells", {"count": stats[0], "cells": sheet.error_cells[:10]}))
     if stats[1]:
@@ -695,7 +719,12 @@ def period_label(grain: str, date: dt.date) -> str:
 # ---------------------------------------------------------------- reconciliation
 
 
-def _reconcile(cur, plan: SheetPlan, measures: list[ColumnSpec], totals_rows: list[int], where: str, params: dict, out: Normalized) -> None:
+def _reconcile(cur, plan: SheetPlan, measures: list[ColumnSpec], totals_rows: list[int], where: str, params: dict, out: Normalized,
+               left_out: dict[int, str] | None = None, formulas: dict[tuple[int, int], str] | None = None) -> None:
+    """Checks of what would be stored against the sheet's own totals: its totals rows (a row whose
+    cells are ``SUM`` of a range checks the stored rows of that range; several such rows are
+    sections of the sheet, and rows outside them are no part of the check; one such row is the
+    sheet's total, and stored rows outside its range are the difference), and its totals columns."""
     if out.facts is None:
         return
     register(cur, "staged", out.facts)
@@ -705,16 +734,39 @@ def _reconcile(cur, plan: SheetPlan, measures: list[ColumnSpec], totals_rows: li
         unregister(cur, "staged")
     if totals_rows:
         cols = ", ".join(_col(c) for c in measures)
-        rows = _run(cur, f"SELECT {cols} FROM grid g WHERE list_contains($rows, g.__r)", {"rows": totals_rows}).fetchall()
+        rows = _run(cur, f"SELECT g.__r, {cols} FROM grid g WHERE list_contains($rows, g.__r)", {"rows": totals_rows}).fetchall()
+        outside: dict[int, list[int]] = {}
         for j, c in enumerate(measures):
             # the totals row in the column's own style: '5.263,75' under '1052,75' cells is 5263.75
-            vals = [parse_number(r[j], decimal_comma=c.index in out.decimal_comma).value for r in rows]
+            vals = [parse_number(r[j + 1], decimal_comma=c.index in out.decimal_comma).value for r in rows]
             vals = [v for v in vals if v is not None]
             if not vals:
                 continue
             sheet_total = sum(vals)
             imported = float(sums.get(c.index) or 0.0)
+            ranges = [totals.sum_range((formulas or {}).get((r[0], c.index))) for r in rows if r[j + 1] is not None]
+            if ranges and all(ranges):
+                with registered(cur, "staged", out.facts):
+                    cond = " OR ".join(f"row_no BETWEEN {a:d} AND {b:d}" for a, b in ranges)
+                    in_range = float(_run(cur, f"SELECT coalesce(sum(value), 0) FROM staged WHERE src_col = $c AND ({cond})",
+                                          {"c": c.index}).fetchone()[0])
+                    if len(ranges) == 1 and not mismatch.close(in_range, imported):
+                        beyond = _run(cur, f"SELECT DISTINCT row_no FROM staged WHERE src_col = $c AND NOT ({cond}) "
+                                           "ORDER BY 1 LIMIT 6", {"c": c.index}).fetchall()
+                        outside[c.index] = [r + 1 for (r,) in beyond]
+                if len(ranges) > 1:
+                    imported = in_range  # sections: each SUM checks its own rows, the lines between them are their own
             out.reconciliation.append(_entry("row", plan, c, sheet_total, imported))
+        bad = [e for e in out.reconciliation if e["kind"] == "row" and e["status"] == "mismatch"]
+        if bad:
+            out.mismatch = _row_mismatch(cur, measures, bad, left_out or {}, out)
+            beyond = sorted({r for rows_ in outside.values() for r in rows_})
+            if beyond and out.mismatch["code"] in ("unexplained", "stored_row", "stored_rows_any"):
+                # the total's own formula leaves these rows out: a row added under a SUM made before it
+                out.mismatch = {"code": "outside_range", "rows": beyond[:5], "count": len(beyond),
+                                "fix": {"skip_rows": beyond} if len(beyond) <= 5 else None}
+            for e in bad:
+                e["explanation"] = out.mismatch
     for t in plan.of_role("total"):
         same = [c.index for c in measures if c.period and (t.scenario is None or c.scenario == t.scenario)]
         if not same:
@@ -733,10 +785,45 @@ def _reconcile(cur, plan: SheetPlan, measures: list[ColumnSpec], totals_rows: li
             sheet_totals[metric] = sheet_totals.get(metric, 0.0) + (row_totals.get(row_no) or 0.0)
         scenarios = {c.scenario for c in measures if c.index in same}
         scenario = t.scenario or (next(iter(scenarios)) if len(scenarios) == 1 else None)
+        why = None
         for metric, sheet_total in sheet_totals.items():
             entry = _entry("column", plan, t, sheet_total, float(imported.get(metric) or 0.0), scenario=scenario or "actual")
             entry["metric"] = metric
+            if entry["status"] == "mismatch":
+                if why is None:
+                    with registered(cur, "staged", out.facts):
+                        row_sums = dict(_run(cur, "SELECT row_no, sum(value) FROM staged WHERE list_contains($cols, src_col) GROUP BY 1",
+                                             {"cols": same}).fetchall())
+                    why = mismatch.column_explanation({r: v for r, v in row_totals.items() if v is not None}, row_sums) or {}
+                entry["explanation"] = why or None
+                out.mismatch = out.mismatch or why or {"code": "unexplained", "rows": []}
             out.reconciliation.append(entry)
+
+
+def _row_mismatch(cur, measures: list[ColumnSpec], bad: list[dict[str, Any]], left_out: dict[int, str],
+                  out: Normalized) -> dict[str, Any]:
+    """Why the totals rows disagree with what would be stored (mismatch.py): the rows to be stored that
+    hold the difference, the rows left out that hold what is missing, the cells that could not be read."""
+    by_header = {c.header: c for c in measures}
+    cols = [by_header[e["column"]] for e in bad if e["column"] in by_header]
+    differences = {c.index: e["difference"] for c, e in zip(cols, bad, strict=False)}
+    totals_of = {c.index: (e["sheet_total"], e["imported_total"]) for c, e in zip(cols, bad, strict=False)}
+    stored: dict[int, set[int]] = {}
+    with registered(cur, "staged", out.facts):
+        for col, diff in differences.items():
+            rows = _run(cur, "SELECT DISTINCT row_no FROM staged WHERE src_col = $c AND abs(value - $d) <= $tol LIMIT 50",
+                        {"c": col, "d": diff, "tol": mismatch.TOLERANCE + 1e-9 * abs(diff)}).fetchall()
+            stored[col] = {r + 1 for (r,) in rows}
+    values: dict[int, tuple[str, dict[int, float]]] = {}
+    if left_out and cols:
+        picked = sorted(left_out)[:10_000]
+        cells = _run(cur, f"SELECT g.__r, {', '.join(_col(c) for c in cols)} FROM grid g WHERE list_contains($rows, g.__r)",
+                     {"rows": picked}).fetchall()
+        positions = {j for j, c in enumerate(cols) if c.index in out.decimal_comma}
+        for r, nums in totals.row_numbers(cells, decimal=positions).items():
+            values[r + 1] = (left_out[r], {cols[j].index: v for j, v in nums.items()})
+    found = mismatch.row_explanation(differences, stored, values, out.unread, totals_of)
+    return found or {"code": "unexplained", "rows": []}
 
 
 def _entry(kind: str, plan: SheetPlan, c: ColumnSpec, sheet_total: float, imported: float, scenario: str | None = None) -> dict[str, Any]:

@@ -103,6 +103,15 @@ def overlap(db: Database, analysis: FileAnalysis) -> pd.DataFrame:
     )
 
 
+def import_reconciled(sheets: list) -> str:
+    """'accepted' when a stored sheet differs from its own totals (it got here only by a confirmation),
+    'match' when every checked sheet agrees, 'unchecked' when no sheet had totals to check."""
+    states = {s.result.reconciled for s in sheets if s.result is not None}
+    if "mismatch" in states:
+        return "accepted"
+    return "match" if "match" in states else "unchecked"
+
+
 def store_import(
     db: Database,
     analysis: FileAnalysis,
@@ -131,10 +140,11 @@ def store_import(
         import_id = cur.execute("SELECT nextval('import_id_seq')").fetchone()[0]
         cur.execute(
             """INSERT INTO imports (id, file_name, file_sha256, file_size, imported_at, is_sample, mode,
-                                    row_count, period_min, period_max, sheets, actor)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                                    row_count, period_min, period_max, sheets, actor, reconciled)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             [import_id, analysis.file_name, analysis.sha256, analysis.size, now, is_sample, mode, total_rows,
-             periods[0] if periods else None, periods[-1] if periods else None, [s.name for s in ready], actor],
+             periods[0] if periods else None, periods[-1] if periods else None, [s.name for s in ready], actor,
+             import_reconciled(ready)],
         )
         for s in ready:
             result, plan = s.result, s.plan
@@ -273,7 +283,7 @@ def import_history(db: Database) -> pd.DataFrame:
     """One row per import, newest first, with what it still contributes."""
     return db.frame(
         """SELECT i.id, i.file_name, i.imported_at, i.sheets, i.row_count, i.period_min, i.period_max,
-                  i.is_sample, i.mode, i.actor,
+                  i.is_sample, i.mode, i.actor, i.reconciled,
                   (SELECT count(*) FROM fact_rows f WHERE f.import_id = i.id AND f.replaced_by <> i.id)
                 + (SELECT count(*) FROM transactions t WHERE t.import_id = i.id AND t.replaced_by <> i.id) AS replaced_later
            FROM imports i ORDER BY i.id DESC"""

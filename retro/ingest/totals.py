@@ -40,6 +40,19 @@ _CELL = re.compile(r"\$?[A-Z]{1,3}\$?\d+")
 _STRUCTURED = re.compile(r"\[#?(totals|全部|汇总)\]|\[\[#totals\]", re.I)
 
 
+_RANGE = re.compile(r"^\s*(?:SUM|SUBTOTAL\s*\(\s*(?:9|109)\s*,)\s*\(?\s*\$?([A-Z]{1,3})\$?(\d+)\s*:\s*\$?([A-Z]{1,3})\$?(\d+)\s*\)\s*$", re.I)
+
+
+def sum_range(text: str | None) -> tuple[int, int] | None:
+    """The rows (0-based, as the sheet numbers them minus one) a ``SUM(C10:C12)`` or
+    ``SUBTOTAL(9,C10:C12)`` of one column adds up; None for any other formula."""
+    m = _RANGE.match(text or "")
+    if not m or m.group(1).upper() != m.group(3).upper():
+        return None
+    a, b = int(m.group(2)) - 1, int(m.group(4)) - 1
+    return (a, b) if a <= b else None
+
+
 def formula_rows(sheet: Any, rows: range, columns: list[int]) -> dict[int, Reading]:
     """Rows of the body whose number cells are aggregate formulas (or a table's totals row)."""
     formulas: dict[tuple[int, int], str] = getattr(sheet, "formulas", None) or {}
