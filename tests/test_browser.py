@@ -22,6 +22,7 @@ from browser_support import (
     VIEWPORT,
     StreamlitServer,
     broken_workbook,
+    mismatch_workbook,
     want_screenshots,
     wide_workbook,
 )
@@ -246,3 +247,37 @@ def test_first_request_on_a_subpage_gets_the_app_frame(chromium, fresh_server):
         expect(page.get_by_text("Page not found")).to_have_count(0)
     finally:
         context.close()
+
+
+def test_a_sheet_that_differs_from_its_totals_is_explained_fixed_in_one_click_and_then_matches(
+        chromium, fresh_server, helpers):
+    """Upload a workbook whose 合计 row leaves out an adjustment row → the preview says which row and
+    why, the import is held → one click leaves the row out → import → what is stored is the sheet's totals."""
+    lang = "zh"
+    wb = mismatch_workbook(2026)
+    path = fresh_server.db_path.parent / wb.name
+    path.write_bytes(wb.data)
+    context = chromium.new_context(viewport=VIEWPORT, locale="zh-CN")
+    context.set_default_timeout(TIMEOUT_MS)
+    try:
+        page = context.new_page()
+        open_app(page, fresh_server, lang)
+        go(page, "nav.import", "import.title", lang)
+        upload(page, path)
+        expect(page.get_by_text(t("why_mismatch.stored_row", lang, rows=str(wb.stray_row)))).to_be_visible()
+        button = page.get_by_role("button", name=t("import.button", lang, n=1))
+        expect(button).to_be_disabled()
+        screenshot(page, "import-mismatch")
+        page.get_by_role("button", name=t("recon.fix_skip", lang, rows=str(wb.stray_row))).click()
+        expect(page.get_by_text(t("recon.summary_ok", lang, n=len(wb.totals)))).to_be_visible()
+        expect(button).to_be_enabled()
+        button.click()
+        expect(page.get_by_text(t("import.done", lang, rows="6", periods="2026-01 – 2026-02"))).to_be_visible()
+        expect(page.locator("[data-testid=stException]")).to_have_count(0)
+    finally:
+        context.close()
+    fresh_server.stop()
+    stored = helpers.query(fresh_server.db_path, "SELECT strftime(period, '%Y-%m'), sum(value) FROM fact_rows "
+                                                 "WHERE import_id = (SELECT max(id) FROM imports) GROUP BY 1 ORDER BY 1")
+    assert dict(stored) == wb.totals
+    assert helpers.query(fresh_server.db_path, "SELECT reconciled FROM imports ORDER BY id DESC LIMIT 1") == [("match",)]
