@@ -19,9 +19,10 @@ from retro.backup import (
 )
 from retro.i18n import reconciliation_text
 from retro.ingest import import_history
+from retro.ingest.restatements import import_restatements
 from retro.ingest.store import import_sheets
 from retro.memo import clear_all
-from retro.ui import can_edit, database, lang, md, num, tr, warning_text
+from retro.ui import can_edit, database, lang, md, num, restated_frame, tr, warning_text
 
 db = database()
 st.title(tr("history.title"))
@@ -138,6 +139,10 @@ with st.expander(tr("history.details"), expanded=False):
             st.caption(warning_text(w["code"], w["params"]))
         for r in json.loads(s.reconciliation or "[]"):
             st.caption(("✓ " if r["status"] == "match" else "✗ ") + reconciliation_text(r, lang()))
+    restated = import_restatements(db, int(chosen))
+    if not restated.empty:
+        st.markdown(tr("history.restated", n=num(len(restated), compact=False)))
+        st.dataframe(restated_frame(restated), hide_index=True, width="stretch")
 
 
 @st.dialog(tr("history.undo", id=int(chosen)))

@@ -21,9 +21,22 @@ from retro.ingest.analyze import column_frame, preview_frame, reread_sheet
 from retro.ingest.detect import ROLES, ColumnSpec
 from retro.ingest.read import column_letters, read_workbook
 from retro.ingest.readings import Reading
+from retro.ingest.restatements import restated_values
 from retro.ingest.roles import other_roles
 from retro.ingest.store import imported_sheets
-from retro.ui import can_edit, database, error_text, lang, md, num, reading_markdown, tr, warning_text, who
+from retro.ui import (
+    can_edit,
+    database,
+    error_text,
+    lang,
+    md,
+    num,
+    reading_markdown,
+    restated_frame,
+    tr,
+    warning_text,
+    who,
+)
 
 db = database()
 st.title(tr("import.title"))
@@ -90,6 +103,7 @@ ROLE_LABELS = {role: tr(f"role.{role}") for role in ROLES}
 LABEL_ROLES = {label: role for role, label in ROLE_LABELS.items()}
 STATUS_ICON = {"ready": ":material/check_circle:", "skipped": ":material/do_not_disturb_on:", "error": ":material/error:"}
 # Notes that only say what was left out are shown quietly; the rest need a look.
+RESTATED_SHOWN = 1000  # restated_values' limit: beyond it, the largest changes are listed
 QUIET = {"totals_row_excluded", "totals_column_excluded", "subtotal_rows_excluded", "note_rows_excluded", "ignored_columns"}
 ROLE_ICON = {"measure": ":material/numbers:", "dimension": ":material/category:",
              "ignore": ":material/visibility_off:"}
@@ -321,6 +335,17 @@ if not clash.empty:
         key="import_mode",
     )
 
+# compared once per reading of the chosen sheets, not on every rerun of the page
+restated_key = tuple(id(s.result) for s in chosen)
+if state.get("restated_key") != restated_key:
+    state["restated_key"], state["restated"] = restated_key, restated_values(db, to_store)
+restated = state["restated"]
+if not restated.empty:
+    shown = len(restated)
+    st.warning(tr("import.restated", n=num(shown, compact=False))
+               + (" " + tr("import.restated_more", shown=shown) if shown >= RESTATED_SHOWN else ""), icon=":material/history_edu:")
+    with st.expander(tr("import.restated_list", n=num(shown, compact=False)), expanded=shown <= 12):
+        st.dataframe(restated_frame(restated), hide_index=True, width="stretch")
 if unconfirmed:
     st.warning(tr("recon.gate") + " " + "、".join(md(n) for n in unconfirmed), icon=":material/rule:")
 if st.button(tr("import.button", n=len(chosen)), type="primary", icon=":material/download:", key="do_import",

@@ -15,6 +15,7 @@ from .ingest import ImportFailure, Overrides, analysis_summary, analyze_bytes, s
 from .ingest.detect import ROLES
 from .ingest.normalize import Message
 from .ingest.read import column_index
+from .ingest.restatements import restated_values
 
 EXIT_OK, EXIT_UNEXPECTED, EXIT_BAD_INPUT = 0, 1, 2
 EXIT_DB_UNAVAILABLE = 3  # the database file is held by another process (or was invalidated)
@@ -78,6 +79,8 @@ def cmd_import(args: argparse.Namespace) -> int:
                       message=message_text(code, first.params if first else {}, lang, "error"),
                       sheets=[_sheet_json(s, lang, False) for s in summary["sheets"]])
         return _emit(result, args, EXIT_BAD_INPUT)
+    restated = restated_values(db, analysis)
+    result["restated"] = {"count": len(restated), "values": restated.head(50).to_dict("records")}
     if args.dry_run:
         result.update(status="dry_run", sheets=[_sheet_json(s, lang, False) for s in summary["sheets"]])
         return _emit(result, args, EXIT_OK)

@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 
 from . import access
@@ -336,3 +337,13 @@ def serve(argv: list[str] | None = None) -> None:
 
 if __name__ == "__main__":
     serve()
+
+
+RESTATED_COLUMNS = ("metric", "period", "segment", "scenario", "old", "new", "difference", "file_name")
+
+
+def restated_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """Restated values (retro.ingest.restatements) as the preview and the history show them."""
+    out = frame[list(RESTATED_COLUMNS)].copy()
+    out["scenario"] = out["scenario"].map(lambda v: tr(f"scenario.{v}") if v in ("actual", "plan", "forecast") else v)
+    return out.rename(columns={c: tr(f"restated.{c}") for c in RESTATED_COLUMNS})

@@ -622,3 +622,46 @@ def test_a_sheet_that_differs_from_its_totals_says_why_offers_the_fix_and_is_not
     assert_clean(at)
     history = dataframe_by_column(at, t("history.reconciled", lang))
     assert ("✓ " + t("reconciled.match", lang)) in set(history[t("history.reconciled", lang)])
+
+
+# --------------------------------------------------------------------------- restatements
+
+
+def _region_months(values: dict[str, list[float]]) -> bytes:
+    import io
+
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "2026门店销售"
+    ws.append(["区域", *[f"{m}月" for m in range(1, len(next(iter(values.values()))) + 1)]])
+    for region, row in values.items():
+        ws.append([region, *row])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def test_a_restated_month_is_listed_in_the_preview_and_kept_in_the_history(open_app, helpers, db_file):
+    lang = "zh"  # AppTest formats the overlap radio's options in the test's process, where the language is zh
+    at = open_app(lang=lang, page="pages/import_data.py")
+    at.file_uploader[0].set_value(("feb.xlsx", _region_months({"华东": [10, 20], "华南": [5, 6]}), XLSX_MIME)).run()
+    at.button(key="do_import").click().run()
+    assert_clean(at)
+    march = _region_months({"华东": [10, 25, 30], "华南": [5, 6, 7]})
+    at.file_uploader[0].set_value(("mar.xlsx", march, XLSX_MIME)).run()
+    assert_clean(at)
+    assert any(w.startswith(t("import.restated", lang, n="1")) for w in texts(at.warning)), texts(at.warning)
+    listed = dataframe_by_column(at, t("restated.old", lang))
+    row = listed.iloc[0]
+    assert (row[t("restated.period", lang)], row[t("restated.old", lang)], row[t("restated.new", lang)],
+            row[t("restated.difference", lang)], row[t("restated.file_name", lang)]) == ("2026-02", 20.0, 25.0, 5.0, "feb.xlsx")
+    at.button(key="do_import").click().run()
+    assert_clean(at)
+
+    at.switch_page("pages/history.py").run()
+    assert_clean(at)
+    assert t("history.restated", lang, n="1") in texts(at.markdown)
+    kept = dataframe_by_column(at, t("restated.new", lang))
+    assert kept.iloc[0][t("restated.new", lang)] == 25.0 and kept.iloc[0][t("restated.old", lang)] == 20.0

@@ -1,0 +1,89 @@
+"""Restatements: values a workbook changes that an earlier import stored.
+
+Next month's workbook often repeats the earlier months, and sometimes with other numbers — "last
+month's number changed!". A value is *restated* when an import stores, for the same metric,
+scenario, grain, period and segment, a sum other than what is stored now (within 0.005). The same
+value again is an overlap, not a restatement, and is not listed.
+
+- Before the import, :func:`restated_values` lists each value the file would replace, old → new
+  with the difference (the preview shows them, the CLI's JSON lists them).
+- After it, the rows it replaced stay in ``fact_rows`` (``replaced_by`` is the import), so
+  :func:`import_restatements` lists the same from what is stored — the history keeps it, and undo
+  brings the old values back.
+
+The database compares (a join on the key), never a Python loop over the rows.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..db import Database, registered
+from .analyze import FileAnalysis
+from .normalize import period_label
+
+COLUMNS = ["sheet", "metric", "scenario", "period", "grain", "segment", "old", "new", "difference", "file_name"]
+TOLERANCE = 0.005
+
+_SEGMENT = "coalesce(array_to_string(list_transform(map_entries(s.dims), lambda e: e.key || '=' || e.value), ' · '), '')"
+
+
+def restated_values(db: Database, analysis: FileAnalysis, limit: int = 1000) -> pd.DataFrame:
+    """The stored values this file would change, each old → new (largest change first)."""
+    frames = []
+    with db.cursor() as cur:
+        for sheet in analysis.ready():
+            facts = sheet.result.facts if sheet.result is not None else None
+            if facts is None or facts.num_rows == 0:
+                continue
+            with registered(cur, "staged", facts):
+                frames.append(cur.execute(
+                    f"""WITH new AS (SELECT metric, scenario, grain, period, dims_key, sum(value) AS value
+                                     FROM staged GROUP BY ALL),
+                             old AS (SELECT f.metric, f.scenario, f.grain, f.period, f.dims_key, sum(f.value) AS value,
+                                            string_agg(DISTINCT i.file_name, '、') AS file_name
+                                     FROM current_facts f JOIN imports i ON i.id = f.import_id
+                                     WHERE (f.metric, f.scenario, f.grain, f.period, f.dims_key) IN
+                                           (SELECT (metric, scenario, grain, period, dims_key) FROM new)
+                                     GROUP BY ALL)
+                        SELECT $sheet AS sheet, n.metric, n.scenario, n.period, n.grain, {_SEGMENT} AS segment,
+                               o.value AS old, n.value AS new, n.value - o.value AS difference, o.file_name
+                        FROM new n JOIN old o USING (metric, scenario, grain, period, dims_key)
+                        LEFT JOIN segments s ON s.dims_key = n.dims_key
+                        WHERE NOT (abs(coalesce(n.value, 0) - coalesce(o.value, 0)) <= $tol
+                                   AND (n.value IS NULL) = (o.value IS NULL))
+                        ORDER BY abs(coalesce(n.value, 0) - coalesce(o.value, 0)) DESC, n.metric, n.period
+                        LIMIT $limit""",
+                    {"sheet": sheet.name, "tol": TOLERANCE, "limit": limit},
+                ).df())
+    frames = [f for f in frames if not f.empty]
+    if not frames:
+        return pd.DataFrame(columns=COLUMNS)
+    return _labelled(pd.concat(frames, ignore_index=True)[COLUMNS])
+
+
+def _labelled(frame: pd.DataFrame) -> pd.DataFrame:
+    """Periods as the pages write them (2026-02, 2026-Q1, 2026-02-03), not as dates."""
+    frame = frame.copy()
+    frame["period"] = [period_label(g, pd.Timestamp(p).date()) for p, g in zip(frame["period"], frame["grain"], strict=True)]
+    return frame
+
+
+def import_restatements(db: Database, import_id: int, limit: int = 1000) -> pd.DataFrame:
+    """The values ``import_id`` changed when it was stored (the rows it replaced, old → new)."""
+    return _labelled(db.frame(
+        f"""WITH new AS (SELECT sheet_name, metric, scenario, grain, period, dims_key, sum(value) AS value
+                         FROM fact_rows WHERE import_id = $id GROUP BY ALL),
+                 old AS (SELECT f.metric, f.scenario, f.grain, f.period, f.dims_key, sum(f.value) AS value,
+                                string_agg(DISTINCT i.file_name, '、') AS file_name
+                         FROM fact_rows f JOIN imports i ON i.id = f.import_id
+                         WHERE f.replaced_by = $id AND f.import_id <> $id GROUP BY ALL)
+            SELECT n.sheet_name AS sheet, n.metric, n.scenario, n.period, n.grain, {_SEGMENT} AS segment,
+                   o.value AS old, n.value AS new, n.value - o.value AS difference, o.file_name
+            FROM new n JOIN old o USING (metric, scenario, grain, period, dims_key)
+            LEFT JOIN segments s ON s.dims_key = n.dims_key
+            WHERE NOT (abs(coalesce(n.value, 0) - coalesce(o.value, 0)) <= $tol AND (n.value IS NULL) = (o.value IS NULL))
+            ORDER BY abs(coalesce(n.value, 0) - coalesce(o.value, 0)) DESC, n.metric, n.period
+            LIMIT $limit""",
+        {"id": import_id, "tol": TOLERANCE, "limit": limit},
+    ))
