@@ -1,5 +1,9 @@
 """Metrics: the catalog editor (names in 中文 and English, unit, aggregation, direction, category,
-format, hidden), merging two names of one KPI, and derived metrics (ratio, difference, growth)."""
+format, hidden), merging two names of one KPI, and derived metrics (ratio, difference, growth).
+
+Each metric says where its direction and aggregation came from (the word of its name, its unit, the
+heading its rows sit under, or the user); metrics no data has any more are not edited here, only
+named, with the note that the user's settings on them are kept."""
 
 from __future__ import annotations
 
@@ -17,7 +21,9 @@ for kind, text in st.session_state.pop("metrics_flash", []):
     (st.success if kind == "ok" else st.error)(text, icon=":material/check_circle:" if kind == "ok" else ":material/error:")
 
 catalog = M.catalog(db, include_hidden=True, include_merged=True)
-stored = [m for m in catalog if m.source != "derived" and not m.merged_into]
+stored = [m for m in catalog if m.source != "derived" and not m.merged_into and m.present]
+absent = [m for m in M.catalog(db, include_hidden=True, include_merged=True, include_absent=True)
+          if not m.present and m.source != "derived"]
 if not stored:
     st.info(tr("trends.no_metrics"), icon=":material/upload_file:")
     st.page_link("pages/import_data.py", label=tr("nav.import"), icon=":material/upload_file:")
@@ -30,6 +36,18 @@ CATEGORY = {v: tr(f"metrics.cat.{v}") for v in M.CATEGORIES}
 FORMAT = {v: tr(f"metrics.fmt.{v}") for v in M.NUMBER_FORMATS}
 KIND = {v: tr(f"metrics.kind.{v}") for v in M.DERIVED_KINDS}
 EDITABLE = ("label_zh", "label_en", "unit", "aggregation", "direction", "category", "number_format", "hidden")
+
+
+def why(m: M.Metric) -> str:
+    """Where the direction and the aggregation came from, as one line (a derived metric's are its definition's)."""
+    if m.source == "derived":
+        return ""
+    parts = []
+    for field, value in (("direction", DIRECTION[m.direction]), ("aggregation", AGG[m.aggregation])):
+        reason = m.why(field)
+        code = f"default_{field}" if reason.code == "default" else reason.code
+        parts.append(tr(f"metrics.why.{code}", value=value, word=reason.word or "", where=reason.where or ""))
+    return ("；" if lang() == "zh" else "; ").join(parts)
 
 
 def flash(kind: str, text: str) -> None:
@@ -51,13 +69,15 @@ st.subheader(tr("metrics.catalog"))
 if not can_edit():
     st.info(tr("gate.read_only"), icon=":material/visibility:")
     st.dataframe(pd.DataFrame([{"name": m.name, "label_zh": m.label_zh, "label_en": m.label_en, "unit": m.unit,
-                                "aggregation": m.aggregation, "direction": m.direction, "category": m.category}
+                                "aggregation": m.aggregation, "direction": m.direction, "category": m.category,
+                                "why": why(m)}
                                for m in M.catalog(db)]), hide_index=True, width="stretch")
     st.stop()
 table = pd.DataFrame([
     {"name": m.name, "label_zh": m.label_zh or "", "label_en": m.label_en or "", "unit": m.unit or "",
      "aggregation": m.aggregation, "direction": m.direction, "category": m.category,
-     "number_format": m.number_format, "hidden": bool(m.hidden), "source": tr(f"metrics.src.{m.source}")}
+     "number_format": m.number_format, "hidden": bool(m.hidden), "source": tr(f"metrics.src.{m.source}"),
+     "why": why(m)}
     for m in stored
 ])
 generation = st.session_state.get("metrics_generation", 0)
@@ -69,7 +89,7 @@ with st.form("metrics_catalog", border=False):
         width="stretch",
         height=min(35 * (len(table) + 1) + 12, 760),
         num_rows="fixed",
-        disabled=["name", "source"],
+        disabled=["name", "source", "why"],
         column_config={
             "name": st.column_config.TextColumn(tr("metrics.col.name"), pinned=True, width="small"),
             "label_zh": st.column_config.TextColumn(tr("metrics.col.label_zh"), max_chars=60),
@@ -89,9 +109,12 @@ with st.form("metrics_catalog", border=False):
                 format_func=FORMAT.get),
             "hidden": st.column_config.CheckboxColumn(tr("metrics.col.hidden"), width="small"),
             "source": st.column_config.TextColumn(tr("metrics.col.source"), width="small"),
+            "why": st.column_config.TextColumn(tr("metrics.col.why"), help=tr("metrics.help.why"), width="large"),
         },
     )
     save = st.form_submit_button(tr("metrics.save"), type="primary", icon=":material/save:")
+if absent:
+    st.caption(tr("metrics.absent", names=[md(m.label(lang())) for m in absent]))
 
 if save:
     saved, failed = 0, []

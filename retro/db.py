@@ -460,6 +460,25 @@ MIGRATIONS = (
 )
 
 
+MIGRATIONS = (
+    *MIGRATIONS,
+    Migration(
+        9,
+        "which catalog settings the user set, and why each default is what it is",
+        (
+            # user_set: the fields of a metric the user set (label_zh, direction, merged_into…); a
+            # later import never changes them, and a row with any is kept while no data has it.
+            # NULL: a row from before this migration, sorted out by retro.metrics on its next sync.
+            "ALTER TABLE metrics ADD COLUMN IF NOT EXISTS user_set VARCHAR[]",
+            # reasons: per guessed field, what decided it ({"direction": {"code": "name", "word": "费用"}}).
+            "ALTER TABLE metrics ADD COLUMN IF NOT EXISTS reasons JSON",
+            # The next look at the catalog syncs it, whatever the data version: the old rows get sorted out.
+            "DELETE FROM settings WHERE key = 'catalog_synced_version'",
+        ),
+    ),
+)
+
+
 class DatabaseUnavailable(Exception):
     """The database cannot be used right now; ``code`` names a ``safety.db_<code>`` message.
 

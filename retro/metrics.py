@@ -5,6 +5,25 @@ summed), a unit, a direction (is up good?) and a category. Transactions add coun
 (orders, customers, new and returning customers) and the sums of their amounts. Derived
 metrics (ratio, difference, growth) are computed from the aggregated components.
 
+Defaults come from meaning, and say where they came from (``Metric.why``, shown on the metrics
+page): a name that says cost, expense, fee, churn, complaints, returns, refunds, defects, errors,
+overdue or a deduction ("Less:") is better low; one that says saving, reduction or a return on
+something is better high, cost or not; when the name says neither, a metric whose every stored row
+sits under a cost heading (a segment 科目=管理费用 / Account Group=Expenses, the sheet's name, the
+header of its metric column) is a cost, better low. Rates, prices, averages and amounts per unit
+are averaged. Guesses are made once, when a name first arrives; a field the user set
+(``user_set``) is never guessed again and never changed by an import.
+
+The catalog follows the data. A metric is offered (:func:`catalog`) only while current data has
+it (for a derived metric: its components; for a merge target: it or a metric merged into it).
+When no data has a name any more — its import was undone — its row is deleted, unless the user set
+something on it, it is merged into another or another into it, or a derived metric is built on it:
+such a row stays, not offered, and its settings apply again when the data comes back (the same
+file imported again, or another with that name); a deleted row comes back guessed afresh. A row
+from before migration 9 (``user_set`` NULL) is sorted out on its next sync: a field equal to what
+the rules guess now or guessed before is a default (and takes the current guess), any other value
+is kept as the user's.
+
 DuckDB does the work: one query per series, MoM and YoY by window functions whose frames are
 calendar intervals, so a missing month is missing, not the row before it.
 """
@@ -42,19 +61,56 @@ TX_COUNTS = (TX_ORDERS, TX_CUSTOMERS, TX_NEW, TX_RETURNING)
 
 _INTERVAL = {"month": "INTERVAL 1 MONTH", "quarter": "INTERVAL 3 MONTH", "year": "INTERVAL 1 YEAR"}
 
-_DOWN_RE = re.compile(r"(成本|费用|支出|流失|投诉|退货|退款|获客成本|cac|cost|churn|complain|refund|return|响应时间|时长|延迟|差评|故障|缺陷|latency|defect|逾期|库存周转天数)", re.I)
-# Rates, scores and per-unit amounts (获客成本 is cost per new customer): averaged, never summed.
+# Words that make a metric a cost: category 'cost', better low. 费 alone is a fee or an expense
+# (水费, 运费, 差旅费), but not in 付费/消费/免费/收费 (paying users, customer spending, free, charging).
+# 预算 is not one: a budget is the plan of whatever it budgets (the importer reads it as the plan).
+_COST_RE = re.compile(
+    r"(获客成本|成本|(?<![付消免收])费用?|支出|开支|开销|工资|薪资|薪酬|租金|折旧|"
+    r"\bcost(?:s|ing)?\b|\bcogs\b|\bcac\b|\bcp[acm]\b|expense|\bspend|overhead|\bfees?\b|salar(?:y|ies)|"
+    r"\bwages?\b|payroll|\brent\b|depreciation)", re.I)
+# Other things better low: lost customers, complaints, returns, faults, errors, delays, bad debts.
+_WORSE_RE = re.compile(
+    r"(流失|投诉|退货|退款|差评|故障|缺陷|差错|错误|失误|逾期|坏账|未收|亏损|损耗|损失|报损|响应时间|等待时间|时长|延迟|"
+    r"库存周转天数|跳出率|churn|complain|refund|\breturns?\b(?!\s+on\b)|\breturned\b|defect|latency|\berrors?\b|"
+    r"\bbugs?\b|overdue|bad debt|\bloss(?:es)?\b|bounce|\bdrop(?:s|ped)?\b|abandon|掉线|\b(?:response|handle|handling|wait|waiting|resolution) time)", re.I)
+# A deduction line of a P&L: "Less: Discounts", "减：退货".
+_DEDUCTION_RE = re.compile(r"^\s*(?:less|减)\s*[:：]", re.I)
+# Saving on a cost, or earning from it, is better high: 成本节约, cost reduction, fee income, ROAS.
+# What is earned from a cost is not a cost either (会员费收入 is revenue, ROAS a return).
+_EARNED = r"投入产出|回报|费收入|return on|\broi\b|\broas\b|fee income|fees? revenue"
+_EARNED_RE = re.compile(f"({_EARNED})", re.I)
+_BETTER_RE = re.compile(f"(节约|节省|降本|降低|saving|saved|reduction|{_EARNED})", re.I)
+# A heading over a metric's rows that makes it a cost (科目=管理费用, Account Group=Expenses, a sheet
+# 费用明细); the words a name gives are not all headings (工资 is one line of 费用). RE2 syntax: the
+# database filters segment values with it. A cost centre (成本中心) is a department, not a cost.
+_COST_HEADING = r"(成本|费用|支出|开支|cost|expense|spend|overhead|cogs)"
+_COST_HEADING_RE = re.compile(_COST_HEADING, re.I)
+_NOT_A_HEADING_RE = re.compile(r"(中心|cent(?:er|re))", re.I)
+# Rates, scores, prices and per-unit amounts (获客成本 is cost per new customer): averaged, never summed.
 _RATE_RE = re.compile(
-    r"(率|占比|比例|满意度|评分|得分|nps|rate|ratio|score|%|均价|平均|客单价|单价|人均|获客成本|单客|每单|每人|"
-    r"arpu|aov|cac|average|avg|per |(?<!总)(售价|进价|成交价|原价|零售价|批发价|价格)|(?<!total )\bprice\b|库存|stock level)", re.I)
+    r"(率|占比|比例|满意度|评分|得分|指数|nps|rate|ratio|score|percent|\bpct\b|%|均价|平均|日均|月均|均值|中位数|客单价|单价|人均|"
+    r"获客成本|单客|每单|每人|投入产出比|arpu|aov|cac|\bcp[acm]\b|\broi\b|\broas\b|return on|average|avg|\bmean\b|\bmedian\b|"
+    r"\bindex\b|per |(?<!总)(售价|进价|成交价|原价|零售价|批发价|价格)|(?<!total )\bprices?\b|库存|stock level)", re.I)
 _CATEGORY_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("cost", re.compile(r"(成本|费用|支出|预算|cost|expense|spend|cac)", re.I)),
+    ("cost", _COST_RE),
     ("retention", re.compile(r"(留存|复购|流失|续费|回头|活跃|retention|churn|repeat|returning|active)", re.I)),
-    ("satisfaction", re.compile(r"(满意|投诉|评分|nps|好评|差评|satisf|complain|rating)", re.I)),
+    ("satisfaction", re.compile(r"(满意|投诉|评分|nps|csat|好评|差评|satisf|complain|rating)", re.I)),
     ("growth", re.compile(r"(新增|新客|增长|获客|注册|用户数|客户数|new|growth|signup|acquisition|customers|users)", re.I)),
     ("revenue", re.compile(r"(销售|营收|收入|金额|gmv|利润|毛利|订单|sales|revenue|income|profit|margin|amount|orders)", re.I)),
     ("efficiency", re.compile(r"(转化|效率|人效|周转|时长|响应|转化率|roi|投入产出|conversion|efficien|turnover|time)", re.I)),
 )
+# Categories whose words say "more is better" ("higher is better: the name says 销售"), where no
+# cost heading says otherwise (Sales commission under Expenses is a cost); efficiency's words (周转,
+# time) say nothing about which way is good.
+_UP_CATEGORIES = ("revenue", "growth", "retention", "satisfaction")
+
+# The rules as they stood before migration 9, only to tell a user's edit from an old guess on a row
+# from then (see the module docstring).
+_V1_DOWN_RE = re.compile(r"(成本|费用|支出|流失|投诉|退货|退款|获客成本|cac|cost|churn|complain|refund|return|响应时间|时长|延迟|差评|故障|缺陷|latency|defect|逾期|库存周转天数)", re.I)
+_V1_RATE_RE = re.compile(
+    r"(率|占比|比例|满意度|评分|得分|nps|rate|ratio|score|%|均价|平均|客单价|单价|人均|获客成本|单客|每单|每人|"
+    r"arpu|aov|cac|average|avg|per |(?<!总)(售价|进价|成交价|原价|零售价|批发价|价格)|(?<!total )\bprice\b|库存|stock level)", re.I)
+_V1_COST_RE = re.compile(r"(成本|费用|支出|预算|cost|expense|spend|cac)", re.I)
 
 
 # English names for the KPIs Chinese ops teams use most, so an English UI is readable before anyone
@@ -75,29 +131,97 @@ def english_name(name: str) -> str | None:
     return ENGLISH_NAMES.get(name.strip())
 
 
+@dataclass(frozen=True)
+class Reason:
+    """Why a catalog field holds its value: ``code`` names a ``metrics.why.<code>`` text.
+
+    name: a word of the name (``word``); unit: the unit (``word``); dims: every stored row has the
+    heading ``word`` in dimension ``where``; sheet: every sheet it came from is called ``word``;
+    column: it was listed under the header ``word``; default: nothing said otherwise; user: the user
+    set it; kept: a value from before migration 9 that no rule gives (kept as the user's)."""
+
+    code: str
+    word: str | None = None
+    where: str | None = None
+
+    def to_dict(self) -> dict[str, str]:
+        return {k: v for k, v in (("code", self.code), ("word", self.word), ("where", self.where)) if v is not None}
+
+
+REASON_CODES = ("name", "unit", "dims", "sheet", "column", "default", "user", "kept")
+
+
+def _said(match: re.Match[str]) -> Reason:
+    return Reason("name", match.group(0).strip())
+
+
+def explain_direction(name: str, context: Reason | None = None) -> tuple[str, Reason]:
+    """'down' for what is better low, and why. ``context``: a cost heading over every stored row of
+    the metric (see :func:`_headings`); it decides unless the name says better low or high outright."""
+    better = _BETTER_RE.search(name)
+    if better:
+        return "up", _said(better)
+    for pattern in (_DEDUCTION_RE, _COST_RE, _WORSE_RE):
+        found = pattern.search(name)
+        if found:
+            return "down", _said(found)
+    if context is not None:
+        return "down", context
+    category, why = explain_category(name)
+    if category in _UP_CATEGORIES:
+        return "up", why
+    return "up", Reason("default")
+
+
+def explain_aggregation(name: str, unit: str | None) -> tuple[str, Reason]:
+    """Rates, scores, prices, averages and amounts per unit (元/人) are averaged; amounts and counts summed."""
+    found = _RATE_RE.search(name)
+    if found:
+        return "avg", _said(found)
+    if unit and (unit == "%" or _RATE_RE.search(unit) or "/" in unit or "每" in unit):
+        return "avg", Reason("unit", unit)
+    return "sum", Reason("default")
+
+
+def explain_category(name: str, context: Reason | None = None) -> tuple[str, Reason]:
+    found = None if _EARNED_RE.search(name) else _COST_RE.search(name)
+    if found:
+        return "cost", _said(found)
+    if context is not None:
+        return "cost", context
+    for category, pattern in _CATEGORY_RULES[1:]:  # cost: above
+        found = pattern.search(name)
+        if found:
+            return category, _said(found)
+    return "other", Reason("default")
+
+
 def guess_direction(name: str) -> str:
     """'down' for things that are better low (cost, churn, complaints, acquisition cost)."""
-    return "down" if _DOWN_RE.search(name) else "up"
+    return explain_direction(name)[0]
 
 
 def guess_aggregation(name: str, unit: str | None) -> str:
     """Rates, scores and averages are averaged; amounts and counts are summed."""
-    if unit == "%" or _RATE_RE.search(name) or (unit and _RATE_RE.search(unit)):
-        return "avg"
-    return "sum"
+    return explain_aggregation(name, unit)[0]
 
 
 def guess_category(name: str) -> str:
-    for category, pattern in _CATEGORY_RULES:
-        if pattern.search(name):
-            return category
-    return "other"
+    return explain_category(name)[0]
 
 
 def guess_unit(name: str, unit: str | None) -> str | None:
     if unit:
         return unit
     return "%" if re.search(r"(率|占比|比例|rate|ratio)$", name, re.I) else None
+
+
+def _v1_guesses(name: str, unit: str | None) -> dict[str, str]:
+    """What the rules before migration 9 guessed for a name (direction, aggregation, category)."""
+    aggregation = "avg" if unit == "%" or _V1_RATE_RE.search(name) or (unit and _V1_RATE_RE.search(unit)) else "sum"
+    category = "cost" if _V1_COST_RE.search(name) else next(
+        (c for c, p in _CATEGORY_RULES[1:] if p.search(name)), "other")
+    return {"direction": "down" if _V1_DOWN_RE.search(name) else "up", "aggregation": aggregation, "category": category}
 
 
 @dataclass(frozen=True)
@@ -116,6 +240,9 @@ class Metric:
     kind: str | None = None  # derived: ratio | difference | growth
     first_metric: str | None = None
     second_metric: str | None = None
+    user_set: tuple[str, ...] = ()  # the fields the user set
+    reasons: str | None = None  # JSON: per guessed field, its Reason
+    present: bool = True  # current data has it (only such metrics are offered)
 
     def label(self, lang: str) -> str:
         chosen = self.label_zh if lang == "zh" else self.label_en
@@ -125,64 +252,199 @@ class Metric:
     def is_rate(self) -> bool:
         return self.aggregation == "avg" or self.unit == "%" or self.kind == "ratio"
 
+    def why(self, field: str) -> Reason:
+        """Where ``field``'s value came from: the user, or what decided the guess."""
+        stored = json.loads(self.reasons).get(field) if self.reasons else None
+        if field in self.user_set:
+            return Reason("kept") if stored and stored.get("code") == "kept" else Reason("user")
+        return Reason(**stored) if stored else Reason("default")
+
 
 # ---------------------------------------------------------------- the catalog
 
+# Every catalog field a user can set (merged_into by a merge); a row with any of them set is kept
+# while no data has its name.
+USER_FIELDS = ("label_zh", "label_en", "unit", "aggregation", "direction", "category", "number_format", "hidden",
+               "merged_into")
+_GUESSED = ("aggregation", "direction", "category")
+_TX_UNITS = {TX_ORDERS: "单", TX_CUSTOMERS: "人", TX_NEW: "人", TX_RETURNING: "人"}
+
 
 def sync_catalog(db: Database) -> list[str]:
-    """Add every metric name that data brought in and the catalog does not know yet.
+    """Make the catalog follow the data: add every name data brought in that the catalog does not
+    know (guessed), delete the rows whose data is gone and which hold nothing of the user's, sort
+    out rows from before migration 9. Returns the names added.
 
     Scanning the facts is skipped while the data version is the one last synced."""
     version = db.data_version()
     if _synced.get(str(db.path)) == version or db.get_setting("catalog_synced_version") == str(version):
         _synced[str(db.path)] = version
         return []
-    added = _sync_catalog(db)
-    db.set_setting("catalog_synced_version", str(db.data_version()))
-    _synced[str(db.path)] = db.data_version()
+    with _sync_lock:  # two sessions' first looks after an import would add and delete the same rows
+        version = db.data_version()
+        if _synced.get(str(db.path)) == version:
+            return []
+        added = _sync_catalog(db)
+        db.set_setting("catalog_synced_version", str(db.data_version()))
+        _synced[str(db.path)] = db.data_version()
     return added
 
 
 _synced: dict[str, int] = {}
+_sync_lock = threading.Lock()
+
+
+def _stored_names(db: Database) -> dict[str, tuple[str | None, float | None, str]]:
+    """Every metric name current data has → (a stored unit, the largest |value|, source): the facts'
+    metrics, then the transactions' counts and measures. Once per data version."""
+    def compute() -> dict[str, tuple[str | None, float | None, str]]:
+        out = {name: (unit, biggest, "facts") for name, unit, biggest in db.rows(
+            """SELECT metric, any_value(unit ORDER BY unit NULLS LAST), max(abs(value))
+               FROM fact_rows WHERE replaced_by IS NULL GROUP BY metric""")}
+        has_tx = db.one("SELECT count(*), count(customer_id) FROM transactions WHERE replaced_by IS NULL")
+        if has_tx and has_tx[0]:
+            names = [TX_ORDERS] + ([TX_CUSTOMERS, TX_NEW, TX_RETURNING] if has_tx[1] else [])
+            names += [m[0] for m in db.rows(
+                "SELECT DISTINCT unnest(map_keys(measures)) FROM transactions WHERE replaced_by IS NULL ORDER BY 1")]
+            for n in names:
+                out.setdefault(n, (None, None, "transactions"))
+        return out
+    return _remember(db, ("stored names",), compute)
+
+
+def _fact_unit(name: str, unit: str | None, biggest: float | None) -> str | None:
+    unit = guess_unit(name, unit)
+    if unit is None and guess_aggregation(name, None) == "avg" and biggest is not None and biggest <= 1.0 and "率" in name:
+        unit = "%"
+    return unit
+
+
+def _guesses(name: str, unit: str | None, heading: Reason | None) -> dict[str, tuple[str, Reason]]:
+    return {"aggregation": explain_aggregation(name, unit), "direction": explain_direction(name, heading),
+            "category": explain_category(name, heading)}
 
 
 def _sync_catalog(db: Database) -> list[str]:
-    known = {r[0] for r in db.rows("SELECT name FROM metrics")}
-    facts = db.rows(
-        """SELECT metric, any_value(unit ORDER BY unit NULLS LAST), max(abs(value))
-           FROM fact_rows WHERE replaced_by IS NULL GROUP BY metric"""
-    )
-    new: list[tuple[str, str | None, str]] = []
-    for name, unit, biggest in facts:
-        if name in known:
-            continue
-        unit = guess_unit(name, unit)
-        if unit is None and guess_aggregation(name, None) == "avg" and biggest is not None and biggest <= 1.0 and "率" in name:
-            unit = "%"
-        new.append((name, unit, "facts"))
-    has_tx = db.one("SELECT count(*), count(customer_id) FROM transactions WHERE replaced_by IS NULL")
-    if has_tx and has_tx[0]:
-        names = [TX_ORDERS]
-        if has_tx[1]:
-            names += [TX_CUSTOMERS, TX_NEW, TX_RETURNING]
-        measures = db.rows(
-            "SELECT DISTINCT unnest(map_keys(measures)) FROM transactions WHERE replaced_by IS NULL ORDER BY 1"
-        )
-        names += [m[0] for m in measures]
-        units = {TX_ORDERS: "单", TX_CUSTOMERS: "人", TX_NEW: "人", TX_RETURNING: "人", **_transaction_units(db)}
-        new += [(n, units.get(n), "transactions") for n in names if n not in known and n not in {x[0] for x in new}]
-    if not new:
+    stored = _stored_names(db)
+    rows = {r[0]: r for r in db.rows(
+        f"SELECT name, user_set, {', '.join(USER_FIELDS)} FROM metrics")}
+    new = [n for n in stored if n not in rows]
+    legacy = [n for n, r in rows.items() if r[1] is None]
+    headings = _headings(db, [n for n in (*new, *legacy) if n in stored and stored[n][2] == "facts"])
+    tx_units = ({**_TX_UNITS, **_transaction_units(db)}
+                if any(n in stored and stored[n][2] == "transactions" for n in (*new, *legacy)) else {})
+    inserts = []
+    for name in new:
+        unit, biggest, source = stored[name]
+        unit = _fact_unit(name, unit, biggest) if source == "facts" else tx_units.get(name)
+        guesses = _guesses(name, unit, headings.get(name))
+        inserts.append([name, english_name(name), unit, *(guesses[f][0] for f in _GUESSED), source,
+                        json.dumps({f: guesses[f][1].to_dict() for f in _GUESSED}, ensure_ascii=False)])
+    adopted = {}
+    for name in legacy:
+        fact = stored.get(name)
+        unit_now = None if fact is None else _fact_unit(name, fact[0], fact[1]) if fact[2] == "facts" else tx_units.get(name)
+        adopted[name] = _adopt(name, dict(zip(USER_FIELDS, rows[name][2:], strict=True)), fact is not None, unit_now,
+                               headings.get(name))
+    # A row others point at stays: a merge's target (its members' values count as its own) and the
+    # components of a derived metric (its series reads them).
+    pointed = {r[-1] for r in rows.values() if r[-1]} | {n for pair in db.rows(
+        "SELECT first_metric, second_metric FROM derived_metrics") for n in pair if n}
+    gone = [n for n, r in rows.items() if n not in stored and n not in pointed
+            and not (adopted[n][0] if n in adopted else r[1])]
+    if not inserts and not adopted and not gone:
         return []
     with system(), db.transaction() as cur:  # the catalog follows the data, whoever is looking
-        for name, unit, source in new:
+        for values in inserts:
             cur.execute(
-                """INSERT INTO metrics (name, label_en, unit, aggregation, direction, category, source)
-                   VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING""",
-                [name, english_name(name), unit, guess_aggregation(name, unit), guess_direction(name),
-                 guess_category(name), source],
-            )
+                """INSERT INTO metrics (name, label_en, unit, aggregation, direction, category, source, reasons, user_set)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, []) ON CONFLICT (name) DO NOTHING""", values)
+        for name, (user_set, reasons, updates) in adopted.items():
+            # Field names from _GUESSED, never from data.
+            sets = "".join(f", {quote_ident(f)} = ?" for f in updates)
+            cur.execute(f"UPDATE metrics SET user_set = ?, reasons = ?{sets} WHERE name = ? AND user_set IS NULL",
+                        [user_set, json.dumps(reasons, ensure_ascii=False), *updates.values(), name])
+        if gone:
+            cur.execute("DELETE FROM metrics WHERE list_contains(?, name)", [gone])
         bump_version(cur)
-    return [n for n, _, _ in new]
+    # Only the catalog changed: the names the data holds are the same at the new version.
+    _memo.setdefault(db, {})[(db.data_version(), "stored names")] = stored
+    return new
+
+
+def _adopt(name: str, row: dict[str, Any], present: bool, unit_now: str | None,
+           heading: Reason | None) -> tuple[list[str], dict[str, dict[str, str]], dict[str, str]]:
+    """A row from before migration 9: (the fields taken as the user's, the reasons, the guessed
+    fields to update). A value the rules give now or gave then is a default and takes today's
+    guess; any other is kept as the user's. A unit is judged only while data has the name."""
+    kept = {"code": "kept"}
+    defaults = {"label_zh": None, "label_en": english_name(name), "number_format": "auto", "hidden": False,
+                "merged_into": None}
+    user_set = [f for f, value in defaults.items() if row[f] != value]
+    if present and row["unit"] != unit_now:
+        user_set.append("unit")
+    reasons = {f: kept for f in user_set}
+    now, before = _guesses(name, row["unit"], heading), _v1_guesses(name, row["unit"])
+    updates = {}
+    for field in _GUESSED:
+        value, why = now[field]
+        if row[field] in (value, before[field]):
+            reasons[field] = why.to_dict()
+            if row[field] != value:
+                updates[field] = value
+        else:
+            user_set.append(field)
+            reasons[field] = kept
+    return user_set, reasons, updates
+
+
+def _headings(db: Database, names: list[str]) -> dict[str, Reason]:
+    """The cost heading every stored row of each of ``names`` sits under, where there is one: a
+    dimension value of each of its segments (科目=管理费用), else the header of the column its names
+    were read from (on every sheet), else the name of every sheet it came from."""
+    if not names:
+        return {}
+    out: dict[str, Reason] = {}
+    totals: dict[str, int] = {}
+    hits: dict[str, list[tuple[int, str, str]]] = {}
+    for metric, k, v, n, total in db.rows(
+        """WITH f AS (SELECT DISTINCT metric, dims_key FROM fact_rows
+                      WHERE replaced_by IS NULL AND list_contains($names, metric)),
+                pairs AS (SELECT dims_key, unnest(map_keys(dims)) AS k, unnest(map_values(dims)) AS v FROM segments
+                          WHERE dims_key IN (SELECT dims_key FROM f)),
+                hit AS (SELECT f.metric, f.dims_key, min(p.k) AS k, arg_min(p.v, p.k) AS v FROM f JOIN pairs p USING (dims_key)
+                        WHERE regexp_matches(p.v, $heading, 'i') AND NOT regexp_matches(p.v, $centre, 'i') GROUP BY ALL)
+           SELECT h.metric, h.k, h.v, count(*), (SELECT count(*) FROM f WHERE f.metric = h.metric)
+           FROM hit h GROUP BY ALL""",
+        {"names": names, "heading": _COST_HEADING, "centre": _NOT_A_HEADING_RE.pattern},
+    ):
+        totals[metric] = total
+        hits.setdefault(metric, []).append((n, k, v))
+    for metric, found in hits.items():
+        if sum(n for n, _, _ in found) == totals[metric]:  # every segment is under a cost heading
+            _, k, v = max(found, key=lambda x: (x[0], x[1], x[2]))
+            out[metric] = Reason("dims", v, k)
+    columns: dict[str, list[str | None]] = {}
+    sheets: dict[str, set[str]] = {}
+    for metric, sheet, mapping in db.rows(
+        """SELECT DISTINCT f.metric, f.sheet_name, s.mapping
+           FROM (SELECT DISTINCT metric, import_id, sheet_name FROM fact_rows
+                 WHERE replaced_by IS NULL AND list_contains(?, metric)) f
+           JOIN import_sheets s ON s.import_id = f.import_id AND s.sheet_name = f.sheet_name""", [names]):
+        sheets.setdefault(metric, set()).add(sheet)
+        headers = [c.get("header") for c in json.loads(mapping).get("columns", []) if c.get("role") == "metric"]
+        columns.setdefault(metric, []).append(next((h for h in headers if h and _COST_HEADING_RE.search(h)), None))
+    for metric in names:
+        if metric in out:
+            continue
+        listed = columns.get(metric) or [None]
+        if all(listed):
+            out[metric] = Reason("column", listed[0])
+            continue
+        named = sorted(sheets.get(metric) or [])
+        if named and all(_COST_HEADING_RE.search(s) and not _NOT_A_HEADING_RE.search(s) for s in named):
+            out[metric] = Reason("sheet", named[0])
+    return out
 
 
 def _transaction_units(db: Database) -> dict[str, str]:
@@ -221,32 +483,39 @@ def _current_dims(db: Database) -> list[tuple[str, str | None]]:
            WHERE s.dims_key IN (SELECT DISTINCT dims_key FROM fact_rows WHERE replaced_by IS NULL)"""))
 
 
-def catalog(db: Database, *, include_hidden: bool = False, include_merged: bool = False) -> list[Metric]:
-    """The metrics a user can pick, derived ones included; merged-away names only on request."""
+def catalog(db: Database, *, include_hidden: bool = False, include_merged: bool = False,
+            include_absent: bool = False) -> list[Metric]:
+    """The metrics a user can pick, derived ones included; merged-away names, and names no current
+    data has (kept for the user's settings on them), only on request."""
     sync_catalog(db)
     every = _remember(db, ("catalog",), lambda: _load_catalog(db))
-    return [m for m in every if (include_hidden or not m.hidden) and (include_merged or not m.merged_into)]
+    return [m for m in every if (include_hidden or not m.hidden) and (include_merged or not m.merged_into)
+            and (include_absent or m.present)]
 
 
 def _load_catalog(db: Database) -> list[Metric]:
     rows = db.rows(
         """SELECT name, label_zh, label_en, unit, aggregation, direction, category, number_format, hidden,
-                  merged_into, source FROM metrics ORDER BY
+                  merged_into, source, user_set, reasons FROM metrics ORDER BY
                   CASE category WHEN 'revenue' THEN 0 WHEN 'growth' THEN 1 WHEN 'retention' THEN 2
                                 WHEN 'satisfaction' THEN 3 WHEN 'cost' THEN 4 WHEN 'efficiency' THEN 5 ELSE 6 END,
                   source, name"""
     )
-    out = [Metric(*r) for r in rows]
+    stored = _stored_names(db)
+    # A merge target has data when a metric merged into it has (its values count as the target's).
+    present = set(stored) | {r[9] for r in rows if r[9] and r[0] in stored}
+    out = [Metric(*r[:11], user_set=tuple(r[11] or ()), reasons=r[12], present=r[0] in present) for r in rows]
     for name, kind, first, second, unit, direction, category in db.rows(
         "SELECT name, kind, first_metric, second_metric, unit, direction, category FROM derived_metrics ORDER BY name"
     ):
         agg = "avg" if kind in ("ratio", "growth") else "sum"
-        out.append(Metric(name, None, None, unit, agg, direction, category, "auto", False, None, "derived", kind, first, second))
+        out.append(Metric(name, None, None, unit, agg, direction, category, "auto", False, None, "derived", kind, first, second,
+                          present=first in present and (second is None or second in present)))
     return out
 
 
 def get_metric(db: Database, name: str) -> Metric:
-    for m in catalog(db, include_hidden=True, include_merged=True):
+    for m in catalog(db, include_hidden=True, include_merged=True, include_absent=True):
         if m.name == name:
             return m
     raise KeyError(name)
@@ -268,7 +537,8 @@ def update_metric(db: Database, name: str, **changes: Any) -> None:
         return
     sync_catalog(db)
     with db.transaction() as cur:
-        if cur.execute("SELECT count(*) FROM metrics WHERE name = ?", [name]).fetchone()[0] == 0:
+        row = cur.execute("SELECT user_set, reasons FROM metrics WHERE name = ?", [name]).fetchone()
+        if row is None:
             raise KeyError(name)
         for key, value in changes.items():
             if isinstance(value, str) and key in ("label_zh", "label_en", "unit"):
@@ -276,7 +546,18 @@ def update_metric(db: Database, name: str, **changes: Any) -> None:
             # Column names come from the fixed set above, never from the caller's text.
             cur.execute(f"UPDATE metrics SET {quote_ident(key)} = ?, updated_at = current_timestamp WHERE name = ?",
                         [value, name])
+        _mark_set(cur, name, row, set_now=changes)
         bump_version(cur)
+
+
+def _mark_set(cur: duckdb.DuckDBPyConnection, name: str, row: tuple, *, set_now: Any = (), unset: Any = ()) -> None:
+    """Record which fields the user has set on ``name`` (no import changes them; the row outlives its
+    data): ``set_now`` joins them, ``unset`` leaves them. Their guessed reasons go."""
+    fields = [f for f in (row[0] or []) if f not in unset]
+    fields += [f for f in set_now if f not in fields]
+    reasons = {f: why for f, why in json.loads(row[1] or "{}").items() if f not in set_now}
+    cur.execute("UPDATE metrics SET user_set = ?, reasons = ? WHERE name = ?",
+                [fields, json.dumps(reasons, ensure_ascii=False), name])
 
 
 def merge_metrics(db: Database, source: str, target: str) -> None:
@@ -292,12 +573,17 @@ def merge_metrics(db: Database, source: str, target: str) -> None:
             raise ValueError("the target is itself merged into another metric")
         cur.execute("UPDATE metrics SET merged_into = ? WHERE name = ?", [target, source])
         cur.execute("UPDATE metrics SET merged_into = ? WHERE merged_into = ?", [target, source])
+        _mark_set(cur, source, cur.execute("SELECT user_set, reasons FROM metrics WHERE name = ?", [source]).fetchone(),
+                  set_now=("merged_into",))
         bump_version(cur)
 
 
 def unmerge_metric(db: Database, name: str) -> None:
     with db.transaction() as cur:
         cur.execute("UPDATE metrics SET merged_into = NULL WHERE name = ?", [name])
+        row = cur.execute("SELECT user_set, reasons FROM metrics WHERE name = ?", [name]).fetchone()
+        if row is not None:  # not merged is the default again: nothing of the user's left in that field
+            _mark_set(cur, name, row, unset=("merged_into",))
         bump_version(cur)
 
 
@@ -311,11 +597,12 @@ def define_derived(db: Database, name: str, kind: str, first: str, second: str |
         raise ValueError(f"kind must be one of {DERIVED_KINDS}")
     if kind != "growth" and not second:
         raise ValueError("a ratio or a difference needs two metrics")
-    known = {m.name for m in catalog(db, include_hidden=True, include_merged=True)}
+    every = catalog(db, include_hidden=True, include_merged=True, include_absent=True)
+    known = {m.name for m in every if m.present}
     for needed in (first, second) if kind != "growth" else (first,):
         if needed not in known:
             raise KeyError(needed)
-    if name in known:
+    if name in {m.name for m in every}:  # a name kept without data would come back as two metrics
         raise ValueError(f"a metric named {name!r} exists")
     if kind == "ratio" and unit is None:
         unit = "%"
@@ -361,10 +648,25 @@ def dimensions(db: Database, metric: str | None = None) -> list[str]:
     return [r[0] for r in rows]
 
 
-def dimension_values(db: Database, dimension: str) -> list[str]:
-    found = {v for k, v in _current_dims(db) if k == dimension}
-    found |= {r[0] for r in db.rows(
-        "SELECT DISTINCT dims[?] FROM (SELECT DISTINCT dims FROM transactions WHERE replaced_by IS NULL)", [dimension])}
+def dimension_values(db: Database, dimension: str, metric: str | None = None) -> list[str]:
+    """The values of ``dimension`` in the current data (in ``metric``'s stored rows, when given)."""
+    if metric is None:
+        found = {v for k, v in _current_dims(db) if k == dimension}
+        found |= {r[0] for r in db.rows(
+            "SELECT DISTINCT dims[?] FROM (SELECT DISTINCT dims FROM transactions WHERE replaced_by IS NULL)", [dimension])}
+    else:
+        m = get_metric(db, metric)
+        if m.source == "derived":  # its series pairs the components' segments: values both have
+            values = set(dimension_values(db, dimension, m.first_metric))
+            return sorted(values & set(dimension_values(db, dimension, m.second_metric)) if m.second_metric else values)
+        if m.source == "transactions":
+            sql = "SELECT DISTINCT dims[$d] FROM (SELECT DISTINCT dims FROM current_transactions)"
+        else:
+            sql = """SELECT DISTINCT s.dims[$d] FROM segments s WHERE s.dims_key IN
+                     (SELECT DISTINCT dims_key FROM fact_rows WHERE replaced_by IS NULL AND list_contains($names, metric))"""
+        names = _member_names(db, m.name)
+        found = set(_remember(db, ("dimension values", dimension, tuple(names), m.source), lambda: [r[0] for r in db.rows(
+            sql, {"d": dimension, **({"names": names} if m.source == "facts" else {})})]))
     return sorted(v for v in found if v is not None)  # code point order, as DuckDB orders VARCHAR
 
 
@@ -373,7 +675,8 @@ def dimension_values(db: Database, dimension: str) -> list[str]:
 
 def _member_names(db: Database, name: str) -> list[str]:
     """A metric and every metric merged into it."""
-    return [name] + [m.name for m in catalog(db, include_hidden=True, include_merged=True) if m.merged_into == name]
+    return [name] + [m.name for m in catalog(db, include_hidden=True, include_merged=True, include_absent=True)
+                     if m.merged_into == name]
 
 
 def _fact_grains(db: Database, names: list[str], scenario: str, grain: str) -> list[str]:

@@ -378,14 +378,25 @@ def problem_form(db: Database, review: R.Review, *, preset: dict[str, Any] | Non
     if fixed_segment:
         c2.text_input(field_label("segment"), value=segment_text(fixed_segment), disabled=True, key=k + "segfixed")
     else:
-        dimensions = M.dimensions(db)
+        # The chosen metric's own dimensions and values (what its stored rows have), not every
+        # workbook's; with no metric, a problem may concern any segment the data has.
+        chosen = st.session_state.get(k + "metric") or None
+        try:
+            dimensions = M.dimensions(db, chosen)
+        except KeyError:  # a metric no data has any more: only the problem's own segment is left
+            dimensions = []
         first = next(iter(dims.items()), ("", ""))
         if first[0] and first[0] not in dimensions:
             dimensions.append(first[0])
         _seed(k + "dim", first[0])
+        if st.session_state.get(k + "dim") not in ["", *dimensions]:
+            st.session_state[k + "dim"] = ""  # another metric, without that dimension
         dim = c2.selectbox(tr("review.ui.dimension"), ["", *dimensions], key=k + "dim",
                            format_func=lambda v: v or t("review.ui.whole", L))
-        values = M.dimension_values(db, dim) if dim else []
+        try:
+            values = M.dimension_values(db, dim, chosen) if dim else []
+        except KeyError:
+            values = []
         if first[1] and first[1] not in values and dim == first[0]:
             values.append(first[1])
         _seed(k + "dimval", first[1])
@@ -642,7 +653,7 @@ def measure_form(db: Database, review: R.Review, *, problem_id: int | None = Non
         c1, c2, _ = st.columns([2, 2, 4])
         _seed(k + "crit_dim", first[0] if first[0] in dims else "")
         dim = c1.selectbox(tr("review.ui.dimension"), ["", *dims], key=k + "crit_dim", format_func=lambda v: v or t("review.ui.whole", L))
-        values = M.dimension_values(db, dim) if dim else []
+        values = M.dimension_values(db, dim, s.get(k + "crit_metric")) if dim else []
         _seed(k + "crit_dimval", first[1])
         if s.get(k + "crit_dimval") not in ["", *values]:
             s[k + "crit_dimval"] = ""

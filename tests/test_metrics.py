@@ -516,3 +516,149 @@ def test_breakdown_from_a_series_is_the_breakdown(db, tmp_path):
     assert mom.set_index("segment").loc["华东", "base"] == pytest.approx(120)
     assert mom["change"].sum() == pytest.approx(222 - 250)
     assert mom.set_index("segment").loc["华东", "contribution"] == pytest.approx(-30 / -28)
+
+
+# --------------------------------------------------------------------------- defaults from meaning (issue 16)
+
+
+def _workbook(path, sheets: dict[str, list[list]]):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for title, rows in sheets.items():
+        ws = wb.create_sheet(title)
+        for r in rows:
+            ws.append(r)
+    wb.save(path)
+    return path
+
+
+def _import(db, path, **kw) -> int:
+    from retro.ingest import analyze_bytes, store_import
+
+    analysis = analyze_bytes(db, path.read_bytes(), path.name)
+    assert analysis.ready(), [s.error for s in analysis.sheets]
+    return store_import(db, analysis, **kw).import_id
+
+
+# A P&L exported as a long table: seven expense accounts whose names say nothing about cost, one
+# account of the cost of goods sold, and a revenue account; the account group says which is which.
+EXPENSES = ("Travel", "Postage", "Staff", "Stationery", "Telephony", "Training", "Motor Vehicle")
+
+
+def _pnl(tmp_path, months=(1, 2, 3), name="pnl.xlsx"):
+    rows = [["月份", "Account Group", "Account", "Actual"]]
+    for m in months:
+        rows += [[f"2026-{m:02d}", "Expenses", account, 100.0 * (i + 1) + m] for i, account in enumerate(EXPENSES)]
+        rows += [[f"2026-{m:02d}", "Cost of Goods Sold", "Freight", 80.0 + m],
+                 [f"2026-{m:02d}", "Revenue", "Consultancy Income", 2000.0 + m]]
+    return _workbook(tmp_path / name, {"P&L": rows})
+
+
+def _kpis(tmp_path, months=(1, 2, 3), name="kpi.xlsx", bump=0.0):
+    header = ["月份", "区域", "管理费用(万元)", "获客成本(元)", "退款金额(元)", "投诉量", "流失率", "付费用户数",
+              "成本节约(万元)", "客单价(元)", "Cost per lead"]
+    rows = [header]
+    for m in months:
+        for r in ("华东", "华南"):
+            rows.append([f"2026-{m:02d}", r, 10 + m + bump, 80, 5, 3, 0.05, 1000, 2, 150, 12])
+    return _workbook(tmp_path / name, {"KPI": rows})
+
+
+def test_costs_expenses_and_complaints_default_to_lower_is_better_and_say_why(db, tmp_path):
+    _import(db, _pnl(tmp_path))
+    _import(db, _kpis(tmp_path))
+    by_name = {m.name: m for m in M.catalog(db)}
+    for account in EXPENSES:  # the issue: these were 'higher is better', so rising costs showed green
+        m = by_name[account]
+        assert (m.direction, m.category) == ("down", "cost"), account
+        assert m.why("direction") == M.Reason("dims", "Expenses", "Account Group")
+    assert by_name["Freight"].why("direction") == M.Reason("dims", "Cost of Goods Sold", "Account Group")
+    assert (by_name["Consultancy Income"].direction, by_name["Consultancy Income"].why("direction")) == (
+        "up", M.Reason("name", "Income"))
+    expected = {  # name → (direction, the word that decided it)
+        "管理费用": ("down", "费用"), "获客成本": ("down", "获客成本"), "退款金额": ("down", "退款"),
+        "投诉量": ("down", "投诉"), "流失率": ("down", "流失"), "Cost per lead": ("down", "Cost"),
+        "成本节约": ("up", "节约"),  # saving on a cost is better high
+        "付费用户数": ("up", "用户数"),  # 付费 is paying, not a fee
+    }
+    for name, (direction, word) in expected.items():
+        assert (by_name[name].direction, by_name[name].why("direction")) == (direction, M.Reason("name", word)), name
+    assert by_name["客单价"].why("direction") == M.Reason("default")
+    # rates, prices and amounts per unit are averaged; amounts are summed
+    assert {n: by_name[n].aggregation for n in ("流失率", "客单价", "获客成本", "Cost per lead", "管理费用", "Travel")} == {
+        "流失率": "avg", "客单价": "avg", "获客成本": "avg", "Cost per lead": "avg", "管理费用": "sum", "Travel": "sum"}
+    assert by_name["流失率"].why("aggregation") == M.Reason("name", "率")
+    assert by_name["Travel"].why("aggregation") == M.Reason("default")
+    # what the direction is for: a rising expense is bad
+    card = M.kpi_card(db, "Travel", D(2026, 3, 1))
+    assert card.mom > 0 and card.tone(card.mom) == "bad"
+
+
+def test_more_meanings_of_better_low_and_averaged():
+    for name in ("水费", "Merchant Fees", "COGS", "Less: Discounts", "Administrative Overheads", "差错率", "逾期账款",
+                 "Returns", "Call Drop Rate", "Ad spend", "Defects"):
+        assert M.guess_direction(name) == "down", name
+    for name in ("Returning customers", "Return on ad spend", "会员费收入", "消费金额", "成本降低额", "Gross Profit"):
+        assert M.guess_direction(name) == "up", name
+    assert M.guess_category("会员费收入") == "revenue" and M.guess_category("差旅费") == "cost"
+    for name in ("日均销售额", "Unit price", "Average handle time", "ROI", "满意度指数"):
+        assert M.guess_aggregation(name, None) == "avg", name
+    assert M.guess_aggregation("人力成本", "元/人") == "avg"  # an amount per person
+    assert M.explain_aggregation("人力成本", "元/人")[1] == M.Reason("unit", "元/人")
+    assert M.guess_aggregation("Deal Value", "$") == "sum"
+
+
+def test_a_users_setting_wins_over_every_later_import(db, tmp_path):
+    _import(db, _kpis(tmp_path))
+    M.update_metric(db, "管理费用", direction="up", aggregation="avg")
+    M.update_metric(db, "投诉量", label_en="Complaints (count)")
+    # the next months, and a corrected file replacing the first one's months
+    _import(db, _kpis(tmp_path, months=(4, 5), name="kpi_next.xlsx"))
+    latest = _import(db, _kpis(tmp_path, name="kpi_fixed.xlsx", bump=1.0))
+    from retro.ingest import undo_import
+
+    assert undo_import(db, latest)
+    cost = M.get_metric(db, "管理费用")
+    assert (cost.direction, cost.aggregation) == ("up", "avg")
+    assert cost.why("direction") == M.Reason("user") and cost.why("aggregation") == M.Reason("user")
+    assert cost.why("category") == M.Reason("name", "费用")  # not set by the user: still the guess's reason
+    assert M.get_metric(db, "投诉量").label_en == "Complaints (count)"
+    assert M.get_metric(db, "投诉量").direction == "down"
+
+
+def test_a_catalog_from_before_migration_9_takes_the_new_defaults_and_keeps_what_the_user_changed(db, tmp_path):
+    """Rows written before the catalog recorded who set what: a value the old rules guessed is a
+    default (the expense account turns 'lower is better'), any other value is the user's."""
+    from retro.db import bump_version
+
+    _import(db, _pnl(tmp_path))
+    M.catalog(db)  # the catalog takes the names in on its first look
+    with db.transaction() as cur:  # the rows as the old rules left them, and one the user changed
+        cur.execute("UPDATE metrics SET user_set = NULL, reasons = NULL")
+        cur.execute("UPDATE metrics SET direction = 'up', category = 'other' WHERE name = 'Travel'")
+        cur.execute("UPDATE metrics SET direction = 'down', label_zh = '咨询收入' WHERE name = 'Consultancy Income'")
+        bump_version(cur)
+    travel, income = M.get_metric(db, "Travel"), M.get_metric(db, "Consultancy Income")
+    assert (travel.direction, travel.category, travel.user_set) == ("down", "cost", ())
+    assert travel.why("direction") == M.Reason("dims", "Expenses", "Account Group")
+    assert (income.direction, income.label_zh) == ("down", "咨询收入")
+    assert set(income.user_set) == {"direction", "label_zh"} and income.why("direction") == M.Reason("kept")
+    M.update_metric(db, "Consultancy Income", direction="up")
+    assert M.get_metric(db, "Consultancy Income").why("direction") == M.Reason("user")
+
+
+def test_every_reason_has_its_text():
+    from retro.i18n import CATALOG
+
+    codes = [c for c in M.REASON_CODES if c != "default"] + ["default_direction", "default_aggregation"]
+    assert not [c for c in codes if f"metrics.why.{c}" not in CATALOG]
+
+
+def test_dimension_values_of_one_metric_are_the_values_its_rows_have(db, tmp_path):
+    load_csv(db, tmp_path, "sales.csv", SALES)
+    load_csv(db, tmp_path, "west.csv", "月份,区域,退货率\n2026-01,西南,0.1\n2026-01,西北,0.2\n")
+    assert M.dimension_values(db, "区域") == sorted(["华东", "华南", "西南", "西北"])
+    assert M.dimension_values(db, "区域", "销售额") == ["华东", "华南"]
+    assert M.dimension_values(db, "区域", "退货率") == ["西北", "西南"]

@@ -368,3 +368,50 @@ def test_markup_in_a_problem_title_is_shown_as_text(db_file):
     assert r"\[link\](http" in rendered and r"\<img src=x onerror=alert(1)\>" in rendered
     for element in [*at.markdown, *at.subheader]:
         assert not getattr(element.proto, "allow_html", False)
+
+
+# --------------------------------------------------------------------------- the chosen metric's segments (issue 16)
+
+
+def test_the_problem_form_offers_the_dimensions_and_values_of_the_chosen_metric_only(db_file, tmp_path):
+    """Another workbook brings its own dimensions (Currency): a problem about 销售额 is not offered
+    them, nor the orders' 渠道; a problem about that workbook's metric is offered its Currency."""
+    import openpyxl
+
+    from retro import metrics as M
+    from retro.ingest import analyze_bytes, store_import
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Orders"
+    ws.append(["Month", "Currency", "Refunds"])
+    for m in (9, 10):
+        for currency in ("USD", "EUR"):
+            ws.append([f"2026-{m:02d}", currency, 5.0 + m])
+    path = tmp_path / "orders.xlsx"
+    wb.save(path)
+    db = fresh_db(db_file)
+    store_import(db, analyze_bytes(db, path.read_bytes(), path.name))
+    ids = seed(db_file)
+    assert {"Currency", "渠道"} <= set(M.dimensions(fresh_db(db_file)))  # every workbook's, together
+
+    at = open_page("zh", review=ids["review"])
+    k = "rv_problem_new__"
+    whole = t("review.ui.whole", "zh")  # the options as shown: "" is the whole, or no value ("—")
+    widget(at, "selectbox", k + "metric").set_value("销售额")
+    at.run()
+    assert_clean(at)
+    assert widget(at, "selectbox", k + "dim").options == [whole, *M.dimensions(fresh_db(db_file), "销售额")]
+    assert set(widget(at, "selectbox", k + "dim").options) == {whole, "产品线", "区域"}
+    widget(at, "selectbox", k + "dim").set_value("区域")
+    at.run()
+    assert widget(at, "selectbox", k + "dimval").options == ["—", *M.dimension_values(fresh_db(db_file), "区域", "销售额")]
+
+    widget(at, "selectbox", k + "metric").set_value("Refunds")
+    at.run()
+    assert_clean(at)
+    assert widget(at, "selectbox", k + "dim").options == [whole, "Currency"]
+    assert widget(at, "selectbox", k + "dim").value == ""  # 区域 is not one of Refunds' dimensions
+    widget(at, "selectbox", k + "dim").set_value("Currency")
+    at.run()
+    assert widget(at, "selectbox", k + "dimval").options == ["—", "EUR", "USD"]

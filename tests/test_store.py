@@ -395,6 +395,89 @@ def test_choices_all_taken_back_are_forgotten(db):
     assert not fresh.remembered and fresh.result.metrics == ["销售额"]
 
 
+# --------------------------------------------------------------------------- undo leaves nothing behind (issue 16)
+
+
+def _book(files, name: str, header: list, rows: list[list]):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "数据"
+    ws.append(header)
+    for r in rows:
+        ws.append(r)
+    path = files / name
+    wb.save(path)
+    return path
+
+
+def _sales_book(files):
+    return _book(files, "销售.xlsx", ["月份", "区域", "销售额(万元)"],
+                 [[fb.month(2026, m), region, 100.0 + m] for m in (1, 2, 3) for region in ("华东", "华南")])
+
+
+def _orders_book(files, name: str = "orders.xlsx"):
+    """Another workbook: its own metrics (Refunds, Late fees) and its own dimension (Currency)."""
+    return _book(files, name, ["Month", "Currency", "Refunds", "Late fees"],
+                 [[fb.month(2026, m), c, 5.0 + m, 2.0] for m in (1, 2, 3) for c in ("USD", "EUR")])
+
+
+def test_undo_takes_away_the_metrics_and_dimensions_only_it_brought(db, files):
+    from retro import metrics as M
+
+    _store(db, _sales_book(files))
+    orders = _store(db, _orders_book(files))
+    assert {m.name for m in M.catalog(db)} == {"销售额", "Refunds", "Late fees"}
+    assert set(M.dimensions(db)) == {"区域", "Currency"}
+    assert M.dimensions(db, "销售额") == ["区域"]  # a metric's own dimensions, not every workbook's
+    assert undo_import(db, orders.import_id)
+    assert [m.name for m in M.catalog(db, include_hidden=True, include_merged=True, include_absent=True)] == ["销售额"]
+    assert db.rows("SELECT name FROM metrics") == [("销售额",)]
+    assert M.dimensions(db) == ["区域"]
+    with pytest.raises(KeyError):
+        M.get_metric(db, "Refunds")
+    # the same file imported again: its metrics come back, guessed as the first time
+    _store(db, _orders_book(files))
+    refunds = M.get_metric(db, "Refunds")
+    assert refunds.present and refunds.direction == "down" and refunds.why("direction") == M.Reason("name", "Refund")
+
+
+def test_a_metric_the_user_edited_outlives_the_undo_unoffered_and_comes_back_with_its_settings(db, files):
+    from retro import metrics as M
+
+    _store(db, _sales_book(files))
+    orders = _store(db, _orders_book(files))
+    M.update_metric(db, "Late fees", label_zh="滞纳金", direction="up")
+    assert undo_import(db, orders.import_id)
+    assert {m.name for m in M.catalog(db, include_hidden=True, include_merged=True)} == {"销售额"}  # not offered
+    kept = M.get_metric(db, "Late fees")
+    assert not kept.present and (kept.label_zh, kept.direction) == ("滞纳金", "up")
+    assert "Refunds" not in {r[0] for r in db.rows("SELECT name FROM metrics")}  # nothing of the user's: gone
+    _store(db, _orders_book(files, "orders_again.xlsx"))
+    back = next(m for m in M.catalog(db) if m.name == "Late fees")
+    assert (back.label_zh, back.direction, back.why("direction")) == ("滞纳金", "up", M.Reason("user"))
+
+
+def test_undo_keeps_a_merge_target_and_a_derived_metrics_component(db, files):
+    """Rows other settings point at stay: the values merged into a target still count as its own,
+    and a derived metric's series reads its components."""
+    from retro import metrics as M
+
+    _store(db, _sales_book(files))
+    orders = _store(db, _orders_book(files))
+    M.merge_metrics(db, "销售额", "Refunds")  # (as a user would merge two names of one KPI)
+    M.define_derived(db, "滞纳金占比", "ratio", "Late fees", "Refunds")
+    assert undo_import(db, orders.import_id)
+    names = {r[0] for r in db.rows("SELECT name FROM metrics")}
+    assert names == {"销售额", "Refunds", "Late fees"}
+    offered = {m.name for m in M.catalog(db)}
+    assert "Refunds" in offered  # 销售额's values count as its own
+    assert "Late fees" not in offered and "滞纳金占比" not in offered  # no data, nor has the ratio
+    M.unmerge_metric(db, "销售额")
+    M.delete_derived(db, "滞纳金占比")
+    assert {m.name for m in M.catalog(db)} == {"销售额"}  # the catalog's next look lets the two rows go
+    assert {r[0] for r in db.rows("SELECT name FROM metrics")} == {"销售额"}
+
+
 # --------------------------------------------------------------------------- restatements
 
 

@@ -491,3 +491,60 @@ def test_every_transactions_metric_opens_on_the_trends_page(db_file):
         assert at.main.metric[0].label == f"{name} ★"
         assert at.main.metric[0].value != "—"
         assert chart_specs(at), name
+
+
+# --------------------------------------------------------------------------- numbers that prove themselves (issue 16)
+
+
+def test_the_metrics_page_says_where_each_default_came_from(db_file):
+    at = open_page("pages/metrics.py", lang="en")
+    [editor] = at.main.data_editor
+    why = dict(zip(editor.value["name"], editor.value["why"], strict=True))
+    lower, higher = t("metrics.dir.down", "en"), t("metrics.dir.up", "en")
+    summed, averaged = t("metrics.agg.sum", "en"), t("metrics.agg.avg", "en")
+    assert why["成本"] == "; ".join([t("metrics.why.name", "en", value=lower, word="成本"),
+                                   t("metrics.why.default_aggregation", "en", value=summed)])
+    assert why["留存率"] == "; ".join([t("metrics.why.name", "en", value=higher, word="留存"),
+                                    t("metrics.why.name", "en", value=averaged, word="率")])
+    # the user's choice says so, and stays theirs
+    row = list(editor.value["name"]).index("成本")
+    at.session_state[editor.key] = {"edited_rows": {row: {"direction": "up"}}, "added_rows": [], "deleted_rows": []}
+    at.run()
+    [save] = [b for b in at.main.button if b.label == t("metrics.save", "en")]
+    save.click().run()
+    assert_clean(at)
+    at.sidebar.segmented_control[0].set_value("zh").run()  # the language switch
+    assert_clean(at)
+    [editor] = at.main.data_editor
+    why = dict(zip(editor.value["name"], editor.value["why"], strict=True))
+    assert why["成本"].startswith(t("metrics.why.user", "zh", value=t("metrics.dir.up", "zh")) + "；")
+
+
+def test_after_an_undo_the_trends_picker_no_longer_offers_the_metric(db_file, tmp_path):
+    import openpyxl
+
+    from retro.backup import undo_import_with_backup
+    from retro.ingest import analyze_bytes, store_import
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "退款"
+    ws.append(["月份", "区域", "退款金额(元)"])
+    for m in (7, 8):
+        for region in ("华东", "华南"):
+            ws.append([f"2026-{m:02d}", region, 300.0 + m])
+    path = tmp_path / "refunds.xlsx"
+    wb.save(path)
+
+    at = open_page("pages/trends.py", lang="zh")
+    db = fresh_db(db_file)
+    imported = store_import(db, analyze_bytes(db, path.read_bytes(), path.name)).import_id
+    at.run()
+    assert_clean(at)
+    assert "退款金额" in widget(at.main.selectbox, t("trends.metric", "zh")).options
+    undone, _ = undo_import_with_backup(fresh_db(db_file), imported)
+    assert undone
+    at.run()
+    assert_clean(at)
+    options = widget(at.main.selectbox, t("trends.metric", "zh")).options
+    assert "退款金额" not in options and "销售额" in options
