@@ -295,14 +295,14 @@ def _evidenced_total_rows(cur, sheet: RawSheet, plan: SheetPlan, measures: list[
                  {"a": first, "b": last}).fetchall()
     sums, decimal = _column_sums(cur, measures, where, {**params, "excluded": skip})
     candidates = totals.row_numbers(cells, decimal={j for j, c in enumerate(measures) if c.index in decimal})
-    own_period = _rows_with_a_period_of_their_own(cur, plan, where, {**params, "excluded": skip}, (first, last))
     for r in (first, last):
         mine = candidates.get(r) or {}
-        if not mine or not any(abs(v) > totals.TOLERANCE for v in mine.values()) or r in own_period:
+        if not mine or not any(abs(v) > totals.TOLERANCE for v in mine.values()):
             continue
         if len(mine) < 2 and count < 4:
             continue  # one number over two rows: too easily a coincidence
-        if all(abs((sums.get(measures[j].index, 0.0) - v) - v) <= TOLERANCE + 1e-9 * abs(v) for j, v in mine.items()):
+        if all(abs((sums.get(measures[j].index, 0.0) - v) - v) <= TOLERANCE + 1e-9 * abs(v) for j, v in mine.items()) \
+                and not _rows_with_a_period_of_their_own(cur, plan, where, {**params, "excluded": skip}, (r,)):
             found[r] = Reading("totals_row", "sum", params={"row": r + 1, "kind": "sum_relation", "count": count - 1})
             break
     return found, blocks
