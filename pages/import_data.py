@@ -19,6 +19,7 @@ from retro.ingest import (
 )
 from retro.ingest.analyze import column_frame, preview_frame, reread_sheet
 from retro.ingest.detect import ROLES, ColumnSpec
+from retro.ingest.kpis import with_kpi
 from retro.ingest.read import column_letters, read_workbook
 from retro.ingest.readings import Reading
 from retro.ingest.restatements import restated_values
@@ -138,6 +139,15 @@ def mismatch_fix(sheet: SheetAnalysis, fix: dict) -> None:
             reread(sheet, replace(user, **{key: sorted({*getattr(user, key), *rows})}))
 
 
+def kpi_button(sheet: SheetAnalysis, reading: Reading) -> None:
+    """Beside a metric named like a stored one from another source: the other answer, in one click."""
+    metric = reading.params["metric"]
+    same = reading.decision == "kpi_new"
+    label = tr("import.kpi_same", metric=md(metric)) if same else tr("import.kpi_apart", **{"as": md(reading.params["as"])})
+    if st.button(label, key=f"kpi::{sheet.name}::{metric}", icon=":material/merge:" if same else ":material/call_split:"):
+        reread(sheet, with_kpi(read_with(sheet), metric, "same" if same else None))
+
+
 def column_name(column: ColumnSpec) -> str:
     return md(column.header or column_letters(column.index))
 
@@ -214,6 +224,8 @@ for tab, sheet in zip(tabs, analysis.sheets, strict=True):
         for r in sheet_readings:
             if r.weak:
                 please_check(r)
+            if r.decision in ("kpi_new", "kpi_same"):
+                kpi_button(sheet, r)
         for c, r in column_readings:
             if r.weak:
                 please_check(r)

@@ -306,6 +306,13 @@ CATALOG: dict[str, dict[str, str]] = {
     "recon.fix_keep": {"zh": "保留第 {rows} 行", "en": "Keep row {rows}"},
     "recon.accept": {"zh": "我已核对：尽管与表内合计不一致，仍然导入「{sheet}」", "en": "I have checked: import “{sheet}” although it differs from the sheet's totals"},
     "recon.gate": {"zh": "有工作表与表内合计不一致：修正或逐个确认后才能导入。", "en": "A sheet differs from its own totals: fix it or confirm it before importing."},
+    "reading.kpi_new": {"zh": "「{metric}」已经存在（来自 {files}），但{why_text}不同：按新指标「{as}」导入。如果是同一个指标，请点下面的按钮。", "en": "“{metric}” is already stored (from {files}) but its {why_text} differ: imported as a new metric, “{as}”. If it is the same KPI, say so below."},
+    "reading.kpi_same": {"zh": "「{metric}」与 {files} 里的是同一个指标（按你的选择）。", "en": "“{metric}” is the same KPI as in {files}, as you said."},
+    "kpi_why.dimensions": {"zh": "维度", "en": "dimensions"},
+    "kpi_why.grain": {"zh": "周期粒度", "en": "periods"},
+    "kpi_why.scale": {"zh": "数量级", "en": "scale"},
+    "import.kpi_same": {"zh": "是同一个指标：并入「{metric}」", "en": "It is the same KPI: add to “{metric}”"},
+    "import.kpi_apart": {"zh": "分开：作为「{as}」", "en": "Keep apart, as “{as}”"},
     "reading.kept_row": {"zh": "第 {row} 行按你的选择作为数据保留。", "en": "Row {row} is kept as data, as you chose."},
     "reading.skipped_row": {"zh": "第 {row} 行按你的选择不导入。", "en": "Row {row} is left out, as you chose."},
     "history.reconciled": {"zh": "与表内合计核对", "en": "Against its totals"},
@@ -903,6 +910,8 @@ def reading_text(reading: dict[str, Any], lang: str) -> str:
         params["source_text"] = t(f"source.{params['source']}", lang)
     if "scenario" in params:
         params["scenario_text"] = t(f"scenario.{params['scenario']}", lang)
+    if decision in ("kpi_new", "kpi_same"):
+        params["why_text"] = ("、" if lang == "zh" else ", ").join(t(f"kpi_why.{w}", lang) for w in params.get("why") or [])
     if decision == "date_order":
         params["order_text"] = t(f"order.{params.get('order', 'month_first')}", lang)
     return t(f"reading.{decision}", lang, **params)

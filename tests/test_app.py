@@ -665,3 +665,42 @@ def test_a_restated_month_is_listed_in_the_preview_and_kept_in_the_history(open_
     assert t("history.restated", lang, n="1") in texts(at.markdown)
     kept = dataframe_by_column(at, t("restated.new", lang))
     assert kept.iloc[0][t("restated.new", lang)] == 25.0 and kept.iloc[0][t("restated.old", lang)] == 20.0
+
+
+# --------------------------------------------------------------------------- same name, other KPI
+
+
+def test_a_metric_named_like_another_sources_is_told_apart_and_one_click_makes_it_the_same(open_app, db_file):
+    import io
+
+    import openpyxl
+
+    def book(title, header, rows):
+        wb = openpyxl.Workbook()
+        ws = wb.active
+        ws.title = title
+        ws.append(header)
+        for row in rows:
+            ws.append(row)
+        buf = io.BytesIO()
+        wb.save(buf)
+        return buf.getvalue()
+
+    lang = "en"
+    at = open_app(lang=lang, page="pages/import_data.py")
+    finance = book("Finance", ["Month", "Sales"], [["2017-01", 1_200_000], ["2017-02", 1_300_000]])
+    at.file_uploader[0].set_value(("finance.xlsx", finance, XLSX_MIME)).run()
+    at.button(key="do_import").click().run()
+    assert_clean(at)
+    orders = book("Orders", ["Order Date", "Region", "Sales"], [["2017-02-03", "East", 120.5], ["2017-02-04", "West", 80.0]])
+    at.file_uploader[0].set_value(("orders.xlsx", orders, XLSX_MIME)).run()
+    assert_clean(at)
+    said = reading_text({"decision": "kpi_new", "evidence": "values", "strength": "weak",
+                         "params": {"metric": "Sales", "files": "finance.xlsx", "why": ["dimensions", "scale"],
+                                    "as": "Sales · orders"}}, lang)
+    assert any(said in w for w in texts(at.warning)), texts(at.warning)
+    assert set(dataframe_by_column(at, t("preview.metric", lang))[t("preview.metric", lang)]) == {"Sales · orders"}
+    buttons_labelled(at, t("import.kpi_same", lang, metric="Sales"))[0].click().run()
+    assert_clean(at)
+    assert set(dataframe_by_column(at, t("preview.metric", lang))[t("preview.metric", lang)]) == {"Sales"}
+    assert buttons_labelled(at, t("import.kpi_apart", lang, **{"as": "Sales · orders"}))

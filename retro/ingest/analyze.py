@@ -15,6 +15,7 @@ from ..db import Database
 from .cells import parse_number, parse_period, period_from_any_label
 from .detect import HEAD_ROWS, ColumnSpec, SheetPlan, plan_sheet, resolve_year, with_roles
 from .errors import ImportFailure
+from .kpis import kpi_readings
 from .normalize import Message, Normalized, normalize, period_label
 from .read import RawSheet, RawWorkbook, column_letters, read_workbook
 from .readings import Reading
@@ -96,17 +97,20 @@ class Overrides:
     # fixes of a reconciliation mismatch. Never remembered with the layout: next month's rows differ.
     skip_rows: list[int] = field(default_factory=list)
     keep_rows: list[int] = field(default_factory=list)
+    # A metric named like a stored one from another source (kpis.py): "same" KPI, or "new" (told apart).
+    kpis: dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> str:
         return json.dumps({"roles": {str(k): v for k, v in self.roles.items()}, "year": self.year,
-                           "period": self.period, "metric_name": self.metric_name, "take_in": self.take_in},
+                           "period": self.period, "metric_name": self.metric_name, "take_in": self.take_in,
+                           "kpis": self.kpis},
                           ensure_ascii=False)
 
     @classmethod
     def from_json(cls, text: str) -> Overrides:
         d = json.loads(text)
         return cls({int(k): v for k, v in d.get("roles", {}).items()}, d.get("year"), d.get("period"), d.get("metric_name"),
-                   bool(d.get("take_in", False)))
+                   bool(d.get("take_in", False)), kpis=dict(d.get("kpis") or {}))
 
 
 def head_rows(sheet: RawSheet, n: int = HEAD_ROWS) -> list[list[str | None]]:
@@ -206,6 +210,8 @@ def read_sheets_together(db: Database, analysis: FileAnalysis) -> None:
             for s in ready:
                 if s.name in colliding:
                     add_sheet_dimension(cur, s, name)
+    for s in ready:
+        kpi_readings(db, s, analysis.file_name)
 
 
 def analyze_sheet(

@@ -73,6 +73,7 @@ class Normalized:
     unread: dict[int, int] = field(default_factory=dict)  # column → cells that could not be read (#DIV/0!, text)
     # Why the sheet's totals disagree with what would be stored, and the fix (mismatch.py); None when they agree.
     mismatch: dict[str, Any] | None = None
+    kpis_read: bool = False  # metrics named like stored ones from another source told apart (kpis.py)
 
     @property
     def reconciled(self) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pandas as pd
@@ -216,14 +216,19 @@ def store_import(
                  json.dumps(result.reconciliation, default=_json_default, ensure_ascii=False)],
             )
             user = (remember or {}).get(s.name)
+            # A metric told apart from a stored one of its name keeps the name it got (kpis.py).
+            told_apart = {r.params["metric"]: r.params["as"] for r in result.readings if r.decision == "kpi_new"}
+            if told_apart:
+                base = user or s.overrides or Overrides()
+                user = replace(base, kpis={**(base.kpis or {}), **told_apart})
             # The year is not remembered: next year's file of the same layout needs another one. A
             # helper sheet taken in is taken in again; choices all taken back leave nothing to remember.
-            if user is not None and (user.roles or user.metric_name or user.take_in):
+            if user is not None and (user.roles or user.metric_name or user.take_in or user.kpis):
                 cur.execute(
                     """INSERT INTO layouts VALUES (?, ?, ?)
                        ON CONFLICT (fingerprint) DO UPDATE SET mapping = excluded.mapping, updated_at = excluded.updated_at""",
                     [plan.fingerprint,
-                     Overrides(user.roles, None, None, user.metric_name, user.take_in).to_json(), now],
+                     Overrides(user.roles, None, None, user.metric_name, user.take_in, kpis=user.kpis).to_json(), now],
                 )
             elif user is not None:
                 cur.execute("DELETE FROM layouts WHERE fingerprint = ?", [plan.fingerprint])

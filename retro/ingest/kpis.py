@@ -1,0 +1,129 @@
+"""Same name, other KPI: a metric a file brings whose name is already stored from another source.
+
+A finance workbook's "Sales" and an order export's "Sales" are two KPIs: added into one metric,
+the trends show one source's values and say nothing. So when a file's metric has the name of a
+stored one, and the stored values come from another layout (no earlier import of this sheet's
+layout stored them; the bundled sample does not count), they are compared:
+
+- **dimensions**: the segments they are broken down by (Region, Category … against none);
+- **grain**: days or months against quarters or years only;
+- **scale**: their typical sizes (the median of the absolute values) 20 times apart or more.
+
+If any differs, the file's metric is **a new one by default**, named after the file so the two
+are told apart ("Sales · orders"), and the preview asks (a weak reading) whether it is the same KPI
+after all. The answer is an override (``Overrides.kpis``: metric → "same", or the name it is stored
+under) remembered with the layout — the default too, once imported — so next month's file of this
+layout is stored under the same name and not asked again. Merging the two stays possible
+on the metrics page. A metric with the same dimensions, grain and scale is taken as the same KPI:
+that is a continuation (last year's file beside this year's), not a clash.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from pathlib import PurePath
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..db import Database, registered
+from .readings import Reading
+
+SCALE_APART = 20.0
+
+
+def source_name(file_name: str) -> str:
+    """The file as a short name for a metric's source: 'orders_2017-03.xlsx' → 'orders'."""
+    stem = PurePath(file_name).stem
+    name = re.sub(r"[\s_\-.]*((19|20)\d{2}([\-_.年]?\d{1,2}月?)?|\d{1,2}月)[\s_\-.]*", " ", stem).strip(" _-.")
+    return name or stem
+
+
+def stored_differences(db: Database, facts: pa.Table, segments: pa.Table | None, fingerprint: str) -> dict[str, dict[str, Any]]:
+    """Metric → how it differs from the stored metric of that name from another source
+    ({"why": ["dimensions", …], "files": "…", "dims_old": […], "dims_new": […]}), for those that differ."""
+    if facts is None or facts.num_rows == 0:
+        return {}
+    segs = segments if segments is not None and segments.num_rows else pa.table(
+        {"dims_key": pa.array([], pa.string()), "dims": pa.array([], pa.map_(pa.string(), pa.string()))})
+    with db.cursor() as cur, registered(cur, "staged", facts.select(["metric", "grain", "value", "dims_key"])), \
+            registered(cur, "staged_segments", segs):
+        rows = cur.execute(
+            """WITH new AS (SELECT f.metric, list_sort(list_distinct(flatten(list(coalesce(map_keys(s.dims), []))))) AS dims,
+                                   list_sort(list(DISTINCT f.grain)) AS grains, median(abs(f.value)) AS size
+                            FROM staged f LEFT JOIN staged_segments s USING (dims_key) GROUP BY 1),
+                    old AS (SELECT f.metric, list_sort(list_distinct(flatten(list(map_keys(f.dims))))) AS dims,
+                                   list_sort(list(DISTINCT f.grain)) AS grains, median(abs(f.value)) AS size,
+                                   string_agg(DISTINCT i.file_name, '、') AS files,
+                                   bool_or(coalesce(x.fingerprint = $fp, false)) AS same_layout
+                            FROM current_facts f JOIN imports i ON i.id = f.import_id
+                            LEFT JOIN import_sheets x ON x.import_id = f.import_id AND x.sheet_name = f.sheet_name
+                            WHERE NOT i.is_sample AND f.metric IN (SELECT metric FROM new) GROUP BY 1)
+               SELECT n.metric, n.dims, o.dims, n.grains, o.grains, n.size, o.size, o.files
+               FROM new n JOIN old o USING (metric) WHERE NOT o.same_layout""",
+            {"fp": fingerprint},
+        ).fetchall()
+    out = {}
+    for metric, dims_new, dims_old, grains_new, grains_old, size_new, size_old, files in rows:
+        why = []
+        if sorted(dims_new or []) != sorted(dims_old or []):
+            why.append("dimensions")
+        fine = {"day", "month"}
+        if bool(set(grains_new) & fine) != bool(set(grains_old) & fine):
+            why.append("grain")
+        if size_new and size_old and max(size_new, size_old) / min(size_new, size_old) >= SCALE_APART:
+            why.append("scale")
+        if why:
+            out[metric] = {"why": why, "files": files, "dims_old": list(dims_old or []), "dims_new": list(dims_new or [])}
+    return out
+
+
+def renamed(result: Any, names: dict[str, str]) -> None:
+    """The normalised result with its metrics renamed (``names``: old → new), in place."""
+    if not names:
+        return
+    if result.facts is not None and result.facts.num_rows:
+        i = result.facts.schema.get_field_index("metric")
+        old = result.facts.column(i)
+        new = pa.array([names.get(v, v) for v in pc.unique(old).to_pylist()], pa.string())
+        mapped = pc.take(new, pc.index_in(old, value_set=pc.unique(old)))
+        result.facts = result.facts.set_column(i, "metric", mapped)
+    result.metrics = [names.get(m, m) for m in result.metrics]
+    result.totals = [{**t, "metric": names.get(t["metric"], t["metric"])} for t in result.totals]
+    for entry in result.reconciliation:
+        if entry.get("metric") in names:
+            entry["metric"] = names[entry["metric"]]
+    result.notes = [{**n, "metric": names.get(n["metric"], n["metric"])} for n in result.notes]
+
+
+def kpi_readings(db: Database, sheet: Any, file_name: str) -> None:
+    """Tell apart, in ``sheet``'s result, the metrics that share a stored metric's name but not its
+    kind (see the module's rules); the user's answers in ``sheet.overrides.kpis`` decide first."""
+    result, plan = sheet.result, sheet.plan
+    if result is None or plan is None or getattr(result, "kpis_read", False):
+        return
+    result.kpis_read = True
+    said = getattr(sheet.overrides, "kpis", None) or {}
+    differ = stored_differences(db, result.facts, result.segments, plan.fingerprint)
+    names = {}
+    source = source_name(file_name)
+    for metric, d in sorted(differ.items()):
+        answer = said.get(metric)
+        params = {"metric": metric, "files": d["files"], "why": d["why"],
+                  "as": answer if answer and answer != "same" else f"{metric} · {source}"}
+        if answer == "same":
+            result.readings.append(Reading("kpi_same", "name", "strong", params))
+            continue
+        names[metric] = params["as"]
+        result.readings.append(Reading("kpi_new", "values", "strong" if answer else "weak", params))
+    renamed(result, names)
+
+
+def with_kpi(overrides: Any, metric: str, answer: str | None) -> Any:
+    """``overrides`` with the answer for ``metric`` ("same", the name to store it under, or None: ask again)."""
+    kpis = {k: v for k, v in (overrides.kpis or {}).items() if k != metric}
+    if answer is not None:
+        kpis[metric] = answer
+    return replace(overrides, kpis=kpis)
