@@ -112,6 +112,7 @@ if history.empty:
 view = pd.DataFrame(
     {
         "#": history["id"],
+        tr("history.dataset"): history["dataset"],
         tr("history.file"): history["file_name"],
         tr("history.time"): pd.to_datetime(history["imported_at"]).dt.strftime("%Y-%m-%d %H:%M"),
         tr("history.sheets"): history["sheets"].map(lambda s: "、".join(s)),

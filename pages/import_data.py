@@ -24,7 +24,7 @@ from retro.ingest.read import column_letters, read_workbook
 from retro.ingest.readings import Reading
 from retro.ingest.restatements import restated_values
 from retro.ingest.roles import other_roles
-from retro.ingest.store import imported_sheets
+from retro.ingest.store import dataset_of, imported_sheets
 from retro.ui import (
     can_edit,
     database,
@@ -358,13 +358,15 @@ if not restated.empty:
                + (" " + tr("import.restated_more", shown=shown) if shown >= RESTATED_SHOWN else ""), icon=":material/history_edu:")
     with st.expander(tr("import.restated_list", n=num(shown, compact=False)), expanded=shown <= 12):
         st.dataframe(restated_frame(restated), hide_index=True, width="stretch")
+dataset = st.text_input(tr("import.dataset"), value=dataset_of(db, to_store), help=tr("import.dataset_help"),
+                        key=f"dataset::{analysis.sha256}", max_chars=80)
 if unconfirmed:
     st.warning(tr("recon.gate") + " " + "、".join(md(n) for n in unconfirmed), icon=":material/rule:")
 if st.button(tr("import.button", n=len(chosen)), type="primary", icon=":material/download:", key="do_import",
              disabled=bool(unconfirmed)):
     try:
         with st.spinner(tr("import.importing")):
-            stored = store_import(db, to_store, mode=mode, actor=who(), remember=state["overrides"])
+            stored = store_import(db, to_store, mode=mode, actor=who(), remember=state["overrides"], dataset=dataset)
     except Exception as exc:  # noqa: BLE001 - one transaction: nothing was stored, say so
         st.error(tr("import.failed", error=error_text("unexpected", {"detail": type(exc).__name__})))
         st.stop()

@@ -91,7 +91,7 @@ def cmd_import(args: argparse.Namespace) -> int:
                       message=t("cli.mismatch", lang, sheets="、".join(s["sheet"] for s in differing)),
                       sheets=[_sheet_json(s, lang, False) for s in summary["sheets"]])
         return _emit(result, args, EXIT_MISMATCH)
-    stored = store_import(db, analysis, mode=args.mode, actor="cli")
+    stored = store_import(db, analysis, mode=args.mode, actor="cli", dataset=args.dataset)
     if stored.status == "already_imported":
         result.update(status="already_imported", import_id=stored.import_id,
                       message=t("import.already", lang, id=stored.import_id),
@@ -341,6 +341,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="leave this row out (a reconciliation's fix; the row as the sheet numbers it; repeatable)")
     p.add_argument("--keep-row", action="append", metavar="SHEET:ROW",
                    help="keep this row that was read as a totals or subtotal row (repeatable)")
+    p.add_argument("--dataset", help="the source this file belongs to (default: the dataset of its layout's last import, "
+                                     "else the file name without its dates)")
     p.add_argument("--accept-mismatch", action="store_true",
                    help=f"store sheets whose own totals disagree with what is stored (else: exit {EXIT_MISMATCH}, nothing stored)")
     p.add_argument("--json", action="store_true", help="print one JSON object")

@@ -479,6 +479,20 @@ MIGRATIONS = (
 )
 
 
+MIGRATIONS = (
+    *MIGRATIONS,
+    Migration(
+        10,
+        "the dataset an import belongs to (a name the user gives a source: 华东销售月报, 财务预算)",
+        (
+            # Imports of one dataset are the same source month after month; NULL before this was kept
+            # (the file name stands for it).
+            "ALTER TABLE imports ADD COLUMN IF NOT EXISTS dataset VARCHAR",
+        ),
+    ),
+)
+
+
 class DatabaseUnavailable(Exception):
     """The database cannot be used right now; ``code`` names a ``safety.db_<code>`` message.
 

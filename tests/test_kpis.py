@@ -86,3 +86,14 @@ def test_the_bundled_sample_never_makes_a_users_metric_another(db):
     book = _book("2026销售额", ["区域", "1月", "2月"], [["华东", 1.0, 2.0], ["华南", 3.0, 4.0]])
     sheet = analyze_bytes(db, book, "区域.xlsx").sheets[0]
     assert sheet.result.metrics == ["销售额"] and not _kpi(sheet)
+
+
+def test_an_import_belongs_to_a_dataset_named_by_the_user_or_after_its_source(db):
+    from retro.ingest import import_history
+
+    store_import(db, analyze_bytes(db, FINANCE, "finance 2017.xlsx"), dataset="财务预算")
+    store_import(db, analyze_bytes(db, _orders("2017-02", [("East", 1.0)]), "orders_2017-02.xlsx"))
+    # next month's export of the orders layout: the dataset its layout had last time
+    store_import(db, analyze_bytes(db, _orders("2017-03", [("East", 2.0)]), "export (3).xlsx"))
+    history = import_history(db)
+    assert list(history["dataset"]) == ["orders", "orders", "财务预算"]

@@ -286,7 +286,7 @@ def test_import_history(db, files):
     history = import_history(db)
     assert list(history.columns) == [
         "id", "file_name", "imported_at", "sheets", "row_count", "period_min", "period_max",
-        "is_sample", "mode", "actor", "reconciled", "replaced_later",
+        "is_sample", "mode", "actor", "reconciled", "dataset", "replaced_later",
     ]
     assert list(history["id"]) == [second.import_id, first.import_id]  # newest first
     old = history[history["id"] == first.import_id].iloc[0]

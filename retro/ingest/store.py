@@ -16,6 +16,7 @@ import pyarrow as pa
 
 from ..db import Database, bump_version, register, registered, unregister
 from .analyze import FileAnalysis, Overrides
+from .kpis import source_name
 from .normalize import Message
 
 
@@ -103,6 +104,17 @@ def overlap(db: Database, analysis: FileAnalysis) -> pd.DataFrame:
     )
 
 
+def dataset_of(db: Database, analysis: FileAnalysis) -> str:
+    """The dataset a file belongs to unless the user names one: the dataset of the last import of one
+    of its sheets' layouts (next month's file of a source), else the file's name without its dates."""
+    prints = [s.plan.fingerprint for s in analysis.ready() if s.plan is not None]
+    earlier = db.scalar(
+        """SELECT i.dataset FROM imports i JOIN import_sheets x ON x.import_id = i.id
+           WHERE list_contains(?, x.fingerprint) AND i.dataset IS NOT NULL AND NOT i.is_sample
+           ORDER BY i.id DESC LIMIT 1""", [prints]) if prints else None
+    return earlier or source_name(analysis.file_name)
+
+
 def import_reconciled(sheets: list) -> str:
     """'accepted' when a stored sheet differs from its own totals (it got here only by a confirmation),
     'match' when every checked sheet agrees, 'unchecked' when no sheet had totals to check."""
@@ -121,8 +133,10 @@ def store_import(
     actor: str | None = None,
     remember: dict[str, Overrides] | None = None,
     now: dt.datetime | None = None,
+    dataset: str | None = None,
 ) -> ImportResult:
-    """Store every ready sheet in one transaction. ``mode`` is "replace" (default) or "keep"."""
+    """Store every ready sheet in one transaction. ``mode`` is "replace" (default) or "keep";
+    ``dataset`` names the source it belongs to (default: :func:`dataset_of`)."""
     if mode not in ("replace", "keep"):
         raise ValueError(f"mode must be replace or keep, not {mode!r}")
     done = imported_sheets(db, analysis.sha256)
@@ -136,15 +150,16 @@ def store_import(
     periods = sorted({p for s in ready for p in s.result.periods})
     total_rows = sum(s.rows for s in ready)
     replaced = 0
+    dataset_name = (dataset or "").strip() or dataset_of(db, analysis)
     with db.transaction() as cur:
         import_id = cur.execute("SELECT nextval('import_id_seq')").fetchone()[0]
         cur.execute(
             """INSERT INTO imports (id, file_name, file_sha256, file_size, imported_at, is_sample, mode,
-                                    row_count, period_min, period_max, sheets, actor, reconciled)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                                    row_count, period_min, period_max, sheets, actor, reconciled, dataset)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             [import_id, analysis.file_name, analysis.sha256, analysis.size, now, is_sample, mode, total_rows,
              periods[0] if periods else None, periods[-1] if periods else None, [s.name for s in ready], actor,
-             import_reconciled(ready)],
+             import_reconciled(ready), dataset_name],
         )
         for s in ready:
             result, plan = s.result, s.plan
@@ -288,7 +303,7 @@ def import_history(db: Database) -> pd.DataFrame:
     """One row per import, newest first, with what it still contributes."""
     return db.frame(
         """SELECT i.id, i.file_name, i.imported_at, i.sheets, i.row_count, i.period_min, i.period_max,
-                  i.is_sample, i.mode, i.actor, i.reconciled,
+                  i.is_sample, i.mode, i.actor, i.reconciled, coalesce(i.dataset, i.file_name) AS dataset,
                   (SELECT count(*) FROM fact_rows f WHERE f.import_id = i.id AND f.replaced_by <> i.id)
                 + (SELECT count(*) FROM transactions t WHERE t.import_id = i.id AND t.replaced_by <> i.id) AS replaced_later
            FROM imports i ORDER BY i.id DESC"""
