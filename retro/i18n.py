@@ -150,7 +150,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "import.mode": {"zh": "重复的数据", "en": "Overlapping data"},
     "import.mode.replace": {"zh": "用新文件替换（推荐，可撤销）", "en": "Replace with this file (recommended, undoable)"},
     "import.mode.keep": {"zh": "两份都保留", "en": "Keep both"},
-    "import.button": {"zh": "导入 {n} 个工作表", "en": "Import {n} sheets"},
+    "import.button": {"zh": "导入 {n} 个工作表", "en": "Import {n} sheet(s)"},
     "import.nothing": {"zh": "没有可导入的工作表。", "en": "No sheet can be imported."},
     "import.importing": {"zh": "正在写入数据库 …", "en": "Writing to the database …"},
     "import.done": {"zh": "导入完成：{rows} 行，周期 {periods}。", "en": "Imported {rows} rows covering {periods}."},
