@@ -16,7 +16,7 @@ from retro import export
 from retro import metrics as M
 from retro import ui_trends as V
 from retro.i18n import t
-from retro.ui import active_period, can_edit, database, lang, md, who
+from retro.ui import active_period, can_edit, database, default_metric, lang, md, who
 
 db = database()
 L = lang()
@@ -114,7 +114,7 @@ names = [m.name for m in catalog]
 # --------------------------------------------------------------------------- controls
 
 row1 = st.columns([3, 2.4, 2, 2], vertical_alignment="bottom")
-settle("trends_metric", "metric", names, names[0])
+settle("trends_metric", "metric", names, default_metric(db, names))  # the latest import's main metric
 metric = row1[0].selectbox(tr("trends.metric"), names, format_func={n: by_name[n].label(L) for n in names}.get, key="trends_metric")
 m = by_name[metric]
 label = m.label(L)

@@ -13,6 +13,11 @@ CATALOG: dict[str, dict[str, str]] = {
     "app.tagline": {"zh": "运营数据回顾 · 目标达成 · 问题与改进", "en": "Data review · goal attainment · problems and measures"},
     "sidebar.language": {"zh": "语言 / Language", "en": "Language / 语言"},
     "sidebar.period": {"zh": "当前周期", "en": "Active period"},
+    "sidebar.period_help": {
+        "zh": "全组共用：在这里换周期或复盘，打开同一链接的同事下次点击时也会跟着换。新会话默认打开最近一次导入的最新完整月份。",
+        "en": "Shared by the team: a period or review picked here is what colleagues on the same link see from their next click. A new session opens on the latest import's newest complete month.",
+    },
+    "sidebar.followed_team": {"zh": "已跟随团队视图：{period}", "en": "Following the team's view: {period}"},
     "sidebar.no_data": {"zh": "还没有数据：先导入一个工作簿。", "en": "No data yet: import a workbook first."},
     "share.button": {"zh": "分享这个视图", "en": "Share this view"},
     "share.body": {"zh": "同事打开这个链接（或扫码）就能看到同一个视图；口令或公司账号登录照常需要。",

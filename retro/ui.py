@@ -3,6 +3,7 @@ ui_review, the only retro modules importing Streamlit."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import sys
 import threading
@@ -158,13 +159,43 @@ def _reviews(path: str, version: int) -> list:
     return reviews.reviews(get_database(path))
 
 
+@shared(16)
+def _defaults(path: str, version: int, today: str) -> tuple[str | None, str | None, int | None]:
+    """What a new session opens on (retro.defaults): once per data version and day, not per rerun."""
+    from . import defaults
+
+    db = get_database(path)
+    when = dt.date.fromisoformat(today)
+    return defaults.default_period(db, when), defaults.default_metric(db), defaults.latest_import(db)
+
+
+def _opening_defaults(db: Database) -> tuple[str | None, str | None, int | None]:
+    return _defaults(str(db.path), db.data_version(), dt.date.today().isoformat())
+
+
+def default_period(db: Database) -> str | None:
+    """The month a session opens on when the team has none: the latest import's newest complete month
+    (retro.defaults), else the newest month with actual data (the first of :func:`available_periods`)."""
+    periods = available_periods(db)
+    wanted = _opening_defaults(db)[0]
+    return wanted if wanted in periods else (periods[0] if periods else None)
+
+
+def default_metric(db: Database, names: list[str]) -> str | None:
+    """The metric a page opens on: the latest import's main metric (retro.defaults) when ``names``
+    offers it, else the first of ``names``."""
+    wanted = _opening_defaults(db)[1]
+    return wanted if wanted in names else (names[0] if names else None)
+
+
 def active_period() -> str | None:
     return st.session_state.get("period")
 
 
 def sidebar(db: Database) -> Any:
-    """Language switch, active period, and what the database holds. Returns the sidebar's first slot,
-    for :func:`share_link` once the page has put its view in the URL."""
+    """Language switch, active review and period (the team's, see retro.defaults), and what the
+    database holds. Returns the sidebar's first slot, for :func:`share_link` once the page has put its
+    view in the URL."""
     with st.sidebar:
         slot = st.empty()  # first: the share popover opens downwards, with room for the code
         current = lang()
@@ -182,14 +213,20 @@ def sidebar(db: Database) -> Any:
             st.query_params["lang"] = choice
             st.rerun()
         periods = available_periods(db)
+        _follow_team(db, periods)
         _review_choice(db, periods)
         if periods:
             wanted = st.query_params.get("period") or st.session_state.get("period")
-            index = periods.index(wanted) if wanted in periods else 0
-            period = st.selectbox(tr("sidebar.period"), periods, index=index, key=_picker_key("_period_choice"))
+            if wanted not in periods:
+                wanted = default_period(db)
+            before = st.session_state.get("period")
+            period = st.selectbox(tr("sidebar.period"), periods, index=periods.index(wanted),
+                                  key=_picker_key("_period_choice"), help=tr("sidebar.period_help"))
             st.session_state["period"] = period
             if st.query_params.get("period") != period:
                 st.query_params["period"] = period
+            if before in periods and period != before:  # picked here: the team's period now
+                _share(db)
             summary = _periods_and_summary(str(db.path), db.data_version())[1]
             st.caption(tr("sidebar.data", facts=num(summary[0], compact=False), metrics=summary[1],
                           period_min=str(summary[2])[:7], period_max=str(summary[3])[:7]))
@@ -215,7 +252,8 @@ def share_link(slot: Any) -> None:
 
 
 def _review_choice(db: Database, periods: list[str]) -> None:
-    """The active review (newest first, or none), kept in the session and the URL (?review=ID).
+    """The active review (newest first, or none), kept in the session, the URL (?review=ID) and,
+    when chosen here, the team's view.
 
     Choosing one moves the active period to the review's when that period has data."""
     found = _reviews(str(db.path), db.data_version())
@@ -224,11 +262,7 @@ def _review_choice(db: Database, periods: list[str]) -> None:
         return
     ids = [None, *(r.id for r in found)]
     titles = {r.id: f"{r.title} · {tr('review.ui.status.' + r.status)}" for r in found}
-    wanted = st.session_state.get("review_id")
-    if wanted is None and not st.session_state.get("_review_seen"):
-        st.session_state["_review_seen"] = True
-        raw = st.query_params.get("review")
-        wanted = int(raw) if raw and raw.isdigit() else None
+    wanted = st.session_state.get("review_id")  # a link's ?review= was read by _follow_team
     if wanted not in ids:
         wanted = None
     none = tr("review.ui.none")
@@ -251,6 +285,57 @@ def _review_choice(db: Database, periods: list[str]) -> None:
             st.session_state["_picker_generation"] = st.session_state.get("_picker_generation", 0) + 1
     elif chosen is None:
         st.session_state["_review_applied"] = None
+    if chosen != wanted:  # picked here: the team's review (and its period) now
+        _share(db)
+
+
+def _follow_team(db: Database, periods: list[str]) -> None:
+    """A new session opens on the team's view (retro.defaults), a link's ?period= and ?review=
+    overriding it for this session; an open session follows when another one changes the view or
+    new data arrives (the latest import changes), on its next rerun."""
+    from . import defaults
+
+    month, _metric, latest = _opening_defaults(db)
+    opening = defaults.resolve(defaults.team_view(db), latest, periods, _reviews(str(db.path), db.data_version()),
+                               default_period(db), latest_has_month=month in periods)
+    seen = st.session_state.get("_team_token")
+    if seen == opening.token:
+        return
+    st.session_state["_team_token"] = opening.token
+    review, period, apply_review = opening.review_id, opening.period, False
+    if seen is None:
+        raw = st.query_params.get("review")
+        if raw and raw.isdigit():
+            review = int(raw)
+        linked = st.query_params.get("period")
+        if linked in periods:
+            period = linked
+        elif raw and raw.isdigit():
+            apply_review = True  # a link to a review alone opens on the review's period (_review_choice)
+    elif (review, period) != (st.session_state.get("review_id"), st.session_state.get("period")):
+        # A fresh widget shows the new choice: the old one would keep the browser's and send it back.
+        st.session_state["_picker_generation"] = st.session_state.get("_picker_generation", 0) + 1
+        if seen[0] != opening.token[0] and period:
+            # Only a colleague's change is said: an import or an undo here says what it did itself
+            # (and a toast drawn after its st.rerun would take the place of the page's own).
+            st.toast(tr("sidebar.followed_team", period=period), icon=":material/sync:")
+    st.session_state["review_id"] = review
+    st.session_state["_review_applied"] = None if apply_review else review
+    st.session_state["period"] = period
+    if period is not None and st.query_params.get("period") != period:
+        st.query_params["period"] = period
+
+
+def _share(db: Database, **changes: Any) -> None:
+    """This session's period and review become the team's (others follow on their next rerun). An
+    editor's choice only: a viewer's stays in their session, viewers change nothing."""
+    from . import defaults
+
+    if not can_edit():
+        return
+    view = {"period": st.session_state.get("period"), "review_id": st.session_state.get("review_id"), **changes}
+    shared_view = defaults.share_view(db, actor=who(), **view)
+    st.session_state["_team_token"] = defaults.token(shared_view, shared_view.import_id)
 
 
 def _picker_key(name: str) -> str:
@@ -268,12 +353,19 @@ def active_review(db: Database) -> Any:
 
 def set_active_review(review_id: int | None) -> None:
     """Make ``review_id`` the active review from the next run on (call st.rerun() after)."""
+    from . import reviews
+
     st.session_state["review_id"] = review_id
     st.session_state["_picker_generation"] = st.session_state.get("_picker_generation", 0) + 1
     if review_id is None:
         st.query_params.pop("review", None)
     else:
         st.query_params["review"] = str(review_id)
+    db = database()
+    review = reviews.get_review(db, review_id) if review_id is not None else None
+    label = review.metric_period if review else None
+    # The team's view gets the period the next run moves to (the review's, when it has data).
+    _share(db, period=label if label in available_periods(db) else st.session_state.get("period"))
 
 
 def placeholder(what_key: str) -> None:
