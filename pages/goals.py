@@ -16,6 +16,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from retro import likeforlike as L4L
 from retro import metrics as M
 from retro import reviews as R
 from retro import scoring as S
@@ -59,11 +60,12 @@ if not catalog:
     st.page_link("pages/import_data.py", label=tr("nav.import"), icon=":material/upload_file:")
     st.stop()
 
-STATUS_DOT = {"green": "●", "amber": "●", "red": "●", "no_target": "○", "no_actual": "○"}
-STATUS_MD = {"green": "green", "amber": "orange", "red": "red", "no_target": "gray", "no_actual": "gray"}
+STATUS_DOT = {"green": "●", "amber": "●", "red": "●", "incomplete": "◐", "no_target": "○", "no_actual": "○"}
+STATUS_MD = {"green": "green", "amber": "orange", "red": "red", "incomplete": "gray", "no_target": "gray", "no_actual": "gray"}
 STATUS_TEXT = {s: f"{STATUS_DOT[s]} {tr('goals.status.' + s)}" for s in S.STATUSES}
 STATUS_LABEL = {s: f":{STATUS_MD[s]}[{STATUS_DOT[s]}] {tr('goals.status.' + s)}" for s in S.STATUSES}
-STATUS_COLOUR = {"green": "#d8f0dd", "amber": "#fcefc7", "red": "#f9d6d5", "no_target": "#eeeeee", "no_actual": "#eeeeee"}
+STATUS_COLOUR = {"green": "#d8f0dd", "amber": "#fcefc7", "red": "#f9d6d5", "incomplete": "#eeeeee", "no_target": "#eeeeee",
+                 "no_actual": "#eeeeee"}
 SOURCE_TEXT = {s: tr("goals.source." + s) for s in ("user", "import", "paced", "sum")}
 TOTAL = tr("goals.total")
 
@@ -101,7 +103,9 @@ def trend_tone(row: S.KpiRow) -> str:
 
 def reason_text(row: S.KpiRow) -> str:
     parts = []
-    if row.reason and row.reason not in ("no_target", "no_actual"):
+    if row.coverage_text(L):  # "3 of 4 regions reported": what the attainment is worked out on
+        parts.append(tr("cover.not_scored" if row.status == "incomplete" else "cover.scored", what=row.coverage_text(L)))
+    if row.reason and row.reason not in ("no_target", "no_actual", "incomplete"):
         parts.append(tr("goals.reason." + row.reason))
     elif row.reason == "no_target" and row.dimension and row.metric in planned_in_total:
         parts.append(tr("goals.reason.no_target_segment", dim=md(row.dimension)))
@@ -186,10 +190,14 @@ head[2].metric(STATUS_LABEL["amber"], counts["amber"])
 head[3].metric(STATUS_LABEL["green"], counts["green"])
 head[4].metric(STATUS_LABEL["no_target"], counts["no_target"], help=tr("goals.without_target_help"))
 
-if card.in_progress:
+if card.in_progress and grain != "month":
     months = max(r.months_actual for r in card.rows if r.in_progress)
     st.info(tr("goals.in_progress", period=card.label, months=months, total={"quarter": 3, "year": 12}[grain],
                method=tr("goals.forecast." + forecast)), icon=":material/hourglass_top:")
+noted = [r for r in card.rows if r.has_target and r.coverage_text(L)]
+if noted:  # plan against actual on what both hold: say what is missing, where the numbers are
+    st.info(tr("goals.like_for_like", items=[L4L.labelled(md(what(r)), md(r.coverage_text(L)), L)
+                                             for r in noted[:8]]), icon=":material/rule:")
 if not targeted:
     st.info(tr("goals.no_targets", period=card.label), icon=":material/flag:")
 if by and card.segments:
@@ -793,7 +801,8 @@ with tabs[3]:
          "weight": S.settings_for(saved_settings, n).weight,
          "green": S.settings_for(saved_settings, n).green * 100,
          "amber": S.settings_for(saved_settings, n).amber * 100,
-         "cap": S.settings_for(saved_settings, n).cap * 100}
+         "cap": S.settings_for(saved_settings, n).cap * 100,
+         "incomplete": S.settings_for(saved_settings, n).incomplete == "match"}
         for n in names_here if n in by_name
     ])
     with st.form("goals_settings_form", border=False):
@@ -807,6 +816,8 @@ with tabs[3]:
                 "green": st.column_config.NumberColumn(tr("goals.col.green"), min_value=0.0, step=1.0, format="%.0f%%"),
                 "amber": st.column_config.NumberColumn(tr("goals.col.amber"), min_value=0.0, step=1.0, format="%.0f%%"),
                 "cap": st.column_config.NumberColumn(tr("goals.col.cap"), min_value=100.0, step=5.0, format="%.0f%%"),
+                "incomplete": st.column_config.CheckboxColumn(tr("goals.col.incomplete"),
+                                                              help=tr("goals.col.incomplete_help")),
             },
         )
         save_settings = st.form_submit_button(tr("goals.save"), type="primary", icon=":material/save:")
@@ -814,9 +825,11 @@ with tabs[3]:
         changed = []
         for n, (_, old), (_, new) in zip([n for n in names_here if n in by_name], settings_table.iterrows(),
                                          settings_edited.iterrows(), strict=True):
-            if any(not S.same_value(float(old[c]), None if pd.isna(new[c]) else float(new[c])) for c in ("weight", "green", "amber", "cap")):
+            if any(not S.same_value(float(old[c]), None if pd.isna(new[c]) else float(new[c])) for c in ("weight", "green", "amber", "cap")) \
+                    or bool(old["incomplete"]) != bool(new["incomplete"]):
                 values = [None if pd.isna(new[c]) else float(new[c]) for c in ("weight", "green", "amber", "cap")]
-                changed.append(S.KpiSettings(n, values[0], *(None if v is None else v / 100 for v in values[1:])))  # type: ignore[arg-type]
+                changed.append(S.KpiSettings(n, values[0], *(None if v is None else v / 100 for v in values[1:]),  # type: ignore[arg-type]
+                                             incomplete="match" if bool(new["incomplete"]) else "skip"))
         if changed:
             try:
                 S.save_settings(db, changed, actor=actor)

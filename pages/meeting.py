@@ -8,6 +8,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
+from retro import likeforlike as L4L
 from retro import metrics as M
 from retro import reviews as R
 from retro import scoring as S
@@ -155,6 +156,9 @@ if step == "data":
                 if card.yoy is not None:
                     tone = {"good": "green", "bad": "red", "flat": "gray"}[card.tone(card.yoy)]
                     st.markdown(f"{tr('meeting.yoy')} :{tone}[{md(pct(card.yoy, True))}]")
+                cover = next((c for c in (card.mom_cover, card.yoy_cover) if L4L.noted(c)), None)
+                if cover is not None:  # the changes compare what both periods hold: say what is missing
+                    st.caption(md(tr("cover.changes", what=L4L.coverage_text(cover, L))))
     st.page_link("pages/trends.py", label=tr("meeting.open_trends"), icon=":material/trending_up:")
 
 # --------------------------------------------------------------------------- 2. goal attainment
@@ -182,6 +186,10 @@ elif step == "goals":
         shade = {"red": "#f9d6d5", "amber": "#fcefc7", "green": "#d8f0dd"}  # the goals page's colours
         colours = [f"background-color: {shade[r.status]}" if r.status in shade else "" for r in rows]
         st.dataframe(table.style.apply(lambda _: colours, subset=[status_col]), hide_index=True, width="stretch")
+        noted = [r for r in rows if r.coverage_text(L)]
+        if noted:  # "3 of 4 regions reported": attainment on what both plan and actual hold
+            st.info(md(tr("goals.like_for_like", items=[L4L.labelled(kpi_what(r), r.coverage_text(L), L)
+                                                        for r in noted[:8]])), icon=":material/rule:")
     else:
         st.info(tr("meeting.no_targets", period=label))
     pv = R.process_view(db, review)
@@ -214,7 +222,8 @@ elif step == "problems":
         left, right = st.columns([4, 1], vertical_alignment="center")
         dot = {"red": ":red[●]", "amber": ":orange[●]", "green": ":green[●]"}.get(row.status, ":gray[○]")
         left.markdown(f"{dot} **{md(kpi_what(row))}** — {tr('meeting.attainment_of', attainment=pct(row.attainment))} · "
-                      f"{md(num(row.actual, row.unit))} / {md(num(row.plan, row.unit))}")
+                      f"{md(num(row.actual, row.unit))} / {md(num(row.plan, row.unit))}"
+                      + (f" · {md(row.coverage_text(L))}" if row.coverage_text(L) else ""))
         if row.status == "green":  # beyond plan by more than 10%: what went right is a lesson to keep
             if success_title(row) in lesson_titles:
                 right.caption(tr("meeting.success_logged"))

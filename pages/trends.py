@@ -13,6 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from retro import export
+from retro import likeforlike as L4L
 from retro import metrics as M
 from retro import ui_trends as V
 from retro.i18n import t
@@ -230,8 +231,8 @@ for col, name in zip(card_columns, cards, strict=False):
     with col.container(border=True):
         if partial_months is not None:
             delta = None  # a quarter with one month against a full one is not a change
-        elif V.rate_like(km) and card.value is not None and card.prev is not None:
-            delta = f"{(card.value - card.prev) * 100:+.1f}" + ("个百分点" if L == "zh" else " pp")
+        elif V.rate_like(km) and card.value_mom is not None and card.prev is not None:
+            delta = f"{(card.value_mom - card.prev) * 100:+.1f}" + ("个百分点" if L == "zh" else " pp")
         else:
             delta = None if card.mom is None else f"{card.mom * 100:+.1f}%"
         st.metric(
@@ -249,7 +250,8 @@ for col, name in zip(card_columns, cards, strict=False):
             arrow = "▲" if (card.yoy or 0) > 0 else "▼" if (card.yoy or 0) < 0 else "·"
             lines.append(f"{tr('trends.cmp.yoy')} " + (f":{color}[{arrow} {md(V.pct(card.yoy))}]" if card.yoy is not None else "—"))
         ytd, ytd_ly = shown["ytd"], shown["ytd_ly"]
-        ytd_change = None if ytd is None or not ytd_ly else (ytd - ytd_ly) / abs(ytd_ly)
+        # Against last year's year to date like for like: the months and segments both years hold.
+        ytd_change = L4L.change(shown["ytd_compared"], ytd_ly)
         lines.append(f"{tr('trends.ytd_avg' if km.is_rate else 'trends.ytd')} **{md(fmt(ytd, km))}**"
                      + (f" ({tr('trends.cmp.yoy')} {md(V.pct(ytd_change))})" if ytd_change is not None else ""))
         st.markdown("  \n".join(lines))
@@ -257,6 +259,9 @@ for col, name in zip(card_columns, cards, strict=False):
             st.caption(tr("trends.card_no_value", period=plabel))
         elif partial_months is not None:
             st.caption(tr("trends.partial_card", months=partial_months, span=SPAN))
+        cover = next((c for c in (card.mom_cover, card.yoy_cover) if L4L.noted(c)), None)
+        if cover is not None and card.value is not None:  # the changes compare what both periods hold
+            st.caption(md(tr("cover.changes", what=L4L.coverage_text(cover, L))))
 
 # --------------------------------------------------------------------------- the line
 

@@ -720,7 +720,8 @@ def on_periods(frame: pd.DataFrame, periods: Sequence[str], grain: str) -> list[
     cells empty (None): what trend_chart draws. Each row's 'period' is its label, not its date."""
     from .metrics import labels_of
 
-    columns = [str(c) for c in frame.columns if c != "period"]
+    # What a chart can hold (JSON): not the like-for-like covers beside the numbers.
+    columns = [str(c) for c in frame.columns if c not in ("period", "cover_mom", "cover_yoy")]
     cells = [_column(frame[c]) for c in columns]
     by_label: dict[str, dict] = {}
     for label, *row in zip(labels_of(frame, grain), *cells, strict=True):

@@ -624,6 +624,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "zh": "{period} 尚未结束：实际数据只覆盖 {months}/{total} 个月。表中的计划与实际都是截至目前的数，期末预测用{method}。",
         "en": "{period} is still in progress: actuals cover {months} of {total} months. Plan and actual below are to date; the period-end forecast is {method}.",
     },
+    "goals.like_for_like": {
+        "zh": "部分指标本期数据不全，计划与实际只比较双方都有的分组和天数：{items}",
+        "en": "Some KPIs are incomplete this period; plan and actual compare only the segments and days both hold: {items}",
+    },
     "goals.no_targets": {
         "zh": "{period} 没有任何计划或目标。可以在下方“目标设定”中录入。",
         "en": "No plan or target for {period}. Enter targets under “Targets” below.",
@@ -643,6 +647,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "goals.status.red": {"zh": "未达标", "en": "off plan"},
     "goals.status.no_target": {"zh": "无目标", "en": "no target"},
     "goals.status.no_actual": {"zh": "无实际值", "en": "no actual yet"},
+    "goals.status.incomplete": {"zh": "数据不全", "en": "incomplete"},
     "goals.col.status": {"zh": "状态", "en": "Status"},
     "goals.col.metric": {"zh": "目标指标", "en": "Metric"},
     "goals.col.segment": {"zh": "细分", "en": "Segment"},
@@ -671,6 +676,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "goals.reason.negative_actual": {"zh": "实际为负数，优于计划，按封顶计分", "en": "actual is negative: better than the plan, scored at the cap"},
     "goals.reason.no_target": {"zh": "无目标", "en": "no target"},
     "goals.reason.no_actual": {"zh": "无实际值", "en": "no actual yet"},
+    "goals.reason.incomplete": {"zh": "数据不全，按设置本期不计分", "en": "incomplete: not scored, as set"},
     "goals.reason.no_target_segment": {"zh": "计划没有按{dim}拆分", "en": "the plan is not split by {dim}"},
     "goals.capped": {"zh": "超过封顶 {cap}，按封顶计分", "en": "above the {cap} cap: scored at the cap"},
     "goals.note.seasonal_fallback": {"zh": "去年数据不全，改为平均分摊/直线外推", "en": "last year incomplete: paced evenly / forecast straight-line"},
@@ -786,6 +792,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "goals.err.one_dimension": {"zh": "一个目标只能按一个维度拆分", "en": "a target can name one dimension at most"},
     "goals.err.bad_pacing": {"zh": "分摊方式无效", "en": "not a pacing"},
     "goals.err.bad_source": {"zh": "来源无效", "en": "not a source"},
+    "goals.err.bad_incomplete": {"zh": "“数据不全也计分”的设置无效", "en": "not a choice for incomplete periods"},
     "goals.err.text_too_long": {"zh": "文字太长（负责人最多 {limit} 个字）", "en": "text too long (owner at most {limit} characters)"},
     "goals.err.bad_deadline": {"zh": "截止日期无效", "en": "not a date"},
     "goals.err.bad_value": {"zh": "“{value}”不是数字", "en": "“{value}” is not a number"},
@@ -837,6 +844,11 @@ CATALOG: dict[str, dict[str, str]] = {
     "goals.col.green": {"zh": "绿色阈值", "en": "Green from"},
     "goals.col.amber": {"zh": "黄色阈值", "en": "Amber from"},
     "goals.col.cap": {"zh": "得分封顶", "en": "Score cap"},
+    "goals.col.incomplete": {"zh": "数据不全也计分", "en": "Score incomplete periods"},
+    "goals.col.incomplete_help": {
+        "zh": "勾选（默认）：有分组未报数或周期未结束时，按已报的可比部分计算达成率；不勾选：这样的周期不计分。",
+        "en": "Ticked (the default): a period where some segments have not reported, or still in progress, is scored on what is comparable; unticked: such a period is not scored.",
+    },
     "goals.log_empty": {"zh": "还没有修改记录。", "en": "No changes yet."},
     "goals.col.when": {"zh": "时间", "en": "When"},
     "goals.col.action": {"zh": "操作", "en": "Action"},
@@ -854,9 +866,9 @@ CATALOG: dict[str, dict[str, str]] = {
 
 def _merge_parts() -> None:
     # Imported here, not at the top: the parts are plain data and import nothing back.
-    from retro.texts import auth, meeting, report, review, safety
+    from retro.texts import auth, coverage, meeting, report, review, safety
 
-    for part in (review, meeting, report, safety, auth):
+    for part in (review, meeting, report, safety, auth, coverage):
         clash = CATALOG.keys() & part.TEXT.keys()
         if clash:
             raise RuntimeError(f"catalog keys defined twice: {sorted(clash)}")

@@ -44,6 +44,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from . import likeforlike as L4L
 from .access import system
 from .db import Database, bump_version, quote_ident
 from .ingest.cells import split_unit
@@ -723,7 +724,7 @@ def _agg_sql(db: Database, m: Metric, *, grain: str, scenario: str, by: str | No
         where += f" AND (${prefix}lo IS NULL OR t.txn_date >= ${prefix}lo) AND (${prefix}hi IS NULL OR t.txn_date < ${prefix}hi)"
         params.update(fparams)
         if scenario != "actual":  # no plan in transactions; no parameters either (DuckDB refuses unused ones)
-            return "SELECT NULL::DATE AS p, NULL::VARCHAR AS segment, NULL::DOUBLE AS value, NULL::BIGINT AS months WHERE false", {}
+            return "SELECT NULL::DATE AS p, NULL::VARCHAR AS segment, NULL::DOUBLE AS value, NULL::BIGINT AS months, NULL::BIGINT AS n WHERE false", {}
         period = f"date_trunc(${prefix}grain, t.txn_date)"
         if m.name == TX_ORDERS:
             value = "count(DISTINCT coalesce(t.order_id, t.import_id::VARCHAR || ':' || t.row_no::VARCHAR))"
@@ -734,7 +735,7 @@ def _agg_sql(db: Database, m: Metric, *, grain: str, scenario: str, by: str | No
             cond = "=" if m.name == TX_NEW else "<"
             value = f"count(DISTINCT t.customer_id) FILTER (WHERE date_trunc(${prefix}grain, f.first_date) {cond} {period})"
             sql = (f"SELECT {period} AS p, {seg} AS segment, {value} AS value, "
-                   f"count(DISTINCT date_trunc('month', t.txn_date)) AS months FROM current_transactions t "
+                   f"count(DISTINCT date_trunc('month', t.txn_date)) AS months, NULL::BIGINT AS n FROM current_transactions t "
                    f"JOIN (SELECT customer_id, min(txn_date) AS first_date FROM current_transactions "
                    f"WHERE customer_id IS NOT NULL GROUP BY customer_id) f ON f.customer_id = t.customer_id "
                    f"WHERE true {where} GROUP BY ALL")
@@ -743,7 +744,7 @@ def _agg_sql(db: Database, m: Metric, *, grain: str, scenario: str, by: str | No
             params[f"{prefix}measure"] = m.name
             value = f"{'avg' if m.aggregation == 'avg' else 'sum'}(t.measures[${prefix}measure])"
         months = "1" if grain == "month" else "count(DISTINCT date_trunc('month', t.txn_date))"
-        sql = (f"SELECT {period} AS p, {seg} AS segment, {value} AS value, {months} AS months "
+        sql = (f"SELECT {period} AS p, {seg} AS segment, {value} AS value, {months} AS months, NULL::BIGINT AS n "
                f"FROM current_transactions t WHERE true {where} GROUP BY ALL")
         return sql, params
     names = _member_names(db, m.name)
@@ -768,7 +769,8 @@ def _agg_sql(db: Database, m: Metric, *, grain: str, scenario: str, by: str | No
     # How many months a quarter or year holds (a month holds one: not worth counting).
     months = "1" if grain == "month" else f"CASE WHEN bool_and(f.grain IN ('day', 'month')) THEN {_months_held('f.period')} END"
     sql = (
-        f"SELECT date_trunc(${prefix}grain, f.period) AS p, {seg} AS segment, {agg}(f.value) AS value, {months} AS months "
+        f"SELECT date_trunc(${prefix}grain, f.period) AS p, {seg} AS segment, {agg}(f.value) AS value, {months} AS months, "
+        f"count(f.value) AS n "
         f"FROM fact_rows f JOIN segments s ON s.dims_key = f.dims_key "
         f"WHERE f.replaced_by IS NULL AND f.metric IN ({in_names}) AND f.scenario = ${prefix}scenario "
         f"AND f.grain IN ({in_grains}) {where} GROUP BY ALL"
@@ -912,7 +914,7 @@ def _rollup_sql(db: Database, metrics: list[tuple[Metric, list[str]]], *, grain:
     months = "1" if grain == "month" else f"CASE WHEN bool_and(r.grain IN ('day', 'month')) THEN {_months_held('r.month')} END"
     sql = (
         f"SELECT {f'{w} AS w, ' if w else ''}date_trunc(${prefix}grain, r.month) AS p, {seg} AS segment, "
-        f"{value} AS value, {months} AS months "
+        f"{value} AS value, {months} AS months, sum(r.value_count) AS n "
         f"FROM fact_rollup r WHERE r.dimension = ${prefix}dim AND r.scenario = ${prefix}scenario "
         f"AND ({' OR '.join(reads)}) {where} GROUP BY ALL"
     )
@@ -931,7 +933,7 @@ def _metric_sql(db: Database, m: Metric, **kw: Any) -> tuple[str, dict[str, Any]
     a_sql, a_params = _agg_sql(db, first, prefix="a_", **kw)
     if m.kind == "growth":
         interval = _INTERVAL[kw["grain"]]
-        sql = (f"SELECT p, segment, (value - prev) / abs(prev) AS value, months FROM ("
+        sql = (f"SELECT p, segment, (value - prev) / abs(prev) AS value, months, NULL::BIGINT AS n FROM ("
                f"SELECT p, segment, value, months, first_value(value) OVER (PARTITION BY segment ORDER BY p "
                f"RANGE BETWEEN {interval} PRECEDING AND {interval} PRECEDING) AS prev FROM ({a_sql})) WHERE prev <> 0")
         return sql, a_params
@@ -939,7 +941,7 @@ def _metric_sql(db: Database, m: Metric, **kw: Any) -> tuple[str, dict[str, Any]
     b_sql, b_params = _agg_sql(db, second, prefix="b_", **kw)
     expr = "a.value / b.value" if m.kind == "ratio" else "a.value - b.value"
     cond = " AND b.value <> 0" if m.kind == "ratio" else ""
-    sql = (f"SELECT a.p, a.segment, {expr} AS value, least(a.months, b.months) AS months FROM ({a_sql}) a JOIN ({b_sql}) b "
+    sql = (f"SELECT a.p, a.segment, {expr} AS value, least(a.months, b.months) AS months, NULL::BIGINT AS n FROM ({a_sql}) a JOIN ({b_sql}) b "
            f"ON a.p = b.p AND a.segment = b.segment WHERE true{cond}")
     return sql, {**a_params, **b_params}
 
@@ -966,6 +968,11 @@ def series(db: Database, metric: str, *, grain: str = "month", scenario: str = "
     before (missing → empty, never the row before); YoY with the same period a year earlier.
     ``months`` is how many months of data a quarter or year holds; ``complete`` is False for a
     period still in progress (a quarter with one month), which must not read as a collapse.
+    MoM and YoY are like for like (retro.likeforlike): where the two periods hold different
+    segments (a region's error cell, a late region) or days, ``prev`` and ``last_year`` are the
+    other period over what both hold, and ``cover_mom`` / ``cover_yoy`` say what was compared
+    (``Coverage``: "3 of 4 regions reported", its ``value`` this period over the same); None
+    where both periods hold the same.
     """
     wanted = tuple(sorted((d, tuple(v)) for d, v in (filters or {}).items() if v))
     return series_many(db, [SeriesRequest(metric, grain, scenario, by, wanted, start, end)])[0]
@@ -1007,7 +1014,7 @@ def series_many(db: Database, requests: Sequence[SeriesRequest]) -> list[pd.Data
         sql, rolled_params = rolled
         which = " ".join(f"WHEN {j} THEN {i}" for j, i in enumerate(group))
         parts.append(f"SELECT CASE w {which} END AS q, {_MONTHS[r.grain]} AS step, CAST($g{g}_start AS DATE) AS lo, "
-                     f"CAST($g{g}_end AS DATE) AS hi, p, segment, value, months FROM ({sql}) WHERE p IS NOT NULL")
+                     f"CAST($g{g}_end AS DATE) AS hi, p, segment, value, months, n FROM ({sql}) WHERE p IS NOT NULL")
         params.update({**rolled_params, f"g{g}_start": r.start, f"g{g}_end": r.end})
         done.update(group)
     for i, r in enumerate(requests):
@@ -1018,7 +1025,7 @@ def series_many(db: Database, requests: Sequence[SeriesRequest]) -> list[pd.Data
                                         filters=dict(r.filters) or None, span=span(r))
         base = re.sub(r"[$](a_|b_)", lambda found, i=i: f"$q{i}_{found.group(1)}", base)  # parameters of its own
         parts.append(f"SELECT {i} AS q, {_MONTHS[r.grain]} AS step, CAST($q{i}_start AS DATE) AS lo, "
-                     f"CAST($q{i}_end AS DATE) AS hi, p, segment, value, months FROM ({base}) WHERE p IS NOT NULL")
+                     f"CAST($q{i}_end AS DATE) AS hi, p, segment, value, months, n FROM ({base}) WHERE p IS NOT NULL")
         params.update({f"q{i}_{k}": v for k, v in base_params.items()})
         params.update({f"q{i}_start": r.start, f"q{i}_end": r.end})
     # MoM and YoY by window functions over each request's segments: the value exactly one period (of
@@ -1026,21 +1033,34 @@ def series_many(db: Database, requests: Sequence[SeriesRequest]) -> list[pd.Data
     # A window's frame is fixed, so one per grain in the batch, each row taking its grain's.
     window = "PARTITION BY q, segment ORDER BY p RANGE BETWEEN {0} PRECEDING AND {0} PRECEDING"
     steps = sorted({_MONTHS[r.grain] for r in requests})
-    previous = {step: f"first_value(value) OVER ({window.format(_INTERVAL[_GRAIN_OF[step]])})" for step in steps}
-    prev = (previous[steps[0]] if len(steps) == 1 else
-            "CASE step " + " ".join(f"WHEN {step} THEN {expr}" for step, expr in previous.items()) + " END")
+
+    def before(column: str) -> str:
+        previous = {step: f"first_value({column}) OVER ({window.format(_INTERVAL[_GRAIN_OF[step]])})" for step in steps}
+        return (previous[steps[0]] if len(steps) == 1 else
+                "CASE step " + " ".join(f"WHEN {step} THEN {expr}" for step, expr in previous.items()) + " END")
+
+    # ``n`` counts the stored values of a row (facts only): two periods holding as many are taken to
+    # hold the same segments; where they differ, the change is worked out like for like below. A
+    # period short of months (a quarter in progress) is said to be by ``complete`` instead.
     arrays = db.arrays(
         f"""WITH base AS ({" UNION ALL ".join(parts)}),
             framed AS (
-                SELECT *, {prev} AS prev,
-                       first_value(value) OVER ({window.format(_INTERVAL["year"])}) AS last_year
-                FROM base)
+                SELECT *, {before("struct_pack(value, n, months)")} AS before,
+                       first_value(struct_pack(value, n, months)) OVER ({window.format(_INTERVAL["year"])}) AS year_before
+                FROM base),
+            unpacked AS (
+                SELECT *, before.value AS prev, year_before.value AS last_year,
+                       coalesce(before.months, step) >= step AND coalesce(months, step) >= step AS whole_mom,
+                       coalesce(year_before.months, step) >= step AND coalesce(months, step) >= step AS whole_yoy
+                FROM framed)
             SELECT q, p AS period, segment, value, prev,
                    CASE WHEN prev IS NULL OR prev = 0 THEN NULL ELSE (value - prev) / abs(prev) END AS mom,
                    last_year,
                    CASE WHEN last_year IS NULL OR last_year = 0 THEN NULL ELSE (value - last_year) / abs(last_year) END AS yoy,
-                   months, months IS NULL OR months >= step AS complete
-            FROM framed
+                   months, months IS NULL OR months >= step AS complete,
+                   prev IS NOT NULL AND whole_mom AND n IS DISTINCT FROM before.n AS recheck_mom,
+                   last_year IS NOT NULL AND whole_yoy AND n IS DISTINCT FROM year_before.n AS recheck_yoy
+            FROM unpacked
             WHERE (lo IS NULL OR p >= lo) AND (hi IS NULL OR p <= hi)
             ORDER BY q, segment, p""", params)
     # The frame built here from numpy: dates as datetime.date, text as Python strings (pandas' Arrow
@@ -1052,6 +1072,7 @@ def series_many(db: Database, requests: Sequence[SeriesRequest]) -> list[pd.Data
                      else cells.astype(object).filled(None))
         columns[name] = cells
     columns["period"] = columns["period"].astype("datetime64[D]").astype(object)
+    _like_for_like(db, requests, columns)
     frame = pd.DataFrame({name: pd.Series(cells, dtype=object) if cells.dtype == object else cells
                           for name, cells in columns.items()})
     # Column labels as Python strings too: with pandas 3's Arrow-backed label index, each frame["value"]
@@ -1065,6 +1086,85 @@ def series_many(db: Database, requests: Sequence[SeriesRequest]) -> list[pd.Data
 
 _MONTHS = {"month": 1, "quarter": 3, "year": 12}
 _GRAIN_OF = {months: grain for grain, months in _MONTHS.items()}
+
+
+def _like_for_like(db: Database, requests: Sequence[SeriesRequest], columns: dict[str, np.ndarray]) -> None:
+    """MoM and YoY like for like (retro.likeforlike), in place: where a row's period and the one it
+    is compared with hold different segments or days, ``prev``/``last_year`` become the other
+    period over the units both hold and ``mom``/``yoy`` the change over them; ``cover_mom`` and
+    ``cover_yoy`` say what was compared (None where both periods hold the same)."""
+    recheck = {"mom": np.asarray(columns.pop("recheck_mom"), dtype=bool),
+               "yoy": np.asarray(columns.pop("recheck_yoy"), dtype=bool)}
+    for name in ("prev", "mom", "last_year", "yoy"):  # counts come as integers: patched with fractions, NaN
+        if columns[name].dtype.kind in "iu":
+            columns[name] = columns[name].astype(float)
+    size = len(columns["value"])
+    covers = {"mom": np.full(size, None, dtype=object), "yoy": np.full(size, None, dtype=object)}
+    columns["cover_mom"], columns["cover_yoy"] = covers["mom"], covers["yoy"]
+    _transactions_to_date(db, requests, columns, covers)
+    flagged = np.flatnonzero(recheck["mom"] | recheck["yoy"])
+    if not len(flagged):
+        return
+    base_of, change_of = {"mom": "prev", "yoy": "last_year"}, {"mom": "mom", "yoy": "yoy"}
+    # Every request's periods in one query: each period compared once, whatever its segments.
+    pairs: dict[L4L.Pair, int] = {}
+    wanted: list[tuple[int, str, int]] = []
+    for i in flagged:
+        r = requests[int(columns["q"][i])]
+        if r.scenario != "actual" or get_metric(db, r.metric).source != "facts":
+            continue
+        step, period = _MONTHS[r.grain], columns["period"][i]
+        for kind in ("mom", "yoy"):
+            if recheck[kind][i]:
+                pair = L4L.Pair(r.metric, period, add_months(period, -(step if kind == "mom" else 12)), step,
+                                by=r.by, filters=r.filters)
+                wanted.append((int(i), kind, pairs.setdefault(pair, len(pairs))))
+    if not pairs:
+        return
+    found = L4L.compare(db, list(pairs))
+    for i, kind, at in wanted:
+        like = found[at].get(columns["segment"][i])
+        if like is None or like.same_as_stored():
+            continue
+        columns[base_of[kind]][i] = np.nan if like.base is None else like.base
+        value = L4L.change(like.value, like.base)
+        columns[change_of[kind]][i] = np.nan if value is None else value
+        covers[kind][i] = like.coverage
+
+
+def _transactions_to_date(db: Database, requests: Sequence[SeriesRequest], columns: dict[str, np.ndarray],
+                          covers: dict[str, np.ndarray]) -> None:
+    """The period holding the last order date, when that is before the period's end, against the
+    same days of the period before and of last year's (retro.likeforlike.transactions_cut)."""
+    if L4L.last_order_day(db) is None:  # the orders end with a month: nothing in progress
+        return
+    for q, r in enumerate(requests):
+        if r.scenario != "actual" or get_metric(db, r.metric).source != "transactions":
+            continue
+        rows = np.flatnonzero(columns["q"] == q)
+        if not len(rows):
+            continue
+        step = _MONTHS[r.grain]
+        last = columns["period"][rows].max()
+        cut = L4L.transactions_cut(db, last, step)
+        if cut is None:
+            continue
+        at = [int(i) for i in rows if columns["period"][i] == last]
+        m = get_metric(db, r.metric)
+        for kind, base_column, change_column in (("mom", "prev", "mom"), ("yoy", "last_year", "yoy")):
+            start = add_months(last, -(step if kind == "mom" else 12))
+            sql, params = _metric_sql(db, m, grain=r.grain, scenario="actual", by=r.by,
+                                      filters=dict(r.filters) or None, span=L4L.cut_span(start, cut))
+            before = dict(db.rows(f"SELECT segment, value FROM ({sql}) WHERE p IS NOT NULL", params))
+            for i in at:
+                value = None if np.isnan(columns["value"][i]) else float(columns["value"][i])
+                base = before.get(columns["segment"][i])
+                base = None if base is None else float(base)
+                columns[base_column][i] = np.nan if base is None else base
+                change = L4L.change(value, base)
+                columns[change_column][i] = np.nan if change is None else change
+                covers[kind][i] = L4L.Coverage(None, None, 0, (), None, months=cut[0] + 1, months_total=step,
+                                               through_day=cut[1], days=cut[2], value=value, base=base)
 
 
 def add_months(date: dt.date, months: int) -> dt.date:
@@ -1121,6 +1221,20 @@ class Card:
     spark: list[tuple[dt.date, float | None]]
     direction: str
     unit: str | None
+    # Like for like (retro.likeforlike): what the MoM and YoY compared, None when both periods hold
+    # the same; this year to date over the months and segments last year's has (ytd_last_year's).
+    mom_cover: L4L.Coverage | None = None
+    yoy_cover: L4L.Coverage | None = None
+    ytd_compared: float | None = None
+
+    @property
+    def value_mom(self) -> float | None:
+        """This period's value over what the period before holds too (the value, when alike)."""
+        return self.mom_cover.value if self.mom_cover is not None else self.value
+
+    @property
+    def ytd_change(self) -> float | None:
+        return L4L.change(self.ytd_compared, self.ytd_last_year)
 
     def tone(self, change: float | None) -> str:
         """'good', 'bad' or 'flat' for a change, by the metric's direction (a rising cost is bad)."""
@@ -1172,9 +1286,30 @@ def card_from_series(m: Metric, frame: pd.DataFrame, period: dt.date, *, grain: 
 
     spark = [(p, v) for p, v in zip(periods, values, strict=True) if spark_from < p <= period]
     ytd = _ytd(periods, values, m, period)
-    ytd_ly = _ytd(periods, values, m, dt.date(period.year - 1, period.month, 1))
+    # Year to date against last year's like for like: the periods both years hold, each over the
+    # segments both hold (the YoY of each period, summed or averaged).
+    def objects(col: str) -> list[Any]:
+        if col not in frame:
+            return [None] * len(periods)
+        return [c for c, k in zip(frame[col].tolist(), keep, strict=True) if k]
+
+    covers, last_years = objects("cover_yoy"), cells("last_year")
+    start = dt.date(period.year, 1, 1)
+    now, then = [], []
+    for i, p in enumerate(periods):
+        if start <= p <= period and values[i] is not None and last_years[i] is not None:
+            now.append(covers[i].value if covers[i] is not None else values[i])
+            then.append(last_years[i])
+    ytd_compared = _total(now, m) if now and None not in now else None
+    ytd_ly = _total(then, m) if ytd_compared is not None else None
     return Card(m.name, period, get("value"), get("prev"), get("mom"), get("last_year"), get("yoy"),
-                ytd, ytd_ly, spark, m.direction, m.unit)
+                ytd, ytd_ly, spark, m.direction, m.unit,
+                mom_cover=None if at is None else objects("cover_mom")[at],
+                yoy_cover=None if at is None else covers[at], ytd_compared=ytd_compared)
+
+
+def _total(values: list[float | None], m: Metric) -> float:
+    return float(np.mean(values) if m.is_rate else np.sum(values))
 
 
 def _ytd(periods: list[dt.date], values: list[float | None], m: Metric, period: dt.date) -> float | None:
@@ -1182,7 +1317,7 @@ def _ytd(periods: list[dt.date], values: list[float | None], m: Metric, period: 
     ytd = [v for p, v in zip(periods, values, strict=True) if start <= p <= period and v is not None]
     if not ytd:
         return None
-    return float(np.mean(ytd) if m.is_rate else np.sum(ytd))
+    return _total(ytd, m)
 
 
 def breakdown(db: Database, metric: str, period: dt.date, by: str, *, grain: str = "month",
@@ -1210,7 +1345,15 @@ def breakdown_from_series(m: Metric, segments: pd.DataFrame, period: dt.date, *,
     at.sort(key=lambda i: (-values[i], names[i]))
     value = values[at]
     base = segments[base_column].to_numpy(dtype=float, na_value=np.nan)[at]
-    change = value - base
+    # Like for like: each segment's value over what the period compared with holds too.
+    cover_column = "cover_mom" if compare == "mom" else "cover_yoy"
+    if cover_column in segments:
+        covers = segments[cover_column].tolist()
+        compared = np.array([values[i] if covers[i] is None or covers[i].value is None else covers[i].value
+                             for i in at], dtype=float)
+    else:
+        compared = value
+    change = compared - base
     total = value.sum() if len(value) else np.nan
     known = change[~np.isnan(change)]
     total_change = known.sum() if len(known) else np.nan

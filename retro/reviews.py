@@ -32,6 +32,7 @@ from typing import Any
 
 import pandas as pd
 
+from . import likeforlike as L4L
 from . import metrics as M
 from . import scoring as S
 from .db import Database, bump_version, quote_ident
@@ -1089,6 +1090,7 @@ def all_tags(db: Database) -> list[str]:
 class SummaryParts:
     changes: list[str] = field(default_factory=list)
     red: list[str] = field(default_factory=list)
+    coverage: list[str] = field(default_factory=list)  # "销售额：4 个区域中 3 个已报数（西南未报）"
     problems: list[str] = field(default_factory=list)
     measures: list[str] = field(default_factory=list)
     checks: list[str] = field(default_factory=list)
@@ -1119,6 +1121,10 @@ def summary_draft(db: Database, review: Review, lang: str = "zh", today: dt.date
             name = M.get_metric(db, row.metric).label(lang)
             parts.red.append(t("review.summary.red", lang, metric=name,
                                attainment=f"{row.attainment * 100:.1f}%" if row.attainment is not None else "—"))
+        for row in [r for r in card.rows if r.has_target and r.coverage_text(lang)][:5]:
+            name = M.get_metric(db, row.metric).label(lang)
+            key = "cover.not_scored" if row.status == "incomplete" else "cover.scored"
+            parts.coverage.append(L4L.labelled(name, t(key, lang, what=row.coverage_text(lang)), lang))
     except (KeyError, ValueError):
         pass
     for p in items(db, "problem", review.id):
@@ -1134,7 +1140,8 @@ def summary_draft(db: Database, review: Review, lang: str = "zh", today: dt.date
                 parts.checks.append(t("review.summary.check", lang, title=x["title"],
                                       result=t(f"review.verify.{v.state}", lang)))
     lines = [t("review.summary.head", lang, title=review.title)]
-    for key, values in (("changes", parts.changes), ("red_head", parts.red), ("problems", parts.problems),
+    for key, values in (("changes", parts.changes), ("red_head", parts.red), ("coverage_head", parts.coverage),
+                        ("problems", parts.problems),
                         ("measures", parts.measures), ("checks", parts.checks)):
         if values:
             lines.append("")

@@ -23,10 +23,23 @@ Scoring (DOMAIN.md part 2, template table 3)
     scored on the rate (its metric is averaged, never summed). Actuals without a plan are
     "no target", never 0%.
 
+Like for like (:mod:`retro.likeforlike` decides what is compared)
+    Plan and actual are compared on the same segments and days. A period where some segments have
+    a plan but no actual (an error cell, a blank, a late region) is scored on the segments that
+    reported: their actual against their plan (336 of 360, never 336 of 480), with "3 of 4 regions
+    reported" beside it (``KpiRow.coverage``); a user target for the whole is reduced by the share
+    of the imported plan the missing segments held. Segments with an actual and no plan are left
+    out of both. Never a false red: with the KPI's setting ``incomplete = 'skip'`` ("do not score
+    incomplete periods", kept per metric in ``settings`` under ``kpi_incomplete``) such a period,
+    and one still in progress, is not scored at all (status ``incomplete``, out of the overall).
+
 Pacing
     For a quarter or a year whose actuals do not cover every month yet, the scorecard compares
     actual-to-date with plan-to-date (the months that have actuals), and forecasts the full period
-    straight-line or by last year's seasonality: on track when the forecast meets the plan.
+    straight-line or by last year's seasonality: on track when the forecast meets the plan. A month
+    whose actuals are stored by day and stop before its end is in progress the same way: the plan
+    to date is the month's plan paced evenly over its days (15 of 30 days: half), the forecast
+    straight-line over the days.
 
 No Streamlit here: the goals page and ``python -m retro score`` both call these functions. Every
 write is one transaction with :func:`retro.db.bump_version`.
@@ -46,18 +59,20 @@ from typing import Any
 
 import pandas as pd
 
+from . import likeforlike as L4L
 from . import metrics as M
 from .db import Database, bump_version
 from .export import neutralise
 from .i18n import t
 
 GREEN, AMBER, CAP, WEIGHT = 1.0, 0.9, 1.2, 1.0
-STATUSES = ("red", "amber", "green", "no_actual", "no_target")  # the scorecard's order: red first
+STATUSES = ("red", "amber", "green", "incomplete", "no_actual", "no_target")  # the scorecard's order: red first
 STATUS_RANK = {s: i for i, s in enumerate(STATUSES)}
 PACINGS = ("even", "seasonal")
 FORECASTS = ("straight", "seasonal")
 SOURCES = ("user", "import")
-REASONS = ("no_target", "no_actual", "zero_plan", "negative_plan", "zero_actual", "negative_actual")
+REASONS = ("no_target", "no_actual", "zero_plan", "negative_plan", "zero_actual", "negative_actual", "incomplete")
+INCOMPLETE = ("match", "skip")  # an incomplete period: scored on what is comparable, or not scored
 EPS = 1e-9
 MAX_TEXT = 80
 _MONTHS_IN = {"month": 1, "quarter": 3, "year": 12}
@@ -136,8 +151,8 @@ def attainment(actual: float | None, plan: float | None, direction: str = "up") 
 
 
 def status(att: Attainment, green: float = GREEN, amber: float = AMBER) -> str:
-    """'green' | 'amber' | 'red' | 'no_target' | 'no_actual'."""
-    if att.reason in ("no_target", "no_actual"):
+    """'green' | 'amber' | 'red' | 'no_target' | 'no_actual' | 'incomplete' (not scored, by the setting)."""
+    if att.reason in ("no_target", "no_actual", "incomplete"):
         return att.reason
     if att.value is not None:
         if att.value >= green - EPS:
@@ -323,11 +338,29 @@ class KpiSettings:
     green: float = GREEN
     amber: float = AMBER
     cap: float = CAP
+    incomplete: str = "match"  # 'skip': a period with segments missing, or in progress, is not scored
+
+
+_INCOMPLETE_KEY = "kpi_incomplete"  # settings: JSON {metric: 'skip'} (the default 'match' is not stored)
+
+
+def _incomplete_choices(db: Database) -> dict[str, str]:
+    raw = db.get_setting(_INCOMPLETE_KEY)
+    try:
+        stored = json.loads(raw) if raw else {}
+    except ValueError:
+        return {}
+    return {str(k): v for k, v in stored.items() if v in INCOMPLETE} if isinstance(stored, dict) else {}
 
 
 def kpi_settings(db: Database) -> dict[str, KpiSettings]:
     """The stored settings by metric; a metric not listed uses the defaults."""
-    return {r[0]: KpiSettings(*r) for r in db.rows("SELECT metric, weight, green, amber, cap FROM kpi_settings")}
+    choices = _incomplete_choices(db)
+    out = {r[0]: KpiSettings(*r, incomplete=choices.get(r[0], "match"))
+           for r in db.rows("SELECT metric, weight, green, amber, cap FROM kpi_settings")}
+    for metric, choice in choices.items():
+        out.setdefault(metric, KpiSettings(metric, incomplete=choice))
+    return out
 
 
 def settings_for(stored: dict[str, KpiSettings], metric: str) -> KpiSettings:
@@ -346,6 +379,8 @@ def check_settings(s: KpiSettings) -> str | None:
         return "amber_above_green"
     if cap < green or cap < 1:  # type: ignore[operator]
         return "cap_too_low"
+    if s.incomplete not in INCOMPLETE:
+        return "bad_incomplete"
     return None
 
 
@@ -360,7 +395,15 @@ def save_settings(db: Database, items: Sequence[KpiSettings], actor: str | None 
         raise TargetError(unknown)
     if not items:
         return 0
+    choices = _incomplete_choices(db)
+    for s in items:
+        if s.incomplete == "match":
+            choices.pop(s.metric, None)
+        else:
+            choices[s.metric] = s.incomplete
     with db.transaction() as cur:
+        cur.execute("INSERT INTO settings VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    [_INCOMPLETE_KEY, json.dumps(choices, ensure_ascii=False, sort_keys=True)])
         for s in items:
             cur.execute(
                 """INSERT INTO kpi_settings (metric, weight, green, amber, cap, actor, updated_at)
@@ -569,10 +612,22 @@ class KpiRow:
     cap: float
     notes: tuple[str, ...] = ()
     pacing: str = "even"  # how the stored target behind this row is paced into months
+    # What the plan and actual compared hold of the period (retro.likeforlike): "3 of 4 regions reported"
+    coverage: L4L.Coverage | None = None
+    through_day: int | None = None  # a month still in progress: its actuals end on this day
 
     @property
     def label(self) -> str:
         return M.period_label(self.period, self.grain)
+
+    @property
+    def incomplete(self) -> bool:
+        """Segments missing or left out of the comparison, or the period still in progress."""
+        return self.in_progress or (self.coverage is not None and not self.coverage.segments_complete)
+
+    def coverage_text(self, lang: str) -> str:
+        """What the comparison holds of the period, in words ('' when nothing is missing)."""
+        return L4L.coverage_text(self.coverage, lang) if L4L.noted(self.coverage) else ""
 
     @property
     def has_target(self) -> bool:
@@ -650,11 +705,14 @@ def scorecard(db: Database, period: str | dt.date, grain: str | None = None, *, 
     with_plan = _plan_metrics(db)
     with_user = {r[0] for r in db.rows("SELECT DISTINCT metric FROM targets WHERE source = 'user'")}
     rows: list[KpiRow] = []
-    for m in chosen:
+    k = _MONTHS_IN[grain]
+    # Plan against actual on the same segments and days: one query for every metric.
+    compared = L4L.compare(db, [L4L.Pair(m.name, start, start, k, "plan", prorate=True) for m in chosen], by=by)
+    for m, like in zip(chosen, compared, strict=True):
         has_import = m.name in with_plan or (m.source == "derived" and m.first_metric in with_plan
                                              and (m.second_metric is None or m.second_metric in with_plan))
         rows += _metric_rows(db, m, start, grain, by, forecast, settings_for(stored, m.name), has_import,
-                             m.name in with_user or has_import)
+                             m.name in with_user or has_import, like)
     if not include_untargeted:
         rows = [r for r in rows if r.has_target]
     rows = sort_rows(rows)
@@ -666,8 +724,48 @@ def scorecard(db: Database, period: str | dt.date, grain: str | None = None, *, 
     return Scorecard(start, grain, by, forecast, tuple(rows), overall, segments)
 
 
+def _like_for_like(m: M.Metric, start: dt.date, resolved: dict[Node, Resolved],
+                   like: L4L.Compared) -> tuple[float | None, float | None, list[int]]:
+    """Actual and plan on the segments and days both have (see retro.likeforlike), and the
+    calendar months compared. Month by month: where the imported plan is stated by segment, the
+    target of the month (imported or the user's) counts the share of that plan the reporting
+    segments hold, cut at the day a month in progress has reached; without one, the month's
+    target, cut at that day."""
+    cover = like.coverage
+    actuals, plans, months = [], [], []
+    for mo, part in sorted(like.months.items()):
+        if part.value is None:
+            continue  # no actual in this month: not due yet
+        month = add_months(start, mo).month
+        target = resolved.get(("month", month), Resolved(None, None))
+        months.append(month)
+        split = part.base_whole is not None and part.base is not None and abs(part.base_whole) > EPS
+        if split:
+            actuals.append(part.value_like)
+            if target.source == "import":  # the imported plan itself: of the segments that reported
+                plans.append(part.base)
+                continue
+            share = 1.0 if m.is_rate else part.base / part.base_whole  # type: ignore[operator]
+        else:
+            actuals.append(part.value)
+            cut = cover.through_day is not None and mo == max(like.months)
+            share = cover.through_day / cover.days if cut and not m.is_rate else 1.0  # type: ignore[operator]
+        plans.append(None if target.value is None else target.value * share)
+    if not actuals or any(v is None for v in actuals):
+        return None, None, months
+    if m.is_rate:
+        actual = like.whole.value_like if like.whole.value_like is not None else like.whole.value
+    else:
+        actual = sum(actuals)  # type: ignore[arg-type]
+    if any(v is None for v in plans):
+        return actual, None, months
+    plan = sum(plans) / len(plans) if m.is_rate else sum(plans)  # type: ignore[arg-type]
+    return actual, plan, months
+
+
 def _metric_rows(db: Database, m: M.Metric, start: dt.date, grain: str, by: str | None, forecast: str,
-                 s: KpiSettings, has_import: bool, may_have_target: bool) -> list[KpiRow]:
+                 s: KpiSettings, has_import: bool, may_have_target: bool,
+                 like_by_segment: dict[str, L4L.Compared] | None = None) -> list[KpiRow]:
     k = _MONTHS_IN[grain]
     last_month = add_months(start, k - 1)
     direct = _series_map(db, m.name, grain, "actual", by, start, start)
@@ -678,6 +776,8 @@ def _metric_rows(db: Database, m: M.Metric, start: dt.date, grain: str, by: str 
     if by is None:
         segments = [seg for seg in segments if seg == ""]
     last_year = None
+    # Orders through the 15th of a month: to date against the plan's share of the days.
+    tx_cut = L4L.transactions_cut(db, start, k) if m.source == "transactions" else None
     out = []
     for seg in segments:
         resolved = plans.resolved.get(seg, {})
@@ -693,20 +793,36 @@ def _metric_rows(db: Database, m: M.Metric, start: dt.date, grain: str, by: str 
             months_actual = len(months_with)
         else:  # actuals stated per quarter or year, not per month
             months_actual = k if actual is not None else 0
-        in_progress = grain != "month" and 0 < months_actual < k
+        like = (like_by_segment or {}).get(seg)
+        cover = like.coverage if like is not None else None
+        if cover is None and tx_cut is not None and actual is not None:
+            cover = L4L.Coverage(None, None, 0, (), None, months=max(months_actual, 1), months_total=k,
+                                 through_day=tx_cut[1], days=tx_cut[2])
+        through_day = cover.through_day if cover is not None else None
+        in_progress = (grain != "month" and 0 < months_actual < k) or through_day is not None
         plan, fc, fc_att, pace_state, needed, notes = plan_full, None, None, None, None, []
-        if in_progress:
-            trend = None  # a part of a period against a whole one says nothing
-            month_plans = [resolved.get(("month", mo), Resolved(None, None)).value for mo in months_with]
+        # Months elapsed: a month in progress counts the share of its days it has.
+        elapsed = float(months_actual) if through_day is None else months_actual - 1 + through_day / cover.days  # type: ignore[operator]
+        if like is not None and actual is not None and plan_full is not None and L4L.noted(cover):
+            # Segments missing or left out, or a month cut at a day: the same units on both sides.
+            actual, plan, months_with = _like_for_like(m, start, resolved, like)
+            if through_day is not None:
+                trend = None
+        elif in_progress:
+            month_plans = [resolved.get(("month", mo), Resolved(None, None)).value for mo in months_with or [start.month]]
+            if through_day is not None and not m.is_rate and month_plans[-1] is not None:
+                month_plans[-1] *= through_day / cover.days  # type: ignore[union-attr] # the month in progress
             if plan_full is None or any(v is None for v in month_plans):
                 plan = None
             else:
                 plan = sum(month_plans) / len(month_plans) if m.is_rate else sum(month_plans)  # type: ignore[arg-type]
-            if actual is not None:
+        if in_progress:
+            trend = None  # a part of a period against a whole one says nothing
+            if actual is not None and elapsed > 0:
                 fc = actual
                 if not m.is_rate:
-                    fc = actual * k / months_actual
-                    if forecast == "seasonal":
+                    fc = actual * k / elapsed
+                    if forecast == "seasonal" and through_day is None:
                         if last_year is None:
                             last_year = _series_map(db, m.name, "month", "actual", by, add_months(start, -12),
                                                     add_months(last_month, -12))
@@ -721,9 +837,13 @@ def _metric_rows(db: Database, m: M.Metric, start: dt.date, grain: str, by: str 
                     fa = attainment(fc, plan_full, m.direction)
                     fc_att = fa.value
                     pace_state = "on_track" if status(fa, s.green, s.amber) == "green" else "at_risk"
-                    if not m.is_rate:
-                        needed = (plan_full - actual) / (k - months_actual)
+                    if not m.is_rate and k - elapsed >= 1 - EPS:
+                        needed = (plan_full - actual) / (k - elapsed)
         att = attainment(actual, plan, m.direction)
+        skipped = s.incomplete == "skip" and att.reason is None and (
+            in_progress or (cover is not None and not cover.segments_complete))
+        if skipped:  # "do not score incomplete periods": shown with its numbers, never scored
+            att = Attainment(None, None, None, "incomplete", m.direction)
         st = status(att, s.green, s.amber)
         score = kpi_score(att, s.cap)
         meta = _meta_for(plans, seg, node, resolved)
@@ -738,6 +858,7 @@ def _metric_rows(db: Database, m: M.Metric, start: dt.date, grain: str, by: str 
             amber=float(s.amber), cap=float(s.cap),
             notes=tuple(notes) + tuple(code for code, n in plans.notes.get(seg, []) if n == node or node in _children(n)),
             pacing=(meta.get("pacing") or "even") if meta.get("id") and meta.get("grain") == grain else "even",
+            coverage=cover, through_day=through_day,
         ))
     return out
 
@@ -1160,8 +1281,10 @@ def outcome_rows(card: Scorecard, lang: str, labels: dict[str, str] | None = Non
         what = f"{r.segment} · {name}" if r.segment else name
         if r.unit and r.unit != "%":
             what += f"（{r.unit}）" if lang == "zh" else f" ({r.unit})"
-        if r.in_progress:
+        if r.in_progress and r.through_day is None:
             what += t("goals.export.to_date", lang, months=r.months_actual, total=r.months_total)
+        if r.coverage_text(lang):
+            what += f"（{r.coverage_text(lang)}）" if lang == "zh" else f" ({r.coverage_text(lang)})"
         out.append({"metric": what, "plan": r.plan, "actual": r.actual, "attainment": r.attainment,
                     "unit": r.unit, "reason": r.reason, "cause": "", "lesson": ""})
     return out
@@ -1246,6 +1369,11 @@ def row_json(r: KpiRow) -> dict[str, Any]:
         "months_actual": r.months_actual, "months_total": r.months_total, "in_progress": r.in_progress,
         "plan_full": r.plan_full, "forecast": r.forecast, "forecast_attainment": r.forecast_attainment,
         "pace": r.pace, "needed_per_month": r.needed_per_month, "unit": r.unit, "direction": r.direction,
+        "through_day": r.through_day, "incomplete": r.incomplete,
+        "coverage": None if r.coverage is None else {
+            "expected": r.coverage.expected, "reported": r.coverage.reported, "missing": list(r.coverage.missing),
+            "extra": r.coverage.extra, "noun": r.coverage.noun, "months": r.coverage.months,
+            "months_total": r.coverage.months_total, "through_day": r.coverage.through_day, "days": r.coverage.days},
     }
 
 

@@ -208,6 +208,7 @@ def card(path: str, version: int, name: str, grain: str, filters: tuple, period:
     incomplete_periods = ({p for p, done in zip(own["period"].tolist(), own["complete"].tolist(), strict=True) if done is False}
                           if "complete" in own else set())
     return {"card": card, "partial": held_months(own, period), "ytd": ytd_card.ytd, "ytd_ly": ytd_card.ytd_last_year,
+            "ytd_compared": ytd_card.ytd_compared,
             "spark": [v for p, v in card.spark if v is not None and p not in incomplete_periods]}
 
 

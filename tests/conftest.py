@@ -400,3 +400,18 @@ def chromium() -> Iterator:
         browser = pw.chromium.launch(**chromium_launch_kwargs())
         yield browser
         browser.close()
+
+
+@pytest.fixture
+def late_region(files, run_import, db_path):
+    """``fixtures_build.build_region_error_cell`` imported through the CLI: four regions' 销售额
+    plan and actual for 2026-04…06, 西南's June actual an error cell. The open Database."""
+    from retro.db import Database
+
+    path, truth = fb.build_region_error_cell(files)
+    rc, result = run_import(path)
+    assert rc == 0 and result["status"] == "imported", result
+    assert "error_cells" in warning_codes(only_sheet(result))
+    database = Database(db_path)
+    yield database
+    database.close()

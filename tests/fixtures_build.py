@@ -1159,3 +1159,41 @@ BAD_INPUTS: dict[str, Callable[[Path], tuple[Path, str]]] = {
 
 # Which of the bad inputs are problems of a sheet (the file itself opens fine).
 SHEET_LEVEL_BAD = {"header_only", "text_only", "numbers_only"}
+
+
+# --------------------------------------------------------------------------- like for like (issue 16)
+
+LATE_PLAN = 120.0  # every region's monthly plan (万元)
+LATE_ACTUAL = {4: 100.0, 5: 100.0, 6: 112.0}  # every region's actual per month …
+LATE_REGION, LATE_MONTH = "西南", 6  # … but 西南's June, an Excel error cell
+
+
+def build_region_error_cell(d: Path) -> tuple[Path, Truth]:
+    """Two-row header: merged "4月" … "6月" above "计划 | 实际"; 区域 and 指标 merged over both rows;
+    year in the sheet name. Four regions' 销售额 plan and actual, every plan 120 and every actual
+    as ``LATE_ACTUAL``, except 西南's June actual: "#DIV/0!" (stored empty). June: a plan of 480
+    for four regions, actuals of 336 for three (the plan of those three: 360)."""
+    wb, ws = _new_book("2026年")
+    ws.cell(1, 1, "区域")
+    ws.cell(1, 2, "指标")
+    ws.merge_cells("A1:A2")
+    ws.merge_cells("B1:B2")
+    months = sorted(LATE_ACTUAL)
+    for i, m in enumerate(months):
+        col = 3 + 2 * i
+        ws.cell(1, col, f"{m}月")
+        ws.merge_cells(start_row=1, start_column=col, end_row=1, end_column=col + 1)
+        ws.cell(1, col).alignment = Alignment(horizontal="center")
+        ws.cell(2, col, "计划")
+        ws.cell(2, col + 1, "实际")
+    t = Truth("2026年", "wide_period", "month", ["区域"], warnings={"error_cells"})
+    for r, region in enumerate(REGIONS, start=3):
+        ws.cell(r, 1, region)
+        ws.cell(r, 2, "销售额")
+        for i, m in enumerate(months):
+            late = (region, m) == (LATE_REGION, LATE_MONTH)
+            ws.cell(r, 3 + 2 * i, LATE_PLAN)
+            ws.cell(r, 4 + 2 * i, "#DIV/0!" if late else LATE_ACTUAL[m])
+            t.put(month(2026, m), {"区域": region}, "销售额", "plan", LATE_PLAN)
+            t.put(month(2026, m), {"区域": region}, "销售额", "actual", None if late else LATE_ACTUAL[m])
+    return _save(wb, d, "region_error_cell.xlsx"), t

@@ -268,3 +268,21 @@ def test_cli_score_attainment_equals_the_samples_cells(tmp_path, capsys):
     assert text.splitlines()[0] == "2026-Q3" and "overall" in text.splitlines()[-1]
     assert main(["score", "--db", str(path), "--period", "2026-13"]) == 2
     close_all()
+
+
+def test_a_region_that_did_not_report_is_scored_on_those_that_did(db_file: Path, files: Path, run_import):
+    """西南's June actual is an error cell: the scorecard says 3 of 4 regions reported and scores
+    336 of 360 (amber); the settings offer "score incomplete periods", on by default."""
+    import fixtures_build as fb
+
+    path, _ = fb.build_region_error_cell(files)
+    rc, result = run_import(path, db=db_file)
+    assert rc == 0, result
+    at = open_goals("zh", "2026-06")
+    said = "4 个区域中 3 个已报数（西南未报）"
+    assert any(said in i for i in texts(at.info)), texts(at.info)
+    frame = scorecard_frame(at, "zh")
+    assert list(frame["attainment"]) == [pytest.approx(336 / 360 * 100)]
+    assert said in frame["note"].iloc[0] and "按可比部分计算达成率" in frame["note"].iloc[0]
+    editors = [e for e in at.main.data_editor if "incomplete" in e.value.columns]
+    assert len(editors) == 1 and list(editors[0].value["incomplete"]) == [True]

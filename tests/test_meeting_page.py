@@ -192,3 +192,41 @@ def test_a_kpi_beyond_plan_is_kept_as_a_success_and_a_measure_starts_from_its_pr
     at.selectbox(key="meeting_measure_problem").set_value(None).run()
     assert_clean(at)
     assert not [s for s in at.selectbox if s.key == k + "problem"]
+
+
+def test_a_region_that_did_not_report_is_said_and_never_a_false_red(db_file: Path, files: Path, run_import):
+    """西南's June actual is an Excel error cell (fixtures_build.build_region_error_cell): meeting
+    mode scores June on the three regions that reported (336 of 360: amber, not a red 70%), says
+    "3 of 4 regions reported", and compares June with May on those three (+12%, not −16%)."""
+    import fixtures_build as fb
+
+    path, _ = fb.build_region_error_cell(files)
+    rc, result = run_import(path, db=db_file)
+    assert rc == 0 and result["status"] == "imported", result
+    said = "3 of 4 区域 reported (西南 missing)"
+    at = open_meeting("en", "2026-06")
+    button(at, t("meeting.start_for", "en", period="2026-06")).click().run()
+    assert_clean(at)
+
+    # 1. data: the card's MoM on the regions both months hold, and what is missing beside it.
+    revenue = next(m for m in at.metric if m.label == "Revenue")
+    assert revenue.delta == "+12.0%"
+    assert any(said in c.value for c in at.caption), [c.value for c in at.caption]
+
+    # 2. goal attainment: no red, 93.3% on what reported, and the words.
+    step(at, "goals")
+    counts = {m.label: m.value for m in at.metric}
+    assert counts[t("meeting.red", "en")] == "0" and counts[t("meeting.amber", "en")] == "1"
+    assert counts[t("meeting.overall", "en")] == "93.3%"
+    shown = at.dataframe[0].value
+    assert list(shown[t("meeting.col.attainment", "en")]) == ["93.3%"]
+    assert list(shown[t("meeting.col.plan", "en")]) != list(shown[t("meeting.col.actual", "en")])
+    assert any(said in i.value for i in at.info), [i.value for i in at.info]
+
+    # 3. problems: nothing off beyond its threshold, so nothing to log.
+    step(at, "problems")
+    assert t("meeting.no_red", "en", period="2026-06") in [c.value for c in at.caption]
+
+    # 7. summary: the draft says it too.
+    step(at, "summary")
+    assert said in at.text_area[0].value

@@ -662,3 +662,84 @@ def test_dimension_values_of_one_metric_are_the_values_its_rows_have(db, tmp_pat
     assert M.dimension_values(db, "区域") == sorted(["华东", "华南", "西南", "西北"])
     assert M.dimension_values(db, "区域", "销售额") == ["华东", "华南"]
     assert M.dimension_values(db, "区域", "退货率") == ["西北", "西南"]
+
+
+# --------------------------------------------------------------------------- like for like (issue 16)
+# fixtures_build.build_region_error_cell: four regions' 销售额, 100 each in May, 112 each in June but
+# 西南's June actual is #DIV/0! (stored empty). June 336 against May 400 would read −16%; on the three
+# regions both months hold it is 336 against 300: +12%.
+
+
+def test_mom_compares_the_regions_both_months_hold(late_region):
+    frame = M.series(late_region, "销售额")
+    june = row(frame, D(2026, 6, 1))
+    assert june["value"] == pytest.approx(336)  # what is there, as stored
+    assert june["prev"] == pytest.approx(300)  # May of the three regions June has
+    assert june["mom"] == pytest.approx(336 / 300 - 1)  # +12%, not 336 / 400 − 1
+    cover = june["cover_mom"]
+    assert (cover.reported, cover.expected, cover.missing) == (3, 4, ("西南",))
+    assert row(frame, D(2026, 5, 1))["cover_mom"] is None  # April and May hold the same: nothing said
+    card = M.kpi_card(late_region, "销售额", D(2026, 6, 1))
+    assert card.mom == pytest.approx(0.12) and card.mom_cover == cover and card.value_mom == pytest.approx(336)
+    # The breakdown by region: 西南 has no June, the rest +12 each; the total's change is theirs.
+    split = M.breakdown(late_region, "销售额", D(2026, 6, 1), "区域")
+    assert list(split["segment"]) == ["华东", "华北", "华南"]
+    assert split["change"].sum() == pytest.approx(36)
+    # The rollup and the scan of the facts (a filter on every region) agree.
+    everyone = M.series(late_region, "销售额", filters={"区域": ["华东", "华北", "华南", "西南"]})
+    assert row(everyone, D(2026, 6, 1))["mom"] == pytest.approx(0.12)
+
+
+def test_which_product_drove_the_change_is_not_a_region_that_did_not_report(db, tmp_path):
+    # 西南's June 企业版 is blank: by product line, 企业版 must not "fall" by 西南's May.
+    load_csv(db, tmp_path, "lines.csv", """月份,区域,产品线,销售额(万元)
+2026-05,华东,企业版,100
+2026-05,西南,企业版,100
+2026-05,华东,标准版,100
+2026-05,西南,标准版,100
+2026-06,华东,企业版,110
+2026-06,西南,企业版,
+2026-06,华东,标准版,100
+2026-06,西南,标准版,100
+""")
+    split = M.breakdown(db, "销售额", D(2026, 6, 1), "产品线").set_index("segment")
+    assert split.loc["企业版", "base"] == pytest.approx(100)  # 华东's May only
+    assert split.loc["企业版", "change"] == pytest.approx(10)  # +10, not 110 − 200 = −90
+    assert split.loc["标准版", "change"] == pytest.approx(0)
+    assert split.loc["企业版", "contribution"] == pytest.approx(1.0)  # all of the +10
+    total = row(M.series(db, "销售额"), D(2026, 6, 1))
+    assert (total["prev"], total["mom"]) == (pytest.approx(300), pytest.approx(10 / 300))
+    assert total["cover_mom"].missing == ("企业版 · 西南",)  # its dimensions in name order: 产品线, 区域
+    assert total["cover_mom"].noun == "产品线 × 区域"
+
+
+def test_a_month_in_progress_is_compared_with_the_same_days(db, tmp_path):
+    days = [f"2026-05-{d:02d}" for d in range(1, 32)] + [f"2026-06-{d:02d}" for d in range(1, 16)]
+    load_csv(db, tmp_path, "days.csv", "\n".join(["区域,指标," + ",".join(days)] + [
+        f"{r},销售额," + ",".join("10" for _ in days) for r in ("华东", "华南")]) + "\n")
+    june = row(M.series(db, "销售额"), D(2026, 6, 1))
+    assert june["value"] == pytest.approx(300) and june["prev"] == pytest.approx(300)  # May 1–15, not 620
+    assert june["mom"] == pytest.approx(0.0)
+    assert (june["cover_mom"].through_day, june["cover_mom"].days) == (15, 30)
+    # A month stored whole cannot be cut at a day: no MoM against it rather than a false one.
+    load_csv(db, tmp_path, "visits.csv", "月份,区域,访客数\n2026-05,华东,3100\n2026-05,华南,3100\n")
+    load_csv(db, tmp_path, "visit_days.csv", "\n".join(
+        ["区域,指标," + ",".join(days[31:])] + [f"{r},访客数," + ",".join("100" for _ in days[31:]) for r in ("华东", "华南")]) + "\n")
+    M.merge_metrics(db, "访客数 · visit_days", "访客数")  # another grain: imported apart, one KPI all the same
+    visits = row(M.series(db, "访客数"), D(2026, 6, 1))
+    assert visits["value"] == pytest.approx(3000) and pd.isna(visits["mom"]) and pd.isna(visits["prev"])
+
+
+def test_orders_of_a_month_in_progress_are_compared_with_the_same_days(db, tmp_path):
+    lines, n = ["日期,订单号,客户,区域,金额"], 0
+    for year, month, last in ((2025, 6, 30), (2026, 5, 31), (2026, 6, 15)):
+        for day in range(1, last + 1):
+            n += 1
+            lines.append(f"{year}-{month:02d}-{day:02d},O{n},C{n % 5},华东,100")
+    load_csv(db, tmp_path, "orders.csv", "\n".join(lines) + "\n")
+    card = M.kpi_card(db, "订单数", D(2026, 6, 1))
+    assert card.value == 15 and card.prev == pytest.approx(15)  # May 1–15, not all 31 days
+    assert card.mom == pytest.approx(0.0) and card.mom_cover.through_day == 15
+    assert card.last_year == pytest.approx(15) and card.yoy == pytest.approx(0.0)  # June 1–15 of 2025
+    # Year to date like for like: June 2026 to the 15th against June 2025 to the 15th.
+    assert card.ytd_compared == pytest.approx(15) and card.ytd_last_year == pytest.approx(15)

@@ -7,6 +7,7 @@ trends pages show), expected headers from the template (DOMAIN.md, seed 003).
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 
 import pytest
@@ -14,6 +15,7 @@ import pytest
 from retro import metrics as M
 from retro import reviews as R
 from retro import scoring as S
+from retro.i18n import t
 from retro.report.model import SECTION_KEYS, Cards, Chart, Paragraph, Report, Table, build_report
 
 PERIOD = "2026-10"
@@ -192,3 +194,49 @@ def test_an_empty_database_gives_a_report_that_says_so(db):
     text = " ".join(b.text for s in report.sections for b in s.blocks if isinstance(b, Paragraph))
     assert "没有实际数据" in text
     assert all(not t.rows for s in report.sections for t in s.blocks if isinstance(t, Table))
+
+
+# --------------------------------------------------------------------------- like for like (issue 16)
+
+
+def paragraphs(report: Report, key: str) -> list[str]:
+    return [b.text for b in section(report, key).blocks if isinstance(b, Paragraph)]
+
+
+@pytest.mark.parametrize("lang,said", [("zh", "销售额：4 个区域中 3 个已报数（西南未报），按可比部分计算达成率"),
+                                       ("en", "Revenue: 3 of 4 区域 reported (西南 missing); attainment on what is comparable")])
+def test_a_region_that_did_not_report_is_left_out_and_said(late_region, lang, said):
+    """西南's June actual is an error cell: the report scores 336 of 360 (amber), never 336 of 480
+    (a red 70%), and says 3 of 4 regions reported — in the summary, the scorecard and the PDF."""
+    report = build_report(late_region, "2026-06", lang=lang)
+    assert any(said in p for p in paragraphs(report, "summary"))
+    assert any(said in p for p in paragraphs(report, "scorecard"))
+    name = "销售额" if lang == "zh" else "Revenue"
+    scored = {r[0]: r for r in table(report, "scorecard").rows}[name]
+    assert (scored[2], scored[3]) == (pytest.approx(360), pytest.approx(336))
+    assert scored[4] == pytest.approx(336 / 360)
+    assert scored[6] == t("goals.status.amber", lang)
+    overall = paragraphs(report, "scorecard")[0]
+    assert f"{336 / 360 * 100:.1f}%" in overall
+    outcome = table(report, "outcome").rows[0]
+    assert "西南" in outcome[0] and outcome[3] == pytest.approx(336 / 360)
+    # The changes: June's 336 against May's 300 of the same three regions, +12%, not −16%.
+    data = {r[0]: r for r in table(report, "data").rows}[name]
+    assert (data[3], data[4]) == (pytest.approx(300), pytest.approx(0.12))
+    assert not any("-16.0%" in p or "−16.0%" in p for p in paragraphs(report, "summary"))
+    # The PDF and the Markdown say the same.
+    from pypdf import PdfReader
+
+    from retro.report import export_bytes
+
+    pdf = "".join(page.extract_text() for page in PdfReader(io.BytesIO(export_bytes(report, "pdf"))).pages)
+    assert "西南" in pdf and "93.3%" in pdf
+    assert said in export_bytes(report, "md").decode("utf-8")
+
+
+def test_not_scoring_incomplete_periods_shows_in_the_report(late_region):
+    S.save_settings(late_region, [S.KpiSettings("销售额", incomplete="skip")])
+    report = build_report(late_region, "2026-06", lang="zh")
+    scored = {r[0]: r for r in table(report, "scorecard").rows}["销售额"]
+    assert scored[4] is None and scored[6] == t("goals.status.incomplete", "zh")
+    assert any("4 个区域中 3 个已报数（西南未报），数据不全，本期不计分" in p for p in paragraphs(report, "scorecard"))

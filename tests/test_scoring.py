@@ -368,6 +368,104 @@ def test_thresholds_and_weights_from_the_settings(db, tmp_path):
     assert S.kpi_settings(db)["销售额"].weight == 3  # the refused saves changed nothing
 
 
+# =========================================================================== like for like (issue 16)
+# fixtures_build.build_region_error_cell: every region's plan 120 a month; actuals 100 in April and May,
+# 112 in June, but 西南's June actual is #DIV/0! (stored empty). June as stored: a plan of 480 for four
+# regions against actuals of 336 for three, 70% and red. Like for like: 336 of the three's 360.
+
+
+def test_a_region_whose_actual_is_an_error_cell_is_left_out_of_its_plan(late_region):
+    card = S.scorecard(late_region, "2026-06")
+    sales = row(card, "销售额")
+    assert (sales.plan, sales.actual) == (pytest.approx(360.0), pytest.approx(336.0))  # 3 × 120, 3 × 112
+    assert sales.attainment == pytest.approx(336 / 360)  # 93.3%, never 336 / 480 = 70%
+    assert sales.status == "amber" and sales.deviation == pytest.approx(-24 / 360)
+    assert sales.plan_full == pytest.approx(480.0)  # the month's whole plan is kept beside it
+    assert card.overall == pytest.approx(336 / 360)
+    assert not S.needs_analysis(card.rows)  # −6.7%: within the 10% band, no false cause analysis
+    cover = sales.coverage
+    assert (cover.expected, cover.reported, cover.missing, cover.noun) == (4, 3, ("西南",), "区域")
+    assert sales.incomplete and not sales.in_progress
+    assert sales.coverage_text("zh") == "4 个区域中 3 个已报数（西南未报）"
+    assert sales.coverage_text("en") == "3 of 4 区域 reported (西南 missing)"
+    # The regions themselves: 西南 has no actual, the others 112 of 120.
+    by = S.scorecard(late_region, "2026-06", by="区域")
+    assert row(by, "销售额", "西南").status == "no_actual"
+    assert (row(by, "销售额", "华东").plan, row(by, "销售额", "华东").actual) == (120.0, 112.0)
+    # May is complete: nothing left out, nothing said.
+    may = row(S.scorecard(late_region, "2026-05"), "销售额")
+    assert (may.plan, may.actual, may.coverage_text("zh")) == (pytest.approx(480.0), pytest.approx(400.0), "")
+    # The quarter: April and May of four regions, June of three — 1136 of 960 + 360 = 1320.
+    q2 = row(S.scorecard(late_region, "2026-Q2"), "销售额")
+    assert (q2.plan, q2.actual) == (pytest.approx(1320.0), pytest.approx(1136.0))
+    assert q2.coverage_text("en") == "3 of 4 区域 reported (西南 missing)"
+    assert "（4 个区域中 3 个已报数（西南未报））" in S.outcome_rows(card, "zh")[0]["metric"]
+    assert S.row_json(sales)["coverage"]["missing"] == ["西南"]
+
+
+def test_a_users_target_for_the_whole_counts_the_share_of_the_regions_that_reported(late_region):
+    S.upsert_targets(late_region, [S.TargetInput("销售额", "2026-06", 600.0)])
+    sales = row(S.scorecard(late_region, "2026-06"), "销售额")
+    # 西南 held 120 of the imported 480: the three that reported stand for 360 / 480 of the 600.
+    assert sales.plan == pytest.approx(600 * 360 / 480) and sales.target_source == "user"
+    assert sales.attainment == pytest.approx(336 / 450)
+
+
+def test_with_do_not_score_incomplete_periods_the_period_is_not_scored(late_region):
+    S.save_settings(late_region, [S.KpiSettings("销售额", incomplete="skip")], actor="test")
+    assert S.kpi_settings(late_region)["销售额"].incomplete == "skip"
+    card = S.scorecard(late_region, "2026-06")
+    sales = row(card, "销售额")
+    assert (sales.status, sales.reason, sales.attainment, sales.score) == ("incomplete", "incomplete", None, None)
+    assert (sales.plan, sales.actual) == (pytest.approx(360.0), pytest.approx(336.0))  # still shown
+    assert card.overall is None and not S.needs_analysis(card.rows)
+    assert sales.coverage_text("zh") == "4 个区域中 3 个已报数（西南未报）"
+    may = row(S.scorecard(late_region, "2026-05"), "销售额")  # a complete month is scored as ever
+    assert may.status == "red" and may.attainment == pytest.approx(400 / 480)
+    with pytest.raises(S.TargetError) as bad:
+        S.save_settings(late_region, [S.KpiSettings("销售额", incomplete="sometimes")])
+    assert bad.value.errors[0][1] == "bad_incomplete"
+    S.save_settings(late_region, [S.KpiSettings("销售额")], actor="test")  # back to the default
+    assert row(S.scorecard(late_region, "2026-06"), "销售额").status == "amber"
+
+
+def _days_csv(month_days: dict[int, int], value: int = 10) -> str:
+    """区域 | 指标 | one column per day (a wide sheet by day), 华东 and 华南, ``value`` a day."""
+    days = [f"2026-{m:02d}-{d:02d}" for m, n in month_days.items() for d in range(1, n + 1)]
+    return "\n".join(["区域,指标," + ",".join(days)]
+                     + [f"{r},销售额," + ",".join(str(value) for _ in days) for r in ("华东", "华南")]) + "\n"
+
+
+def test_a_month_still_in_progress_is_scored_to_the_day(db, tmp_path):
+    load_csv(db, tmp_path, "days.csv", _days_csv({5: 31, 6: 15}))  # June through the 15th
+    S.upsert_targets(db, [S.TargetInput("销售额", "2026-06", 600.0)])
+    june = row(S.scorecard(db, "2026-06"), "销售额")
+    assert june.in_progress and june.through_day == 15
+    assert june.plan == pytest.approx(600 * 15 / 30)  # the month's plan paced over its days
+    assert june.actual == pytest.approx(300.0)  # 2 regions × 15 days × 10
+    assert june.attainment == pytest.approx(1.0) and june.status == "green"  # not 50% and red
+    assert june.forecast == pytest.approx(600.0) and june.plan_full == pytest.approx(600.0)
+    assert june.trend is None
+    assert june.coverage_text("en") == "through day 15 of 30"
+    S.save_settings(db, [S.KpiSettings("销售额", incomplete="skip")])
+    assert row(S.scorecard(db, "2026-06"), "销售额").status == "incomplete"
+
+
+def test_orders_through_the_15th_are_scored_against_half_the_months_target(db, tmp_path):
+    lines, n = ["日期,订单号,客户,区域,金额"], 0
+    for month, last in ((5, 31), (6, 15)):
+        for day in range(1, last + 1):
+            for region in ("华东", "华南"):
+                n += 1
+                lines.append(f"2026-{month:02d}-{day:02d},O{n},C{n % 7},{region},100")
+    load_csv(db, tmp_path, "orders.csv", "\n".join(lines) + "\n")
+    S.upsert_targets(db, [S.TargetInput("订单数", "2026-06", 60.0)])
+    orders = row(S.scorecard(db, "2026-06"), "订单数")
+    assert (orders.plan, orders.actual) == (pytest.approx(30.0), pytest.approx(30.0))  # 60 × 15 / 30; 2 × 15
+    assert orders.status == "green" and orders.in_progress and orders.through_day == 15
+    assert orders.coverage_text("zh") == "截至 15 日（本月共 30 日）"
+
+
 # =========================================================================== writing targets
 
 

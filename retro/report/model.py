@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from retro import likeforlike as L4L
 from retro import metrics as M
 from retro import scoring as S
 from retro.charts import format_pct, format_value, inline_data, trend_chart
@@ -277,6 +278,7 @@ class _Context:
             if card.in_progress:
                 text += " " + t("report.summary.in_progress", L)
             blocks.append(Paragraph(text))
+            blocks += self.coverage_notes()
             flagged = [r for r in card.needs_analysis() if r.segment == ""]
             if flagged:
                 items = [f"{self.label_of(r.metric)}（{format_pct(r.deviation)}）" if L == "zh"
@@ -293,12 +295,16 @@ class _Context:
                 movers.append((abs(c.mom), m, c))
         movers.sort(key=lambda x: -x[0])
         if movers:
+            changes = [L4L.labelled(m.label(L), L4L.coverage_text(c.mom_cover, L), L)
+                       for _, m, c in movers[:3] if L4L.noted(c.mom_cover)]
             items = []
             for _, m, c in movers[:3]:
                 word = t("report.summary.better" if c.tone(c.mom) == "good" else "report.summary.worse", L)
                 items.append(f"{m.label(L)} {format_pct(c.mom)}（{word}）" if L == "zh"
                              else f"{m.label(L)} {format_pct(c.mom)} ({word})")
             blocks.append(Paragraph(t("report.summary.movers", L, items=items)))
+            if changes:  # the changes above compare what both months hold: say what is missing
+                blocks.append(Paragraph(t("report.changes_like_for_like", L, items=changes)))
         if review.get("problems") or review.get("measures"):
             open_measures = sum(1 for x in review.get("measures", []) if x.get("status") in ("planned", "in_progress"))
             blocks.append(Paragraph(t("report.summary.problems", L, problems=len(review.get("problems", [])),
@@ -386,7 +392,19 @@ class _Context:
         blocks: list[Block] = [Paragraph(t("report.overall", L, score=score))]
         if card.in_progress:
             blocks.append(Paragraph(t("report.summary.in_progress", L)))
+        blocks += self.coverage_notes()
         return [*blocks, table]
+
+    def coverage_notes(self) -> list[Block]:
+        """'销售额：4 个区域中 3 个已报数（西南未报）' for each KPI scored on what reported (or not scored)."""
+        L = self.lang
+        noted = [r for r in self.card.rows if r.has_target and r.coverage_text(L)]
+        if not noted:
+            return []
+        items = [L4L.labelled(f"{r.segment} · {self.label_of(r.metric)}" if r.segment else self.label_of(r.metric),
+                              t("cover.not_scored" if r.status == "incomplete" else "cover.scored", L, what=r.coverage_text(L)), L)
+                 for r in noted]
+        return [Paragraph(t("report.like_for_like", L, items=items))]
 
     def outcome(self) -> list[Block]:
         L = self.lang

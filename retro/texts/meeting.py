@@ -37,6 +37,7 @@ TEXT: dict[str, dict[str, str]] = {
     "meeting.kpi.green": {"zh": "● 达标", "en": "● Green"},
     "meeting.kpi.no_actual": {"zh": "○ 无实际", "en": "○ No actual"},
     "meeting.kpi.no_target": {"zh": "○ 无目标", "en": "○ No target"},
+    "meeting.kpi.incomplete": {"zh": "◐ 数据不全", "en": "◐ Incomplete"},
     "meeting.col.status": {"zh": "状态", "en": "Status"},
     "meeting.col.metric": {"zh": "指标", "en": "Metric"},
     "meeting.col.plan": {"zh": "计划", "en": "Plan"},

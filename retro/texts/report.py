@@ -58,6 +58,14 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "{problems} problems and {measures} measures logged this period ({open} still open).",
     },
     "report.overall": {"zh": "综合得分：{score}", "en": "Overall score: {score}"},
+    "report.like_for_like": {
+        "zh": "数据不全的指标，计划与实际只比较双方都有的分组和天数：{items}",
+        "en": "Incomplete KPIs: plan and actual compare only the segments and days both hold: {items}",
+    },
+    "report.changes_like_for_like": {
+        "zh": "环比/同比只比较两期都有的分组：{items}",
+        "en": "Changes compare only the segments both periods hold: {items}",
+    },
     "report.none_logged": {
         "zh": "本期没有记录（可在复盘工作台录入）。",
         "en": "Nothing logged for this period (add it in the review workspace).",

@@ -88,6 +88,7 @@ TEXT: dict[str, dict[str, str]] = {
     "review.summary.change": {"zh": "{metric} {value}，环比 {mom}", "en": "{metric} {value}, {mom} MoM"},
     "review.summary.red": {"zh": "{metric} 达成率 {attainment}", "en": "{metric} at {attainment} of target"},
     "review.summary.red_head": {"zh": "未达标的 KPI：", "en": "KPIs in the red:"},
+    "review.summary.coverage_head": {"zh": "数据不全（按双方都有的部分比较）：", "en": "Incomplete data (compared on what both sides hold):"},
     "review.summary.problems": {"zh": "本期问题：", "en": "Problems logged:"},
     "review.summary.measures": {"zh": "改进措施：", "en": "Measures:"},
     "review.summary.measure": {"zh": "{title}（负责人 {owner}，{due} 前）", "en": "{title} (owner {owner}, due {due})"},
