@@ -97,3 +97,13 @@ def test_an_import_belongs_to_a_dataset_named_by_the_user_or_after_its_source(db
     store_import(db, analyze_bytes(db, _orders("2017-03", [("East", 2.0)]), "export (3).xlsx"))
     history = import_history(db)
     assert list(history["dataset"]) == ["orders", "orders", "财务预算"]
+
+
+def test_a_targets_file_beside_the_actuals_is_the_same_kpis_plan(db):
+    """Actuals by region and product, targets by region only, in another file: plan and actual pair up."""
+    actual = _book("2026实际", ["月份", "区域", "产品", "销售额"],
+                   [["2026-01", "华东", "A", 60.0], ["2026-01", "华东", "B", 40.0], ["2026-01", "华南", "A", 50.0]])
+    store_import(db, analyze_bytes(db, actual, "actual.xlsx"))
+    targets = _book("2026目标", ["月份", "区域", "销售额目标"], [["2026-01", "华东", 110.0], ["2026-01", "华南", 55.0]])
+    sheet = analyze_bytes(db, targets, "targets.xlsx").sheets[0]
+    assert sheet.result.metrics == ["销售额"] and not _kpi(sheet), (sheet.result.metrics, _kpi(sheet))

@@ -9,6 +9,9 @@ layout stored them; the bundled sample does not count), they are compared:
 - **grain**: days or months against quarters or years only;
 - **scale**: their typical sizes (the median of the absolute values) 20 times apart or more.
 
+Dimensions and grain count only between values of one scenario: a targets file (plan) beside the
+actuals is the same KPI's plan, however it is broken down; only its scale can tell it apart.
+
 If any differs, the file's metric is **a new one by default**, named after the file so the two
 are told apart ("Sales · orders"), and the preview asks (a weak reading) whether it is the same KPI
 after all. The answer is an override (``Overrides.kpis``: metric → "same", or the name it is stored
@@ -48,30 +51,35 @@ def stored_differences(db: Database, facts: pa.Table, segments: pa.Table | None,
         return {}
     segs = segments if segments is not None and segments.num_rows else pa.table(
         {"dims_key": pa.array([], pa.string()), "dims": pa.array([], pa.map_(pa.string(), pa.string()))})
-    with db.cursor() as cur, registered(cur, "staged", facts.select(["metric", "grain", "value", "dims_key"])), \
+    with db.cursor() as cur, registered(cur, "staged", facts.select(["metric", "grain", "value", "dims_key", "scenario"])), \
             registered(cur, "staged_segments", segs):
         rows = cur.execute(
             """WITH new AS (SELECT f.metric, list_sort(list_distinct(flatten(list(coalesce(map_keys(s.dims), []))))) AS dims,
-                                   list_sort(list(DISTINCT f.grain)) AS grains, median(abs(f.value)) AS size
+                                   list_sort(list(DISTINCT f.grain)) AS grains, median(abs(f.value)) AS size,
+                                   list(DISTINCT f.scenario) AS scenarios
                             FROM staged f LEFT JOIN staged_segments s USING (dims_key) GROUP BY 1),
                     old AS (SELECT f.metric, list_sort(list_distinct(flatten(list(map_keys(f.dims))))) AS dims,
                                    list_sort(list(DISTINCT f.grain)) AS grains, median(abs(f.value)) AS size,
+                                   list(DISTINCT f.scenario) AS scenarios,
                                    string_agg(DISTINCT i.file_name, '、') AS files,
                                    bool_or(coalesce(x.fingerprint = $fp, false)) AS same_layout
                             FROM current_facts f JOIN imports i ON i.id = f.import_id
                             LEFT JOIN import_sheets x ON x.import_id = f.import_id AND x.sheet_name = f.sheet_name
                             WHERE NOT i.is_sample AND f.metric IN (SELECT metric FROM new) GROUP BY 1)
-               SELECT n.metric, n.dims, o.dims, n.grains, o.grains, n.size, o.size, o.files
+               SELECT n.metric, n.dims, o.dims, n.grains, o.grains, n.size, o.size, o.files,
+                      len(list_intersect(n.scenarios, o.scenarios)) > 0 AS same_scenario
                FROM new n JOIN old o USING (metric) WHERE NOT o.same_layout""",
             {"fp": fingerprint},
         ).fetchall()
     out = {}
-    for metric, dims_new, dims_old, grains_new, grains_old, size_new, size_old, files in rows:
+    for metric, dims_new, dims_old, grains_new, grains_old, size_new, size_old, files, same_scenario in rows:
         why = []
-        if sorted(dims_new or []) != sorted(dims_old or []):
+        # A targets file beside the actuals is the same KPI's plan, by region where the actuals are by
+        # region and product, by quarter where they are by month: only its scale can tell it apart.
+        if same_scenario and sorted(dims_new or []) != sorted(dims_old or []):
             why.append("dimensions")
         fine = {"day", "month"}
-        if bool(set(grains_new) & fine) != bool(set(grains_old) & fine):
+        if same_scenario and bool(set(grains_new) & fine) != bool(set(grains_old) & fine):
             why.append("grain")
         if size_new and size_old and max(size_new, size_old) / min(size_new, size_old) >= SCALE_APART:
             why.append("scale")
