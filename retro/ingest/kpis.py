@@ -53,23 +53,37 @@ def stored_differences(db: Database, facts: pa.Table, segments: pa.Table | None,
         {"dims_key": pa.array([], pa.string()), "dims": pa.array([], pa.map_(pa.string(), pa.string()))})
     with db.cursor() as cur, registered(cur, "staged", facts.select(["metric", "grain", "value", "dims_key", "scenario"])), \
             registered(cur, "staged_segments", segs):
+        # Most files bring no stored name from another source: ask that first, cheaply, and only then
+        # compare (the per-metric lists below walk every value of a million-row sheet).
+        names = [r[0] for r in cur.execute(
+            """SELECT DISTINCT f.metric FROM current_facts f JOIN imports i ON i.id = f.import_id
+               WHERE NOT i.is_sample AND f.metric IN (SELECT DISTINCT metric FROM staged)""").fetchall()]
+        if not names:
+            return {}
         rows = cur.execute(
-            """WITH new AS (SELECT f.metric, list_sort(list_distinct(flatten(list(coalesce(map_keys(s.dims), []))))) AS dims,
-                                   list_sort(list(DISTINCT f.grain)) AS grains, median(abs(f.value)) AS size,
+            """WITH new AS (SELECT f.metric, list_sort(list(DISTINCT f.grain)) AS grains, median(abs(f.value)) AS size,
                                    list(DISTINCT f.scenario) AS scenarios
-                            FROM staged f LEFT JOIN staged_segments s USING (dims_key) GROUP BY 1),
-                    old AS (SELECT f.metric, list_sort(list_distinct(flatten(list(map_keys(f.dims))))) AS dims,
-                                   list_sort(list(DISTINCT f.grain)) AS grains, median(abs(f.value)) AS size,
+                            FROM staged f WHERE list_contains($names, f.metric) GROUP BY 1),
+                    new_dims AS (SELECT k.metric, list_sort(list_distinct(flatten(list(coalesce(map_keys(s.dims), []))))) AS dims
+                                 FROM (SELECT DISTINCT metric, dims_key FROM staged WHERE list_contains($names, metric)) k
+                                 LEFT JOIN staged_segments s USING (dims_key) GROUP BY 1),
+                    old AS (SELECT f.metric, list_sort(list(DISTINCT f.grain)) AS grains, median(abs(f.value)) AS size,
                                    list(DISTINCT f.scenario) AS scenarios,
                                    string_agg(DISTINCT i.file_name, '、') AS files,
                                    bool_or(coalesce(x.fingerprint = $fp, false)) AS same_layout
-                            FROM current_facts f JOIN imports i ON i.id = f.import_id
+                            FROM fact_rows f JOIN imports i ON i.id = f.import_id
                             LEFT JOIN import_sheets x ON x.import_id = f.import_id AND x.sheet_name = f.sheet_name
-                            WHERE NOT i.is_sample AND f.metric IN (SELECT metric FROM new) GROUP BY 1)
-               SELECT n.metric, n.dims, o.dims, n.grains, o.grains, n.size, o.size, o.files,
+                            WHERE f.replaced_by IS NULL AND NOT i.is_sample AND list_contains($names, f.metric) GROUP BY 1),
+                    old_dims AS (SELECT k.metric, list_sort(list_distinct(flatten(list(map_keys(s.dims))))) AS dims
+                                 FROM (SELECT DISTINCT metric, dims_key FROM fact_rows
+                                       WHERE replaced_by IS NULL AND list_contains($names, metric)
+                                         AND import_id IN (SELECT id FROM imports WHERE NOT is_sample)) k
+                                 JOIN segments s USING (dims_key) GROUP BY 1)
+               SELECT n.metric, nd.dims, od.dims, n.grains, o.grains, n.size, o.size, o.files,
                       len(list_intersect(n.scenarios, o.scenarios)) > 0 AS same_scenario
-               FROM new n JOIN old o USING (metric) WHERE NOT o.same_layout""",
-            {"fp": fingerprint},
+               FROM new n JOIN old o USING (metric) LEFT JOIN new_dims nd USING (metric) LEFT JOIN old_dims od USING (metric)
+               WHERE NOT o.same_layout""",
+            {"fp": fingerprint, "names": names},
         ).fetchall()
     out = {}
     for metric, dims_new, dims_old, grains_new, grains_old, size_new, size_old, files, same_scenario in rows:
