@@ -314,7 +314,7 @@ def trend_chart(points: pd.DataFrame | list[dict], *, lang: str, label: str, uni
                 number_format: str = "auto", plan: pd.DataFrame | list[dict] | None = None, last_year: bool = False,
                 anomalies: pd.DataFrame | list[dict] | None = None, notes: pd.DataFrame | None = None,
                 current: str | None = None, zero: bool | None = None, big: bool = False,
-                height: int | None = None) -> Spec:
+                height: int | None = None, restated: list[dict] | None = None) -> Spec:
     """The metric over time: actual (solid), last year (dashed grey, when ``last_year``), plan
     (dashed, when ``plan`` has values), anomalies (red circles), notes (a rule with the note).
 
@@ -322,7 +322,8 @@ def trend_chart(points: pd.DataFrame | list[dict], *, lang: str, label: str, uni
     and optionally last_year and complete (False for a period with fewer months than the grain).
     ``plan``: period, value. ``anomalies``: period, value, why (text). ``notes``: period, text.
     ``current``: the active period, shaded. ``zero``: start the axis at 0 (default for amounts
-    and counts; rates and scores zoom in).
+    and counts; rates and scores zoom in). ``restated``: period, value, earlier — points a later
+    import changed, marked with their earlier value in the tooltip.
     """
     sets: dict[str, list] = {}
     rows, plan_rows = _rows(points), _rows(plan)
@@ -358,6 +359,11 @@ def trend_chart(points: pd.DataFrame | list[dict], *, lang: str, label: str, uni
     if has_partial:
         sets["partial"] = partial
     has_anomalies = _anomaly_marks(sets, anomalies, periods, lang, unit, number_format)
+    marked = [{"period": r["period"], "value": float(r["value"]), "text": _text(float(r["value"]), lang, unit, number_format),
+               "earlier": t("charts.restated_was", lang, text=_text(float(r["earlier"]), lang, unit, number_format))}
+              for r in restated or [] if r["period"] in set(periods)]
+    if marked:
+        sets["restated"] = marked
     note_parts: tuple[str, ...] = ()
     marks = [r for r in _rows(notes) if r["period"] in set(periods)]
     if marks:
@@ -372,14 +378,15 @@ def trend_chart(points: pd.DataFrame | list[dict], *, lang: str, label: str, uni
                 note_parts += (name,)
     zero_axis = not is_percent(unit, number_format) if zero is None else zero
     skeleton = _trend_skeleton(lang, label, unit, number_format, big, height or (460 if big else 340), tuple(shown),
-                               zero_axis, has_current, has_partial, has_anomalies, bool("notes" in sets), note_parts)
+                               zero_axis, has_current, has_partial, has_anomalies, bool("notes" in sets), note_parts,
+                               bool(marked))
     return _filled(skeleton, sets, periods=periods)
 
 
 @_skeleton
 def _trend_skeleton(lang: str, label: str, unit: str | None, number_format: str, big: bool, height: int,
                     shown: tuple[str, ...], zero: bool, has_current: bool, has_partial: bool, has_anomalies: bool,
-                    has_notes: bool, note_parts: tuple[str, ...]) -> alt.LayerChart:
+                    has_notes: bool, note_parts: tuple[str, ...], has_restated: bool = False) -> alt.LayerChart:
     s = _sizes(big)
     names = {"actual": t("charts.actual", lang), "last_year": t("charts.last_year", lang), "plan": t("charts.plan", lang)}
     domain = [names[k] for k in shown]
@@ -419,6 +426,14 @@ def _trend_skeleton(lang: str, label: str, unit: str | None, number_format: str,
             .encode(x=x, y=alt.Y("value:Q"),
                     tooltip=[alt.Tooltip("period:O", title=t("charts.period", lang)), alt.Tooltip("text:N", title=label),
                              alt.Tooltip("why:N", title=t("charts.anomaly", lang))])
+        )
+    if has_restated:
+        layers.append(
+            alt.Chart(alt.NamedData(name="restated"), name="restated")
+            .mark_point(shape="diamond", filled=False, color=COLORS["note"], strokeWidth=2.5, size=s["anomaly"] * 0.8)
+            .encode(x=x, y=alt.Y("value:Q"),
+                    tooltip=[alt.Tooltip("period:O", title=t("charts.period", lang)), alt.Tooltip("text:N", title=label),
+                             alt.Tooltip("earlier:N", title=t("charts.restated", lang))])
         )
     if has_notes:
         tip = [alt.Tooltip("period:O", title=t("charts.period", lang)), alt.Tooltip("text:N", title=t("charts.note", lang))]

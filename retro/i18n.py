@@ -137,6 +137,8 @@ CATALOG: dict[str, dict[str, str]] = {
         "zh": "数据库里已有相同指标、维度和周期的 {values} 个数值（来自 {files}，{first} 至 {last}）。",
         "en": "The database already holds {values} values for the same metrics, segments and periods (from {files}, {first} to {last}).",
     },
+    "charts.restated": {"zh": "已被重述", "en": "Restated"},
+    "charts.restated_was": {"zh": "原来是 {text}", "en": "was {text}"},
     "import.restated": {"zh": "这个文件改写了已存的 {n} 个数值（重述）：替换后，图表上这些点会标出原来的值。", "en": "This file restates {n} values stored before: once replaced, the charts mark these points with their earlier value."},
     "import.restated_list": {"zh": "重述的数值（{n}）：原值 → 新值", "en": "Restated values ({n}): was → now"},
     "import.restated_more": {"zh": "（只列出变化最大的 {shown} 个）", "en": "(the {shown} largest changes are listed)"},

@@ -18,6 +18,7 @@ from . import charts
 from . import metrics as M
 from .db import get_database
 from .i18n import t
+from .ingest.restatements import restated_points
 from .memo import shared
 from .ui import md
 
@@ -224,6 +225,26 @@ def anomaly_view(path: str, version: int, metric: str, grain: str, by: str | Non
 
 
 @shared(64)
+@shared(64)
+def _restated(path: str, version: int, metric: str, grain: str) -> pd.DataFrame:
+    db = get_database(path)
+    return restated_points(db, M._member_names(db, metric), grain)
+
+
+def restated_marks(path: str, version: int, metric: str, grain: str, points: list[dict]) -> list[dict] | None:
+    """The line's points an import restated, each with its value before (only for a summed metric's
+    total: an average's earlier value is not the stored values' difference)."""
+    m = metric_of(path, version, metric)
+    if m.aggregation != "sum" or m.source != "facts":
+        return None
+    found = _restated(path, version, metric, grain)
+    if found.empty:
+        return None
+    change = {M.period_label(p, grain): float(c) for p, c in zip(found["period"], found["change"], strict=True)}
+    return [{"period": r["period"], "value": r["value"], "earlier": r["value"] - change[r["period"]]}
+            for r in points if r["period"] in change and r["value"] is not None]
+
+
 def trend_view(path: str, version: int, metric: str, grain: str, filters: tuple, periods: tuple, period: dt.date,
                 plabel: str, z: float, momt: float | None, last_year: bool, big: bool, lang: str) -> dict:
     """The line (actual, plan, last year, anomalies, notes) and what the page says under it."""
@@ -250,7 +271,8 @@ def trend_view(path: str, version: int, metric: str, grain: str, filters: tuple,
     out["spec"] = chart_spec("trend_chart", points, lang=lang, label=m.label(lang), unit=m.unit,
                               number_format=m.number_format, plan=plan_points or None,
                               last_year=last_year, anomalies=found, notes=note_marks, current=plabel,
-                              zero=not m.is_rate, big=big)
+                              zero=not m.is_rate, big=big,
+                              restated=restated_marks(path, version, metric, grain, points) if not filters else None)
     out["yoy_known"] = int(actual["yoy"].notna().sum())
     out["incomplete"] = [(r["period"], int(r["months"] or 0)) for r in points
                          if r["value"] is not None and r.get("complete") is False]

@@ -24,7 +24,14 @@ import re
 from pathlib import Path
 
 import pytest
-from browser_support import XLSX_MIME, broken_workbook, coded_workbook, mismatch_workbook, pivot_workbook, wide_workbook
+from browser_support import (
+    XLSX_MIME,
+    broken_workbook,
+    coded_workbook,
+    mismatch_workbook,
+    pivot_workbook,
+    wide_workbook,
+)
 
 from retro.i18n import CATALOG, message_text, mismatch_text, reading_text, t
 from retro.ui import md  # user text (file names) is escaped before it reaches markdown
@@ -665,6 +672,20 @@ def test_a_restated_month_is_listed_in_the_preview_and_kept_in_the_history(open_
     assert t("history.restated", lang, n="1") in texts(at.markdown)
     kept = dataframe_by_column(at, t("restated.new", lang))
     assert kept.iloc[0][t("restated.new", lang)] == 25.0 and kept.iloc[0][t("restated.old", lang)] == 20.0
+
+
+    # the trends line marks the restated month with what it was before (the total: 25 + 6 then 20 + 6)
+    import json
+
+    at.query_params["metric"] = "门店销售"
+    at.query_params["from"], at.query_params["to"] = "2026-01", "2026-03"
+    at.switch_page("pages/trends.py").run()
+    assert_clean(at)
+    charts_ = at.main.get("vega_lite_chart")
+    trend = [c for c in charts_ if "restated" in {layer.get("name") for layer in json.loads(c.proto.spec).get("layer", [])}]
+    assert len(trend) == 1, [json.loads(c.proto.spec).get("layer") for c in charts_][:1]
+    drawn = json.dumps(json.loads(trend[0].proto.spec), ensure_ascii=False) + str(trend[0].proto.datasets)
+    assert t("charts.restated_was", lang, text="26") in drawn  # February's earlier total, 20 + 6
 
 
 # --------------------------------------------------------------------------- same name, other KPI

@@ -91,3 +91,22 @@ def import_restatements(db: Database, import_id: int, limit: int = 1000) -> pd.D
             LIMIT $limit""",
         {"id": import_id, "tol": TOLERANCE, "limit": limit},
     ))
+
+
+def restated_points(db: Database, names: list[str], grain: str) -> pd.DataFrame:
+    """Periods (at ``grain``) of a summed metric's actual total that an import restated, with the
+    total as it was before: the current total less what the restating imports changed
+    (period: the period's first day, change: new − old). A chain of restatements counts the last."""
+    return db.frame(
+        """WITH cur AS (SELECT period, grain, dims_key, import_id, sum(value) AS v FROM fact_rows
+                        WHERE replaced_by IS NULL AND list_contains($names, metric) AND scenario = 'actual' GROUP BY ALL),
+                old AS (SELECT period, grain, dims_key, replaced_by AS by_import, sum(value) AS v FROM fact_rows
+                        WHERE replaced_by IS NOT NULL AND replaced_by <> import_id AND list_contains($names, metric)
+                          AND scenario = 'actual' GROUP BY ALL)
+           SELECT date_trunc($grain, c.period)::DATE AS period, sum(coalesce(c.v, 0) - coalesce(o.v, 0)) AS change
+           FROM cur c JOIN old o ON o.period = c.period AND o.grain = c.grain AND o.dims_key = c.dims_key
+                                 AND o.by_import = c.import_id
+           WHERE abs(coalesce(c.v, 0) - coalesce(o.v, 0)) > $tol
+           GROUP BY 1 ORDER BY 1""",
+        {"names": names, "grain": grain, "tol": TOLERANCE},
+    )
