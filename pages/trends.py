@@ -210,7 +210,7 @@ settle("trends_z", "z", [1.5, 2.0, 2.5, 3.0, 3.5, 4.0], 2.0, parse=lambda v: flo
 settle("trends_momt", "momt", list(range(0, 101, 5)), 0, parse=lambda v: int(v) if v.isdigit() else 0)
 z_limit = st.session_state["trends_z"]
 momt = st.session_state["trends_momt"] / 100 or None
-cards = M.key_metrics(metric, catalog)
+cards = M.key_metrics(metric, catalog, V.together(PATH, version, metric))
 V.prefetch(PATH, version, V.view_series(metric, grain, by, fkey, [(name, applicable(filters, name)) for name in cards]))
 line = V.trend_view(PATH, version, metric, grain, fkey, tuple(periods), period, plabel, z_limit, momt, show_last_year,
                    big, L)

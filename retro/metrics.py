@@ -1254,15 +1254,30 @@ def kpi_card(db: Database, metric: str, period: dt.date, *, grain: str = "month"
     return card_from_series(get_metric(db, metric), frame, period, grain=grain, spark_periods=spark_periods)
 
 
-def key_metrics(chosen: str, catalog: list[Metric]) -> list[str]:
-    """The KPI cards beside a chosen metric: it, and the first metric of up to three other key categories."""
+def key_metrics(chosen: str, catalog: list[Metric], together: set[str] | None = None) -> list[str]:
+    """The KPI cards beside a chosen metric: it, and the first metric of up to three other key
+    categories — taken from ``together`` (the metrics that came in with it, :func:`metrics_together`)
+    first, so a finance workbook's cards are not an order export's; others only to fill up."""
     out, used = [chosen], {next(m.category for m in catalog if m.name == chosen)}
+    ranked = ([m for m in catalog if m.name in together] + [m for m in catalog if m.name not in together]
+              if together else catalog)
     for category in ("revenue", "growth", "retention", "cost", "satisfaction", "efficiency"):
-        first = next((m.name for m in catalog if m.category == category), None)
+        first = next((m.name for m in ranked if m.category == category and m.name != chosen), None)
         if len(out) < 4 and category not in used and first:
             out.append(first)
             used.add(category)
     return out
+
+
+def metrics_together(db: Database, name: str) -> set[str]:
+    """The metrics stored by the imports that stored ``name`` (or a metric merged into it): what
+    belongs together on a page beside it."""
+    names = _member_names(db, name)
+    rows = db.rows(
+        """SELECT DISTINCT metric FROM fact_rows WHERE replaced_by IS NULL AND import_id IN
+               (SELECT DISTINCT import_id FROM fact_rows WHERE replaced_by IS NULL AND list_contains(?, metric))""",
+        [names])
+    return {r[0] for r in rows}
 
 
 def card_from_series(m: Metric, frame: pd.DataFrame, period: dt.date, *, grain: str = "month",

@@ -32,6 +32,11 @@ def catalog(path: str, version: int) -> list[M.Metric]:
 
 
 @shared(64)
+def together(path: str, version: int, metric: str) -> set[str]:
+    return M.metrics_together(get_database(path), metric)
+
+
+@shared(64)
 def dimensions(path: str, version: int, metric: str | None) -> list[str]:
     return M.dimensions(get_database(path), metric)
 
