@@ -230,7 +230,6 @@ def anomaly_view(path: str, version: int, metric: str, grain: str, by: str | Non
 
 
 @shared(64)
-@shared(64)
 def _restated(path: str, version: int, metric: str, grain: str) -> pd.DataFrame:
     db = get_database(path)
     return restated_points(db, M._member_names(db, metric), grain)
@@ -250,6 +249,7 @@ def restated_marks(path: str, version: int, metric: str, grain: str, points: lis
             for r in points if r["period"] in change and r["value"] is not None]
 
 
+@shared(64)
 def trend_view(path: str, version: int, metric: str, grain: str, filters: tuple, periods: tuple, period: dt.date,
                 plabel: str, z: float, momt: float | None, last_year: bool, big: bool, lang: str) -> dict:
     """The line (actual, plan, last year, anomalies, notes) and what the page says under it."""
