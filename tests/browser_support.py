@@ -277,3 +277,25 @@ def mismatch_workbook(year: int = 2026) -> MismatchWorkbook:
     wb.save(buf)
     return MismatchWorkbook(name=f"区域销售{year}.xlsx", data=buf.getvalue(), sheet=ws.title, year=year, metric="销售额",
                             stray_row=5, totals={f"{year}-01": sums[0], f"{year}-02": sums[1]})
+
+
+def sheet_bytes(title: str, header: list, rows: list[list]) -> bytes:
+    """An .xlsx of one sheet: ``header`` then ``rows``, as typed."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = title
+    ws.append(header)
+    for row in rows:
+        ws.append(row)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def region_months(values: dict[str, list[float]], title: str = "2026销售额") -> bytes:
+    """区域 | 1月 | 2月 … one row per region: a month's figures next month's file may restate."""
+    months = len(next(iter(values.values())))
+    return sheet_bytes(title, ["区域", *[f"{m}月" for m in range(1, months + 1)]],
+                       [[region, *row] for region, row in values.items()])

@@ -30,6 +30,8 @@ from browser_support import (
     coded_workbook,
     mismatch_workbook,
     pivot_workbook,
+    region_months,
+    sheet_bytes,
     wide_workbook,
 )
 
@@ -634,29 +636,13 @@ def test_a_sheet_that_differs_from_its_totals_says_why_offers_the_fix_and_is_not
 # --------------------------------------------------------------------------- restatements
 
 
-def _region_months(values: dict[str, list[float]]) -> bytes:
-    import io
-
-    import openpyxl
-
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "2026门店销售"
-    ws.append(["区域", *[f"{m}月" for m in range(1, len(next(iter(values.values()))) + 1)]])
-    for region, row in values.items():
-        ws.append([region, *row])
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
-
-
 def test_a_restated_month_is_listed_in_the_preview_and_kept_in_the_history(open_app, helpers, db_file):
     lang = "zh"  # AppTest formats the overlap radio's options in the test's process, where the language is zh
     at = open_app(lang=lang, page="pages/import_data.py")
-    at.file_uploader[0].set_value(("feb.xlsx", _region_months({"华东": [10, 20], "华南": [5, 6]}), XLSX_MIME)).run()
+    at.file_uploader[0].set_value(("feb.xlsx", region_months({"华东": [10, 20], "华南": [5, 6]}, "2026门店销售"), XLSX_MIME)).run()
     at.button(key="do_import").click().run()
     assert_clean(at)
-    march = _region_months({"华东": [10, 25, 30], "华南": [5, 6, 7]})
+    march = region_months({"华东": [10, 25, 30], "华南": [5, 6, 7]}, "2026门店销售")
     at.file_uploader[0].set_value(("mar.xlsx", march, XLSX_MIME)).run()
     assert_clean(at)
     assert any(w.startswith(t("import.restated", lang, n="1")) for w in texts(at.warning)), texts(at.warning)
@@ -692,28 +678,13 @@ def test_a_restated_month_is_listed_in_the_preview_and_kept_in_the_history(open_
 
 
 def test_a_metric_named_like_another_sources_is_told_apart_and_one_click_makes_it_the_same(open_app, db_file):
-    import io
-
-    import openpyxl
-
-    def book(title, header, rows):
-        wb = openpyxl.Workbook()
-        ws = wb.active
-        ws.title = title
-        ws.append(header)
-        for row in rows:
-            ws.append(row)
-        buf = io.BytesIO()
-        wb.save(buf)
-        return buf.getvalue()
-
     lang = "en"
     at = open_app(lang=lang, page="pages/import_data.py")
-    finance = book("Finance", ["Month", "Sales"], [["2017-01", 1_200_000], ["2017-02", 1_300_000]])
+    finance = sheet_bytes("Finance", ["Month", "Sales"], [["2017-01", 1_200_000], ["2017-02", 1_300_000]])
     at.file_uploader[0].set_value(("finance.xlsx", finance, XLSX_MIME)).run()
     at.button(key="do_import").click().run()
     assert_clean(at)
-    orders = book("Orders", ["Order Date", "Region", "Sales"], [["2017-02-03", "East", 120.5], ["2017-02-04", "West", 80.0]])
+    orders = sheet_bytes("Orders", ["Order Date", "Region", "Sales"], [["2017-02-03", "East", 120.5], ["2017-02-04", "West", 80.0]])
     at.file_uploader[0].set_value(("orders.xlsx", orders, XLSX_MIME)).run()
     assert_clean(at)
     said = reading_text({"decision": "kpi_new", "evidence": "values", "strength": "weak",

@@ -2,32 +2,17 @@
 
 from __future__ import annotations
 
-import io
-
-import openpyxl
 import pytest
+from browser_support import sheet_bytes
 
 from retro.ingest import analyze_bytes, store_import
 from retro.ingest.kpis import source_name, with_kpi
 
-
-def _book(title: str, header: list, rows: list[list]) -> bytes:
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = title
-    ws.append(header)
-    for row in rows:
-        ws.append(row)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
-
-
-FINANCE = _book("Finance", ["Month", "Sales", "COGS"], [["2017-01", 1_200_000, 800_000], ["2017-02", 1_300_000, 850_000]])
+FINANCE = sheet_bytes("Finance", ["Month", "Sales", "COGS"], [["2017-01", 1_200_000, 800_000], ["2017-02", 1_300_000, 850_000]])
 
 
 def _orders(month: str, rows: list[tuple[str, float]]) -> bytes:
-    return _book("Orders", ["Order Date", "Region", "Sales"], [[f"{month}-0{i + 3}", r, v] for i, (r, v) in enumerate(rows)])
+    return sheet_bytes("Orders", ["Order Date", "Region", "Sales"], [[f"{month}-0{i + 3}", r, v] for i, (r, v) in enumerate(rows)])
 
 
 def _kpi(sheet) -> list[tuple[str, str, dict]]:
@@ -71,7 +56,7 @@ def test_the_user_says_it_is_the_same_kpi_and_it_is_stored_under_the_one_name(db
 
 
 def test_the_same_kind_of_metric_from_another_file_is_a_continuation(db):
-    store_import(db, analyze_bytes(db, _book("2016", ["Month", "Sales"], [["2016-11", 1_000_000], ["2016-12", 1_100_000]]),
+    store_import(db, analyze_bytes(db, sheet_bytes("2016", ["Month", "Sales"], [["2016-11", 1_000_000], ["2016-12", 1_100_000]]),
                                    "finance 2016.xlsx"))
     finance = analyze_bytes(db, FINANCE, "finance 2017 v2.xlsx")
     assert "Sales" in finance.sheets[0].result.metrics and not _kpi(finance.sheets[0])
@@ -83,7 +68,7 @@ def test_the_bundled_sample_never_makes_a_users_metric_another(db):
 
     assert ensure_first_start(db)
     assert db.scalar("SELECT count(*) FROM current_facts WHERE metric = '销售额'") > 0
-    book = _book("2026销售额", ["区域", "1月", "2月"], [["华东", 1.0, 2.0], ["华南", 3.0, 4.0]])
+    book = sheet_bytes("2026销售额", ["区域", "1月", "2月"], [["华东", 1.0, 2.0], ["华南", 3.0, 4.0]])
     sheet = analyze_bytes(db, book, "区域.xlsx").sheets[0]
     assert sheet.result.metrics == ["销售额"] and not _kpi(sheet)
 
@@ -101,9 +86,9 @@ def test_an_import_belongs_to_a_dataset_named_by_the_user_or_after_its_source(db
 
 def test_a_targets_file_beside_the_actuals_is_the_same_kpis_plan(db):
     """Actuals by region and product, targets by region only, in another file: plan and actual pair up."""
-    actual = _book("2026实际", ["月份", "区域", "产品", "销售额"],
+    actual = sheet_bytes("2026实际", ["月份", "区域", "产品", "销售额"],
                    [["2026-01", "华东", "A", 60.0], ["2026-01", "华东", "B", 40.0], ["2026-01", "华南", "A", 50.0]])
     store_import(db, analyze_bytes(db, actual, "actual.xlsx"))
-    targets = _book("2026目标", ["月份", "区域", "销售额目标"], [["2026-01", "华东", 110.0], ["2026-01", "华南", 55.0]])
+    targets = sheet_bytes("2026目标", ["月份", "区域", "销售额目标"], [["2026-01", "华东", 110.0], ["2026-01", "华南", 55.0]])
     sheet = analyze_bytes(db, targets, "targets.xlsx").sheets[0]
     assert sheet.result.metrics == ["销售额"] and not _kpi(sheet), (sheet.result.metrics, _kpi(sheet))

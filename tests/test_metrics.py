@@ -747,22 +747,9 @@ def test_orders_of_a_month_in_progress_are_compared_with_the_same_days(db, tmp_p
 
 def test_the_cards_beside_a_metric_come_from_the_workbook_it_came_in_with(db):
     """A finance workbook's 营业收入 shows its own 成本 card, not another workbook's cost line."""
-    import io
-
-    import openpyxl
+    from browser_support import sheet_bytes as book
 
     from retro.ingest import analyze_bytes, store_import
-
-    def book(title, header, rows):
-        wb = openpyxl.Workbook()
-        ws = wb.active
-        ws.title = title
-        ws.append(header)
-        for row in rows:
-            ws.append(row)
-        buf = io.BytesIO()
-        wb.save(buf)
-        return buf.getvalue()
 
     store_import(db, analyze_bytes(db, book("门店", ["月份", "门店", "获客成本"], [["2026-01", "A", 30.0]]), "门店.xlsx"))
     store_import(db, analyze_bytes(db, book("财务", ["月份", "营业收入", "营业成本"], [["2026-01", 900.0, 600.0]]), "财务.xlsx"))

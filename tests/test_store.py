@@ -9,7 +9,7 @@ import types
 import fixtures_build as fb
 import openpyxl
 import pytest
-from browser_support import coded_workbook, pivot_workbook
+from browser_support import coded_workbook, pivot_workbook, region_months
 
 from retro import db as retro_db
 from retro.db import Database
@@ -481,28 +481,12 @@ def test_undo_keeps_a_merge_target_and_a_derived_metrics_component(db, files):
 # --------------------------------------------------------------------------- restatements
 
 
-def _months_workbook(values: dict[str, list[float]]) -> bytes:
-    import io
-
-    import openpyxl
-
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "2026销售额"
-    ws.append(["区域", *[f"{m}月" for m in range(1, len(next(iter(values.values()))) + 1)]])
-    for region, row in values.items():
-        ws.append([region, *row])
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
-
-
 def test_a_restated_month_is_listed_old_to_new_before_and_after_the_import(db):
     from retro.ingest import analyze_bytes
     from retro.ingest.restatements import import_restatements, restated_values
 
-    store_import(db, analyze_bytes(db, _months_workbook({"华东": [10, 20], "华南": [5, 6]}), "2月.xlsx"))
-    march = analyze_bytes(db, _months_workbook({"华东": [10, 22, 30], "华南": [5, 6, 7]}), "3月.xlsx")
+    store_import(db, analyze_bytes(db, region_months({"华东": [10, 20], "华南": [5, 6]}), "2月.xlsx"))
+    march = analyze_bytes(db, region_months({"华东": [10, 22, 30], "华南": [5, 6, 7]}), "3月.xlsx")
     before = restated_values(db, march)
     # 华东's February changed; January and 华南 came again unchanged: an overlap, not a restatement
     assert before[["metric", "period", "segment", "old", "new", "difference", "file_name"]].values.tolist() == [
@@ -510,5 +494,5 @@ def test_a_restated_month_is_listed_old_to_new_before_and_after_the_import(db):
     stored = store_import(db, march)
     after = import_restatements(db, stored.import_id)
     assert after[["period", "segment", "old", "new"]].values.tolist() == [["2026-02", "区域=华东", 20.0, 22.0]]
-    again = analyze_bytes(db, _months_workbook({"华东": [10, 22, 30], "华南": [5, 6, 8]}), "3月修订.xlsx")
+    again = analyze_bytes(db, region_months({"华东": [10, 22, 30], "华南": [5, 6, 8]}), "3月修订.xlsx")
     assert restated_values(db, again)[["period", "old", "new"]].values.tolist() == [["2026-03", 7.0, 8.0]]
