@@ -27,6 +27,7 @@ from retro.ui import (
     can_edit,
     database,
     lang,
+    listed,
     md,
     num,
     set_active_review,
@@ -483,7 +484,7 @@ else:
         {tr("goals.col.owner"): o.owner, tr("goals.col.score"): pct(o.overall),
          tr("goals.col.kpis"): len(o.rows),
          STATUS_TEXT["red"]: sum(1 for r in o.rows if r.status == "red"),
-         tr("goals.col.owned"): "、".join(what(r) for r in o.rows) if L == "zh" else ", ".join(what(r) for r in o.rows)}
+         tr("goals.col.owned"): listed(what(r) for r in o.rows)}
         for o in owners
     ]), hide_index=True, width="stretch")
 

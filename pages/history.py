@@ -22,7 +22,7 @@ from retro.ingest import import_history
 from retro.ingest.restatements import import_restatements
 from retro.ingest.store import import_sheets
 from retro.memo import clear_all
-from retro.ui import can_edit, database, lang, md, num, restated_frame, tr, warning_text
+from retro.ui import can_edit, database, lang, listed, md, num, restated_frame, tr, warning_text
 
 db = database()
 st.title(tr("history.title"))
@@ -115,7 +115,7 @@ view = pd.DataFrame(
         tr("history.dataset"): history["dataset"],
         tr("history.file"): history["file_name"],
         tr("history.time"): pd.to_datetime(history["imported_at"]).dt.strftime("%Y-%m-%d %H:%M"),
-        tr("history.sheets"): history["sheets"].map(lambda s: "、".join(s)),
+        tr("history.sheets"): history["sheets"].map(listed),
         tr("history.rows"): history["row_count"],
         tr("history.periods"): history["period_min"].fillna("—") + " – " + history["period_max"].fillna("—"),
         tr("history.sample"): history["is_sample"],

@@ -30,6 +30,7 @@ from retro.ui import (
     database,
     error_text,
     lang,
+    listed,
     md,
     num,
     reading_markdown,
@@ -134,7 +135,7 @@ def mismatch_fix(sheet: SheetAnalysis, fix: dict) -> None:
     user = read_with(sheet)
     for key, label in (("skip_rows", "recon.fix_skip"), ("keep_rows", "recon.fix_keep")):
         rows = fix.get(key) or []
-        if rows and st.button(tr(label, rows="、".join(map(str, rows)) if lang() == "zh" else ", ".join(map(str, rows))),
+        if rows and st.button(tr(label, rows=listed(rows)),
                               key=f"fix::{key}::{sheet.name}", icon=":material/build:"):
             reread(sheet, replace(user, **{key: sorted({*getattr(user, key), *rows})}))
 
@@ -209,9 +210,9 @@ for tab, sheet in zip(tabs, analysis.sheets, strict=True):
             st.caption(
                 " · ".join(
                     [
-                        f"{tr('import.metrics')}: " + "、".join(md(m) for m in result.metrics[:12]),
-                        f"{tr('import.dimensions')}: " + ("、".join(md(d) for d in result.dimensions) or "—"),
-                        f"{tr('import.scenarios')}: " + "、".join(tr(f"scenario.{s}") if s in ("actual", "plan", "forecast") else md(s) for s in result.scenarios),
+                        f"{tr('import.metrics')}: " + listed(md(m) for m in result.metrics[:12]),
+                        f"{tr('import.dimensions')}: " + (listed(md(d) for d in result.dimensions) or "—"),
+                        f"{tr('import.scenarios')}: " + listed(tr(f"scenario.{s}") if s in ("actual", "plan", "forecast") else md(s) for s in result.scenarios),
                     ]
                 )
             )
@@ -333,7 +334,7 @@ if not clash.empty:
         tr(
             "import.overlap",
             values=int(clash["values_"].sum()),
-            files="、".join(md(f) for f in clash["file_name"]),
+            files=listed(md(f) for f in clash["file_name"]),
             first=str(pd.to_datetime(clash["first_period"]).min().date())[:7],
             last=str(pd.to_datetime(clash["last_period"]).max().date())[:7],
         ),
@@ -361,7 +362,7 @@ if not restated.empty:
 dataset = st.text_input(tr("import.dataset"), value=dataset_of(db, to_store), help=tr("import.dataset_help"),
                         key=f"dataset::{analysis.sha256}", max_chars=80)
 if unconfirmed:
-    st.warning(tr("recon.gate") + " " + "、".join(md(n) for n in unconfirmed), icon=":material/rule:")
+    st.warning(tr("recon.gate") + " " + listed(md(n) for n in unconfirmed), icon=":material/rule:")
 if st.button(tr("import.button", n=len(chosen)), type="primary", icon=":material/download:", key="do_import",
              disabled=bool(unconfirmed)):
     try:

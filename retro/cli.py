@@ -88,7 +88,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     if differing and not args.accept_mismatch:
         # a wrong number is worse than a refusal: nothing is stored until it is fixed or accepted
         result.update(status="mismatch", error_code="mismatch",
-                      message=t("cli.mismatch", lang, sheets="、".join(s["sheet"] for s in differing)),
+                      message=t("cli.mismatch", lang, sheets=[s["sheet"] for s in differing]),
                       sheets=[_sheet_json(s, lang, False) for s in summary["sheets"]])
         return _emit(result, args, EXIT_MISMATCH)
     stored = store_import(db, analysis, mode=args.mode, actor="cli", dataset=args.dataset)

@@ -888,12 +888,16 @@ def t(key: str, lang: str = "zh", **params: Any) -> str:
     template = entry.get(lang) or entry["en"]
     if not params:
         return template
-    sep = "、" if lang == "zh" else ", "
-    clean = {k: (sep.join(str(x) for x in v) if isinstance(v, list | tuple) else v) for k, v in params.items()}
+    clean = {k: (joined(v, lang) if isinstance(v, list | tuple) else v) for k, v in params.items()}
     try:
         return template.format(**clean)
     except (KeyError, IndexError, ValueError):
         return template
+
+
+def joined(items: Any, lang: str) -> str:
+    """A list as a sentence lists it: 华东、华南 in Chinese, East, South in English."""
+    return ("、" if lang == "zh" else ", ").join(str(x) for x in items)
 
 
 def message_text(code: str, params: dict[str, Any] | None, lang: str, prefix: str) -> str:
@@ -933,7 +937,7 @@ def reading_text(reading: dict[str, Any], lang: str) -> str:
     if "scenario" in params:
         params["scenario_text"] = t(f"scenario.{params['scenario']}", lang)
     if decision in ("kpi_new", "kpi_same"):
-        params["why_text"] = ("、" if lang == "zh" else ", ").join(t(f"kpi_why.{w}", lang) for w in params.get("why") or [])
+        params["why_text"] = joined((t(f"kpi_why.{w}", lang) for w in params.get("why") or []), lang)
     if decision == "date_order":
         params["order_text"] = t(f"order.{params.get('order', 'month_first')}", lang)
     return t(f"reading.{decision}", lang, **params)
@@ -942,8 +946,7 @@ def reading_text(reading: dict[str, Any], lang: str) -> str:
 def mismatch_text(why: dict[str, Any] | None, lang: str) -> str:
     """Why a sheet's totals disagree with what would be stored, as a sentence (retro/ingest/mismatch.py)."""
     why = why or {"code": "unexplained"}
-    params = {**why, "rows": "、".join(str(r) for r in why.get("rows") or []) if lang == "zh"
-              else ", ".join(str(r) for r in why.get("rows") or [])}
+    params = {**why, "rows": joined(why.get("rows") or [], lang)}
     if "why" in why:
         params["why_text"] = t(f"why_left.{why['why']}", lang)
     return t(f"why_mismatch.{why['code']}", lang, **params)

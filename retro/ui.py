@@ -434,8 +434,16 @@ if __name__ == "__main__":
 RESTATED_COLUMNS = ("metric", "period", "segment", "scenario", "old", "new", "difference", "file_name")
 
 
+def listed(items: Any) -> str:
+    """A list joined as the page's language lists things (、 or a comma)."""
+    from .i18n import joined
+
+    return joined(items, lang())
+
+
 def restated_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """Restated values (retro.ingest.restatements) as the preview and the history show them."""
     out = frame[list(RESTATED_COLUMNS)].copy()
     out["scenario"] = out["scenario"].map(lambda v: tr(f"scenario.{v}") if v in ("actual", "plan", "forecast") else v)
+    out["file_name"] = out["file_name"].map(lambda v: listed(v) if isinstance(v, list | tuple) or hasattr(v, "tolist") else v)
     return out.rename(columns={c: tr(f"restated.{c}") for c in RESTATED_COLUMNS})

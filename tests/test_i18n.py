@@ -236,3 +236,14 @@ def test_language_from_locale(locale, lang):
 def test_language_without_a_locale_is_a_supported_language():
     assert language_from_locale(None) in LANGS
     assert language_from_locale("") == language_from_locale(None)
+
+
+def test_a_list_reads_as_its_language_lists_things():
+    from retro.i18n import joined, mismatch_text
+
+    assert joined(["华东", "华南"], "zh") == "华东、华南"
+    assert joined(["East", "South"], "en") == "East, South"  # no Chinese 、 inside an English sentence
+    why = {"code": "stored_rows_any", "rows": [3, 4], "fix": None}
+    assert "3, 4" in mismatch_text(why, "en") and "3、4" in mismatch_text(why, "zh")
+    assert "finance.xlsx, orders.xlsx" in t("reading.kpi_new", "en", metric="Sales", files=["finance.xlsx", "orders.xlsx"],
+                                             why_text="scale", **{"as": "Sales · x"})

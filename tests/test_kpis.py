@@ -31,7 +31,7 @@ def test_same_name_other_dimensions_and_scale_is_a_new_metric_told_apart_and_ask
     sheet = orders.sheets[0]
     assert sheet.result.metrics == ["Sales · orders"]
     [(decision, strength, params)] = _kpi(sheet)
-    assert (decision, strength, params["files"]) == ("kpi_new", "weak", "finance 2017.xlsx")
+    assert (decision, strength, params["files"]) == ("kpi_new", "weak", ["finance 2017.xlsx"])
     assert set(params["why"]) == {"dimensions", "scale"}
     store_import(db, orders)
     # the finance Sales is untouched: the trends of 2017 still show the finance values alone

@@ -69,7 +69,7 @@ def stored_differences(db: Database, facts: pa.Table, segments: pa.Table | None,
                                  LEFT JOIN staged_segments s USING (dims_key) GROUP BY 1),
                     old AS (SELECT f.metric, list_sort(list(DISTINCT f.grain)) AS grains, median(abs(f.value)) AS size,
                                    list(DISTINCT f.scenario) AS scenarios,
-                                   string_agg(DISTINCT i.file_name, '、') AS files,
+                                   list(DISTINCT i.file_name ORDER BY i.file_name) AS files,
                                    bool_or(coalesce(x.fingerprint = $fp, false)) AS same_layout
                             FROM fact_rows f JOIN imports i ON i.id = f.import_id
                             LEFT JOIN import_sheets x ON x.import_id = f.import_id AND x.sheet_name = f.sheet_name

@@ -45,7 +45,7 @@ def restated_values(db: Database, analysis: FileAnalysis, limit: int = 1000) -> 
                     f"""WITH new AS (SELECT metric, scenario, grain, period, dims_key, sum(value) AS value
                                      FROM staged GROUP BY ALL),
                              old AS (SELECT f.metric, f.scenario, f.grain, f.period, f.dims_key, sum(f.value) AS value,
-                                            string_agg(DISTINCT i.file_name, '、') AS file_name
+                                            list(DISTINCT i.file_name ORDER BY i.file_name) AS file_name
                                      FROM current_facts f JOIN imports i ON i.id = f.import_id
                                      WHERE (f.metric, f.scenario, f.grain, f.period, f.dims_key) IN
                                            (SELECT (metric, scenario, grain, period, dims_key) FROM new)
@@ -79,7 +79,7 @@ def import_restatements(db: Database, import_id: int, limit: int = 1000) -> pd.D
         f"""WITH new AS (SELECT sheet_name, metric, scenario, grain, period, dims_key, sum(value) AS value
                          FROM fact_rows WHERE import_id = $id GROUP BY ALL),
                  old AS (SELECT f.metric, f.scenario, f.grain, f.period, f.dims_key, sum(f.value) AS value,
-                                string_agg(DISTINCT i.file_name, '、') AS file_name
+                                list(DISTINCT i.file_name ORDER BY i.file_name) AS file_name
                          FROM fact_rows f JOIN imports i ON i.id = f.import_id
                          WHERE f.replaced_by = $id AND f.import_id <> $id GROUP BY ALL)
             SELECT n.sheet_name AS sheet, n.metric, n.scenario, n.period, n.grain, {_SEGMENT} AS segment,
