@@ -355,6 +355,32 @@ def db_file() -> Path:
     return Path(os.environ["RETRO_DB"])
 
 
+@pytest.fixture(scope="session")
+def sample_file(tmp_path_factory) -> Path:
+    """A database holding the bundled sample, built once per run (copied per test by sample_db_file)."""
+    from retro.bootstrap import ensure_first_start
+    from retro.db import Database, close_all
+
+    path = tmp_path_factory.mktemp("sample") / "sample.duckdb"
+    db = Database(path)
+    ensure_first_start(db)
+    db.close()
+    close_all()
+    return path
+
+
+@pytest.fixture
+def sample_db_file(sample_file, db_file) -> Path:
+    """The app's database file, starting as a copy of the sample (no first-start import per test)."""
+    import shutil
+
+    from retro.db import close_all
+
+    close_all()
+    shutil.copy(sample_file, db_file)
+    return db_file
+
+
 def fresh_db(db_file: Path):
     """The database as a new process would open it (the app's connection let go first)."""
     from retro import db as retro_db

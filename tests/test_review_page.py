@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -27,26 +26,9 @@ TODAY = dt.date.today()
 LATER = TODAY + dt.timedelta(days=30)
 
 
-@pytest.fixture(scope="module")
-def sample_file(tmp_path_factory) -> Path:
-    from retro.bootstrap import ensure_first_start
-    from retro.db import Database, close_all
-
-    path = tmp_path_factory.mktemp("review_sample") / "sample.duckdb"
-    db = Database(path)
-    ensure_first_start(db)
-    db.close()
-    close_all()
-    return path
-
-
 @pytest.fixture
-def db_file(sample_file, db_file) -> Path:  # noqa: F811 - the conftest fixture, holding the sample
-    from retro.db import close_all
-
-    close_all()
-    shutil.copy(sample_file, db_file)
-    return db_file
+def db_file(sample_db_file) -> Path:  # the conftest fixture, holding the sample
+    return sample_db_file
 
 
 def open_page(lang: str = "zh", review: int | None = None):
