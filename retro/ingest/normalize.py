@@ -806,9 +806,10 @@ def _row_mismatch(cur, measures: list[ColumnSpec], bad: list[dict[str, Any]], le
     """Why the totals rows disagree with what would be stored (mismatch.py): the rows to be stored that
     hold the difference, the rows left out that hold what is missing, the cells that could not be read."""
     by_header = {c.header: c for c in measures}
-    cols = [by_header[e["column"]] for e in bad if e["column"] in by_header]
-    differences = {c.index: e["difference"] for c, e in zip(cols, bad, strict=False)}
-    totals_of = {c.index: (e["sheet_total"], e["imported_total"]) for c, e in zip(cols, bad, strict=False)}
+    pairs = [(by_header[e["column"]], e) for e in bad if e["column"] in by_header]
+    cols = [c for c, _ in pairs]
+    differences = {c.index: e["difference"] for c, e in pairs}
+    totals_of = {c.index: (e["sheet_total"], e["imported_total"]) for c, e in pairs}
     stored: dict[int, set[int]] = {}
     with registered(cur, "staged", out.facts):
         for col, diff in differences.items():
