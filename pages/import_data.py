@@ -362,7 +362,7 @@ if not restated.empty:
 dataset = st.text_input(tr("import.dataset"), value=dataset_of(db, to_store), help=tr("import.dataset_help"),
                         key=f"dataset::{analysis.sha256}", max_chars=80)
 if unconfirmed:
-    st.warning(tr("recon.gate") + " " + listed(md(n) for n in unconfirmed), icon=":material/rule:")
+    st.warning(tr("recon.gate", sheets=listed(f"“{md(n)}”" for n in unconfirmed)), icon=":material/rule:")
 if st.button(tr("import.button", n=len(chosen)), type="primary", icon=":material/download:", key="do_import",
              disabled=bool(unconfirmed)):
     try:

@@ -315,7 +315,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "recon.fix_skip": {"zh": "排除第 {rows} 行", "en": "Leave row {rows} out"},
     "recon.fix_keep": {"zh": "保留第 {rows} 行", "en": "Keep row {rows}"},
     "recon.accept": {"zh": "我已核对：尽管与表内合计不一致，仍然导入「{sheet}」", "en": "I have checked: import “{sheet}” although it differs from the sheet's totals"},
-    "recon.gate": {"zh": "有工作表与表内合计不一致：修正或逐个确认后才能导入。", "en": "A sheet differs from its own totals: fix it or confirm it before importing."},
+    "recon.gate": {"zh": "{sheets} 与表内合计不一致：修正或逐个确认后才能导入。", "en": "{sheets} differs from its own totals: fix it or confirm it before importing."},
     "reading.kpi_new": {"zh": "「{metric}」已经存在（来自 {files}），但{why_text}不同：按新指标「{as}」导入。如果是同一个指标，请点下面的按钮。", "en": "“{metric}” is already stored (from {files}) but its {why_text} differ: imported as a new metric, “{as}”. If it is the same KPI, say so below."},
     "reading.kpi_same": {"zh": "「{metric}」与 {files} 里的是同一个指标（按你的选择）。", "en": "“{metric}” is the same KPI as in {files}, as you said."},
     "kpi_why.dimensions": {"zh": "维度", "en": "dimensions"},
