@@ -127,7 +127,7 @@ def page_timings(store: Path, metric: str, dim: str, runs: int) -> list[dict]:
     from streamlit.runtime.pages_manager import PagesManager
     from streamlit.testing.v1 import AppTest
 
-    class NavigationOnly(PagesManager):  # as `python -m retro.ui` runs the server (see retro/ui.py)
+    class NavigationOnly(PagesManager):  # as `python -m retro.ui` runs the server (see retro/ui/__init__.py)
         def __init__(self, *a, **kw):
             super().__init__(*a, **kw)
             PagesManager.uses_pages_directory = False

@@ -20,7 +20,6 @@ from retro import likeforlike as L4L
 from retro import metrics as M
 from retro import reviews as R
 from retro import scoring as S
-from retro import ui_goals as G
 from retro.ui import (
     active_period,
     active_review,
@@ -34,6 +33,7 @@ from retro.ui import (
     tr,
     who,
 )
+from retro.ui import goals as G
 
 db = database()
 L = lang()

@@ -12,7 +12,6 @@ from retro import likeforlike as L4L
 from retro import metrics as M
 from retro import reviews as R
 from retro import scoring as S
-from retro import ui_review as UR
 from retro.ui import (
     active_period,
     active_review,
@@ -25,6 +24,7 @@ from retro.ui import (
     tr,
     who,
 )
+from retro.ui import review as UR
 
 db = database()
 L = lang()

@@ -9,7 +9,6 @@ import streamlit as st
 
 from retro import metrics as M
 from retro import reviews as R
-from retro import ui_review as U
 from retro.i18n import t
 from retro.ui import (
     active_period,
@@ -22,6 +21,7 @@ from retro.ui import (
     set_active_review,
     tr,
 )
+from retro.ui import review as U
 
 db = database()
 L = lang()  # bound into the widgets' format functions (AppTest calls them outside the run)

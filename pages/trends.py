@@ -15,9 +15,9 @@ import streamlit as st
 from retro import export
 from retro import likeforlike as L4L
 from retro import metrics as M
-from retro import ui_trends as V
 from retro.i18n import t
 from retro.ui import active_period, can_edit, database, default_metric, lang, md, who
+from retro.ui import trends as V
 
 db = database()
 L = lang()

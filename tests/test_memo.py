@@ -96,8 +96,8 @@ def test_drawing_the_pages_leaves_every_shared_view_as_it_was_built(monkeypatch)
         return json.dumps(value, default=repr, sort_keys=True) if isinstance(value, dict | list) else repr(value)
 
     import retro.ui  # noqa: F401 - every module with views, so every memo exists before it is wrapped
-    import retro.ui_goals  # noqa: F401
-    import retro.ui_trends  # noqa: F401
+    import retro.ui.goals  # noqa: F401
+    import retro.ui.trends  # noqa: F401
 
     as_built: dict = {}
     for memo in _memos:

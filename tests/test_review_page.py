@@ -1,4 +1,4 @@
-"""The review workspace (pages/review.py, retro/ui_review.py) through AppTest driven from app.py.
+"""The review workspace (pages/review.py, retro/ui/review.py) through AppTest driven from app.py.
 
 One database with the bundled sample is built per module and copied for each test (the import is
 the slow part); reviews and items are then set up through retro.reviews, as another session or the
@@ -247,7 +247,7 @@ def test_a_deleted_problem_can_be_undone_and_restored_from_the_bin(db_file):
 
 
 def test_a_problem_logged_from_a_red_kpi_arrives_filled_in(db_file):
-    from retro.ui_review import problem_link
+    from retro.ui.review import problem_link
 
     ids = seed(db_file)
     link = problem_link("销售额", {"区域": "华东"}, "2026-10", "goals")

@@ -1,4 +1,4 @@
-"""retro/ui.py's server start-up tuning and the gate's secrets look-up, under threads."""
+"""retro/ui/__init__.py's server start-up tuning and the gate's secrets look-up, under threads."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import threading
 import pytest
 from streamlit import config
 
-from retro import ui, ui_gate
+from retro import ui
+from retro.ui import signin as ui_gate
 
 
 @pytest.fixture
@@ -95,3 +96,38 @@ def test_a_rerun_checks_the_connection_once_and_the_page_reads_the_checked_one(d
         before = len(checks)
         assert ui.database() is ui.database() and len(checks) == before
     assert getattr(ui._this_run, "db", None) is None
+
+
+def test_streamlit_is_imported_only_under_retro_ui_and_its_modules_form_no_cycle():
+    """The boundary is visible in the tree: everything in retro outside retro/ui/ is plain Python."""
+    import ast
+    from pathlib import Path
+
+    root = Path(ui.__file__).resolve().parents[1]
+    outside = []
+    edges: dict[str, set[str]] = {}
+    for path in root.rglob("*.py"):
+        rel = path.relative_to(root.parent).with_suffix("")
+        name = ".".join(rel.parts).removesuffix(".__init__")
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                targets = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = package
+                for _ in range(max(node.level - 1, 0)):
+                    base = base.rpartition(".")[0]
+                mod = f"{base}.{node.module}" if node.level and node.module else (base if node.level else node.module)
+                targets = [mod] + [f"{mod}.{a.name}" for a in node.names]
+            else:
+                continue
+            if any(x == "streamlit" or x.startswith("streamlit.") for x in targets) and not name.startswith("retro.ui"):
+                outside.append(name)
+            if name.startswith("retro.ui"):  # imports inside functions count too: no module leans on the order
+                edges.setdefault(name, set()).update(x for x in targets if x.startswith("retro.ui"))
+    assert outside == []
+    assert "retro.ui" not in edges.get("retro.ui.signin", set())  # the sign-in gate takes text from retro.ui.text
+    for a, targets in edges.items():
+        for b in targets:
+            assert a not in edges.get(b, set()) or a == b, f"{a} and {b} import each other"

@@ -1,4 +1,4 @@
-"""The trends page's views (retro/ui_trends.py) on the bundled sample: fetched in one batch, they are
+"""The trends page's views (retro/ui/trends.py) on the bundled sample: fetched in one batch, they are
 exactly what fetching each series alone gives, and the batch leaves nothing for the page to fetch."""
 
 from __future__ import annotations
@@ -9,10 +9,10 @@ import pytest
 
 from retro import charts
 from retro import metrics as M
-from retro import ui_trends as V
 from retro.bootstrap import load_sample
 from retro.db import Database
 from retro.memo import clear_all
+from retro.ui import trends as V
 
 
 @pytest.fixture(scope="module")

@@ -95,7 +95,7 @@ TEXT: dict[str, dict[str, str]] = {
     "review.summary.checks": {"zh": "上期措施验证：", "en": "Earlier measures checked:"},
     "review.summary.check": {"zh": "{title}：验证结果{result}", "en": "{title}: {result}"},
     "review.summary.empty": {"zh": "（本期还没有数据、问题或措施。）", "en": "(No data, problems or measures for this period yet.)"},
-    # ---- the workspace UI (retro/ui_review.py, pages/review.py)
+    # ---- the workspace UI (retro/ui/review.py, pages/review.py)
     "review.ui.caption": {"zh": "问题、根因、改进措施、策略任务与经验，和数据放在一起；下次复盘时逐项检查。",
                           "en": "Problems, root causes, measures, strategy tasks and lessons, next to the numbers; checked again at the next review."},
     "review.ui.none": {"zh": "（无）", "en": "(none)"},

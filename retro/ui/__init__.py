@@ -1,10 +1,10 @@
-"""Streamlit helpers shared by the pages: language, database, sidebar. With ui_gate, ui_trends and
-ui_review, the only retro modules importing Streamlit."""
+"""Streamlit helpers shared by the pages: database, sidebar, the server. The ``retro.ui`` package
+(this module, signin, text, trends, goals, review) and ``pages/`` are the only code importing
+Streamlit; everything else in retro is plain Python, tested directly and used by the CLI."""
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 import sys
 import threading
 from collections.abc import Iterator
@@ -15,22 +15,23 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from . import access
-from .bootstrap import ensure_first_start
-from .db import Database, DatabaseUnavailable, default_db_path, get_database
-from .i18n import LANGS, format_number, language_from_locale, message_text, t
-from .memo import shared
-from .ui_gate import can_edit, gate, gate_needed, who  # noqa: F401
-
-# What can make markdown out of plain text mid-sentence: emphasis, code, links and images
-# (brackets), HTML (angle brackets), tables, strikethrough, maths, headings.
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]#|<>~$])")
-
-
-def md(text: object) -> str:
-    """User text made inert for st.markdown: no links, images, emphasis or HTML from a cell."""
-    return _MD_SPECIAL.sub(r"\\\1", str(text))
-
+from .. import access
+from ..bootstrap import ensure_first_start
+from ..db import Database, DatabaseUnavailable, default_db_path, get_database
+from ..i18n import LANGS, t
+from ..memo import shared
+from .signin import can_edit, gate, gate_needed, who  # noqa: F401
+from .text import (  # noqa: F401 - the pages take the text helpers from here
+    _inert,
+    error_text,
+    lang,
+    listed,
+    md,
+    num,
+    reading_markdown,
+    tr,
+    warning_text,
+)
 
 _this_run = threading.local()  # the database app.py checked for the script run going on in this thread
 
@@ -75,60 +76,6 @@ def unavailable(exc: DatabaseUnavailable) -> None:
     st.stop()
 
 
-def lang() -> str:
-    """The UI language: the sidebar choice, else ?lang= in the URL, else the browser's locale."""
-    if "lang" not in st.session_state:
-        from_url = st.query_params.get("lang")
-        if from_url in LANGS:
-            st.session_state["lang"] = from_url
-        else:
-            locale = getattr(st.context, "locale", None)
-            st.session_state["lang"] = language_from_locale(locale)
-    return st.session_state["lang"]
-
-
-def tr(key: str, **params: Any) -> str:
-    return t(key, lang(), **params)
-
-
-def num(value: float | None, unit: str | None = None, **kw: Any) -> str:
-    return format_number(value, lang(), unit=unit, **kw)
-
-
-def _inert(params: dict[str, Any]) -> dict[str, Any]:
-    """Message parameters carry cell text and headers from the upload: make them inert markdown."""
-    def one(v: Any) -> Any:
-        if isinstance(v, str):
-            return md(v)
-        if isinstance(v, list | tuple):
-            return [one(x) for x in v]
-        return v
-    return {k: one(v) for k, v in (params or {}).items()}
-
-
-def warning_text(code: str, params: dict[str, Any]) -> str:
-    """A warning for st.warning/st.info (which render markdown), user text escaped."""
-    return message_text(code, _inert(params), lang(), "warn")
-
-
-# Reading parameters that name a catalog entry (why.<pattern>, why.<kind>, source.<source>, …), never
-# cell text: escaped, 'fixed_width' would be 'fixed\\_width' and its sentence the bare key.
-_READING_CODES = ("pattern", "kind", "source", "scenario", "order")
-
-
-def reading_markdown(reading: dict[str, Any]) -> str:
-    """An import decision in words, for markdown elements (cell text from the upload made inert)."""
-    from .i18n import reading_text
-
-    params = reading.get("params") or {}
-    codes = {k: params[k] for k in _READING_CODES if isinstance(params.get(k), str)}
-    return reading_text({**reading, "params": {**_inert(params), **codes}}, lang())
-
-
-def error_text(code: str, params: dict[str, Any]) -> str:
-    return message_text(code, _inert(params), lang(), "error")
-
-
 @shared(32)
 def _periods_and_summary(path: str, version: int) -> tuple[list[str], tuple]:
     """The sidebar's queries scan every stored value: once per data version, not once per rerun."""
@@ -154,7 +101,7 @@ def _available_periods(db: Database) -> list[str]:
 @shared(16)
 def _reviews(path: str, version: int) -> list:
     """The reviews the sidebar offers: once per data version (every review edit bumps it), not per rerun."""
-    from . import reviews
+    from .. import reviews
 
     return reviews.reviews(get_database(path))
 
@@ -162,7 +109,7 @@ def _reviews(path: str, version: int) -> list:
 @shared(16)
 def _defaults(path: str, version: int, today: str) -> tuple[str | None, str | None, int | None]:
     """What a new session opens on (retro.defaults): once per data version and day, not per rerun."""
-    from . import defaults
+    from .. import defaults
 
     db = get_database(path)
     when = dt.date.fromisoformat(today)
@@ -239,7 +186,7 @@ def sidebar(db: Database) -> Any:
 def share_link(slot: Any) -> None:
     """Opened on a network address: this view's link and its QR code, to put on the projector. Drawn
     into the sidebar's first slot after the page ran, so the link has the view the page just wrote."""
-    from . import share
+    from .. import share
 
     url = getattr(st.context, "url", None)
     if not share.is_shared(url):
@@ -293,7 +240,7 @@ def _follow_team(db: Database, periods: list[str]) -> None:
     """A new session opens on the team's view (retro.defaults), a link's ?period= and ?review=
     overriding it for this session; an open session follows when another one changes the view or
     new data arrives (the latest import changes), on its next rerun."""
-    from . import defaults
+    from .. import defaults
 
     month, _metric, latest = _opening_defaults(db)
     opening = defaults.resolve(defaults.team_view(db), latest, periods, _reviews(str(db.path), db.data_version()),
@@ -329,7 +276,7 @@ def _follow_team(db: Database, periods: list[str]) -> None:
 def _share(db: Database, **changes: Any) -> None:
     """This session's period and review become the team's (others follow on their next rerun). An
     editor's choice only: a viewer's stays in their session, viewers change nothing."""
-    from . import defaults
+    from .. import defaults
 
     if not can_edit():
         return
@@ -345,7 +292,7 @@ def _picker_key(name: str) -> str:
 
 def active_review(db: Database) -> Any:
     """The review chosen in the sidebar (a ``retro.reviews.Review``), or None."""
-    from . import reviews
+    from .. import reviews
 
     review_id = st.session_state.get("review_id")
     return reviews.get_review(db, review_id) if review_id is not None else None
@@ -353,7 +300,7 @@ def active_review(db: Database) -> Any:
 
 def set_active_review(review_id: int | None) -> None:
     """Make ``review_id`` the active review from the next run on (call st.rerun() after)."""
-    from . import reviews
+    from .. import reviews
 
     st.session_state["review_id"] = review_id
     st.session_state["_picker_generation"] = st.session_state.get("_picker_generation", 0) + 1
@@ -372,7 +319,7 @@ def placeholder(what_key: str) -> None:
     st.info(tr("placeholder.body", what=tr(what_key)), icon=":material/construction:")
 
 
-APP = Path(__file__).resolve().parent.parent / "app.py"
+APP = Path(__file__).resolve().parents[2] / "app.py"
 SWITCH_INTERVAL = 0.0005  # seconds; Python's default is 0.005 (see serve)
 
 
@@ -427,18 +374,8 @@ def serve(argv: list[str] | None = None) -> None:
     cli.main()
 
 
-if __name__ == "__main__":
-    serve()
-
 
 RESTATED_COLUMNS = ("metric", "period", "segment", "scenario", "old", "new", "difference", "file_name")
-
-
-def listed(items: Any) -> str:
-    """A list joined as the page's language lists things (、 or a comma)."""
-    from .i18n import joined
-
-    return joined(items, lang())
 
 
 def restated_frame(frame: pd.DataFrame) -> pd.DataFrame:

@@ -6,8 +6,7 @@ passcodes entirely — no passcode form is shown and RETRO_*_PASSCODE are ignore
 dashboard has exactly one way in. Roles of signed-in accounts come from ``[access]``
 (:func:`retro.access.role_for_account`); an account on no list is refused, with a sign-out button.
 
-``tr``/``md`` come from retro.ui, which re-exports this module's gate functions: they are imported
-inside the functions, so either module can be imported first.
+Text helpers come from retro.ui.text; retro.ui re-exports the gate functions for the pages.
 """
 
 from __future__ import annotations
@@ -18,7 +17,7 @@ from typing import Any
 import streamlit as st
 from streamlit import config
 
-from . import access
+from .. import access
 
 
 def _secrets() -> dict[str, Any]:
@@ -79,7 +78,7 @@ def gate() -> str:
 
 
 def _passcode_gate(codes: dict[str, str]) -> str:
-    from .ui import tr
+    from .text import tr
 
     role = st.session_state.get("_role") if codes else access.EDITOR
     if role is None:
@@ -102,7 +101,7 @@ def _passcode_gate(codes: dict[str, str]) -> str:
 
 def _sign_in_gate(secrets: dict[str, Any]) -> str:
     """st.login's button until an account is signed in; then its role from [access], or a refusal."""
-    from .ui import md, tr
+    from .text import md, tr
 
     st.session_state.pop("_role", None)  # a passcode role never applies while sign-in is configured
     user = _account()
@@ -134,7 +133,7 @@ def _sign_in_gate(secrets: dict[str, Any]) -> str:
 
 
 def _sign_out_button(key: str) -> None:
-    from .ui import tr
+    from .text import tr
 
     if st.button(tr("auth.sign_out"), icon=":material/logout:", key=key):
         st.logout()  # clears the identity cookie (and the provider's session when it offers that)

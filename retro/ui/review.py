@@ -17,11 +17,13 @@ from urllib.parse import urlencode
 import pandas as pd
 import streamlit as st
 
-from . import metrics as M
-from . import reviews as R
-from .db import Database, get_database
-from .i18n import format_number, t
-from .ui import available_periods, can_edit, lang, md, tr, who
+from .. import metrics as M
+from .. import reviews as R
+from ..db import Database, get_database
+from ..i18n import format_number, t
+from . import available_periods
+from .signin import can_edit, who
+from .text import lang, md, tr
 
 CONFLICTS = "review_conflicts"  # session key: saves that met someone else's newer version
 FLASH = "review_flash"
@@ -807,7 +809,7 @@ def item_tools(db: Database, kind: str, item: dict[str, Any], *, key: str) -> No
 
 
 def _restore(kind: str, item_id: int, title: str) -> None:
-    from .ui import database
+    from . import database
 
     try:
         R.restore_item(database(), kind, item_id, actor=actor())

@@ -9,11 +9,11 @@ from collections.abc import Callable
 import altair as alt
 import pandas as pd
 
-from . import metrics as M
-from . import scoring as S
-from .charts import spec_of
-from .db import get_database
-from .memo import keyed, shared
+from .. import metrics as M
+from .. import scoring as S
+from ..charts import spec_of
+from ..db import get_database
+from ..memo import keyed, shared
 
 _specs = keyed(64)
 

@@ -14,13 +14,13 @@ import pandas as pd
 import streamlit as st
 from altair.utils.schemapi import debug_mode
 
-from . import charts
-from . import metrics as M
-from .db import get_database
-from .i18n import t
-from .ingest.restatements import restated_points
-from .memo import shared
-from .ui import md
+from .. import charts
+from .. import metrics as M
+from ..db import get_database
+from ..i18n import t
+from ..ingest.restatements import restated_points
+from ..memo import shared
+from .text import md
 
 # --------------------------------------------------------------------------- cached reads
 # Keyed on the database file and its data version: an import or an edit makes them unreachable.

@@ -1,0 +1,85 @@
+"""Text for the page: the UI language, catalog lookups, numbers, and user text made inert markdown.
+
+Every string from a workbook or a user goes through :func:`md` before a markdown-rendering element
+shows it; catalog texts with such parameters through :func:`warning_text`, :func:`error_text` or
+:func:`reading_markdown`, which escape the parameters and not the catalog's own markup.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import streamlit as st
+
+from ..i18n import LANGS, format_number, language_from_locale, message_text, t
+
+# What can make markdown out of plain text mid-sentence: emphasis, code, links and images
+# (brackets), HTML (angle brackets), tables, strikethrough, maths, headings.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]#|<>~$])")
+
+
+def md(text: object) -> str:
+    """User text made inert for st.markdown: no links, images, emphasis or HTML from a cell."""
+    return _MD_SPECIAL.sub(r"\\\1", str(text))
+
+
+def lang() -> str:
+    """The UI language: the sidebar choice, else ?lang= in the URL, else the browser's locale."""
+    if "lang" not in st.session_state:
+        from_url = st.query_params.get("lang")
+        if from_url in LANGS:
+            st.session_state["lang"] = from_url
+        else:
+            locale = getattr(st.context, "locale", None)
+            st.session_state["lang"] = language_from_locale(locale)
+    return st.session_state["lang"]
+
+
+def tr(key: str, **params: Any) -> str:
+    return t(key, lang(), **params)
+
+
+def num(value: float | None, unit: str | None = None, **kw: Any) -> str:
+    return format_number(value, lang(), unit=unit, **kw)
+
+
+def _inert(params: dict[str, Any]) -> dict[str, Any]:
+    """Message parameters carry cell text and headers from the upload: make them inert markdown."""
+    def one(v: Any) -> Any:
+        if isinstance(v, str):
+            return md(v)
+        if isinstance(v, list | tuple):
+            return [one(x) for x in v]
+        return v
+    return {k: one(v) for k, v in (params or {}).items()}
+
+
+def warning_text(code: str, params: dict[str, Any]) -> str:
+    """A warning for st.warning/st.info (which render markdown), user text escaped."""
+    return message_text(code, _inert(params), lang(), "warn")
+
+
+# Reading parameters that name a catalog entry (why.<pattern>, why.<kind>, source.<source>, …), never
+# cell text: escaped, 'fixed_width' would be 'fixed\\_width' and its sentence the bare key.
+_READING_CODES = ("pattern", "kind", "source", "scenario", "order")
+
+
+def reading_markdown(reading: dict[str, Any]) -> str:
+    """An import decision in words, for markdown elements (cell text from the upload made inert)."""
+    from ..i18n import reading_text
+
+    params = reading.get("params") or {}
+    codes = {k: params[k] for k in _READING_CODES if isinstance(params.get(k), str)}
+    return reading_text({**reading, "params": {**_inert(params), **codes}}, lang())
+
+
+def error_text(code: str, params: dict[str, Any]) -> str:
+    return message_text(code, _inert(params), lang(), "error")
+
+
+def listed(items: Any) -> str:
+    """A list joined as the page's language lists things (、 or a comma)."""
+    from ..i18n import joined
+
+    return joined(items, lang())
