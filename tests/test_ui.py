@@ -131,3 +131,40 @@ def test_streamlit_is_imported_only_under_retro_ui_and_its_modules_form_no_cycle
     for a, targets in edges.items():
         for b in targets:
             assert a not in edges.get(b, set()) or a == b, f"{a} and {b} import each other"
+
+
+# --------------------------------------------------------------------------- md: data is text
+
+_WJ = "\u2060"  # the word joiner md puts inside a bare URL so remark-gfm's autolinker does not fire
+
+
+@pytest.mark.parametrize("text", [
+    "![x](http://127.0.0.1:9/x.png)",
+    "**bold** $x^2$ http://example.com",
+    "see www.example.com or HTTPS://Example.com/a?b=1",
+    "mail lead@corp.cn",
+    "<img src=x onerror=alert(1)>",
+])
+def test_md_leaves_no_markup_and_no_bare_url_for_the_autolinker(text):
+    import re
+
+    out = ui.md(text)
+    # Read back as markdown reads it: a backslash before punctuation is that punctuation, the word
+    # joiner is invisible. The text reads the same ...
+    assert re.sub(r"\\(.)", r"\1", out).replace(_WJ, "") == text
+    # ... every markup character is escaped ...
+    assert not re.search(r"(?<!\\)[`*_\[\]<>$]", out)
+    # ... and what remark-gfm autolinks (its own patterns, from Streamlit's bundle) is not there.
+    plain = re.sub(r"\\(.)", r"\1", out)
+    assert not re.search(r"(https?://|www(?=\.))[-.\w]+", plain, re.IGNORECASE)
+    assert not re.search(r"[-.\w+]+@[-\w]+(?:\.[-\w]+)+", plain)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("- not a list", "\\- not a list"),
+    ("1. not a list", "1\\. not a list"),
+    ("+ x\n  2) y", "\\+ x\n  2\\) y"),
+    ("销售额 2026-01", "销售额 2026-01"),
+])
+def test_md_keeps_a_cell_from_starting_a_list(text, expected):
+    assert ui.md(text) == expected

@@ -17,11 +17,22 @@ from ..i18n import LANGS, format_number, language_from_locale, message_text, t
 # What can make markdown out of plain text mid-sentence: emphasis, code, links and images
 # (brackets), HTML (angle brackets), tables, strikethrough, maths, headings.
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]#|<>~$])")
+# What makes a block of a line's start: a list item ("- ", "+ ", "1. ", "1) ") or a setext underline.
+_MD_LINE_START = re.compile(r"^([ \t]*)([-+=]|\d+(?=[.)]))", re.MULTILINE)
+# Where remark-gfm (Streamlit's markdown) turns bare text into a link: "http(s)://", "www." and
+# "name@domain". Its autolinker runs on the text after escapes are resolved, so a backslash does not
+# stop it; a word joiner (U+2060, invisible, no line break) inside the pattern does, the text reading
+# the same.
+_AUTOLINK = re.compile(r"(?<=:)(?=//)|(?<=www)(?=\.)|(?<=@)", re.IGNORECASE)
+_WORD_JOINER = "\u2060"
 
 
 def md(text: object) -> str:
-    """User text made inert for st.markdown: no links, images, emphasis or HTML from a cell."""
-    return _MD_SPECIAL.sub(r"\\\1", str(text))
+    """User text made inert for markdown elements: no links (bare URLs and addresses included),
+    images, emphasis, maths, lists or HTML from a cell; it reads the same."""
+    escaped = _MD_SPECIAL.sub(r"\\\1", str(text))
+    escaped = _MD_LINE_START.sub(lambda m: m[1] + ("\\" + m[2] if not m[2].isdigit() else m[2] + "\\"), escaped)
+    return _AUTOLINK.sub(_WORD_JOINER, escaped)
 
 
 def lang() -> str:
