@@ -332,7 +332,7 @@ else:
                 detail=tr("meeting.attainment_of", attainment=pct(r.attainment)), source="goals",
                 severity="high" if r.status == "red" else "medium"), review_id=review_id, actor=who())
             set_active_review(review_id)
-            flash("ok", tr("meeting.problem_logged_in", review=R.get_review(db, review_id).title))
+            flash("ok", tr("meeting.problem_logged_in", review=md(R.get_review(db, review_id).title)))
             st.rerun()
 
 # --------------------------------------------------------------------------- process view

@@ -66,7 +66,7 @@ state = st.session_state.get("import_state")
 if state is None or state["key"] != key:
     state = {"key": key, "overrides": {}, "analysis": None, "error": None}
     st.session_state["import_state"] = state
-    with st.status(tr("import.reading", name=uploaded.name), expanded=False) as status:
+    with st.status(tr("import.reading", name=md(uploaded.name)), expanded=False) as status:
         bar = st.progress(0.0)
         try:
             workbook = read_workbook(data, uploaded.name)
@@ -77,7 +77,7 @@ if state is None or state["key"] != key:
             analysis = analyze_workbook(db, workbook, on_sheet=on_sheet)
             state["analysis"] = analysis
             status.update(
-                label=tr("import.read_done", name=uploaded.name, sheets=len(analysis.sheets), ready=len(analysis.ready())),
+                label=tr("import.read_done", name=md(uploaded.name), sheets=len(analysis.sheets), ready=len(analysis.ready())),
                 state="complete",
             )
         except ImportFailure as failure:

@@ -149,7 +149,7 @@ if step == "data":
         cols = st.columns(per_row)
         for col, (m, card) in zip(cols, cards[start:start + per_row], strict=False):
             with col.container(border=True):
-                st.metric(m.label(L), num(card.value, m.unit), delta=None if card.mom is None else pct(card.mom, True),
+                st.metric(md(m.label(L)), md(num(card.value, m.unit)), delta=None if card.mom is None else pct(card.mom, True),
                           delta_color="inverse" if m.direction == "down" else "normal",
                           delta_description=tr("meeting.mom"), chart_data=[v for _, v in card.spark if v is not None] or None,
                           chart_type="area")

@@ -98,7 +98,7 @@ with st.container(border=True):
                         # The arrow follows the sign, the colour the direction: a cost that fell is green.
                         positive = bool(card.mom) and not card.mom.startswith("-")
                         colour = "off" if card.tone == "flat" else "normal" if (card.tone == "good") == positive else "inverse"
-                        c.metric(card.title, card.value, delta=card.mom, delta_color=colour, border=True,
+                        c.metric(md(card.title), md(card.value), delta=card.mom, delta_color=colour, border=True,
                                  chart_data=[v for v in card.spark if v is not None] or None,
                                  help=f"{tr('report.col.yoy')} {card.yoy}" if card.yoy else None)
             elif isinstance(block, Chart):

@@ -237,7 +237,7 @@ for col, name in zip(card_columns, cards, strict=False):
             delta = None if card.mom is None else f"{card.mom * 100:+.1f}%"
         st.metric(
             md(km.label(L)) + (" ★" if name == metric else ""),
-            fmt(card.value, km),
+            md(fmt(card.value, km)),
             delta=delta,
             delta_color="inverse" if km.direction == "down" else "normal",
             delta_description=tr(f"trends.vs_prev.{grain}") if delta else None,

@@ -164,7 +164,13 @@ def test_md_leaves_no_markup_and_no_bare_url_for_the_autolinker(text):
     ("- not a list", "\\- not a list"),
     ("1. not a list", "1\\. not a list"),
     ("+ x\n  2) y", "\\+ x\n  2\\) y"),
+    ("---", "\\---"),
     ("销售额 2026-01", "销售额 2026-01"),
 ])
 def test_md_keeps_a_cell_from_starting_a_list(text, expected):
     assert ui.md(text) == expected
+
+
+@pytest.mark.parametrize("number", ["-5.2%", "+3.1%", "1.5", "2026-01", "1,234 万元"])
+def test_md_leaves_numbers_as_they_are(number):
+    assert ui.md(number) == number

@@ -613,7 +613,8 @@ def measure_form(db: Database, review: R.Review, *, problem_id: int | None = Non
             if s.get(k + "owner_pick"):
                 s[k + "owner"] = s[k + "owner_pick"]
             s[k + "owner_pick"] = None
-        c1.pills(tr("review.ui.owner_suggest"), known, key=k + "owner_pick", on_change=pick, label_visibility="collapsed")
+        c1.pills(tr("review.ui.owner_suggest"), known, key=k + "owner_pick", on_change=pick, label_visibility="collapsed",
+                 format_func=md)
     _seed(k + "due", start.get("due"))
     c2.date_input(field_label("due"), key=k + "due", value=None, format="YYYY-MM-DD")
     _seed(k + "pdca", start.get("pdca") or "plan")

@@ -17,8 +17,9 @@ from ..i18n import LANGS, format_number, language_from_locale, message_text, t
 # What can make markdown out of plain text mid-sentence: emphasis, code, links and images
 # (brackets), HTML (angle brackets), tables, strikethrough, maths, headings.
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]#|<>~$])")
-# What makes a block of a line's start: a list item ("- ", "+ ", "1. ", "1) ") or a setext underline.
-_MD_LINE_START = re.compile(r"^([ \t]*)([-+=]|\d+(?=[.)]))", re.MULTILINE)
+# What makes a block of a line's start: a list item ("- ", "+ ", "1. ", "1) "), a rule or a setext
+# underline ("---", "==="); "-5%" or "1.5" starts none and is left as it is.
+_MD_LINE_START = re.compile(r"^([ \t]*)([-+=](?=[-+=\s]|$)|\d{1,9}(?=[.)](?:\s|$)))", re.MULTILINE)
 # Where remark-gfm (Streamlit's markdown) turns bare text into a link: "http(s)://", "www." and
 # "name@domain". Its autolinker runs on the text after escapes are resolved, so a backslash does not
 # stop it; a word joiner (U+2060, invisible, no line break) inside the pattern does, the text reading
