@@ -140,7 +140,7 @@ def test_review_items_fill_the_tables(report_zh):
     assert progress[2] == pytest.approx(0.3) and progress[1] == pytest.approx(30 / 60)  # even pace to 10-31
     assert progress[3] == pytest.approx(0.3 - 30 / 60)
     kinds = [r[0] for r in table(report_zh, "lessons").rows]
-    assert kinds == ["经验（可复制）", "教训（避坑）"]
+    assert kinds == [t("report.lesson.keep", "zh"), t("report.lesson.avoid", "zh")]
     outcome = {r[0]: r for r in table(report_zh, "outcome").rows}
     sales = outcome["销售额（万元）"]
     assert sales[4] == "渠道投放不精准" and sales[5] == "分层复购激励有效，可复制"
@@ -240,3 +240,127 @@ def test_not_scoring_incomplete_periods_shows_in_the_report(late_region):
     scored = {r[0]: r for r in table(report, "scorecard").rows}["销售额"]
     assert scored[4] is None and scored[6] == t("goals.status.incomplete", "zh")
     assert any("4 个区域中 3 个已报数（西南未报），数据不全，本期不计分" in p for p in paragraphs(report, "scorecard"))
+
+
+# --------------------------------------------------------------------------- the report says the causes (issue 17)
+
+COST_ROOT = "未锁定年度运价"  # the last answered why of the cost problem's 5 Whys
+COST_LESSON = "旺季前锁定运价"  # linked to the cost problem's measure
+KEPT = "会员日复购有效"  # meeting mode's "keep as a success" for the over-achieved 留存率 (tagged, no link)
+BONE = "投放素材未更新"  # 新增客户's only analysis: a fishbone, logged in a quarter review of Q4
+
+
+def make_causes(path) -> object:
+    """The sample with a red 成本 (85.8%) and a 119% 留存率, a review of 2026-10 whose problems are
+    logged as the pages log them: 成本 from the goals page (its title only: '成本 2026-10 达成率 85.8%'),
+    then a second 成本 problem with the 5 Whys (the last why still unanswered), a measure and a lesson on
+    that measure; 销售额 logged but not analysed; a success kept for 留存率 as meeting mode keeps one;
+    新增客户's problem with a fishbone in the quarter's review."""
+    from retro.bootstrap import load_sample
+    from retro.db import Database
+
+    db = Database(path)
+    load_sample(db)
+    S.upsert_targets(db, [S.TargetInput("成本", PERIOD, 350.0), S.TargetInput("留存率", PERIOD, 0.74)])
+    rows = {r.metric: r for r in S.scorecard(db, PERIOD, forecast="seasonal").rows if r.segment == ""}
+    rid = R.create_review(db, grain="month", period=PERIOD)
+    for metric in ("成本", "销售额"):
+        r = rows[metric]
+        R.add_item(db, "problem", R.kpi_problem(metric, r.label, r.period, r.grain, what=metric,
+                                                detail=f"达成率 {r.attainment * 100:.1f}%", source="goals"), review_id=rid)
+    pid = R.add_item(db, "problem", {"title": "物流成本上涨", "metric": "成本", "period": rows["成本"].period,
+                                     "grain": "month", "category": "supply_chain",
+                                     "whys": [{"why": "为什么成本超支", "because": "物流单价上涨"},
+                                              {"why": "为什么单价上涨", "because": COST_ROOT},
+                                              {"why": "为什么没有锁定", "because": ""}]}, review_id=rid)
+    mid = R.add_item(db, "measure", {"problem_id": pid, "title": "签年度框架协议", "owner": "王五",
+                                     "due": dt.date(2099, 12, 15)}, review_id=rid)
+    R.add_item(db, "lesson", {"kind": "lesson", "text": COST_LESSON, "measure_id": mid}, review_id=rid)
+    R.add_item(db, "lesson", {"kind": "success", "title": "留存率 达成率 119.3%", "text": KEPT, "tags": "留存率"},
+               review_id=rid)
+    R.add_item(db, "lesson", {"kind": "lesson", "text": "与任何指标无关的教训"}, review_id=rid)
+    qid = R.create_review(db, grain="quarter", period="2026-Q4")
+    R.add_item(db, "problem", {"title": "新客不足", "metric": "新增客户", "period": rows["新增客户"].period,
+                               "grain": "month", "fishbone": [{"branch": "method", "cause": BONE}]}, review_id=qid)
+    return db
+
+
+@pytest.fixture(scope="module")
+def causes_db(tmp_path_factory):
+    from retro.db import close_all
+
+    db = make_causes(tmp_path_factory.mktemp("causes") / "causes.duckdb")
+    yield db
+    db.close()
+    close_all()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_outcome_table_says_the_root_cause_and_the_lessons(causes_db, lang):
+    """The cause column holds each KPI's root cause (the last answered why; else the fishbone), never
+    a problem's title; a KPI logged but not analysed says so; the lessons column holds the lessons
+    linked to the KPI's problem or measure and the success kept for it."""
+    report = build_report(causes_db, PERIOD, lang=lang)
+    outcome = table(report, "outcome")
+    names = {m.name: m.label(lang) for m in M.catalog(causes_db)}
+    rows = {r[0].split("（")[0].split(" (")[0]: r for r in outcome.rows}
+    cost, sales, new, kept = (rows[names[k]] for k in ("成本", "销售额", "新增客户", "留存率"))
+    assert cost[4] == COST_ROOT and cost[5] == COST_LESSON
+    assert sales[4] == t("report.cause_pending", lang) and sales[5] is None
+    assert BONE in new[4] and t("review.ui.fishbone.method", lang) in new[4]
+    assert kept[4] is None and kept[5] == KEPT
+    titles = {p["title"] for p in R.items(causes_db, "problem")}
+    assert not {r[4] for r in outcome.rows} & titles  # '成本 2026-10 达成率 85.8%' is not a cause
+    assert "与任何指标无关的教训" not in {r[5] for r in outcome.rows}
+
+
+def test_every_format_shows_the_causes_and_lessons(causes_db):
+    import zipfile
+
+    from openpyxl import load_workbook
+    from pypdf import PdfReader
+
+    from retro.report import export_bytes
+
+    report = build_report(causes_db, PERIOD, lang="zh", sections=["outcome"])
+    pdf = "".join(p.extract_text() for p in PdfReader(io.BytesIO(export_bytes(report, "pdf"))).pages)
+    with zipfile.ZipFile(io.BytesIO(export_bytes(report, "pptx"))) as deck:
+        slides = "".join(deck.read(n).decode("utf-8") for n in deck.namelist() if n.startswith("ppt/slides/slide"))
+    book = load_workbook(io.BytesIO(export_bytes(report, "xlsx")))
+    cells = {c.value for ws in book for row in ws.iter_rows() for c in row if isinstance(c.value, str)}
+    texts = {"pdf": pdf, "pptx": slides, "xlsx": "\n".join(cells), "md": export_bytes(report, "md").decode(),
+             "html": export_bytes(report, "html").decode()}
+    for fmt, text in texts.items():
+        for said in (COST_ROOT, COST_LESSON, KEPT, BONE, t("report.cause_pending", "zh")):
+            assert said in text, (fmt, said)
+        assert "达成率 85.8%" not in text, fmt  # the goals problem's title is not its cause
+
+
+def test_status_words_are_the_review_workspaces(causes_db):
+    """A measure's and a problem's status read as the review workspace names them (one glossary)."""
+    for lang in ("zh", "en"):
+        report = build_report(causes_db, PERIOD, lang=lang, sections=["problems", "measures"])
+        assert table(report, "measures").rows[0][5] == t("review.ui.mstatus.planned", lang)
+        statuses = {r[5] for r in table(report, "problems").rows}
+        assert statuses <= {t(f"review.ui.pstatus.{s}", lang) for s in R.PROBLEM_STATUSES}
+        categories = {r[1] for r in table(report, "problems").rows}
+        assert t("review.ui.category.supply_chain", lang) in categories
+
+
+NONE_KEYS = {"strategy_plan": "report.none.tasks", "progress": "report.none.tasks", "followup": "report.none.measures",
+             "problems": "report.none.problems", "measures": "report.none.measures", "lessons": "report.none.lessons"}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_an_empty_template_table_says_none_this_period(causes_db, lang):
+    """No strategy task was logged: the two task tables hold no empty table (a bare header row) but
+    the one line that says there is none this period; a period without a review says so for all."""
+    report = build_report(causes_db, PERIOD, lang=lang)
+    for key in ("strategy_plan", "progress"):
+        s = section(report, key)
+        assert s.empty and not [b for b in s.blocks if isinstance(b, Table)]
+        assert [b.text for b in s.blocks] == [t(NONE_KEYS[key], lang)]
+    bare = build_report(causes_db, "2026-09", lang=lang)
+    for key, none in NONE_KEYS.items():
+        assert [b.text for b in section(bare, key).blocks] == [t(none, lang)], key
+    assert not section(report, "outcome").empty and not section(report, "scorecard").empty

@@ -13,6 +13,7 @@ from test_report_model import PAYLOADS, PERIOD, STORED, TEMPLATE_ZH, make_sample
 
 from retro import metrics as M
 from retro import scoring as S
+from retro.i18n import t
 from retro.report import available
 from retro.report import xlsx as X
 from retro.report.model import Chart, Paragraph, Report, Section, Table, build_report
@@ -105,7 +106,7 @@ def test_column_widths_fit_chinese(book):
     ws = book["问题与根因"]
     header = header_row(ws)
     # 根本原因 holds '渠道投放不精准' (7 CJK characters = 14 columns of width)
-    col = [c.column_letter for c in ws[header] if c.value == "根本原因"][0]
+    col = [c.column_letter for c in ws[header] if c.value == t("report.col.root_cause", "zh")][0]
     assert ws.column_dimensions[col].width >= 14
 
 

@@ -29,6 +29,12 @@ class Paragraph:
 
 
 @dataclass(frozen=True)
+class NoneNote(Paragraph):
+    """'本期无…': what a template table says when it has no rows this period. No renderer draws an
+    empty table (a bare header bar says nothing); a slide deck gathers these on one slide."""
+
+
+@dataclass(frozen=True)
 class Card:
     title: str  # metric name in the report language
     value: str  # formatted ('1,080.00万元', '18.0%')
@@ -71,6 +77,11 @@ class Section:
     key: str  # one of SECTION_KEYS
     title: str
     blocks: tuple[Block, ...]
+
+    @property
+    def empty(self) -> bool:
+        """Nothing this period: the section holds only its 'none this period' line."""
+        return bool(self.blocks) and all(isinstance(b, NoneNote) for b in self.blocks)
 
 
 @dataclass(frozen=True)
@@ -409,7 +420,7 @@ class _Context:
     def outcome(self) -> list[Block]:
         L = self.lang
         labels = {m.name: m.label(L) for m in self.catalog}
-        causes = self.review().get("causes", {})
+        notes = self.kpi_notes()
         rows = []
         for r, kpi in zip(S.outcome_rows(self.card, L, labels), [x for x in self.card.rows if x.has_target], strict=True):
             rate = r["unit"] == "%"
@@ -417,14 +428,79 @@ class _Context:
             att: Any = r["attainment"]
             if att is None and r["reason"]:
                 att = t(f"goals.reason.{r['reason']}", L)
-            cause, lesson = causes.get((kpi.metric, kpi.segment), ("", ""))
+            cause, lesson = notes.get((kpi.metric, kpi.segment), (None, None))
             rows.append((r["metric"] + ("（%）" if rate and L == "zh" else " (%)" if rate else ""),
                          None if r["plan"] is None else r["plan"] * k, None if r["actual"] is None else r["actual"] * k,
                          att, cause or r["cause"] or None, lesson or r["lesson"] or None))
         columns = tuple(t(f"goals.export.col.{k}", L) for k in S.OUTCOME_KEYS)
         table = Table("outcome", t("report.section.outcome", L), columns, tuple(rows),
                       (None, "number", "number", "pct", None, None))
-        return _with_empty_note(table, L)
+        return _or_none(table, "report.none.outcome", L)
+
+    def kpi_notes(self) -> dict[tuple[str, str], tuple[str | None, str | None]]:
+        """(metric, segment) → (cause, lesson) of the outcome table, from the review workspace.
+
+        The cause is the root cause of the problems logged against the KPI for this period (the last
+        answered why of each 5 Whys, else its fishbone), never a problem's title: a problem logged
+        without either says its cause is still to be found. The lesson is every lesson linked to one
+        of those problems, or to a measure of them (or a measure whose criterion is the KPI), and the
+        successes of this period's review tagged with the KPI's name (how meeting mode keeps one)."""
+        from retro import reviews as R
+
+        L = self.lang
+        first, last = self.start, self.period_end()
+        finer = {"month": ("month",), "quarter": ("month", "quarter"), "year": ("month", "quarter", "year")}[self.grain]
+        own = self.review()
+        own_ids = {x["id"] for x in own.get("problems", [])}
+        by_kpi: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        for p in R.items(self.db, "problem"):
+            if not p.get("metric"):
+                continue
+            when = p.get("period")
+            if when is not None:
+                if not first <= when <= last or (p.get("grain") or "month") not in finer:
+                    continue  # another period's problem (one carried into this review included)
+            elif p["id"] not in own_ids:
+                continue
+            by_kpi.setdefault((p["metric"], _segment_text(p.get("segment"))), []).append(p)
+        pid_kpi = {p["id"]: key for key, ps in by_kpi.items() for p in ps}
+        measure_kpi: dict[int, set[tuple[str, str]]] = {}
+        for x in R.items(self.db, "measure"):
+            keys = {pid_kpi[x["problem_id"]]} if x.get("problem_id") in pid_kpi else set()
+            when = x.get("crit_period")
+            if x.get("crit_metric") and when is not None and first <= when <= last:
+                keys.add((x["crit_metric"], _segment_text(x.get("crit_segment"))))
+            if keys:
+                measure_kpi[x["id"]] = keys
+        # What a tag may call a targeted KPI: its name and its labels in both languages, as tag words.
+        tag_names = {(r.metric, r.segment): [R.split_tags(n) for n in self.names_of(r.metric)]
+                     for r in self.card.rows if r.has_target and r.segment == ""}
+        this_review = {x["id"] for x in own.get("lessons", [])}
+        lessons: dict[tuple[str, str], list[str]] = {}
+        for x in R.items(self.db, "lesson"):
+            keys = {pid_kpi[x["problem_id"]]} if x.get("problem_id") in pid_kpi else set()
+            keys |= measure_kpi.get(x.get("measure_id"), set())
+            if not keys and not x.get("problem_id") and not x.get("measure_id") and x["id"] in this_review:
+                keys = _tagged(R.split_tags(x.get("tags")), tag_names)
+            text = str(x.get("text") or x.get("title") or "").strip()
+            for key in keys:
+                lessons.setdefault(key, []).append(text)
+        sep = "；" if L == "zh" else "; "
+        out: dict[tuple[str, str], tuple[str | None, str | None]] = {}
+        for key, ps in by_kpi.items():
+            causes = [c for c in dict.fromkeys(root_cause(p, L) for p in ps) if c]
+            cause = sep.join(causes) if causes else t("report.cause_pending", L)
+            said = [x for x in dict.fromkeys(lessons.get(key, [])) if x]
+            out[key] = (cause, sep.join(said) or None)
+        for key, said in lessons.items():  # a KPI without a problem: a success kept, a measure's criterion
+            if key not in out:
+                out[key] = (None, sep.join(x for x in dict.fromkeys(said) if x) or None)
+        return out
+
+    def names_of(self, metric: str) -> tuple[str, ...]:
+        """The metric's name and its labels in both languages (what a lesson's tags may name it by)."""
+        m = self.by_name.get(metric)
+        return tuple(dict.fromkeys([metric, *((m.label("zh"), m.label("en")) if m else ())]))
 
     def strategy_plan(self) -> list[Block]:
         L = self.lang
@@ -432,8 +508,8 @@ class _Context:
                       _resources(x.get("budget"), x.get("people"), L), x.get("acceptance"))
                      for x in self.review().get("tasks", []))
         columns = tuple(t(f"report.col.{k}", L) for k in ("goal", "task", "owner", "period", "resources", "acceptance"))
-        return _with_empty_note(Table("strategy_plan", t("report.section.strategy_plan", L), columns, rows,
-                                      (None,) * 6), L)
+        return _or_none(Table("strategy_plan", t("report.section.strategy_plan", L), columns, rows, (None,) * 6),
+                        "report.none.tasks", L)
 
     def progress(self) -> list[Block]:
         L = self.lang
@@ -443,8 +519,8 @@ class _Context:
                          x.get("main_problem"), x.get("countermeasure"), x.get("owner")))
         columns = tuple(t(f"report.col.{k}", L) for k in ("task", "planned_progress", "actual_progress",
                                                           "progress_deviation", "main_problem", "countermeasure", "owner"))
-        return _with_empty_note(Table("progress", t("report.section.progress", L), columns, tuple(rows),
-                                      (None, "pct", "pct", "pct", None, None, None)), L)
+        return _or_none(Table("progress", t("report.section.progress", L), columns, tuple(rows),
+                              (None, "pct", "pct", "pct", None, None, None)), "report.none.tasks", L)
 
     def followup(self) -> list[Block]:
         L = self.lang
@@ -453,28 +529,30 @@ class _Context:
                       x.get("support"), x.get("acceptance"))
                      for x in self.review().get("measures", []))
         columns = tuple(t(f"report.col.{k}", L) for k in ("item", "measure", "owner", "due", "support", "acceptance"))
-        return _with_empty_note(Table("followup", t("report.section.followup", L), columns, rows,
-                                      (None, None, None, "date", None, None)), L)
+        return _or_none(Table("followup", t("report.section.followup", L), columns, rows,
+                              (None, None, None, "date", None, None)), "report.none.measures", L)
 
     def problems(self) -> list[Block]:
         L = self.lang
-        rows = tuple((x.get("title"), _code_text("report.category", x.get("category"), L),
-                      _code_text("report.severity", x.get("severity"), L),
-                      self.label_of(x["metric"]) if x.get("metric") else None, _root_cause(x, L),
-                      _code_text("report.problem_status", x.get("status"), L))
+        # Codes in the words the review workspace shows them in (one glossary: retro/glossary.py).
+        rows = tuple((x.get("title"), _code_text("review.ui.category", x.get("category"), L),
+                      _code_text("review.ui.severity", x.get("severity"), L),
+                      self.label_of(x["metric"]) if x.get("metric") else None, root_cause(x, L),
+                      _code_text("review.ui.pstatus", x.get("status"), L))
                      for x in self.review().get("problems", []))
         columns = tuple(t(f"report.col.{k}", L) for k in ("problem", "category", "severity", "metric", "root_cause",
                                                           "status"))
-        return _with_empty_note(Table("problems", t("report.section.problems", L), columns, rows, (None,) * 6), L)
+        return _or_none(Table("problems", t("report.section.problems", L), columns, rows, (None,) * 6),
+                        "report.none.problems", L)
 
     def measures(self) -> list[Block]:
         L = self.lang
         rows = tuple((x.get("title"), x.get("owner"), x.get("due"), x.get("acceptance"),
-                      _code_text("report.pdca", x.get("pdca"), L), _code_text("report.measure_status", x.get("status"), L))
+                      _code_text("review.ui.pdca", x.get("pdca"), L), _code_text("review.ui.mstatus", x.get("status"), L))
                      for x in self.review().get("measures", []))
         columns = tuple(t(f"report.col.{k}", L) for k in ("measure", "owner", "due", "acceptance", "pdca", "status"))
-        return _with_empty_note(Table("measures", t("report.section.measures", L), columns, rows,
-                                      (None, None, "date", None, None, None)), L)
+        return _or_none(Table("measures", t("report.section.measures", L), columns, rows,
+                              (None, None, "date", None, None, None)), "report.none.measures", L)
 
     def lessons(self) -> list[Block]:
         L = self.lang
@@ -482,7 +560,8 @@ class _Context:
         rows = tuple((t(kinds.get(x.get("lesson_kind"), "report.lesson.other"), L), x.get("title"), x.get("text"), x.get("tags") or None)
                      for x in self.review().get("lessons", []))
         columns = tuple(t(f"report.col.{k}", L) for k in ("kind", "lesson_title", "lesson_text", "tags"))
-        return _with_empty_note(Table("lessons", t("report.section.lessons", L), columns, rows, (None,) * 4), L)
+        return _or_none(Table("lessons", t("report.section.lessons", L), columns, rows, (None,) * 4),
+                        "report.none.lessons", L)
 
     def data(self) -> list[Block]:
         L = self.lang
@@ -510,7 +589,7 @@ class _Context:
 
     def review(self) -> dict[str, Any]:
         if not self._review_loaded:
-            self._review = _review_items(self.db, self.label, self.lang)
+            self._review = _review_items(self.db, self.label)
             self._review_loaded = True
         return self._review
 
@@ -519,8 +598,10 @@ def _months(grain: str) -> int:
     return {"month": 1, "quarter": 3, "year": 12}[grain]
 
 
-def _with_empty_note(table: Table, lang: str) -> list[Block]:
-    return [table] if table.rows else [Paragraph(t("report.none_logged", lang)), table]
+def _or_none(table: Table, none_key: str, lang: str) -> list[Block]:
+    """The table, or for an empty one the sentence that says there is none this period: no format
+    prints a bare header row or gives it a slide of its own."""
+    return [table] if table.rows else [NoneNote(t(none_key, lang))]
 
 
 def _span(start: Any, end: Any) -> str | None:
@@ -538,25 +619,45 @@ def _resources(budget: Any, people: Any, lang: str) -> str | None:
     return " / ".join(parts) or None
 
 
-def _root_cause(problem: dict[str, Any], lang: str = "zh") -> str | None:
-    """The last answer of the 5 Whys is the root cause; else the fishbone's causes; else the description."""
+def root_cause(problem: dict[str, Any], lang: str = "zh") -> str | None:
+    """A problem's root cause: the last answered why of its 5 Whys (a why still without its
+    'because' is a question, not a cause); else its fishbone's causes; else None. Never its title
+    or description: they say what went wrong, not why."""
     whys = problem.get("whys")
     if isinstance(whys, list):
-        answers = [str(w.get("because") or w.get("why") or "").strip() for w in whys if isinstance(w, dict)]
+        answers = [str(w.get("because") or "").strip() for w in whys if isinstance(w, dict)]
         answers = [a for a in answers if a]
         if answers:
             return answers[-1]
     bone = problem.get("fishbone")
     if isinstance(bone, list):
-        causes = [f"{_code_text('report.fishbone', str(c.get('branch')), lang)}：{c.get('cause')}" if lang == "zh"
-                  else f"{_code_text('report.fishbone', str(c.get('branch')), lang)}: {c.get('cause')}"
-                  for c in bone if isinstance(c, dict) and c.get("cause")]
+        sep = "：" if lang == "zh" else ": "
+        causes = [f"{_code_text('review.ui.fishbone', str(c.get('branch')), lang)}{sep}{str(c.get('cause')).strip()}"
+                  for c in bone if isinstance(c, dict) and str(c.get("cause") or "").strip()]
         if causes:
             return "；".join(causes) if lang == "zh" else "; ".join(causes)
-    return problem.get("description") or None
+    return None
 
 
-def _review_items(db: Database, label: str, lang: str) -> dict[str, Any]:
+def _tagged(tags: list[str], names: dict[tuple[str, str], list[list[str]]]) -> set[tuple[str, str]]:
+    """The KPIs a lesson's tags name: one of a KPI's names, its words in a row among the tags. A name
+    inside a longer one that matched ('New customers' in 'New customers (orders)') does not count."""
+    found: dict[tuple[str, str], list[str]] = {}
+    for key, options in names.items():
+        matched = [w for w in options if w and _runs(tags, w)]
+        if matched:
+            found[key] = max(matched, key=len)
+    return {key for key, words in found.items()
+            if not any(len(other) > len(words) and _runs(other, words) for other in found.values())}
+
+
+def _runs(tags: list[str], words: list[str]) -> bool:
+    """Whether ``words`` appear in ``tags`` one after another."""
+    n = len(words)
+    return any(tags[i:i + n] == words for i in range(len(tags) - n + 1))
+
+
+def _review_items(db: Database, label: str) -> dict[str, Any]:
     """The review of the period (its summary, problems, measures, strategy tasks with their progress,
     lessons) from the review workspace; empty when no review of this period was held."""
     from retro import reviews as R
@@ -579,16 +680,6 @@ def _review_items(db: Database, label: str, lang: str) -> dict[str, Any]:
         progress = R.task_progress(task, R.milestones(db, task["id"]), review.period_end)
         task["planned_progress"], task["actual_progress"], task["deviation"] = (progress.planned, progress.actual,
                                                                                 progress.deviation)
-    # Cause and lesson of the outcome table: the first problem logged against the KPI, and a lesson
-    # drawn from that problem.
-    causes: dict[tuple[str, str], tuple[str, str]] = {}
-    lesson_of = {x.get("problem_id"): x.get("text") for x in out["lessons"] if x.get("problem_id")}
-    for p in out["problems"]:
-        if p.get("metric"):
-            where = (p["metric"], _segment_text(p.get("segment")))
-            if where not in causes:
-                causes[where] = (_root_cause(p, lang) or p.get("title") or "", lesson_of.get(p["id"]) or "")
-    out["causes"] = causes
     return out
 
 

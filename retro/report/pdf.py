@@ -344,43 +344,70 @@ MIN_TABLE_FONT = 6.0
 MAX_TEXT_COLUMN = 70.0  # mm; a longer text wraps inside its column
 
 
+# What a line may not break inside: a run of Latin letters, digits and their punctuation (a word,
+# '85.8%', 'PDCA'); a hanzi stands alone (Chinese breaks between any two).
+_WORD = re.compile(r"[^\s\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]+|[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]")
+
+
+def words(text: str) -> list[str]:
+    """The pieces of ``text`` a wrapped line keeps whole."""
+    return _WORD.findall(text)
+
+
 def _column_layout(pdf: FPDF, block: Table, texts: list[list[str]], total: float) -> tuple[list[float], float]:
     """Column widths (mm) and font size for a table to fill the page width.
 
     Numbers never wrap: their column is as wide as the widest. A text column asks for its 90th
     percentile cell (one very long cell wraps rather than widening the column) and a header may
-    take two lines. When the columns ask for more than the page, the font shrinks (down to 6 pt)
-    before text columns are squeezed; spare width goes to the text columns.
+    take two lines, but never breaks inside a word ('Deviati / on %'): every column is at least as
+    wide as its header's longest word. When the columns ask for more than the page, the font
+    shrinks (down to 6 pt) before text columns are squeezed, down to those minimums; spare width
+    goes to the text columns.
     """
     pdf.set_font(FONT, "", TABLE_FONT)
-    needs, is_text = [], []
+    extra = CELL_PADDING + 2 * pdf.c_margin + 0.3
+    needs, floors, is_text = [], [], []
     for j, header in enumerate(block.columns):
         cells = sorted(
             max((pdf.get_string_width(line) for line in row[j].split("\n")), default=0.0) for row in texts
         )
         pdf.set_font(FONT, "B", TABLE_FONT)
         head = pdf.get_string_width(header)
+        word = max((pdf.get_string_width(w) for w in words(header)), default=0.0)
         pdf.set_font(FONT, "", TABLE_FONT)
-        head_need = min(head, max(head / 2, 10.0))
+        head_need = max(min(head, max(head / 2, 10.0)), word)
         if block.formats[j] in NUMERIC or block.formats[j] == "date":
             need = max(cells[-1] if cells else 0.0, head_need)
             is_text.append(False)
         else:
             typical = cells[int(len(cells) * 0.9)] if cells else 0.0
-            need = min(max(typical, head_need), MAX_TEXT_COLUMN)
+            need = max(min(max(typical, head_need), MAX_TEXT_COLUMN), word)
             is_text.append(True)
-        needs.append(need + CELL_PADDING + 2 * pdf.c_margin + 0.3)
+        needs.append(need + extra)
+        floors.append(word + extra)
     asked = sum(needs)
     size = TABLE_FONT
     if asked > total:
         size = max(MIN_TABLE_FONT, TABLE_FONT * total / asked)
         needs = [n * size / TABLE_FONT for n in needs]
+        floors = [f * size / TABLE_FONT for f in floors]
         asked = sum(needs)
-    if asked > total:  # still too wide at the smallest font: squeeze (text wraps)
-        return [n * total / asked for n in needs], size
+    if asked > total:  # still too wide at the smallest font: squeeze the text columns, not below a header word
+        return _squeeze(needs, floors, is_text, total), size
     spare = total - asked
     grow = sum(n for n, text in zip(needs, is_text, strict=True) if text) or asked
     return [n + spare * n / grow if (t or grow == asked) else n for n, t in zip(needs, is_text, strict=True)], size
+
+
+def _squeeze(needs: list[float], floors: list[float], is_text: list[bool], total: float) -> list[float]:
+    """Widths summing to ``total``: what is over goes off the text columns in proportion to their
+    room above their floor; only when that is not enough does every column shrink alike."""
+    over = sum(needs) - total
+    room = [n - f if text else 0.0 for n, f, text in zip(needs, floors, is_text, strict=True)]
+    if sum(room) >= over:
+        return [n - over * r / sum(room) for n, r in zip(needs, room, strict=True)]
+    widths = [n - r for n, r in zip(needs, room, strict=True)]
+    return [w * total / sum(widths) for w in widths]
 
 
 def _table(pdf: _ReportPDF, block: Table, lang: str, *, caption: bool) -> None:

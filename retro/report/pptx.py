@@ -22,7 +22,7 @@ from pptx.util import Emu, Inches, Pt
 from retro.i18n import t
 from retro.report.images import chart_png, png_size
 from retro.report.model import Cards, Chart, Paragraph, Report, Section, Table, cell_text
-from retro.report.pdf import clean, display_width
+from retro.report.pdf import clean, display_width, words
 
 # Named, not embedded: PowerPoint and LibreOffice substitute what the viewer has.
 EA_FONT = "Microsoft YaHei"
@@ -53,8 +53,12 @@ def render(report: Report) -> bytes:
     prs.core_properties.title = report.title
     prs.core_properties.subject = report.period_label
     _title_slide(prs, report)
+    empty = [s for s in report.sections if s.empty]
     for section in report.sections:
-        _section(prs, section, report.lang)
+        if not section.empty:
+            _section(prs, section, report.lang)
+        elif section is empty[0]:  # the sections with nothing this period: one slide says so for all
+            _none_slide(prs, empty, report.lang)
     out = io.BytesIO()
     prs.save(out)
     return out.getvalue()
@@ -186,6 +190,25 @@ def _section(prs: Presentation, section: Section, lang: str) -> None:
         deck.new_slide()
 
 
+def _none_slide(prs: Presentation, sections: list[Section], lang: str) -> None:
+    """One slide for every section with nothing this period, each named with its line, instead of a
+    slide each that would hold a bare sentence (or a table's header and nothing under it)."""
+    slide = _slide(prs, t("report.none.slide", lang))
+    box = slide.shapes.add_textbox(LEFT, TOP, WIDTH, BOTTOM - TOP)
+    frame = box.text_frame
+    frame.word_wrap = True
+    for i, section in enumerate(sections):
+        para = frame.paragraphs[0] if i == 0 else frame.add_paragraph()
+        para.space_after = Pt(10)
+        head = para.add_run()
+        head.text = clean(section.title) + ("：" if lang == "zh" else ": ")
+        _font(head.font, 18, bold=True, color=ACCENT)
+        for block in section.blocks:
+            run = para.add_run()
+            run.text = clean(block.text)
+            _font(run.font, 18, color=DARK)
+
+
 def _paragraph(deck: _Deck, block: Paragraph) -> None:
     text = clean(block.text)
     width_chars = WIDTH / Pt(16) * 2  # half-width units per line at 16 pt
@@ -217,10 +240,12 @@ def _cards(deck: _Deck, block: Cards) -> None:
             frame.margin_left = frame.margin_right = Inches(0.15)
             frame.vertical_anchor = MSO_ANCHOR.TOP
             changes = "   ".join(f"{label} {value}" for label, value in ((mom, card.mom), (yoy, card.yoy)) if value)
+            inner = width - frame.margin_left - frame.margin_right
+            # Each line kept to one line: a value that wrapped ('5,017.42 / CNY') ran out of its card.
             _set_text(frame, [
-                (card.title, 13, False, MUTED),
-                (card.value, 24, True, DARK),
-                (changes, 12, False, TONE.get(card.tone, MUTED) if card.mom else MUTED),
+                (card.title, _fit_size(card.title, inner, 13, 9), False, MUTED),
+                (card.value, _fit_size(card.value, inner, 24, 12, bold=True), True, DARK),
+                (changes, _fit_size(changes, inner, 12, 8), False, TONE.get(card.tone, MUTED) if card.mom else MUTED),
             ], align=PP_ALIGN.LEFT)
         deck.y += height + gap
 
@@ -259,6 +284,15 @@ def _units(text: str) -> float:
     """Width in half-em units as a viewer's font sets it: a hanzi is one em, while Latin letters
     and digits run wider than half an em in the usual substitutes (DejaVu Sans digits: 0.64 em)."""
     return display_width(text) + 0.3 * sum(1 for ch in text if ord(ch) < 0x2E80)
+
+
+def _fit_size(text: str, width: int, size: float, smallest: float, *, bold: bool = False) -> float:
+    """The largest font size up to ``size`` (not below ``smallest``) at which ``text`` takes one line
+    of ``width`` EMU, as _units measures it (bold runs ~10% wider)."""
+    need = _units(clean(text)) * (1.1 if bold else 1.0) * _per_char(1.0)
+    if need <= 0:
+        return size
+    return max(smallest, min(size, math.floor(width / need * 2) / 2))
 
 
 def _row_lines(texts: list[str], widths: list[int], size: float = TABLE_PT) -> int:
@@ -320,29 +354,36 @@ def _table(deck: _Deck, block: Table, *, caption: bool) -> None:
 def _column_layout(block: Table, texts: list[list[str]]) -> tuple[list[int], float]:
     """Column widths (EMU) and font size: numbers and dates never wrap (their column is as wide
     as the widest); spare width goes to every column in proportion; a table too wide for the
-    slide gets a smaller font (down to 9 pt) first, then its text columns wrap."""
+    slide gets a smaller font (down to 9 pt) first, then its text columns wrap. No column is
+    narrower than its header's longest word: a header wraps between words, never inside one
+    ('Attainme / nt')."""
     fixed = [block.formats[j] in ("int", "number", "pct", "date") for j in range(len(block.columns))]
-    units = []
+    units, floors = [], []
     for j, header in enumerate(block.columns):
         longest = max((_units(line) for r in texts for line in r[j].split("\n")), default=0)
         head = _units(header)
+        # Bold runs ~10% wider than the regular text _units measures.
+        word = max((_units(w) for w in words(header)), default=0) * 1.1
         # A header of up to four hanzi stays on one line; a longer one may take two.
-        head_need = head if head <= 8 else max(8, head / 2)
-        units.append(max(longest, head_need, 4) if fixed[j] else min(max(head, longest, 6), 40))
+        head_need = max(head if head <= 8 else max(8, head / 2), word)
+        units.append(max(longest, head_need, 4) if fixed[j] else max(min(max(head, longest, 6), 40), word))
+        floors.append(word)
     pads = CELL_PAD * len(units)
     natural = sum(units) * _per_char(TABLE_PT) + pads
     size = float(TABLE_PT)
     if natural > WIDTH:
         size = max(MIN_TABLE_PT, TABLE_PT * (WIDTH - pads) / (natural - pads))
     need = [u * _per_char(size) + CELL_PAD for u in units]
+    floor = [f * _per_char(size) + CELL_PAD for f in floors]
     if sum(need) <= WIDTH:  # room to spare: every column grows in proportion
         return [int(WIDTH * n / sum(need)) for n in need], size
-    fixed_total = sum(n for n, f in zip(need, fixed, strict=True) if f)
-    flexible = [n for n, f in zip(need, fixed, strict=True) if not f]
-    if not flexible or fixed_total >= WIDTH:
-        return [int(WIDTH * n / sum(need)) for n in need], size
-    share = (WIDTH - fixed_total) / sum(flexible)
-    return [int(n if f else n * share) for n, f in zip(need, fixed, strict=True)], size
+    # Too wide: the text columns give up what is over, in proportion to their room above a header word.
+    over = sum(need) - WIDTH
+    room = [0.0 if f else max(n - lo, 0.0) for n, lo, f in zip(need, floor, fixed, strict=True)]
+    if sum(room) >= over:
+        return [int(n - over * r / sum(room)) for n, r in zip(need, room, strict=True)], size
+    widths = [n - r for n, r in zip(need, room, strict=True)]
+    return [int(WIDTH * w / sum(widths)) for w in widths], size
 
 
 def _lines_used(deck: _Deck) -> int:

@@ -70,6 +70,31 @@ TEXT: dict[str, dict[str, str]] = {
         "zh": "本期没有记录（可在复盘工作台录入）。",
         "en": "Nothing logged for this period (add it in the review workspace).",
     },
+    # An empty template table: one line in its section instead of a bare header row (every format).
+    "report.none.tasks": {
+        "zh": "本期无策略任务（可在复盘工作区录入）。",
+        "en": "None this period: no strategy tasks logged (add them in the review workspace).",
+    },
+    "report.none.outcome": {
+        "zh": "本期无设定目标的指标（可在目标页设定）。",
+        "en": "None this period: no KPI has a target (set them on the goals page).",
+    },
+    "report.none.measures": {
+        "zh": "本期无改进措施（可在复盘工作区录入）。",
+        "en": "None this period: no measures logged (add them in the review workspace).",
+    },
+    "report.none.problems": {
+        "zh": "本期无问题记录（可在复盘工作区录入）。",
+        "en": "None this period: no problems logged (add them in the review workspace).",
+    },
+    "report.none.lessons": {
+        "zh": "本期无经验教训记录（可在复盘工作区录入）。",
+        "en": "None this period: no lessons logged (add them in the review workspace).",
+    },
+    # The slide that gathers the sections with nothing this period (one slide, not one each).
+    "report.none.slide": {"zh": "本期无记录", "en": "Nothing logged this period"},
+    # The outcome table's cause for a KPI whose problem is logged but not analysed yet.
+    "report.cause_pending": {"zh": "已记录问题，根因待分析", "en": "Problem logged; root cause not yet found"},
     "report.no_charts": {"zh": "没有可画图的数据。", "en": "No data to chart."},
     # Column headers
     "report.col.kpi": {"zh": "指标", "en": "KPI"},
