@@ -8,6 +8,7 @@ import pytest
 
 from retro import access
 from retro.i18n import t
+from retro.ui import md  # addresses are shown as text: md() keeps remark-gfm from linking them
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
 pytestmark = pytest.mark.usefixtures("navigation_only")
@@ -154,6 +155,70 @@ def test_an_unverified_address_opens_nothing():
     assert access.role_for_account("lead@corp.cn", rules, email_verified=None) == "editor"  # claim not sent
 
 
+ISSUER = "http://localhost:9400"  # what AUTH's server_metadata_url names as the provider
+
+
+def test_email_verified_must_be_true_when_the_provider_sends_it():
+    rules = access.access_rules({"access": ACCESS})
+    for claim in (False, "false", "False", 0, "", "no"):
+        assert access.role_for_account("lead@corp.cn", rules, email_verified=claim) is None, claim
+    assert access.role_for_account("lead@corp.cn", rules, email_verified="true") == "editor"  # Cognito-style
+    secrets = {"auth": AUTH, "access": ACCESS}
+    claims = {"email": "lead@corp.cn", "iss": ISSUER}
+    assert access.account_refusal({**claims, "email_verified": "false"}, secrets) == "unverified"
+    assert access.role_for_claims({**claims, "email_verified": True}, secrets) == "editor"
+
+
+def test_the_token_must_come_from_the_configured_issuer():
+    secrets = {"auth": AUTH, "access": ACCESS}
+    lead = {"email": "lead@corp.cn", "email_verified": True}
+    assert access.expected_issuer(secrets) == ISSUER
+    assert access.role_for_claims({**lead, "iss": ISSUER}, secrets) == "editor"
+    assert access.role_for_claims({**lead, "iss": ISSUER + "/"}, secrets) == "editor"  # a trailing slash is the same
+    for other in ("http://evil.example/", "http://localhost:9401", None):
+        assert access.account_refusal({**lead, "iss": other}, secrets) == "issuer", other
+        assert access.role_for_claims({**lead, "iss": other}, secrets) is None
+    # [access] issuer overrides the one derived from the metadata URL
+    pinned = {"auth": AUTH, "access": {**ACCESS, "issuer": "https://idp.corp.cn/realms/corp"}}
+    assert access.role_for_claims({**lead, "iss": "https://idp.corp.cn/realms/corp"}, pinned) == "editor"
+    assert access.account_refusal({**lead, "iss": ISSUER}, pinned) == "issuer"
+    assert access.account_refusal({**lead, "iss": ISSUER, "email": "x@nowhere.org"}, secrets) == "not_listed"
+
+
+MS = "https://login.microsoftonline.com"
+CORP_TID, OTHER_TID = "11111111-2222-3333-4444-555555555555", "99999999-8888-7777-6666-555555555555"
+
+
+def test_a_multi_tenant_microsoft_endpoint_needs_the_tenant_listed():
+    auth = {**AUTH, "server_metadata_url": f"{MS}/common/v2.0/.well-known/openid-configuration"}
+    open_to_all = {"auth": auth, "access": ACCESS}
+    listed = {"auth": auth, "access": {**ACCESS, "tenants": [CORP_TID.upper()]}}
+    lead = {"email": "lead@corp.cn"}  # Entra sends no email_verified: the tenant is what vouches for it
+    ours = {**lead, "tid": CORP_TID, "iss": f"{MS}/{CORP_TID}/v2.0"}
+    # Any tenant's admin can name a user lead@corp.cn: without a tenant list nobody is let in ...
+    assert access.account_refusal(ours, open_to_all) == "tenant"
+    assert access.oidc_ready_to_share(open_to_all) is False and access.oidc_ready_to_share(listed) is True
+    # ... with it, only the listed tenant, and its own issuer
+    assert access.role_for_claims(ours, listed) == "editor"
+    theirs = {**lead, "tid": OTHER_TID, "iss": f"{MS}/{OTHER_TID}/v2.0"}
+    assert access.account_refusal(theirs, listed) == "tenant"
+    assert access.account_refusal({**lead, "iss": f"{MS}/{CORP_TID}/v2.0"}, listed) == "tenant"  # no tid
+    assert access.account_refusal({**ours, "iss": f"{MS}/{OTHER_TID}/v2.0"}, listed) == "issuer"
+    # a one-tenant endpoint: its issuer is the check (and tenants, when listed)
+    single = {"auth": {**AUTH, "server_metadata_url": f"{MS}/{CORP_TID}/v2.0/.well-known/openid-configuration"},
+              "access": ACCESS}
+    assert access.role_for_claims(ours, single) == "editor"
+    assert access.account_refusal(theirs, single) == "issuer"
+
+
+def test_a_token_from_another_issuer_is_refused_on_the_page(monkeypatch):
+    at = _signed_in_app(monkeypatch, {"is_logged_in": True, "email": "lead@corp.cn", "email_verified": True,
+                                      "iss": "http://evil.example"})
+    assert [e.value for e in at.error] == [t("auth.refused_issuer", "en", who=md("lead@corp.cn"))]
+    assert [b.label for b in at.button] == [t("auth.sign_out", "en")]
+    assert not at.sidebar.selectbox and not at.metric and not at.exception
+
+
 def test_a_single_address_instead_of_a_list_is_understood():
     rules = access.access_rules({"access": {"editors": "lead@corp.cn", "viewers": 42}})
     assert access.role_for_account("lead@corp.cn", rules) == "editor"
@@ -175,7 +240,7 @@ def _signed_in_app(monkeypatch, user: dict, **env):
         monkeypatch.setenv(key, value)
     at = AppTest.from_file(str(APP), default_timeout=60)
     at.secrets = {"auth": AUTH, "access": ACCESS}
-    at.user = user
+    at.user = {"iss": ISSUER, **user} if user.get("is_logged_in") else user  # a real token names its issuer
     at.query_params["lang"] = "en"
     return at.run()
 
@@ -199,7 +264,7 @@ def test_with_sign_in_configured_nobody_signed_in_sees_only_the_button(monkeypat
 def test_a_signed_in_editor_sees_the_pages_and_can_sign_out(monkeypatch):
     at = _signed_in_app(monkeypatch, {"is_logged_in": True, "email": "LEAD@corp.cn", "name": "Li Lei"})
     assert at.title[0].value == t("home.title", "en")
-    signed_in = t("gate.signed_in", "en", who="lead@corp.cn", role=t("gate.role.editor", "en"))
+    signed_in = t("gate.signed_in", "en", who=md("lead@corp.cn"), role=t("gate.role.editor", "en"))
     assert signed_in in [c.value for c in at.sidebar.caption]
     assert _captions(at).count(signed_in) == 1  # shown once, not again by the sidebar
     assert [b for b in at.button if b.key == "clear_sample"]
@@ -214,7 +279,7 @@ def test_a_signed_in_editor_sees_the_pages_and_can_sign_out(monkeypatch):
 
 def test_a_signed_in_viewer_cannot_upload(monkeypatch):
     at = _signed_in_app(monkeypatch, {"is_logged_in": True, "email": "ann@corp.cn"})
-    assert t("gate.signed_in", "en", who="ann@corp.cn", role=t("gate.role.viewer", "en")) in _captions(at)
+    assert t("gate.signed_in", "en", who=md("ann@corp.cn"), role=t("gate.role.viewer", "en")) in _captions(at)
     assert not [b for b in at.button if b.key == "clear_sample"]
     at.switch_page("pages/import_data.py").run()
     assert not at.get("file_uploader")
@@ -224,12 +289,12 @@ def test_a_signed_in_viewer_cannot_upload(monkeypatch):
 
 def test_an_account_on_no_list_is_refused_with_a_way_out(monkeypatch):
     at = _signed_in_app(monkeypatch, {"is_logged_in": True, "email": "stranger@gmail.com"})
-    assert [e.value for e in at.error] == [t("auth.refused", "en", who="stranger@gmail.com")]
+    assert [e.value for e in at.error] == [t("auth.refused", "en", who=md("stranger@gmail.com"))]
     assert [b.label for b in at.button] == [t("auth.sign_out", "en")]
     assert not at.sidebar.selectbox and not at.metric
     at.switch_page("pages/history.py").run()
-    assert [e.value for e in at.error] == [t("auth.refused", "en", who="stranger@gmail.com")]
+    assert [e.value for e in at.error] == [t("auth.refused", "en", who=md("stranger@gmail.com"))]
     unverified = _signed_in_app(monkeypatch, {"is_logged_in": True, "email": "lead@corp.cn", "email_verified": False})
-    assert [e.value for e in unverified.error] == [t("auth.refused_unverified", "en", who="lead@corp.cn")]
+    assert [e.value for e in unverified.error] == [t("auth.refused_unverified", "en", who=md("lead@corp.cn"))]
     no_email = _signed_in_app(monkeypatch, {"is_logged_in": True, "sub": "12345"})
     assert [e.value for e in no_email.error] == [t("auth.no_email", "en")]

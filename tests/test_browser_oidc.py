@@ -19,20 +19,23 @@ from browser_support import VIEWPORT, StreamlitServer
 from playwright.sync_api import expect
 
 from retro.i18n import t
+from retro.ui import md  # addresses are shown as text, a word joiner after "@" (no mailto link)
 
 pytestmark = pytest.mark.browser
 
 TIMEOUT_MS = 30_000  # the first signed-in run also imports the bundled sample
 LANG = "en"
 EDITOR, VIEWER, STRANGER = "lead@corp.cn", "ann@corp.cn", "stranger@example.org"
+UNVERIFIED = "new@corp.cn"  # at a viewer domain, but the provider says the address is not verified
 expect.set_options(timeout=TIMEOUT_MS)
 
 
 @pytest.fixture(scope="module")
 def provider() -> Iterator[str]:
-    from oidc_provider_mock import run_server_in_thread
+    from oidc_provider_mock import User, run_server_in_thread
 
-    with run_server_in_thread() as srv:
+    unverified = User(sub=UNVERIFIED, claims={"email": UNVERIFIED, "email_verified": False})
+    with run_server_in_thread(user_claims=[unverified]) as srv:
         yield f"http://localhost:{srv.server_port}"
 
 
@@ -116,7 +119,7 @@ def test_sign_in_with_the_provider_gives_each_account_its_role(chromium, server,
         page.wait_for_url(re.compile(re.escape(server.url)))
         expect(page.get_by_role("heading", name=t("home.title", LANG), exact=True)).to_be_visible()
         sidebar = page.locator("[data-testid=stSidebar]")
-        expect(sidebar.get_by_text(t("gate.signed_in", LANG, who=EDITOR, role=t("gate.role.editor", LANG)))).to_be_visible()
+        expect(sidebar.get_by_text(t("gate.signed_in", LANG, who=md(EDITOR), role=t("gate.role.editor", LANG)))).to_be_visible()
         expect(page.get_by_role("button", name=t("home.clear_sample", LANG))).to_be_visible()
         go(page, "nav.import")
         expect(page.locator("[data-testid=stFileUploader]")).to_be_visible()
@@ -125,7 +128,7 @@ def test_sign_in_with_the_provider_gives_each_account_its_role(chromium, server,
         # A viewer by domain: the data, no upload.
         sign_in(page, provider, VIEWER)
         expect(page.get_by_role("heading", name=t("home.title", LANG), exact=True)).to_be_visible()
-        expect(sidebar.get_by_text(t("gate.signed_in", LANG, who=VIEWER, role=t("gate.role.viewer", LANG)))).to_be_visible()
+        expect(sidebar.get_by_text(t("gate.signed_in", LANG, who=md(VIEWER), role=t("gate.role.viewer", LANG)))).to_be_visible()
         expect(page.get_by_role("button", name=t("home.clear_sample", LANG))).to_have_count(0)
         go(page, "nav.import")
         expect(page.get_by_text(t("import.viewer", LANG))).to_be_visible()
@@ -134,8 +137,16 @@ def test_sign_in_with_the_provider_gives_each_account_its_role(chromium, server,
 
         # An account on no list: refused, told so, nothing else; it can sign out again.
         sign_in(page, provider, STRANGER)
-        expect(page.get_by_text(t("auth.refused", LANG, who=STRANGER))).to_be_visible()
+        expect(page.get_by_text(t("auth.refused", LANG, who=md(STRANGER)))).to_be_visible()
         expect(page.get_by_role("heading", name=t("home.title", LANG), exact=True)).to_have_count(0)
+        expect(page.locator("[data-testid=stSidebarNav]")).to_have_count(0)
+        expect(page.locator("[data-testid=stMetric]")).to_have_count(0)
+        sign_out(page, provider)
+
+        # An address the provider marks unverified (email_verified: false in its ID token): refused,
+        # though its domain is a viewer domain.
+        sign_in(page, provider, UNVERIFIED)
+        expect(page.get_by_text(t("auth.refused_unverified", LANG, who=md(UNVERIFIED)))).to_be_visible()
         expect(page.locator("[data-testid=stSidebarNav]")).to_have_count(0)
         expect(page.locator("[data-testid=stMetric]")).to_have_count(0)
         sign_out(page, provider)

@@ -18,6 +18,17 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "{who} is signed in, but the identity provider says this e-mail address is not verified, "
               "so it cannot grant access.",
     },
+    "auth.refused_issuer": {
+        "zh": "{who} 已登录，但这个账号来自另一个身份提供方，不是看板配置的那个，所以不能据此授权。请用公司账号登录。",
+        "en": "{who} is signed in, but through another identity provider than the one this dashboard is set up "
+              "with, so it cannot grant access. Sign in with your company account.",
+    },
+    "auth.refused_tenant": {
+        "zh": "{who} 已登录，但这个账号所属的组织（租户）不在允许名单里。请联系看板负责人，把组织的租户 ID 加入 "
+              "secrets.toml 的 [access] tenants。",
+        "en": "{who} is signed in, but the account belongs to an organisation (tenant) that is not allowed. Ask the "
+              "dashboard's owner to add its tenant ID to [access] tenants in secrets.toml.",
+    },
     "auth.no_email": {
         "zh": "已登录，但身份提供方没有提供邮箱地址，无法确定你的权限。请联系看板负责人。",
         "en": "You are signed in, but the identity provider gave no e-mail address, so your access cannot be "

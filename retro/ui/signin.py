@@ -51,8 +51,7 @@ def _account_role(secrets: dict[str, Any]) -> str | None:
     user = _account()
     if not user.get("is_logged_in"):
         return None
-    return access.role_for_account(user.get("email"), access.access_rules(secrets),
-                                   email_verified=user.get("email_verified"))
+    return access.role_for_claims(user, secrets)  # a verified address from the configured issuer (and tenant)
 
 
 def gate_needed() -> bool:
@@ -112,17 +111,18 @@ def _sign_in_gate(secrets: dict[str, Any]) -> str:
         if st.button(tr("auth.sign_in"), type="primary", icon=":material/login:", key="_sign_in"):
             st.login()  # Streamlit sends the browser to the provider; it comes back to the home page
         st.stop()
-    email, verified = user.get("email"), user.get("email_verified")
-    role = access.role_for_account(email, access.access_rules(secrets), email_verified=verified)
+    email = user.get("email")
+    refusal = access.account_refusal(user, secrets)
+    role = None if refusal else access.role_for_claims(user, secrets)
     if role is None:
         st.session_state.pop("_who", None)
         st.title(tr("gate.title"))
-        if not isinstance(email, str) or "@" not in email:
+        if refusal == "no_email":
             st.error(tr("auth.no_email"), icon=":material/no_accounts:")
-        elif verified is False:
-            st.error(tr("auth.refused_unverified", who=md(email)), icon=":material/no_accounts:")
-        else:
-            st.error(tr("auth.refused", who=md(email)), icon=":material/no_accounts:")
+        else:  # unverified, another issuer or tenant, or on no list: each says what to do
+            key = {"unverified": "auth.refused_unverified", "issuer": "auth.refused_issuer",
+                   "tenant": "auth.refused_tenant"}.get(refusal or "", "auth.refused")
+            st.error(tr(key, who=md(email)), icon=":material/no_accounts:")
         _sign_out_button("_sign_out_refused")
         st.stop()
     st.session_state["_who"] = email.strip().lower()
