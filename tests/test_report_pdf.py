@@ -212,3 +212,50 @@ def test_every_section_switched_off_leaves_the_cover_alone():
                   generated=dt.date(2026, 11, 3), sections=(), filename_stem="运营月报_2026-10")
     texts = page_texts(report_pdf.render(bare))
     assert len(texts) == 1 and "运营月报 2026-10" in texts[0] and "1 / 1" in texts[0]
+
+
+# --------------------------------------------------------------------------- issue 17: headers and empty tables
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_english_headers_break_between_words_never_inside_one(tmp_path):
+    """Every table header of the English report reads whole in the PDF's text: a header may wrap onto
+    a second line between its words ('Planned / progress'), never inside one ('Deviati on %')."""
+    from test_report_model import PERIOD, make_sample
+
+    from retro.db import close_all
+
+    db = make_sample(tmp_path / "sample.duckdb")  # with a strategy task: the progress table is there
+    try:
+        report = build_report(db, PERIOD, lang="en")
+    finally:
+        db.close()
+        close_all()
+    whole = _flat("\n".join(page_texts(report_pdf.render(report))))
+    headers = {h for s in report.sections for b in s.blocks if isinstance(b, Table) for h in b.columns}
+    assert {"Deviation %", "Attainment", "Planned progress"} <= headers
+    broken = sorted(h for h in headers if _flat(h) not in whole)
+    assert not broken, broken
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_an_empty_template_table_prints_its_line_not_a_header_bar(tmp_path, lang):
+    """No strategy task was logged: the PDF says so once per table and prints none of its headers."""
+    from test_report_model import PERIOD, make_causes
+
+    from retro.db import close_all
+    from retro.i18n import t
+
+    db = make_causes(tmp_path / "causes.duckdb")
+    try:
+        report = build_report(db, PERIOD, lang=lang)
+    finally:
+        db.close()
+        close_all()
+    whole = _flat("\n".join(page_texts(report_pdf.render(report))))
+    for key in ("report.col.goal", "report.col.resources", "report.col.planned_progress"):
+        assert _flat(t(key, lang)) not in whole, key
+    assert _flat(t("report.none.tasks", lang)) in whole

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pytest
 from pptx import Presentation
@@ -144,3 +145,110 @@ def test_sample_deck_in_english(sample):
     cards = next(b for s in report.sections for b in s.blocks if isinstance(b, Cards))
     kpi_text = "\n".join(slide_texts(s) for s in slides)
     assert all(card.value in kpi_text for card in cards.cards)
+
+
+# --------------------------------------------------------------------------- issue 17: what a slide shows
+
+BOLD = Path(report_pptx.__file__).parent / "fonts" / "RetroSansSC-Bold.ttf"
+# The sans a viewer without the deck's fonts falls back to (LibreOffice on Debian): wider than most.
+DEJAVU_BOLD = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
+
+
+def text_width(text: str, font: Path, size_pt: float) -> int:
+    """EMU the text takes on one line in ``font`` at ``size_pt``."""
+    from PIL import ImageFont
+
+    return int(ImageFont.truetype(str(font), 1000).getlength(text) / 1000 * size_pt * 12700)
+
+
+@pytest.fixture(scope="module")
+def causes_deck(tmp_path_factory):
+    from test_report_model import PERIOD, make_causes
+
+    from retro.db import close_all
+
+    db = make_causes(tmp_path_factory.mktemp("causes") / "causes.duckdb")
+    try:
+        report = build_report(db, PERIOD, lang="en")
+    finally:
+        db.close()
+        close_all()
+    return report, Presentation(io.BytesIO(report_pptx.render(report)))
+
+
+def test_empty_sections_share_one_slide_and_no_table_is_a_bare_header(causes_deck):
+    """No strategy task this period: its two tables get no slide each (a header bar and nothing under
+    it) but one line each on the one slide that names what is empty; every table has rows."""
+    report, prs = causes_deck
+    slides = list(prs.slides)[1:]
+    titles = [s.shapes.title.text for s in slides]
+    empty = [s for s in report.sections if s.empty]
+    assert [s.key for s in empty] == ["strategy_plan", "progress"]
+    assert titles.count("Nothing logged this period") == 1
+    text = slide_texts(slides[titles.index("Nothing logged this period")])
+    for section in empty:
+        assert section.title not in titles and section.title in text
+        assert section.blocks[0].text in text
+    for slide in slides:
+        for table in tables(slide):
+            assert len(table.rows) > 1, slide.shapes.title.text
+    full = [s for s in report.sections if not s.empty]
+    assert len([t for t in titles if not t.endswith(")")]) == len(full) + 1
+
+
+@pytest.fixture(scope="module")
+def review_deck(tmp_path_factory):
+    """The English deck of the sample with a review logged (every template table has rows)."""
+    from test_report_model import PERIOD, make_sample
+
+    from retro.db import close_all
+
+    db = make_sample(tmp_path_factory.mktemp("review") / "sample.duckdb")
+    try:
+        report = build_report(db, PERIOD, lang="en")
+    finally:
+        db.close()
+        close_all()
+    return report, Presentation(io.BytesIO(report_pptx.render(report)))
+
+
+def test_table_headers_are_never_narrower_than_their_longest_word(review_deck):
+    """'Attainment' wrapped as 'Attainme / nt' (LibreOffice, which sets Latin text in DejaVu Sans when the
+    deck's fonts are missing): each header column holds its longest word on one line, in the report's
+    own bold font and in that wider fallback."""
+    _, prs = review_deck
+    checked = 0
+    for slide in prs.slides:
+        for table in tables(slide):
+            for j, cell in enumerate(table.rows[0].cells):
+                run = cell.text_frame.paragraphs[0].runs[0]
+                room = table.columns[j].width - cell.margin_left - cell.margin_right
+                for font in (BOLD, DEJAVU_BOLD):
+                    longest = max(text_width(w, font, run.font.size.pt) for w in run.text.split())
+                    assert longest <= room, (slide.shapes.title.text, run.text, font.name)
+                checked += 1
+    assert checked > 50
+
+
+def test_a_card_value_stays_on_one_line_of_its_card():
+    """'5,017.42 CNY' at 24 pt wrapped inside its card and ran out of it: the value is set at a size
+    at which it takes one line, measured in the wide fallback sans a viewer may use."""
+    from test_report_pdf import hand_made_report
+
+    from retro.report.model import Card, Section
+
+    report = hand_made_report()
+    cards = Cards(cards=tuple(Card(f"KPI {i}", value, "+1.0%", "-2.0%", "good", None, ())
+                              for i, value in enumerate(("5,017.42 CNY", "60,113,800 CNY", "1,234,567.89万元", "88.3%"))))
+    report = type(report)(**{**report.__dict__, "sections": (Section("kpis", "Key metrics", (cards,)),)})
+    prs = Presentation(io.BytesIO(report_pptx.render(report)))
+    boxes = [sh for sh in list(prs.slides)[1].shapes if sh.has_text_frame and len(sh.text_frame.paragraphs) == 3]
+    assert len(boxes) == 4
+    for box in boxes:
+        frame = box.text_frame
+        # A rounded rectangle sets its text inside the corner: inset 0.29 × the corner's radius each side.
+        inset = 2 * int(min(box.width, box.height) * box.adjustments[0] * 0.29289)
+        room = box.width - frame.margin_left - frame.margin_right - inset
+        value = frame.paragraphs[1].runs[0]
+        assert text_width(value.text, DEJAVU_BOLD, value.font.size.pt) <= room, value.text
+        assert value.font.size.pt >= 12

@@ -175,3 +175,23 @@ def test_cli_writes_the_workbook(sample_db, tmp_path, capsys):
     assert rc == (0 if available("pdf") else 2) and pdf.exists() == available("pdf")
     err = capsys.readouterr().err
     assert "Traceback" not in err
+
+
+def test_an_empty_template_sheet_says_none_this_period(tmp_path):
+    """No strategy task was logged: its sheets hold the line that says so, not a bare header row."""
+    from test_report_model import make_causes
+
+    from retro.db import close_all
+
+    db = make_causes(tmp_path / "causes.duckdb")
+    try:
+        report = build_report(db, PERIOD, lang="zh")
+    finally:
+        db.close()
+        close_all()
+    book = load_workbook(io.BytesIO(X.render(report)))
+    for title in ("策略执行计划表", "执行进度跟踪表"):
+        ws = book[title]
+        values = [c.value for row in ws.iter_rows() for c in row if c.value is not None]
+        assert values == [title, t("report.none.tasks", "zh")], values
+        assert not ws.freeze_panes
