@@ -18,7 +18,7 @@ from retro.ingest import (
     store_import,
 )
 from retro.ingest.analyze import column_frame, preview_frame, reread_sheet
-from retro.ingest.detect import ROLES, ColumnSpec
+from retro.ingest.detect import ROLES, ColumnSpec, SheetPlan
 from retro.ingest.kpis import with_kpi
 from retro.ingest.read import column_letters, read_workbook
 from retro.ingest.readings import Reading
@@ -49,7 +49,10 @@ if not can_edit():
 
 # A new key after each import empties the uploader, ready for the next file.
 generation = st.session_state.get("upload_generation", 0)
-uploaded = st.file_uploader(tr("import.upload"), type=["xlsx", "xlsm", "xls", "csv"], key=f"upload{generation}")
+# The drop zone's own words ("Drag and drop file here", "Limit 200MB per file", "Upload") are
+# Streamlit's, in English, and cannot be set: the help says the same in the page's language.
+uploaded = st.file_uploader(tr("import.upload"), type=["xlsx", "xlsm", "xls", "csv"], key=f"upload{generation}",
+                            help=tr("import.upload_help", limit=st.get_option("server.maxUploadSize")))
 
 done = st.session_state.pop("import_done", None)
 if done:
@@ -153,6 +156,14 @@ def column_name(column: ColumnSpec) -> str:
     return md(column.header or column_letters(column.index))
 
 
+def column_detail(plan: SheetPlan, column: ColumnSpec) -> str:
+    """What a column is read as, in the catalog's words (never the codes 'plan', 'customer')."""
+    period = column.period.replace("????", str(plan.year)) if column.period and plan.year else column.period
+    scenario = tr(f"scenario.{column.scenario}") if column.scenario in ("actual", "plan", "forecast") else column.scenario
+    kind = tr(f"id_kind.{column.id_kind}") if column.id_kind in ("customer", "order") else column.id_kind
+    return " · ".join(str(x) for x in (column.metric, column.unit, scenario, period, kind) if x)
+
+
 def role_buttons(sheet: SheetAnalysis, column: ColumnSpec, where: str) -> None:
     """Beside a column's reading: one button for each other role that reading leaves open."""
     with st.container(horizontal=True):
@@ -253,6 +264,7 @@ for tab, sheet in zip(tabs, analysis.sheets, strict=True):
             with st.expander(tr("import.columns"), expanded=sheet.status == "error"), st.form(key=f"roles::{sheet.name}"):
                 cols = column_frame(sheet)
                 cols["role"] = cols["role"].map(ROLE_LABELS)
+                cols["detail"] = [column_detail(plan, c) for c in plan.columns]
                 edited = st.data_editor(
                     cols,
                     hide_index=True,

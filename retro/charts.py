@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 from altair.utils.schemapi import debug_mode
 
+from .glossary import unit_label, unit_reading
 from .i18n import format_number, t
 from .metrics import add_months
 
@@ -81,6 +82,7 @@ def format_pct(ratio: float | None, *, signed: bool = True) -> str:
 
 
 def axis_title(label: str, unit: str | None, lang: str) -> str:
+    unit = unit_label(unit, lang)  # English names the unit in English (retro.glossary): 万元 → CNY
     if not unit:
         return label
     return f"{label}（{unit}）" if lang == "zh" else f"{label} ({unit})"
@@ -93,6 +95,13 @@ def value_axis(unit: str | None, lang: str, number_format: str = "auto") -> dict
     """
     if is_percent(unit, number_format):
         return {"format": ".1~%"}
+    reading = unit_reading(unit, lang)
+    if reading is not None and reading.scale != 1:  # English folds 万元's scale in: the axis reads CNY
+        scaled = f"datum.value * {reading.scale:g}"
+        if number_format in ("number", "integer"):
+            return {"labelExpr": f"format({scaled}, ',.2~f')"}
+        return {"labelExpr": f"abs({scaled}) >= 1e9 ? format({scaled} / 1e9, ',.2~f') + 'B' : "
+                             f"abs({scaled}) >= 1e6 ? format({scaled} / 1e6, ',.2~f') + 'M' : format({scaled}, ',.2~f')"}
     if number_format in ("number", "integer") or (unit and unit[0] in "万亿千百"):
         return {"format": ",.2~f"}
     v = "datum.value"

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
+
+from .glossary import unit_reading
 
 LANGS = ("zh", "en")
 
@@ -23,14 +26,14 @@ CATALOG: dict[str, dict[str, str]] = {
     "share.body": {"zh": "同事打开这个链接（或扫码）就能看到同一个视图；口令或公司账号登录照常需要。",
                    "en": "Colleagues who open this link (or scan the code) see this same view; the passcode or company sign-in still applies."},
     "sidebar.data": {"zh": "{facts} 个数值 · {metrics} 个指标 · {period_min} 至 {period_max}",
-                     "en": "{facts} values · {metrics} metrics · {period_min} to {period_max}"},
+                     "en": "{facts} {facts|value|values} · {metrics} {metrics|metric|metrics} · {period_min} to {period_max}"},
     "nav.home": {"zh": "概览", "en": "Overview"},
     "nav.import": {"zh": "导入数据", "en": "Import"},
     "nav.history": {"zh": "导入记录", "en": "Import history"},
     "nav.trends": {"zh": "趋势分析", "en": "Trends"},
     "nav.metrics": {"zh": "指标设置", "en": "Metrics"},
     "nav.goals": {"zh": "目标达成", "en": "Goals"},
-    "nav.review": {"zh": "复盘工作区", "en": "Review"},
+    "nav.review": {"zh": "复盘工作区", "en": "Review workspace"},
     "nav.report": {"zh": "导出报告", "en": "Report"},
     "nav.section.data": {"zh": "数据", "en": "Data"},
     "nav.section.review": {"zh": "复盘", "en": "Review"},
@@ -85,8 +88,12 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "Upload this month's KPI workbook (.xlsx / .xlsm / .xls / .csv). Headers, months, plan vs actual and totals rows are recognised; preview, then import.",
     },
     "import.upload": {"zh": "选择或拖入工作簿", "en": "Choose or drop a workbook"},
+    "import.upload_help": {"zh": "把文件拖到下面的框里，或点框里的 Upload 按钮选择文件。支持 .xlsx、.xlsm、.xls、.csv，每个文件不超过 {limit} MB。",
+                           "en": "Drop the file on the box below, or click its Upload button. .xlsx, .xlsm, .xls or .csv, at most {limit} MB a file."},
+    "id_kind.customer": {"zh": "客户编号", "en": "customer ID"},
+    "id_kind.order": {"zh": "订单号", "en": "order number"},
     "import.reading": {"zh": "正在读取 {name} …", "en": "Reading {name} …"},
-    "import.read_done": {"zh": "已读取 {name}：{sheets} 个工作表，{ready} 个可导入。", "en": "Read {name}: {sheets} sheets, {ready} ready to import."},
+    "import.read_done": {"zh": "已读取 {name}：{sheets} 个工作表，{ready} 个可导入。", "en": "Read {name}: {sheets} {sheets|sheet|sheets}, {ready} ready to import."},
     "import.sheet": {"zh": "工作表", "en": "Sheet"},
     "import.status.ready": {"zh": "可导入", "en": "ready"},
     "import.status.skipped": {"zh": "已跳过", "en": "skipped"},
@@ -121,8 +128,8 @@ CATALOG: dict[str, dict[str, str]] = {
     "import.role_remembered": {"zh": "上次你把「{header}」设为：{role}。", "en": "Last time you set “{header}” to: {role}."},
     "import.role_undo": {"zh": "撤销", "en": "Undo"},
     "import.source_rows": {"zh": "来源行", "en": "Source rows"},
-    "import.values_stored": {"zh": "将存入 {n} 个数值", "en": "{n} values to store"},
-    "import.notes_kept": {"zh": "说明列的 {n} 条文字作为备注随数据保存", "en": "{n} notes from the text columns kept with the values"},
+    "import.values_stored": {"zh": "将存入 {n} 个数值", "en": "{n} {n|value|values} to store"},
+    "import.notes_kept": {"zh": "说明列的 {n} 条文字作为备注随数据保存", "en": "{n} {n|note|notes} from the text columns kept with the values"},
     "import.please_check": {"zh": "请确认：{text}", "en": "Please check: {text}"},
     "import.readings": {"zh": "读取依据（{n} 条）", "en": "How it was read ({n})"},
     "evidence.formula": {"zh": "依据：单元格公式", "en": "evidence: a formula"},
@@ -135,13 +142,13 @@ CATALOG: dict[str, dict[str, str]] = {
     "evidence.structure": {"zh": "依据：工作簿结构", "en": "evidence: the workbook's structure"},
     "import.overlap": {
         "zh": "数据库里已有相同指标、维度和周期的 {values} 个数值（来自 {files}，{first} 至 {last}）。",
-        "en": "The database already holds {values} values for the same metrics, segments and periods (from {files}, {first} to {last}).",
+        "en": "The database already holds {values} {values|value|values} for the same metrics, segments and periods (from {files}, {first} to {last}).",
     },
     "charts.restated": {"zh": "已被重述", "en": "Restated"},
     "charts.restated_was": {"zh": "原来是 {text}", "en": "was {text}"},
-    "import.restated": {"zh": "这个文件改写了已存的 {n} 个数值（重述）：替换后，图表上这些点会标出原来的值。", "en": "This file restates {n} values stored before: once replaced, the charts mark these points with their earlier value."},
+    "import.restated": {"zh": "这个文件改写了已存的 {n} 个数值（重述）：替换后，图表上这些点会标出原来的值。", "en": "This file restates {n} {n|value|values} stored before: once replaced, the charts mark {n|this point|these points} with {n|its|their} earlier value."},
     "import.restated_list": {"zh": "重述的数值（{n}）：原值 → 新值", "en": "Restated values ({n}): was → now"},
-    "import.restated_more": {"zh": "（只列出变化最大的 {shown} 个）", "en": "(the {shown} largest changes are listed)"},
+    "import.restated_more": {"zh": "（只列出变化最大的 {shown} 个）", "en": "(the {shown} largest {shown|change is|changes are} listed)"},
     "restated.metric": {"zh": "指标", "en": "Metric"},
     "restated.period": {"zh": "周期", "en": "Period"},
     "restated.segment": {"zh": "维度", "en": "Segment"},
@@ -150,19 +157,19 @@ CATALOG: dict[str, dict[str, str]] = {
     "restated.new": {"zh": "新值", "en": "Now"},
     "restated.difference": {"zh": "差额", "en": "Difference"},
     "restated.file_name": {"zh": "原来的文件", "en": "Earlier file"},
-    "history.restated": {"zh": "这次导入改写了 {n} 个之前的数值：", "en": "This import restated {n} earlier values:"},
+    "history.restated": {"zh": "这次导入改写了 {n} 个之前的数值：", "en": "This import restated {n} earlier {n|value|values}:"},
     "import.dataset": {"zh": "数据集（这个来源的名字）", "en": "Dataset (a name for this source)"},
     "import.dataset_help": {"zh": "同一来源每月的文件归入同一个数据集，如“华东销售月报”“财务预算”；默认沿用这个版式上次的数据集，或文件名。", "en": "Each month's file of one source goes into one dataset, e.g. “East sales monthly”, “Finance budget”; by default the dataset this layout had last time, else the file's name."},
     "history.dataset": {"zh": "数据集", "en": "Dataset"},
     "import.mode": {"zh": "重复的数据", "en": "Overlapping data"},
     "import.mode.replace": {"zh": "用新文件替换（推荐，可撤销）", "en": "Replace with this file (recommended, undoable)"},
     "import.mode.keep": {"zh": "两份都保留", "en": "Keep both"},
-    "import.button": {"zh": "导入 {n} 个工作表", "en": "Import {n} sheet(s)"},
+    "import.button": {"zh": "导入 {n} 个工作表", "en": "Import {n} {n|sheet|sheets}"},
     "import.nothing": {"zh": "没有可导入的工作表。", "en": "No sheet can be imported."},
     "import.importing": {"zh": "正在写入数据库 …", "en": "Writing to the database …"},
-    "import.done": {"zh": "导入完成：{rows} 行，周期 {periods}。", "en": "Imported {rows} rows covering {periods}."},
-    "import.done_replaced": {"zh": "替换了之前导入的 {n} 个数值。", "en": "Replaced {n} previously imported values."},
-    "import.done_repeated": {"zh": "有 {n} 个数值同时出现在两个工作表中，保留了后一个工作表的数值。", "en": "{n} values stood on two sheets of this file; the later sheet's were kept."},
+    "import.done": {"zh": "导入完成：{rows} 行，周期 {periods}。", "en": "Imported {rows} {rows|row|rows} covering {periods}."},
+    "import.done_replaced": {"zh": "替换了之前导入的 {n} 个数值。", "en": "Replaced {n} previously imported {n|value|values}."},
+    "import.done_repeated": {"zh": "有 {n} 个数值同时出现在两个工作表中，保留了后一个工作表的数值。", "en": "{n} {n|value stood|values stood} on two sheets of this file; the later sheet's {n|was|were} kept."},
     "import.already": {"zh": "这个文件已经导入过（记录 #{id}），没有任何改动。", "en": "This file was already imported (import #{id}); nothing changed."},
     "import.remembered": {"zh": "已套用上次确认的列设置。", "en": "Applied the column settings you confirmed last time."},
     "import.remembered_take_in": {"zh": "已套用上次确认的设置：这个工作表看起来像辅助表，上次你选择了仍然导入，这次照样导入。",
@@ -217,7 +224,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "error.password_protected": {"zh": "工作簿设置了密码。请在 Excel 中取消密码后另存，再上传。", "en": "The workbook is password-protected. Remove the password in Excel, save, and upload again."},
     "error.corrupt_file": {"zh": "文件已损坏或不完整，无法读取。请重新导出后上传。", "en": "The file is damaged or incomplete and cannot be read. Export it again and upload."},
     "error.zip_bomb": {"zh": "文件解压后过大（{size_mb} MB），为安全起见拒绝读取。", "en": "The file expands to an unsafe size ({size_mb} MB) and was refused."},
-    "error.too_many_cells": {"zh": "工作表「{sheet}」声明了 {cells} 个单元格，超过上限 {limit}。", "en": "Sheet “{sheet}” claims {cells} cells, over the limit of {limit}."},
+    "error.too_many_cells": {"zh": "工作表「{sheet}」声明了 {cells} 个单元格，超过上限 {limit}。", "en": "Sheet “{sheet}” claims {cells} {cells|cell|cells}, over the limit of {limit}."},
     "error.no_header": {"zh": "工作表「{sheet}」找不到表头（至少两列文字标题，下方有数字）。", "en": "No header found on sheet “{sheet}” (at least two text headings with numbers below)."},
     "error.no_numeric_data": {"zh": "工作表「{sheet}」没有可导入的数字。", "en": "Sheet “{sheet}” has no numbers to import."},
     "error.needs_period": {"zh": "工作表「{sheet}」没有周期列：请指定它属于哪个周期。", "en": "Sheet “{sheet}” has no period: say which period it belongs to."},
@@ -227,20 +234,20 @@ CATALOG: dict[str, dict[str, str]] = {
     "error.database_busy": {"zh": "数据库正被另一个程序占用，请关闭它后重试。", "en": "The database is in use by another program; close it and try again."},
     "error.unexpected": {"zh": "出现意外错误，数据库没有改动：{detail}", "en": "Unexpected error; nothing was stored: {detail}"},
     # ---- warnings
-    "warn.error_cells": {"zh": "{count} 个 Excel 错误值（如 #DIV/0!、#N/A）按空值导入，不计为 0。{cells}", "en": "{count} Excel error cells (#DIV/0!, #N/A …) imported as empty, never as 0. {cells}"},
-    "warn.unparsed_cells": {"zh": "{count} 个单元格不是数字，按空值导入：{examples}", "en": "{count} cells are not numbers and were imported as empty: {examples}"},
-    "warn.totals_row_excluded": {"zh": "合计行（第 {rows} 行）没有导入，用于核对。", "en": "Totals row(s) {rows} left out and used for checking."},
-    "warn.totals_column_excluded": {"zh": "合计列（{columns}）没有导入，用于核对。", "en": "Totals column(s) {columns} left out and used for checking."},
-    "warn.subtotal_rows_excluded": {"zh": "{count} 个小计行没有导入。", "en": "{count} subtotal rows left out."},
-    "warn.note_rows_excluded": {"zh": "{count} 行说明文字没有导入。", "en": "{count} note rows left out."},
-    "warn.extra_tables": {"zh": "这张表下方还有 {count} 个表格（第 {rows} 行起），只导入了主表。", "en": "{count} more table(s) below the main one (from row {rows}); only the main table was imported."},
+    "warn.error_cells": {"zh": "{count} 个 Excel 错误值（如 #DIV/0!、#N/A）按空值导入，不计为 0。{cells}", "en": "{count} Excel error {count|cell|cells} (#DIV/0!, #N/A …) imported as empty, never as 0. {cells}"},
+    "warn.unparsed_cells": {"zh": "{count} 个单元格不是数字，按空值导入：{examples}", "en": "{count} {count|cell is not a number and was|cells are not numbers and were} imported as empty: {examples}"},
+    "warn.totals_row_excluded": {"zh": "合计行（第 {rows} 行）没有导入，用于核对。", "en": "Totals {rows|row|rows} {rows} left out and used for checking."},
+    "warn.totals_column_excluded": {"zh": "合计列（{columns}）没有导入，用于核对。", "en": "Totals {columns|column|columns} {columns} left out and used for checking."},
+    "warn.subtotal_rows_excluded": {"zh": "{count} 个小计行没有导入。", "en": "{count} subtotal {count|row|rows} left out."},
+    "warn.note_rows_excluded": {"zh": "{count} 行说明文字没有导入。", "en": "{count} note {count|row|rows} left out."},
+    "warn.extra_tables": {"zh": "这张表下方还有 {count} 个表格（第 {rows} 行起），只导入了主表。", "en": "{count} more {count|table|tables} below the main one (from row {rows}); only the main table was imported."},
     "warn.duplicate_headers": {"zh": "表头重复：{headers}", "en": "Duplicate headers: {headers}"},
-    "warn.blank_headers": {"zh": "{count} 列没有表头。", "en": "{count} columns have no header."},
+    "warn.blank_headers": {"zh": "{count} 列没有表头。", "en": "{count} {count|column has|columns have} no header."},
     "warn.year_assumed": {"zh": "月份没有写年份，按 {year} 年导入；如不对，请在上方修改年份。", "en": "Months carry no year; imported as {year}. Change the year above if that is wrong."},
-    "warn.uncached_formulas": {"zh": "{count} 个公式单元格没有保存计算结果（{cells}），按空值导入。请在 Excel 中打开并保存后重试。", "en": "{count} formula cells were saved without values ({cells}) and are empty. Open and save the file in Excel to fix."},
+    "warn.uncached_formulas": {"zh": "{count} 个公式单元格没有保存计算结果（{cells}），按空值导入。请在 Excel 中打开并保存后重试。", "en": "{count} formula {count|cell was|cells were} saved without values ({cells}) and {count|is|are} empty. Open and save the file in Excel to fix."},
     "warn.ignored_columns": {"zh": "未作为数值导入的列：{columns}", "en": "Columns not imported as numbers: {columns}"},
-    "warn.unparsed_periods": {"zh": "{count} 个周期无法识别：{examples}", "en": "{count} periods could not be read: {examples}"},
-    "warn.rows_without_period": {"zh": "{count} 行没有可识别的周期，未导入。", "en": "{count} rows have no readable period and were left out."},
+    "warn.unparsed_periods": {"zh": "{count} 个周期无法识别：{examples}", "en": "{count} {count|period|periods} could not be read: {examples}"},
+    "warn.rows_without_period": {"zh": "{count} 行没有可识别的周期，未导入。", "en": "{count} {count|row has|rows have} no readable period and {count|was|were} left out."},
     "warn.rows_without_metric": {"zh": "部分行没有指标名，未导入。", "en": "Some rows have no metric name and were left out."},
     "warn.sheet_dimension": {"zh": "工作表「{sheet}」与本文件其他工作表的数据同名同期，已按工作表区分（维度「{name}」），相加而不互相覆盖。", "en": "Sheet “{sheet}” holds the same metrics and periods as another sheet of this file: its values carry the segment “{name}” and add up, never overwrite."},
     "warn.day_out_of_month": {"zh": "{examples} 不在该月的日期范围内，计入该月最后一天（月合计不变）。", "en": "{examples} is not a day of that month: counted on its last day (the month's total is kept)."},
@@ -251,7 +258,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "reading.helper_forecast": {"zh": "「{sheet}」是 Excel 预测工作表（{why}）：预测值不并入实际数据，默认不导入。", "en": "“{sheet}” is an Excel forecast sheet ({why}): its values never join the actuals; left out."},
     "reading.helper_dashboard": {"zh": "「{sheet}」是仪表盘（{why}），数字由公式取自其他工作表：默认不导入。", "en": "“{sheet}” is a dashboard ({why}); its numbers are formulas over other sheets: left out."},
     "reading.helper_derived": {"zh": "「{sheet}」由其他工作表计算而来（{share}% 的数字是引用其他表的公式）：默认不导入。", "en": "“{sheet}” is computed from other sheets ({share}% of its numbers are formulas over them): left out."},
-    "reading.helper_copy": {"zh": "「{sheet}」的 {rows}/{total} 行与「{of}」完全相同，是它的副本：默认不导入，以免重复计数。", "en": "{rows} of {total} rows of “{sheet}” stand in “{of}”: a copy, left out so nothing counts twice."},
+    "reading.helper_copy": {"zh": "「{sheet}」的 {rows}/{total} 行与「{of}」完全相同，是它的副本：默认不导入，以免重复计数。", "en": "{rows} of {total} {total|row|rows} of “{sheet}” stand in “{of}”: a copy, left out so nothing counts twice."},
     "reading.sheet_scenario": {"zh": "{source_text}「{text}」表明这些数字是{scenario_text}。", "en": "The {source_text} “{text}” says these numbers are the {scenario_text}."},
     "reading.sheet_period": {"zh": "工作表名称「{sheet}」给出周期 {period}。", "en": "The sheet name “{sheet}” gives the period {period}."},
     "reading.metric_name": {"zh": "指标名「{name}」取自{source_text}；如不对，请改名。", "en": "The metric is named “{name}” after {source_text}; rename it if that is wrong."},
@@ -287,7 +294,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "why.fixed_width": {"zh": "都是 {width} 位整数，像条码或单号——如果是要相加的数字，请改回数值", "en": "all {width}-digit whole numbers, like barcodes or receipt numbers — change it back if these are amounts"},
     "why.counting": {"zh": "从 {first} 数到 {last}", "en": "counting {first} to {last}"},
     "why.sum_formula": {"zh": "是求和公式 {formula}", "en": "is the formula {formula}"},
-    "why.sum_relation": {"zh": "等于其他 {count} 行之和", "en": "equals the sum of the other {count} rows"},
+    "why.sum_relation": {"zh": "等于其他 {count} 行之和", "en": "equals the sum of the other {count} {count|row|rows}"},
     "why.block_sum": {"zh": "等于上方第 {first}–{last} 行之和", "en": "equals the sum of rows {first}–{last} above it"},
     "why.sum_columns": {"zh": "等于其他各列之和", "en": "equals the sum of the other columns"},
     "why.label": {"zh": "写着「{label}」", "en": "says “{label}”"},
@@ -299,15 +306,15 @@ CATALOG: dict[str, dict[str, str]] = {
     # ---- reconciliation
     "recon.match": {"zh": "{what}：与表内合计一致（{total}）。", "en": "{what}: matches the sheet's total ({total})."},
     "recon.mismatch": {"zh": "{what}：导入合计 {imported}，表内合计 {total}，相差 {difference}。", "en": "{what}: imported {imported}, the sheet says {total}, a difference of {difference}."},
-    "recon.summary_ok": {"zh": "全部 {n} 项与表内合计一致。", "en": "All {n} checks match the sheet's totals."},
-    "recon.summary_bad": {"zh": "{bad} / {n} 项与表内合计不一致。", "en": "{bad} of {n} checks differ from the sheet's totals."},
+    "recon.summary_ok": {"zh": "全部 {n} 项与表内合计一致。", "en": "All {n} {n|check matches|checks match} the sheet's totals."},
+    "recon.summary_bad": {"zh": "{bad} / {n} 项与表内合计不一致。", "en": "{bad} of {n} {n|check differs|checks differ} from the sheet's totals."},
     "why_mismatch.stored_row": {"zh": "第 {rows} 行的数值正好等于差额：表内合计没有算它——可能在合计公式的范围之外，也可能是被当作数据的合计行或重复行。排除它，或核对后确认导入。", "en": "Row {rows} holds exactly the difference: the sheet's total does not count it — a row outside the total's range, or a totals or repeated row read as data. Leave it out, or check and confirm to import it."},
     "why_mismatch.outside_range": {"zh": "表内合计的公式没有包含第 {rows} 行（在求和范围之外，可能是后来加上的行）。排除它们，或核对后确认导入。", "en": "The total's own formula leaves out row {rows} (outside its SUM range, perhaps added after it). Leave them out, or check and confirm to import them."},
     "why_mismatch.stored_rows_any": {"zh": "第 {rows} 行中任一行的数值都等于差额，无法判断是哪一行。", "en": "Each of rows {rows} holds the difference; which one is meant cannot be told."},
     "why_mismatch.left_out_row": {"zh": "第 {rows} 行被当作{why_text}排除，但表内合计包含了它：要保留这一行吗？", "en": "Row {rows} was left out as a {why_text}, but the sheet's total counts it. Keep it?"},
-    "why_mismatch.unread_cells": {"zh": "有 {count} 个单元格无法读取（如 #DIV/0!、文字），表内合计可能包含它们的值。请修正表格，或确认后导入。", "en": "{count} cell(s) could not be read (such as #DIV/0! or text); the sheet's total may count their values. Mend the sheet, or confirm to import."},
+    "why_mismatch.unread_cells": {"zh": "有 {count} 个单元格无法读取（如 #DIV/0!、文字），表内合计可能包含它们的值。请修正表格，或确认后导入。", "en": "{count} {count|cell|cells} could not be read (such as #DIV/0! or text); the sheet's total may count their values. Mend the sheet, or confirm to import."},
     "why_mismatch.scale": {"zh": "导入的数值是表内合计的 {factor} 倍（或 1/{factor}）：某列的单位或百分比读法可能不同，请检查列的单位。", "en": "What would be stored is {factor} times the sheet's total (or a {factor}th of it): a unit or a percent may be read differently. Check the columns' units."},
-    "why_mismatch.rows_disagree": {"zh": "有 {count} 行的合计列不等于各期之和，如第 {rows} 行。", "en": "In {count} rows the totals column is not the sum of the periods, e.g. row {rows}."},
+    "why_mismatch.rows_disagree": {"zh": "有 {count} 行的合计列不等于各期之和，如第 {rows} 行。", "en": "In {count} {count|row|rows} the totals column is not the sum of the periods, e.g. row {rows}."},
     "why_mismatch.rows_not_stored": {"zh": "第 {rows} 行有合计，但没有可导入的各期数值。", "en": "Rows {rows} have a total but no period values to store."},
     "why_mismatch.unexplained": {"zh": "找不到差额的原因：请对照表格检查，确认后才能导入。", "en": "Nothing on the sheet explains the difference: check it against the sheet; it is imported only once you confirm."},
     "why_left.totals": {"zh": "合计行", "en": "totals row"},
@@ -344,7 +351,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "history.replaced": {"zh": "已被后续导入替换", "en": "Replaced later"},
     "history.undo": {"zh": "撤销导入 #{id}", "en": "Undo import #{id}"},
     "history.undo_pick": {"zh": "选择要撤销的导入", "en": "Choose an import to undo"},
-    "history.undo_confirm": {"zh": "确认撤销「{file}」？它导入的 {rows} 行将被删除，被它替换的数据会恢复。", "en": "Undo “{file}”? Its {rows} rows are removed and the values it replaced come back."},
+    "history.undo_confirm": {"zh": "确认撤销「{file}」？它导入的 {rows} 行将被删除，被它替换的数据会恢复。", "en": "Undo “{file}”? Its {rows} {rows|row is|rows are} removed and the values it replaced come back."},
     "history.undo_yes": {"zh": "确认撤销", "en": "Yes, undo it"},
     "history.undone": {"zh": "已撤销导入 #{id}。", "en": "Import #{id} was undone."},
     "history.details": {"zh": "工作表明细", "en": "Sheet details"},
@@ -379,20 +386,20 @@ CATALOG: dict[str, dict[str, str]] = {
     "trends.ytd": {"zh": "年累计", "en": "Year to date"},
     "trends.ytd_avg": {"zh": "年内均值", "en": "Year-to-date average"},
     "trends.card_no_value": {"zh": "{period} 没有数据", "en": "No data for {period}"},
-    "trends.partial_card": {"zh": "只有 {months}/{span} 个月的数据，尚不完整", "en": "Only {months} of {span} months so far: incomplete"},
+    "trends.partial_card": {"zh": "只有 {months}/{span} 个月的数据，尚不完整", "en": "Only {months} of {span} {span|month|months} so far: incomplete"},
     "trends.over_time": {"zh": "{metric} 走势", "en": "{metric} over time"},
     "trends.empty_filtered": {"zh": "{metric} 在当前筛选条件下没有数据。请放宽或清除筛选。", "en": "No {metric} data for these filters. Widen or clear the filters."},
     "trends.empty_metric": {"zh": "{metric} 还没有实际数据。", "en": "{metric} has no actual data yet."},
     "trends.empty_range": {"zh": "{first} 至 {last} 之间没有数据，请调整时间范围。", "en": "No data between {first} and {last}; widen the range."},
-    "trends.too_short_mom": {"zh": "只有 {n} 个周期的数据：环比至少需要 2 个周期。", "en": "Only {n} period of data: MoM needs 2."},
-    "trends.too_short_yoy": {"zh": "只有 {n} 个{grain}的数据：同比至少需要 {need} 个{grain}。", "en": "Only {n} periods ({grain}) of data: YoY needs at least {need}."},
+    "trends.too_short_mom": {"zh": "只有 {n} 个周期的数据：环比至少需要 2 个周期。", "en": "Only {n} {n|period|periods} of data: MoM needs 2."},
+    "trends.too_short_yoy": {"zh": "只有 {n} 个{grain}的数据：同比至少需要 {need} 个{grain}。", "en": "Only {n} {n|period|periods} ({grain}) of data: YoY needs at least {need}."},
     "trends.partial_period": {
         "zh": "{period} 只有 {months}/{span} 个月的数据，是不完整的{grain}（图中空心点），不能直接和完整的{grain}比较。",
-        "en": "{period} holds only {months} of {span} months: an incomplete {grain} (hollow point), not comparable with full ones.",
+        "en": "{period} holds only {months} of {span} {span|month|months}: an incomplete {grain} (hollow point), not comparable with full ones.",
     },
     "trends.partial_breakdown": {
         "zh": "{period} 只有 {months}/{span} 个月的数据，和完整的上期比较没有意义：这里只显示各细分的数值与占比。要看变化，请按月查看，或在侧边栏选上一个完整周期。",
-        "en": "{period} holds only {months} of {span} months, so a change against the full period before means nothing: only values and shares are shown. For the change, look by month or pick the last complete period in the sidebar.",
+        "en": "{period} holds only {months} of {span} {span|month|months}, so a change against the full period before means nothing: only values and shares are shown. For the change, look by month or pick the last complete period in the sidebar.",
     },
     "trends.partial_short": {"zh": "周期尚不完整", "en": "period still in progress"},
     "trends.no_last_year": {"zh": "所选范围内没有去年同期的数据可叠加。", "en": "No last-year values in this range to overlay."},
@@ -533,7 +540,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "metrics.help.aggregation": {"zh": "比率、得分、均值用“平均”，金额和数量用“求和”。比率永远不会跨细分或月份相加。", "en": "Rates, scores and averages are averaged; amounts and counts are summed. A rate is never added up across segments or months."},
     "metrics.help.direction": {"zh": "成本、流失、投诉这类指标是越低越好：上升时显示为红色。", "en": "Cost, churn and complaints are better low: a rise shows red."},
     "metrics.save": {"zh": "保存修改", "en": "Save changes"},
-    "metrics.saved": {"zh": "已保存 {n} 项修改。", "en": "Saved {n} changes."},
+    "metrics.saved": {"zh": "已保存 {n} 项修改。", "en": "Saved {n} {n|change|changes}."},
     "metrics.nothing_changed": {"zh": "没有需要保存的修改。", "en": "Nothing to save: no cell was changed."},
     "metrics.save_failed": {"zh": "{metric} 的“{field}”没有保存：{error}", "en": "{metric}: “{field}” was not saved: {error}"},
     "metrics.err.value": {"zh": "取值无效", "en": "not an allowed value"},
@@ -620,11 +627,11 @@ CATALOG: dict[str, dict[str, str]] = {
         "zh": "各 KPI 达成率的加权平均（权重自动归一），每项先封顶（默认 120%）、最低为 0；计划为 0 或负数的指标不计入。",
         "en": "Weighted mean of the KPIs' attainment (weights normalised), each capped (120% by default) and floored at 0; KPIs with a zero or negative plan are left out.",
     },
-    "goals.points": {"zh": "{n} 个百分点（环比）", "en": "{n} pts vs prior"},
+    "goals.points": {"zh": "{n} 个百分点（环比）", "en": "{n} {n|pt|pts} vs prior"},
     "goals.without_target_help": {"zh": "有实际值但没有计划的指标：显示为“无目标”，不算 0%。", "en": "KPIs with actuals but no plan: shown as “no target”, never as 0%."},
     "goals.in_progress": {
         "zh": "{period} 尚未结束：实际数据只覆盖 {months}/{total} 个月。表中的计划与实际都是截至目前的数，期末预测用{method}。",
-        "en": "{period} is still in progress: actuals cover {months} of {total} months. Plan and actual below are to date; the period-end forecast is {method}.",
+        "en": "{period} is still in progress: actuals cover {months} of {total} {total|month|months}. Plan and actual below are to date; the period-end forecast is {method}.",
     },
     "goals.like_for_like": {
         "zh": "部分指标本期数据不全，计划与实际只比较双方都有的分组和天数：{items}",
@@ -644,9 +651,9 @@ CATALOG: dict[str, dict[str, str]] = {
         "zh": "点击列标题可排序。达成率：越高越好的指标为实际÷计划，越低越好（成本、流失、投诉）为计划÷实际。状态：≥100% 绿，≥90% 黄，其余红（阈值可按指标修改）。",
         "en": "Click a header to sort. Attainment is actual ÷ plan, or plan ÷ actual for lower-is-better KPIs (cost, churn, complaints). Status: green ≥ 100%, amber ≥ 90%, red below (thresholds per metric).",
     },
-    "goals.status.green": {"zh": "达标", "en": "on plan"},
+    "goals.status.green": {"zh": "达标", "en": "green"},
     "goals.status.amber": {"zh": "预警", "en": "amber"},
-    "goals.status.red": {"zh": "未达标", "en": "off plan"},
+    "goals.status.red": {"zh": "未达标", "en": "red"},
     "goals.status.no_target": {"zh": "无目标", "en": "no target"},
     "goals.status.no_actual": {"zh": "无实际值", "en": "no actual yet"},
     "goals.status.incomplete": {"zh": "数据不全", "en": "incomplete"},
@@ -748,7 +755,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "goals.export.col.attainment": {"zh": "达成率", "en": "Attainment"},
     "goals.export.col.cause": {"zh": "偏差原因", "en": "Cause of deviation"},
     "goals.export.col.lesson": {"zh": "经验/教训", "en": "Lesson"},
-    "goals.export.to_date": {"zh": "（截至目前 {months}/{total} 个月）", "en": " (to date, {months} of {total} months)"},
+    "goals.export.to_date": {"zh": "（截至目前 {months}/{total} 个月）", "en": " (to date, {months} of {total} {total|month|months})"},
     "goals.targets": {"zh": "目标设定", "en": "Targets"},
     "goals.targets_help": {
         "zh": "导入的计划自动成为目标；在这里录入或修改的目标优先于导入的计划，保存时一次写入，修改和删除都有记录、可恢复。",
@@ -786,7 +793,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "goals.pacing.even": {"zh": "平均分摊", "en": "evenly"},
     "goals.pacing.seasonal": {"zh": "按去年季节性", "en": "by last year's seasonality"},
     "goals.save": {"zh": "保存", "en": "Save"},
-    "goals.saved": {"zh": "已保存 {n} 项。", "en": "Saved {n} changes."},
+    "goals.saved": {"zh": "已保存 {n} 项。", "en": "Saved {n} {n|change|changes}."},
     "goals.nothing_changed": {"zh": "没有需要保存的修改。", "en": "Nothing to save: no cell was changed."},
     "goals.save_failed": {"zh": "{what} 没有保存：{error}", "en": "{what} was not saved: {error}"},
     "goals.err.unknown_metric": {"zh": "没有指标 {metric}", "en": "there is no metric {metric}"},
@@ -835,9 +842,9 @@ CATALOG: dict[str, dict[str, str]] = {
     "goals.delete_selected": {"zh": "删除勾选的目标", "en": "Delete ticked targets"},
     "goals.delete_none": {"zh": "没有勾选要删除的目标。", "en": "No target is ticked."},
     "goals.delete_title": {"zh": "删除目标", "en": "Delete targets"},
-    "goals.delete_confirm": {"zh": "确定删除这 {n} 个目标吗？删除后对应周期恢复使用导入的计划（如有），也可以在修改记录中恢复。", "en": "Delete these {n} targets? Their periods fall back to the imported plan, if any; you can restore them from the change log."},
+    "goals.delete_confirm": {"zh": "确定删除这 {n} 个目标吗？删除后对应周期恢复使用导入的计划（如有），也可以在修改记录中恢复。", "en": "Delete {n|this|these} {n} {n|target|targets}? {n|Its period falls|Their periods fall} back to the imported plan, if any; you can restore {n|it|them} from the change log."},
     "goals.delete_yes": {"zh": "确定删除", "en": "Delete"},
-    "goals.deleted": {"zh": "已删除 {n} 个目标。", "en": "Deleted {n} targets."},
+    "goals.deleted": {"zh": "已删除 {n} 个目标。", "en": "Deleted {n} {n|target|targets}."},
     "goals.settings_help": {
         "zh": "权重决定指标在综合得分中的比重（自动归一，0 表示不计入）；绿色/黄色阈值决定状态；封顶限制单项得分。指标方向在“指标设置”页修改。",
         "en": "The weight sets a KPI's share of the overall score (normalised; 0 leaves it out); the green and amber thresholds set its status; the cap limits its score. A metric's direction is set on the Metrics page.",
@@ -880,12 +887,31 @@ def _merge_parts() -> None:
 _merge_parts()
 
 
+# A word that follows a count in English: "{n|sheet|sheets}" is "sheet" when the parameter n is 1
+# (or a list of one), else "sheets". Chinese needs none ("{n} 个工作表").
+_PLURAL = re.compile(r"\{(\w+)\|([^{}|]*)\|([^{}|]*)\}")
+
+
+def _plural(template: str, params: dict[str, Any]) -> str:
+    def one(m: re.Match[str]) -> str:
+        n = params.get(m[1])
+        if isinstance(n, list | tuple):
+            n = len(n)
+        elif isinstance(n, str):  # a count already formatted ("1", "1,200")
+            n = n.replace(",", "").strip()
+            n = 1 if n == "1" else None
+        return m[2] if n == 1 else m[3]
+    return _PLURAL.sub(one, template)
+
+
 def t(key: str, lang: str = "zh", **params: Any) -> str:
-    """The text for ``key`` in ``lang``, with ``params`` filled in (lists joined)."""
+    """The text for ``key`` in ``lang``, with ``params`` filled in (lists joined, plurals chosen)."""
     entry = CATALOG.get(key)
     if entry is None:
         return key
     template = entry.get(lang) or entry["en"]
+    if "|" in template:
+        template = _plural(template, params)
     if not params:
         return template
     clean = {k: (joined(v, lang) if isinstance(v, list | tuple) else v) for k, v in params.items()}
@@ -975,11 +1001,20 @@ def language_from_locale(locale: str | None) -> str:
 
 def format_number(value: float | int | None, lang: str = "zh", *, unit: str | None = None, digits: int = 2,
                   compact: bool = True) -> str:
-    """'1.2万' / '3.00亿' in Chinese, '12.0K' / '1.2M' in English; rates as percents."""
+    """'1.2万' / '3.00亿' in Chinese, '1.2M' in English; rates as percents; a unit as the language
+    reads it ('666.35万元' in Chinese, '6.66M CNY' in English: retro.glossary)."""
     if value is None or (isinstance(value, float) and (math.isnan(value) or math.isinf(value))):
         return "—"
     if unit == "%":
         return f"{value * 100:.{max(digits - 1, 1)}f}%"
+    reading = unit_reading(unit, lang)
+    if reading is not None:
+        # English folds the unit's scale into the number and names it in English (retro.glossary):
+        # 666.35 万元 → 6.66M CNY, 326 家 → 326 stores, 12 个 → 12.
+        scaled = round(float(value) * reading.scale, digits + 4)  # 13.18 × 1e4 is 131800.00000000001
+        text = format_number(scaled, lang, digits=digits, compact=compact)
+        noun = reading.noun(scaled)
+        return f"{text} {noun}" if noun else text
     v = float(value)
     sign = "-" if v < 0 else ""
     a = abs(v)

@@ -151,7 +151,7 @@ def test_tooltips_carry_locale_formatted_numbers():
     zh_texts = [r["text"] for r in _data(zh, _layers(zh)["line_actual"])]
     en_texts = [r["text"] for r in _data(en, _layers(en)["line_actual"])]
     assert zh_texts[0] == "123.46万元" and zh_texts[3] == "3.00亿元" and zh_texts[2] == "—"
-    assert en_texts[0] == "1.23M 元" and en_texts[3] == "300.00M 元"
+    assert en_texts[0] == "1.23M CNY" and en_texts[3] == "300.00M CNY"  # English names the unit in English
 
 
 # --------------------------------------------------------------------------- axis formats
@@ -178,7 +178,8 @@ def test_axis_format_rates_are_percent_in_both_languages():
 def test_axis_format_never_scales_a_unit_that_already_carries_a_scale():
     """600 万元 is '600', not '0.06亿万元'."""
     assert charts.value_axis("万元", "zh") == {"format": ",.2~f"}
-    assert charts.value_axis("亿元", "en") == {"format": ",.2~f"}
+    # English folds the scale into the number instead (6.66M CNY): the axis labels scale the stored 亿元
+    assert "datum.value * 1e+08" in charts.value_axis("亿元", "en")["labelExpr"]
 
 
 def test_chart_axis_carries_the_language_format():
@@ -311,7 +312,7 @@ def test_on_periods_reindexes_a_series_onto_the_range():
     (654.6, "zh", "万元", "auto", "654.60万元"),
     (0.853, "zh", "%", "auto", "85.3%"),
     (0.853, "en", None, "percent", "85.3%"),
-    (1234.56, "en", "人", "integer", "1,235 人"),
+    (1234.56, "en", "人", "integer", "1,235 people"),
     (123456.0, "zh", "元", "number", "123,456元"),
     (123456.0, "zh", "元", "auto", "12.35万元"),
     (None, "zh", "元", "auto", "—"),

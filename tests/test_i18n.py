@@ -19,7 +19,8 @@ INGEST = sorted((ROOT / "retro" / "ingest").glob("*.py"))
 
 
 def _placeholders(template: str) -> set[str]:
-    return {field for _, field, _, _ in string.Formatter().parse(template) if field is not None}
+    # "{n|sheet|sheets}" is the English plural of the count n, not a field of its own
+    return {field.split("|")[0] for _, field, _, _ in string.Formatter().parse(template) if field is not None}
 
 
 def _source(path: Path) -> str:
@@ -247,3 +248,62 @@ def test_a_list_reads_as_its_language_lists_things():
     assert "3, 4" in mismatch_text(why, "en") and "3、4" in mismatch_text(why, "zh")
     assert "finance.xlsx, orders.xlsx" in t("reading.kpi_new", "en", metric="Sales", files=["finance.xlsx", "orders.xlsx"],
                                              why_text="scale", **{"as": "Sales · x"})
+
+
+# --------------------------------------------------------------------------- pages in English (AppTest)
+
+APP = ROOT / "app.py"
+CJK_UNIT = re.compile(r"\d\s*(万元|元|家|人|单)(?![\u4e00-\u9fff])")
+
+
+def _english(page: str):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.query_params["lang"] = "en"
+    at.run()
+    if page != "pages/home.py":
+        at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _shown(at) -> list[str]:
+    out: list[str] = []
+    for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning", "success", "error", "text"):
+        out += [str(e.value) for e in getattr(at, kind)]
+    out += [f"{m.label} {m.value} {m.delta or ''}" for m in at.metric]
+    out += [b.label for b in at.button] + [s.label for s in at.selectbox] + [e.label for e in at.expander]
+    return out
+
+
+@pytest.mark.usefixtures("navigation_only", "sample_db_file")
+@pytest.mark.parametrize("page", ["pages/trends.py", "pages/goals.py"])
+def test_english_pages_show_english_units_and_separators(page):
+    """'666.35 万元', '326 家' and '、' were on the English cards, breakdown and goals: now '6.66M CNY', '326 stores'."""
+    shown = _shown(_english(page))
+    assert not [x for x in shown if CJK_UNIT.search(x)], [x for x in shown if CJK_UNIT.search(x)][:5]
+    assert not [x for x in shown if "、" in x], [x for x in shown if "、" in x][:5]
+    if page == "pages/trends.py":
+        assert any("M CNY" in x for x in shown) and any("stores" in x for x in shown)
+
+
+@pytest.mark.usefixtures("navigation_only")
+def test_english_import_counts_one_sheet_and_names_the_id_columns(tmp_path):
+    """'Import 1 sheets' and 'Read …: 1 sheets' were on the page; the 'Read as' column said 'order'/'customer'."""
+    import fixtures_build as fb
+    from browser_support import XLSX_MIME
+
+    path, _ = fb.build_transactions(tmp_path)
+    at = _english("pages/import_data.py")
+    assert at.file_uploader[0].help  # the drop zone's English is explained in the page's language
+    at.file_uploader[0].set_value((path.name, path.read_bytes(), XLSX_MIME)).run()
+    assert not at.exception
+    assert at.button(key="do_import").label == "Import 1 sheet"
+    assert [s.label for s in at.status] == [f"Read {path.name}: 1 sheet, 1 ready to import."]
+    shown = _shown(at) + [str(s.label) for s in at.status]
+    assert not [x for x in shown if re.search(r"\b1 (sheets|values|rows|measures)\b", x)]
+    columns = next(d.value for d in at.dataframe if "detail" in d.value.columns)
+    details = dict(zip(columns["header"], columns["detail"], strict=True))
+    assert details["订单号"] == t("id_kind.order", "en") and details["客户ID"] == t("id_kind.customer", "en")
+    assert not {"order", "customer"} & set(details.values())

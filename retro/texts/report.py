@@ -21,13 +21,13 @@ TEXT: dict[str, dict[str, str]] = {
     "report.section.followup": {"zh": "后续行动计划表", "en": "Follow-up actions"},
     "report.section.problems": {"zh": "问题与根因", "en": "Problems and root causes"},
     "report.section.measures": {"zh": "改进措施", "en": "Improvement measures"},
-    "report.section.lessons": {"zh": "经验与教训", "en": "Lessons"},
+    "report.section.lessons": {"zh": "经验教训", "en": "Lessons"},
     "report.section.data": {"zh": "数据明细", "en": "Data"},
     # The summary draft
     "report.summary.score": {
         "zh": "{period} 综合得分 {score}：{targeted} 个有目标的指标中，{green} 个达标、{amber} 个预警、{red} 个未达标。",
-        "en": "{period}: overall score {score}. Of {targeted} KPIs with a target, {green} on plan, {amber} amber, "
-              "{red} off plan.",
+        "en": "{period}: overall score {score}. Of {targeted} KPIs with a target, {green} green, {amber} amber, "
+              "{red} red.",
     },
     "report.summary.no_targets": {
         "zh": "{period} 没有设定目标的指标，本报告只列出实际数据。",
@@ -55,7 +55,7 @@ TEXT: dict[str, dict[str, str]] = {
     "report.summary.review": {"zh": "会议总结：{text}", "en": "Meeting summary: {text}"},
     "report.summary.problems": {
         "zh": "本期记录问题 {problems} 个、改进措施 {measures} 项（其中 {open} 项未完成）。",
-        "en": "{problems} problems and {measures} measures logged this period ({open} still open).",
+        "en": "{problems} {problems|problem|problems} and {measures} {measures|measure|measures} logged this period ({open} still open).",
     },
     "report.overall": {"zh": "综合得分：{score}", "en": "Overall score: {score}"},
     "report.like_for_like": {
@@ -67,7 +67,7 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "Changes compare only the segments both periods hold: {items}",
     },
     "report.none_logged": {
-        "zh": "本期没有记录（可在复盘工作台录入）。",
+        "zh": "本期没有记录（可在复盘工作区录入）。",
         "en": "Nothing logged for this period (add it in the review workspace).",
     },
     # An empty template table: one line in its section instead of a bare header row (every format).
@@ -122,23 +122,23 @@ TEXT: dict[str, dict[str, str]] = {
     "report.col.due": {"zh": "截止日期", "en": "Due date"},
     "report.col.support": {"zh": "所需支持", "en": "Support needed"},
     "report.col.problem": {"zh": "问题", "en": "Problem"},
-    "report.col.category": {"zh": "类别", "en": "Kind"},
+    "report.col.category": {"zh": "类别", "en": "Category"},
     "report.col.severity": {"zh": "影响程度", "en": "Impact"},
     "report.col.metric": {"zh": "相关指标", "en": "Metric"},
-    "report.col.root_cause": {"zh": "根本原因", "en": "Root cause"},
+    "report.col.root_cause": {"zh": "根因", "en": "Root cause"},
     "report.col.status": {"zh": "状态", "en": "Status"},
     "report.col.pdca": {"zh": "PDCA 阶段", "en": "PDCA stage"},
     "report.col.kind": {"zh": "类型", "en": "Kind"},
     "report.col.lesson_title": {"zh": "标题", "en": "Title"},
     "report.col.lesson_text": {"zh": "内容", "en": "Lesson"},
     "report.col.tags": {"zh": "标签", "en": "Tags"},
-    "report.lesson.keep": {"zh": "经验（可复制）", "en": "What worked (copy it)"},
-    "report.lesson.avoid": {"zh": "教训（避坑）", "en": "What failed (avoid it)"},
+    "report.lesson.keep": {"zh": "成功经验", "en": "What worked"},
+    "report.lesson.avoid": {"zh": "教训", "en": "What to avoid"},
     "report.lesson.other": {"zh": "其他", "en": "Other"},
     # The workbook
     "report.xlsx.removed": {
         "zh": "注意：已删除 {count} 个 Excel 不接受的控制字符。",
-        "en": "Note: {count} control characters that Excel does not accept were removed.",
+        "en": "Note: {count} control {count|character|characters} that Excel does not accept {count|was|were} removed.",
     },
     # Codes of the review workspace, as the report names them
     "report.category.market": {"zh": "市场竞争", "en": "Market competition"},
@@ -159,9 +159,9 @@ TEXT: dict[str, dict[str, str]] = {
     "report.pdca.do": {"zh": "执行（D）", "en": "Do"},
     "report.pdca.check": {"zh": "检查（C）", "en": "Check"},
     "report.pdca.act": {"zh": "处理（A）", "en": "Act"},
-    "report.measure_status.planned": {"zh": "未开始", "en": "Planned"},
+    "report.measure_status.planned": {"zh": "计划中", "en": "Planned"},
     "report.measure_status.in_progress": {"zh": "进行中", "en": "In progress"},
-    "report.measure_status.done": {"zh": "已完成待验证", "en": "Done, to check"},
+    "report.measure_status.done": {"zh": "已完成", "en": "Done"},
     "report.measure_status.verified": {"zh": "已验证", "en": "Verified"},
     "report.measure_status.dropped": {"zh": "已放弃", "en": "Dropped"},
     "report.fishbone.man": {"zh": "人", "en": "People"},

@@ -25,13 +25,13 @@ TEXT: dict[str, dict[str, str]] = {
     "safety.backup.make": {"zh": "生成备份", "en": "Make a backup"},
     "safety.backup.made": {
         "zh": "备份已生成：{tables} 张表、{rows} 行，也保存在 {folder}。",
-        "en": "Backup made: {tables} tables, {rows} rows; also kept in {folder}.",
+        "en": "Backup made: {tables} {tables|table|tables}, {rows} {rows|row|rows}; also kept in {folder}.",
     },
     "safety.backup.download": {"zh": "下载备份（.zip）", "en": "Download the backup (.zip)"},
     "safety.restore.upload": {"zh": "从备份恢复：上传备份 .zip", "en": "Restore from a backup: upload its .zip"},
     "safety.restore.summary": {
         "zh": "这份备份生成于 {created}：{tables} 张表、{rows} 行。",
-        "en": "This backup was made on {created}: {tables} tables, {rows} rows.",
+        "en": "This backup was made on {created}: {tables} {tables|table|tables}, {rows} {rows|row|rows}.",
     },
     "safety.restore.button": {"zh": "用这份备份恢复…", "en": "Restore from this backup…"},
     "safety.restore.dialog": {"zh": "恢复整个数据库", "en": "Restore the whole database"},
@@ -60,7 +60,7 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "safety.backup.error.backup_mismatch": {
         "zh": "备份已损坏：表「{table}」应有 {expected} 行，读到 {found} 行。数据库没有改动。",
-        "en": "The backup is damaged: table “{table}” should hold {expected} rows, {found} were read. The database is unchanged.",
+        "en": "The backup is damaged: table “{table}” should hold {expected} {expected|row|rows}, {found} {found|was|were} read. The database is unchanged.",
     },
     "safety.backup.error.zip_invalid": {
         "zh": "无法打开这个 .zip 文件：它已损坏或不是 zip。数据库没有改动。",
