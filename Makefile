@@ -24,7 +24,7 @@ LOAD_ARGS ?=
 
 help:
 	@echo "make run    install runtime deps into $(VENV) and start the dashboard on http://127.0.0.1:8501"
-	@echo "make share  the same for colleagues on the LAN, behind editor/viewer passcodes"
+	@echo "make share  the same for colleagues on the LAN, over HTTPS, behind editor/viewer passcodes"
 	@echo "make test   install test deps (+ Debian chromium if missing), ruff check, pytest"
 	@echo "make bench  import benchmark (BENCH_ARGS='--sizes 10k,100k' to restrict)"
 	@echo "make bench-load  load test: 1/5/10/20 browser sessions on one server (LOAD_ARGS='--sessions 1,5 --rounds 2')"
@@ -49,16 +49,16 @@ $(STAMP_DEV): requirements-dev.txt requirements.txt | $(VPY)
 
 run: $(STAMP_RUN)
 	@echo "==> starting retro on http://127.0.0.1:8501 (Ctrl+C to stop)"
+	@# bound to loopback, retro.ui answers to localhost/127.0.0.1 only (server.allowedHosts)
 	$(VPY) -m retro.ui --server.address 127.0.0.1
 
-# For colleagues on the office network: binds every address and prints the link. Refuses to start
-# without a way in: a company sign-in ([auth] and [access] with an editor in .streamlit/secrets.toml,
-# which then replaces the passcodes) or passcodes (RETRO_EDITOR_PASSCODE / RETRO_VIEWER_PASSCODE,
-# or [passcodes] in .streamlit/secrets.toml).
+# For colleagues on the office network: binds every address, serves HTTPS (a certificate made in
+# data/tls/ for the LAN address, or RETRO_TLS_CERT/RETRO_TLS_KEY) and prints the link, its QR code and
+# the certificate's fingerprint. retro.ui refuses to start without a way in that is safe to share: a
+# company sign-in ([auth] and [access] with an editor in .streamlit/secrets.toml, which then replaces
+# the passcodes) or passcodes (RETRO_EDITOR_PASSCODE / RETRO_VIEWER_PASSCODE, or [passcodes] in
+# .streamlit/secrets.toml) of at least 6 characters, editor and viewer different.
 share: $(STAMP_RUN)
-	@$(VPY) -c 'import os, sys, tomllib; from retro.access import oidc_configured, oidc_ready_to_share, passcodes; p = ".streamlit/secrets.toml"; s = tomllib.load(open(p, "rb")) if os.path.exists(p) else {}; sys.exit((0 if oidc_ready_to_share(s) else "[auth] in .streamlit/secrets.toml needs redirect_uri, cookie_secret, client_id, client_secret, server_metadata_url, and [access] needs at least one address in editors (see .streamlit/secrets.example.toml)") if oidc_configured(s) else 0 if passcodes(os.environ, s).get("editor") else "no way in: set RETRO_EDITOR_PASSCODE (and RETRO_VIEWER_PASSCODE), or copy .streamlit/secrets.example.toml to .streamlit/secrets.toml (passcodes or a company sign-in)")'
-	@IP=$$(hostname -I 2>/dev/null | awk '{print $$1}'); echo "==> share this link: http://$${IP:-<this machine>}:8501 (passcode or company sign-in required)"; \
-		if [ -n "$$IP" ]; then $(VPY) -m retro.share "http://$$IP:8501"; fi
 	$(VPY) -m retro.ui --server.address 0.0.0.0 --server.port 8501
 
 # Playwright drives Debian's chromium; install it when missing (sudo only when not root).

@@ -4,6 +4,7 @@ import streamlit as st
 
 from retro.db import DatabaseUnavailable
 from retro.ui import (
+    ICON,
     checked_for_this_run,
     database,
     gate,
@@ -15,7 +16,7 @@ from retro.ui import (
     unavailable,
 )
 
-st.set_page_config(page_title="retro · 运营回顾", page_icon=":material/insights:", layout="wide")
+st.set_page_config(page_title="retro · 运营回顾", page_icon=str(ICON), layout="wide")  # a local file: no icon CDN
 
 lang()
 locked = gate_needed()

@@ -170,11 +170,12 @@ class StreamlitServer:
     """The dashboard as `make run` starts it (``python -m retro.ui``), on a free localhost port, in its own process group."""
 
     def __init__(self, db_path: Path, log_path: Path, *, env: dict[str, str] | None = None,
-                 args: list[str] | None = None) -> None:
+                 args: list[str] | None = None, address: str = "127.0.0.1", https: bool = False) -> None:
         self.db_path = Path(db_path)
         self.log_path = Path(log_path)
         self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.address = address  # "0.0.0.0": as `make share` binds (shared: HTTPS, passcode checks)
+        self.url = f"{'https' if https else 'http'}://127.0.0.1:{self.port}"
         self._env = env or {}
         self._args = list(args or [])  # more streamlit options, e.g. ["--secrets.files", path]
         self.process: subprocess.Popen[bytes] | None = None
@@ -191,7 +192,7 @@ class StreamlitServer:
         cmd = [
             sys.executable, "-m", "retro.ui",
             "--server.port", str(self.port),
-            "--server.address", "127.0.0.1",
+            "--server.address", self.address,
             "--server.headless", "true",
             "--server.fileWatcherType", "none",
             "--browser.gatherUsageStats", "false",
@@ -206,7 +207,7 @@ class StreamlitServer:
             if self.process.poll() is not None:
                 raise RuntimeError(f"streamlit exited with {self.process.returncode}:\n{self.log()}")
             try:
-                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as r:
+                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2, context=unverified_tls()) as r:
                     if r.status == 200 and r.read().strip() == b"ok":
                         return self
             except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
@@ -236,6 +237,16 @@ class StreamlitServer:
             return self.log_path.read_text(errors="replace")[-4000:]
         except OSError:
             return ""
+
+
+def unverified_tls():
+    """An SSL context that accepts the server's self-signed certificate (tests compare its fingerprint instead)."""
+    import ssl
+
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
 
 
 def chromium_launch_kwargs() -> dict:

@@ -34,4 +34,29 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "You are signed in, but the identity provider gave no e-mail address, so your access cannot be "
               "decided. Ask the dashboard's owner.",
     },
+    # The door in front of the server (retro.ui.http_gate) and what `make share` checks (retro.guard).
+    "gate.wait": {"zh": "试错次数太多，请 {seconds} 秒后再试。", "en": "Too many wrong tries: try again in {seconds} s."},
+    "gate.sign_out": {"zh": "退出", "en": "Sign out"},
+    "gate.check.no_editor": {
+        "zh": "没有编辑口令：请设置 RETRO_EDITOR_PASSCODE（或 secrets.toml 的 [passcodes]）。",
+        "en": "No editor passcode: set RETRO_EDITOR_PASSCODE (or [passcodes] in secrets.toml).",
+    },
+    "gate.check.short": {
+        "zh": "口令太短：局域网共享时每个口令至少 {min} 个字符。",
+        "en": "A passcode is too short: to share on the network each needs at least {min} characters.",
+    },
+    "gate.check.equal": {
+        "zh": "编辑口令和查看口令相同：这样每个查看者都能修改数据。请设置两个不同的口令。",
+        "en": "The editor and viewer passcodes are the same, which would make every viewer an editor: set two different ones.",
+    },
+    "gate.check.oidc": {
+        "zh": "secrets.toml 的 [auth] 需要 redirect_uri、cookie_secret、client_id、client_secret、server_metadata_url，"
+              "[access] 的 editors 至少要有一个地址（见 .streamlit/secrets.example.toml）。",
+        "en": "[auth] in .streamlit/secrets.toml needs redirect_uri, cookie_secret, client_id, client_secret, "
+              "server_metadata_url, and [access] needs at least one address in editors (see .streamlit/secrets.example.toml).",
+    },
+    "gate.tls": {
+        "zh": "证书指纹（SHA-256），同事第一次打开时核对：{fingerprint}",
+        "en": "Certificate fingerprint (SHA-256), for colleagues to compare the first time: {fingerprint}",
+    },
 }

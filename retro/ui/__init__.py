@@ -5,6 +5,8 @@ Streamlit; everything else in retro is plain Python, tested directly and used by
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import os
 import sys
 import threading
 from collections.abc import Iterator
@@ -15,7 +17,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from .. import access
+from .. import access, guard
 from ..bootstrap import ensure_first_start
 from ..db import Database, DatabaseUnavailable, default_db_path, get_database
 from ..i18n import LANGS, t
@@ -320,6 +322,8 @@ def placeholder(what_key: str) -> None:
 
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
+# The favicon, served by this server: a material icon would be fetched from Google's font CDN by every browser.
+ICON = Path(__file__).resolve().parent / "icon.png"
 SWITCH_INTERVAL = 0.0005  # seconds; Python's default is 0.005 (see serve)
 
 
@@ -354,25 +358,88 @@ def lock_free_config_reads() -> bool:
 
 def serve(argv: list[str] | None = None) -> None:
     """``python -m retro.ui [streamlit options]``: ``streamlit run app.py`` with Streamlit's legacy
-    ``pages/`` mode off from the start.
+    ``pages/`` mode off from the start, behind the door of retro.ui.http_gate.
 
     Streamlit 1.67 decides at start-up that a ``pages/`` folder beside the entry means the old
     automatic page list, and keeps it until a run of app.py calls st.navigation: so the first
     request after a start that opens a sub-page (a shared link to /history) would run that page
     alone, without app.py's sidebar. Turning the flag off before the server starts closes that gap.
+
+    The server (uvicorn running Streamlit's Starlette app) answers only to this machine's names
+    (and its LAN address when shared); shared (any address but loopback: ``make share``) it serves
+    HTTPS, and refuses to start without a way in that passes retro.share.share_problems. It makes
+    no call out (Streamlit's external-IP lookup is off) and logs no session id.
     """
+    from streamlit import net_util
     from streamlit.runtime.pages_manager import PagesManager
     from streamlit.web import cli
 
+    from .. import share
+    from . import http_gate
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    plan = share.plan(args, os.environ, _secrets_for_start(args), default_db_path().parent, share.lan_address())
+    if plan.problems:
+        for key in plan.problems:
+            print(f"error: {t(key, 'zh', min=guard.MIN_PASSCODE)}\n       {t(key, 'en', min=guard.MIN_PASSCODE)}",
+                  file=sys.stderr)
+        raise SystemExit(2)
+    # The lookup of this machine's public address (checkip.amazonaws.com) that Streamlit makes to
+    # print an "External URL" or to judge a cross-origin websocket: an offline app calls nobody.
+    net_util.get_external_ip = lambda: None
+    if not http_gate.install() and plan.shared:
+        print("error: this Streamlit version cannot be put behind retro's gate; not sharing", file=sys.stderr)
+        raise SystemExit(2)
+    _redact_session_ids(http_gate.RedactSessionIds())
+    if plan.shared and plan.link:
+        print(f"==> share this link: {plan.link}  ({t('gate.tls', 'en', fingerprint=plan.fingerprint or '-')})")
+        print(f"    {t('gate.tls', 'zh', fingerprint=plan.fingerprint or '-')}")
+        share.main([plan.link])
     PagesManager.uses_pages_directory = False
     lock_free_config_reads()
     # Each of a run's many waits (a DuckDB query, a message handed to the event loop) gives the GIL
     # away, and taking it back can wait until the thread holding it switches: up to 5 ms by default,
     # 0.5 ms with this. Set with the other load fixes of session 4; its own share was not measured.
     sys.setswitchinterval(SWITCH_INTERVAL)
-    sys.argv = ["streamlit", "run", str(APP), *(sys.argv[1:] if argv is None else argv)]
+    sys.argv = ["streamlit", "run", str(APP), *plan.args]
     cli.main()
 
+
+def _secrets_for_start(args: list[str]) -> dict[str, Any]:
+    """The secrets file(s) Streamlit will read (``--secrets.files`` or .streamlit/secrets.toml), for
+    the checks before it starts; an unreadable file counts as none (Streamlit will say so)."""
+    import tomllib
+
+    from .. import share
+
+    given = share.option(args, "secrets.files")
+    paths = [Path(given)] if given else [APP.parent / ".streamlit" / "secrets.toml"]
+    merged: dict[str, Any] = {}
+    for path in paths:
+        try:
+            merged.update(tomllib.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError):
+            continue
+    return merged
+
+
+def _redact_session_ids(redact: logging.Filter) -> None:
+    """Every Streamlit logger, now and later, drops session ids from its lines (a reconnect logs
+    "Session with id … is already connected"; whoever reads that id could resume the session)."""
+    from streamlit import logger as st_logger
+    from streamlit.runtime import websocket_session_manager  # noqa: F401 - its logger exists now
+
+    for log in list(st_logger._loggers.values()):
+        log.addFilter(redact)
+    made = st_logger.get_logger
+
+    def get_logger(name: str) -> logging.Logger:
+        log = made(name)
+        if redact not in log.filters:
+            log.addFilter(redact)
+        return log
+
+    st_logger.get_logger = get_logger
 
 
 RESTATED_COLUMNS = ("metric", "period", "segment", "scenario", "old", "new", "difference", "file_name")

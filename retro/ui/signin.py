@@ -6,18 +6,27 @@ passcodes entirely — no passcode form is shown and RETRO_*_PASSCODE are ignore
 dashboard has exactly one way in. Roles of signed-in accounts come from ``[access]``
 (:func:`retro.access.role_for_account`); an account on no list is refused, with a sign-out button.
 
+The first line is the door in front of the server (retro.ui.http_gate): nobody reaches a script
+run without its signed cookie. This gate is the second line: with passcodes it takes the role from
+that cookie (verified here, on every run, so the role follows the connection, not a session id
+someone replays), and only without one (AppTest, a server not behind the door) shows its own form,
+whose wrong passcodes are slowed and logged like the sign-in page's (retro.guard.BACKOFF).
+
 Text helpers come from retro.ui.text; retro.ui re-exports the gate functions for the pages.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 from typing import Any
 
 import streamlit as st
 from streamlit import config
 
-from .. import access
+from .. import access, guard
+
+LOG = logging.getLogger("retro.gate")
 
 
 def _secrets() -> dict[str, Any]:
@@ -60,7 +69,18 @@ def gate_needed() -> bool:
     secrets = _secrets()
     if access.oidc_configured(secrets):
         return _account_role(secrets) is None
-    return bool(_codes(secrets)) and st.session_state.get("_role") is None
+    codes = _codes(secrets)
+    return bool(codes) and _cookie_role(codes) is None and st.session_state.get("_role") is None
+
+
+def _cookie_role(codes: dict[str, str]) -> tuple[str, str] | None:
+    """(role, name) from the door's signed cookie on this connection, when it opens a configured role."""
+    try:
+        value = st.context.cookies.get(guard.COOKIE)
+    except Exception:  # noqa: BLE001 - no script run context: no cookie
+        return None
+    found = guard.verify(value)
+    return found if found and found[0] in codes else None
 
 
 def gate() -> str:
@@ -79,7 +99,13 @@ def gate() -> str:
 def _passcode_gate(codes: dict[str, str]) -> str:
     from .text import tr
 
-    role = st.session_state.get("_role") if codes else access.EDITOR
+    if not codes:
+        return access.EDITOR
+    signed = _cookie_role(codes)
+    if signed is not None:  # signed in at the door: that role, whatever this session held before
+        st.session_state["_role"], st.session_state["_who"] = signed[0], signed[1] or signed[0]
+        return signed[0]
+    role = st.session_state.get("_role")
     if role is None:
         st.title(tr("gate.title"))
         st.caption(tr("gate.body"))
@@ -87,15 +113,30 @@ def _passcode_gate(codes: dict[str, str]) -> str:
             given = st.text_input(tr("gate.passcode"), type="password")
             name = st.text_input(tr("gate.name"))
             if st.form_submit_button(tr("gate.enter"), type="primary"):
-                found = access.role_for(given, codes)
-                if found is None:
+                client = _client()
+                wait = guard.BACKOFF.wait(client)
+                found = access.role_for(given, codes) if wait <= 0 else None
+                if wait > 0:
+                    st.error(tr("gate.wait", seconds=int(wait + 0.999)))
+                elif found is None:
+                    failures = guard.BACKOFF.failed(client)
+                    LOG.warning(guard.failure_line(client, failures, guard.BACKOFF.wait(client), "in-page form"))
                     st.error(tr("gate.wrong"))
                 else:
+                    guard.BACKOFF.succeeded(client)
                     st.session_state["_role"] = found
                     st.session_state["_who"] = name.strip()[:40] or found
                     st.rerun()
         st.stop()
     return role
+
+
+def _client() -> str:
+    """The address guesses are counted under: the connection's IP (None on localhost: "local")."""
+    try:
+        return st.context.ip_address or "local"
+    except Exception:  # noqa: BLE001 - no script run context (AppTest)
+        return "local"
 
 
 def _sign_in_gate(secrets: dict[str, Any]) -> str:
