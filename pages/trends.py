@@ -370,11 +370,18 @@ else:
 
 tx_customers = by_name.get(M.TX_CUSTOMERS)
 if tx_customers is not None and tx_customers.source == "transactions":
-    with st.expander(tr("trends.retention"), expanded=m.category in ("retention", "growth"), icon=":material/group:"):
-        cohort = V.cohort_view(PATH, version, applicable(filters, M.TX_CUSTOMERS), grain, first, last, big, L)
-        if cohort is None:
+    # Drawn only while the box is open (two of the page's six charts, a table, its downloads): closed,
+    # as it is for most metrics, they were sent and embedded again on every click. A metric about
+    # customers (retention, growth) opens it when picked, as the box's default did before.
+    if st.session_state.get("trends_retention_for") != metric:
+        st.session_state["trends_retention_for"] = metric
+        st.session_state["trends_retention_open"] = m.category in ("retention", "growth")
+    with st.expander(tr("trends.retention"), icon=":material/group:", key="trends_retention_open",
+                     on_change="rerun") as box:
+        cohort = V.cohort_view(PATH, version, applicable(filters, M.TX_CUSTOMERS), grain, first, last, big, L) if box.open else None
+        if box.open and cohort is None:
             st.info(tr("trends.retention_empty"), icon=":material/search_off:")
-        else:
+        elif cohort is not None:
             st.caption(tr("trends.retention_help"))
             V.show_spec(cohort["cohort_spec"])
             if cohort["trend_spec"] is not None:

@@ -548,3 +548,29 @@ def test_after_an_undo_the_trends_picker_no_longer_offers_the_metric(db_file, tm
     assert_clean(at)
     options = widget(at.main.selectbox, t("trends.metric", "zh")).options
     assert "退款金额" not in options and "销售额" in options
+
+
+# --------------------------------------------------------------------------- speed as the room sees it (issue 17)
+
+
+def test_the_retention_cohorts_are_drawn_only_while_their_box_is_open(db_file):
+    """Closed (a metric not about customers), the cohort heatmap, the retention trend and their table
+    are not sent: each rerun embedded two charts nobody saw. Opened, they are there; a metric about
+    customers (retention) opens the box when picked."""
+    from retro import metrics as M
+
+    cohort_title = t("charts.cohort", "en")
+    at = open_page("pages/trends.py", lang="en", metric="销售额")
+    closed = chart_specs(at)
+    assert not [s for s in closed if cohort_title in json.dumps(s, ensure_ascii=False)]
+    assert not [b for b in at.main.get("download_button") if b.key.startswith("dl_cohorts")]
+    at.session_state["trends_retention_open"] = True  # as a click on the box does (it reruns)
+    at.run()
+    assert_clean(at)
+    opened = chart_specs(at)
+    assert len(opened) == len(closed) + 2
+    assert [b for b in at.main.get("download_button") if b.key.startswith("dl_cohorts")]
+    retention = next(m.name for m in M.catalog(fresh_db(db_file)) if m.category == "retention")
+    at = open_page("pages/trends.py", lang="en", metric=retention)
+    assert at.session_state["trends_retention_open"] is True
+    assert len(chart_specs(at)) >= 2
