@@ -4,6 +4,7 @@
 # plus:
 #   make bench  the import benchmark (bench/README.md); e.g. make bench BENCH_ARGS="--sizes 10k,100k"
 #   make bench-load  N browser sessions on one server (bench/README.md, Load); e.g. LOAD_ARGS="--sessions 1,5"
+#   make bench-ui    each page's main interactions in chromium against a bare Streamlit app (bench/README.md)
 
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
@@ -19,8 +20,9 @@ STAMP_DEV := $(VENV)/.stamp-dev
 CHROMIUM := /usr/bin/chromium
 BENCH_ARGS ?=
 LOAD_ARGS ?=
+UI_ARGS ?=
 
-.PHONY: help run share test lint chromium bench bench-load venv
+.PHONY: help run share test lint chromium bench bench-load bench-ui venv
 
 help:
 	@echo "make run    install runtime deps into $(VENV) and start the dashboard on http://127.0.0.1:8501"
@@ -94,3 +96,7 @@ bench: $(STAMP_DEV)
 bench-load: $(STAMP_DEV) chromium
 	@echo "==> load test (bench/README.md, Load): browser sessions on one server with 1M stored values"
 	$(VPY) bench/bench_load.py $(LOAD_ARGS)
+
+bench-ui: $(STAMP_DEV) chromium
+	@echo "==> interaction benchmark (bench/README.md, session 10): retro against a bare Streamlit app, in chromium"
+	$(VPY) bench/bench_ui.py $(UI_ARGS)
