@@ -8,6 +8,11 @@ what is being replaced, so a restore can itself be undone.
 Before each destructive action (undo of an import, a restore) an automatic backup goes to
 ``backups/`` beside the database file; the newest :data:`KEEP_AUTOMATIC` of them are kept. The UI
 offers a backup as one .zip download and restores from an uploaded one (:func:`restore_zip`).
+
+What a failed or killed backup or restore leaves behind is removed: by the function itself when it
+fails, and by :func:`clean_leftovers` at the next start — the ``<db>.restoring`` staging file, the
+``retro-restore-<pid>-*`` folders an upload is unpacked into (in the temp directory) and backup
+folders without a manifest. Nothing another process or a running restore still uses is touched.
 """
 
 from __future__ import annotations
@@ -18,11 +23,15 @@ import json
 import os
 import shutil
 import tempfile
+import threading
+import time
 import zipfile
 from pathlib import Path, PurePosixPath
 
+import duckdb
+
 from .access import check_write, system
-from .db import Database, close_all, quote_ident, quote_literal
+from .db import Database, DatabaseUnavailable, close_all, held_by_another_process, quote_ident, quote_literal
 
 MANIFEST = "retro-backup.json"
 KEEP_AUTOMATIC = 10
@@ -32,6 +41,12 @@ ZIP_MAX_FILES = 200
 ZIP_MAX_BYTES = 2 * 1024 * 1024 * 1024
 ZIP_MAX_RATIO = 200
 ZIP_SUFFIXES = {".parquet", ".json", ".sql", ".csv"}
+UNPACK_PREFIX = "retro-restore-"  # + "<pid>-": the process that unpacked it; gone means a leftover
+STAGING = ".restoring"  # beside the database: the restored file being built
+DAMAGED = ".damaged-"  # beside the database: a damaged file kept when a restore replaced it
+# What this process is writing right now (another session's backup or restore): never a leftover.
+_busy: set[Path] = set()
+_busy_lock = threading.Lock()
 
 
 class BackupError(Exception):
@@ -57,17 +72,43 @@ def backup(db: Database, out_dir: str | Path, *, label: str = "manual", now: dt.
     now = now or dt.datetime.now()
     target = Path(out_dir) / f"retro-{now:%Y%m%d-%H%M%S-%f}-{label}"
     target.parent.mkdir(parents=True, exist_ok=True)
-    with db.cursor() as cur:
-        cur.execute(f"EXPORT DATABASE {quote_literal(str(target))} (FORMAT parquet)")
-    manifest = {
-        "created": now.isoformat(timespec="seconds"),
-        "label": label,
-        "source": str(db.path),
-        "schema_version": max(db.applied_migrations(), default=0),
-        "tables": table_counts(db),
-    }
-    (target / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+    with _writing(target):
+        try:
+            with db.cursor() as cur:
+                cur.execute(f"EXPORT DATABASE {quote_literal(str(target))} (FORMAT parquet)")
+            manifest = {
+                "created": now.isoformat(timespec="seconds"),
+                "label": label,
+                "source": str(db.path),
+                "schema_version": max(db.applied_migrations(), default=0),
+                "tables": table_counts(db),
+            }
+            (target / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+        except BaseException as exc:
+            shutil.rmtree(target, ignore_errors=True)  # a half-written backup is no backup: leave no folder
+            if isinstance(exc, OSError) and not isinstance(exc, DatabaseUnavailable):
+                from .db import classify
+
+                code = classify(exc)  # the manifest could not be written: the disk is full or read-only
+                if code is not None:
+                    raise DatabaseUnavailable(code, path=str(target), detail=str(exc)[:300]) from exc
+            raise
     return target
+
+
+class _writing:
+    """Marks ``path`` as being written by this process for the block (see :func:`clean_leftovers`)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path).resolve()
+
+    def __enter__(self) -> None:
+        with _busy_lock:
+            _busy.add(self.path)
+
+    def __exit__(self, *exc: object) -> None:
+        with _busy_lock:
+            _busy.discard(self.path)
 
 
 def backups_dir(db_path: str | Path) -> Path:
@@ -161,16 +202,22 @@ def _unpack(data: bytes, into: Path) -> Path:
     return into.joinpath(*manifests[0].parent.parts)
 
 
+def _unpack_dir() -> tempfile.TemporaryDirectory:
+    """Where an upload is unpacked: named after this process, so a later start knows it for a leftover
+    once this process is gone (removed here on any failure, and at the end)."""
+    return tempfile.TemporaryDirectory(prefix=f"{UNPACK_PREFIX}{os.getpid()}-", ignore_cleanup_errors=True)
+
+
 def zip_manifest(data: bytes) -> dict:
     """The manifest of an uploaded backup zip (for the confirmation), or BackupError."""
-    with tempfile.TemporaryDirectory(prefix="retro-restore-") as tmp:
+    with _unpack_dir() as tmp:
         return read_manifest(_unpack(data, Path(tmp)))
 
 
 def restore_zip(db_path: str | Path, data: bytes, *, backups_dir: str | Path | None = None) -> Path | None:
     """Restore from an uploaded backup zip (editors only); returns the automatic backup of what it replaced."""
     check_write()
-    with tempfile.TemporaryDirectory(prefix="retro-restore-") as tmp:
+    with _unpack_dir() as tmp:
         folder = _unpack(data, Path(tmp))
         return restore(db_path, folder, backups_dir=backups_dir)
 
@@ -201,11 +248,23 @@ def restore(db_path: str | Path, folder: str | Path, *, backups_dir: str | Path 
     for table in manifest["tables"]:
         if not (folder / f"{table}.parquet").is_file():
             raise BackupError("backup_incomplete", table=table)
-    staging = db_path.with_name(db_path.name + ".restoring")
+    staging = db_path.with_name(db_path.name + STAGING)
+    with _writing(staging):
+        return _restore(db_path, folder, manifest, staging, backups_dir)
+
+
+def _drop_staging(fresh: Database | None, staging: Path) -> None:
+    if fresh is not None:
+        fresh.close()
     for leftover in (staging, Path(str(staging) + ".wal")):
         leftover.unlink(missing_ok=True)
-    fresh = Database(staging)
+
+
+def _restore(db_path: Path, folder: Path, manifest: dict, staging: Path, backups_dir: str | Path | None) -> Path | None:
+    _drop_staging(None, staging)
+    fresh = None
     try:
+        fresh = Database(staging)
         known = set(_tables(fresh))
         unknown = set(manifest["tables"]) - known
         if unknown:
@@ -214,32 +273,48 @@ def restore(db_path: str | Path, folder: str | Path, *, backups_dir: str | Path 
             for table in manifest["tables"]:
                 # Migrations seeded some tables (schema_migrations); the backup's rows replace them.
                 cur.execute(f"DELETE FROM {quote_ident(table)}")
-                cur.execute(
-                    f"INSERT INTO {quote_ident(table)} BY NAME SELECT * FROM read_parquet(?)",
-                    [str(folder / f"{table}.parquet")],
-                )
+                try:
+                    cur.execute(
+                        f"INSERT INTO {quote_ident(table)} BY NAME SELECT * FROM read_parquet(?)",
+                        [str(folder / f"{table}.parquet")],
+                    )
+                except (duckdb.BinderException, duckdb.ConversionException, duckdb.ConstraintException,
+                        duckdb.InvalidInputException, duckdb.CatalogException) as exc:
+                    # Columns this retro does not have, values of another type, a file that is no Parquet.
+                    raise BackupError("backup_schema", table=table, detail=str(exc).splitlines()[0][:200]) from None
             _advance_sequences(cur)
         counts = table_counts(fresh)
         for table, expected in manifest["tables"].items():
             if counts.get(table) != expected:
                 raise BackupError("backup_mismatch", table=table, expected=expected, found=counts.get(table))
     except BaseException:
-        fresh.close()
-        staging.unlink(missing_ok=True)
+        _drop_staging(fresh, staging)
         raise
     safety = None
     try:
         if db_path.exists():
             # DatabaseUnavailable("busy") here when another process holds the file: nothing replaced
-            current = Database(db_path) if not _is_open(db_path) else None
-            from .db import get_database
+            try:
+                current = Database(db_path) if not _is_open(db_path) else None
+            except DatabaseUnavailable as exc:
+                if exc.code != "corrupted":
+                    raise
+                # A damaged file cannot be backed up: it is kept as it is beside the database instead.
+                close_all()
+                safety = db_path.with_name(f"{db_path.name}{DAMAGED}{dt.datetime.now():%Y%m%d-%H%M%S}")
+                os.replace(db_path, safety)
+                Path(str(db_path) + ".wal").unlink(missing_ok=True)
+                current = None
+                replaced_version = 0
+            if safety is None:
+                from .db import get_database
 
-            live = current or get_database(db_path)
-            with system():
-                safety = auto_backup(live, "before-restore", folder=backups_dir)
-            replaced_version = live.data_version()
-            if current is not None:
-                current.close()
+                live = current or get_database(db_path)
+                with system():
+                    safety = auto_backup(live, "before-restore", folder=backups_dir)
+                replaced_version = live.data_version()
+                if current is not None:
+                    current.close()
             # The restored file must not reuse a data version the replaced one had: what was cached
             # for that version describes other data. Past both, so every cache misses.
             past_both = str(max(replaced_version, fresh.data_version()) + 1)
@@ -250,14 +325,79 @@ def restore(db_path: str | Path, folder: str | Path, *, backups_dir: str | Path 
                     [past_both],
                 )
     except BaseException:
-        fresh.close()
-        staging.unlink(missing_ok=True)
+        _drop_staging(fresh, staging)
         raise
     fresh.close()
     close_all()
     Path(str(db_path) + ".wal").unlink(missing_ok=True)
     os.replace(staging, db_path)
     return safety
+
+
+def latest_backup(db_path: str | Path) -> tuple[Path, dict] | None:
+    """The newest usable backup beside the database (automatic or manual) and its manifest, or None."""
+    folder = backups_dir(db_path)
+    if not folder.is_dir():
+        return None
+    for candidate in sorted((p for p in folder.iterdir() if p.is_dir()), key=lambda p: p.name, reverse=True):
+        try:
+            return candidate, read_manifest(candidate)
+        except BackupError:
+            continue
+    return None
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
+
+
+def clean_leftovers(db_path: str | Path, *, temp_dir: str | Path | None = None, grace: float = 600.0) -> list[Path]:
+    """Remove what a killed or failed backup or restore of the database at ``db_path`` left: the
+    staging file (unless a restore in this or another process still has it open), the temp folders
+    of processes that are gone, and backup folders without a manifest. The removed paths.
+
+    A temp folder of the old unnamed kind (no pid) and a manifest-less backup folder are only taken
+    when older than ``grace`` seconds: a backup another process writes right now has no manifest yet."""
+    db_path = Path(db_path).resolve()
+    removed: list[Path] = []
+    with _busy_lock:
+        busy = set(_busy)
+    staging = db_path.with_name(db_path.name + STAGING)
+    if staging.exists() and staging not in busy and not held_by_another_process(staging):
+        for leftover in (staging, Path(str(staging) + ".wal")):
+            if leftover.exists():
+                leftover.unlink(missing_ok=True)
+                removed.append(leftover)
+    elif not staging.exists() and Path(str(staging) + ".wal").exists() and staging not in busy:
+        Path(str(staging) + ".wal").unlink(missing_ok=True)
+        removed.append(Path(str(staging) + ".wal"))
+    now = time.time()
+    temp = Path(temp_dir or tempfile.gettempdir())
+    for folder in temp.glob(f"{UNPACK_PREFIX}*"):
+        if not folder.is_dir():
+            continue
+        owner = folder.name[len(UNPACK_PREFIX):].split("-", 1)[0]
+        if owner.isdigit():
+            if int(owner) == os.getpid() or _pid_alive(int(owner)):
+                continue
+        elif now - folder.stat().st_mtime < grace:
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder)
+    backups = backups_dir(db_path)
+    if backups.is_dir():
+        for folder in backups.iterdir():
+            if (folder.is_dir() and folder.resolve() not in busy and not (folder / MANIFEST).exists()
+                    and (not any(folder.iterdir()) or now - folder.stat().st_mtime >= grace)):
+                shutil.rmtree(folder, ignore_errors=True)
+                removed.append(folder)
+    return removed
 
 
 def _is_open(path: Path) -> bool:

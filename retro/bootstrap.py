@@ -3,15 +3,33 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from .access import check_write, system
-from .backup import KEEP_AUTOMATIC, auto_backup
+from .backup import KEEP_AUTOMATIC, auto_backup, clean_leftovers
 from .db import Database
 from .ingest import analyze_bytes, store_import, undo_import
 from .sample import SAMPLE_PATH
 
 FIRST_START_KEY = "sample_offered"
+_cleaned: set[Path] = set()  # databases whose leftovers this process has cleaned up (once per start)
+_cleaned_lock = threading.Lock()
+
+
+def clean_leftovers_once(db_path: Path) -> list[Path]:
+    """At start, before the database is opened: what a killed backup or restore left (see
+    retro.backup.clean_leftovers) is removed, once per process — it also frees the disk space a
+    full disk may lack. The removed paths; [] on later calls or when nothing could be removed."""
+    resolved = Path(db_path).resolve()
+    with _cleaned_lock:
+        if resolved in _cleaned:
+            return []
+        _cleaned.add(resolved)
+    try:
+        return clean_leftovers(resolved)
+    except OSError:  # a read-only folder: nothing to clean there now; the page says what is wrong
+        return []
 
 
 def load_sample(db: Database, path: Path = SAMPLE_PATH) -> int | None:

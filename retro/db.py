@@ -498,7 +498,10 @@ class DatabaseUnavailable(Exception):
 
     "busy": another process holds the file (DuckDB locks it for one writing process);
     "invalidated": DuckDB invalidated the connection after a fatal error (it is reopened on the
-    next :func:`get_database`)."""
+    next :func:`get_database`); "read_only": the file or its folder cannot be written (a read-only
+    disk or mount, no permission); "disk_full": no space left for the file or its write-ahead log;
+    "corrupted": the file is not a readable DuckDB database (truncated, overwritten). See
+    :func:`classify`: nothing committed is lost in any of them."""
 
     def __init__(self, code: str, **params: object) -> None:
         super().__init__(f"{code}: {params.get('detail') or params.get('path')}")
@@ -507,6 +510,25 @@ class DatabaseUnavailable(Exception):
 
 
 _LOCK_HOLDER = re.compile(r"Conflicting lock is held in (.*?) \(PID (\d+)\)")
+# What DuckDB's I/O errors say (its own words, or the operating system's strerror it quotes) for each
+# fault a person can do something about. File too large (EFBIG) is a process limit, not a full disk.
+_FAULTS = (
+    ("read_only", re.compile(r"read-only file system|permission denied|operation not permitted|"
+                             r"attached in read-only mode", re.IGNORECASE)),
+    ("disk_full", re.compile(r"no space left on device|disk quota exceeded|not enough space", re.IGNORECASE)),
+    ("corrupted", re.compile(r"not a valid duckdb database file|could not read enough bytes|checksum|corrupt|"
+                             r"database file with version number|failed to read database header", re.IGNORECASE)),
+)
+
+
+def classify(error: BaseException | str) -> str | None:
+    """The :class:`DatabaseUnavailable` code a DuckDB error means ("read_only", "disk_full",
+    "corrupted"), or None for an error that is none of them (a bug: it propagates as it is)."""
+    text = str(error)
+    for code, pattern in _FAULTS:
+        if pattern.search(text):
+            return code
+    return None
 
 
 def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
@@ -515,12 +537,24 @@ def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
     except duckdb.IOException as exc:
         text = str(exc)
         if "lock" not in text.lower():
-            raise
+            code = classify(text)
+            if code is None:
+                raise
+            raise DatabaseUnavailable(code, path=str(path), detail=text[:300]) from None
         found = _LOCK_HOLDER.search(text)
         raise DatabaseUnavailable(
             "busy", path=str(path), program=Path(found.group(1)).name if found else "?",
             pid=found.group(2) if found else "?", detail=text[:300],
         ) from None
+
+
+def held_by_another_process(path: str | Path) -> bool:
+    """Another process has the DuckDB file at ``path`` open (its lock is taken): leave the file alone."""
+    try:
+        duckdb.connect(str(path), read_only=True).close()
+    except duckdb.Error as exc:
+        return "lock" in str(exc).lower()
+    return False
 
 
 class Database:
@@ -564,9 +598,17 @@ class Database:
         try:
             yield cur
         except duckdb.FatalException as exc:
-            # DuckDB refuses every later call on this database until it is reopened.
+            # DuckDB refuses every later call on this database until it is reopened; the fault that
+            # caused it (a full disk, …) names the message, so the page says what to do about it.
             self.broken = True
-            raise DatabaseUnavailable("invalidated", path=str(self.path), detail=str(exc)[:300]) from exc
+            raise DatabaseUnavailable(classify(exc) or "invalidated", path=str(self.path),
+                                      detail=str(exc)[:300]) from exc
+        except (duckdb.IOException, duckdb.PermissionException, duckdb.InvalidInputException,
+                duckdb.TransactionException) as exc:  # a COMMIT that cannot write its log: TransactionException
+            code = classify(exc)  # a write that found the disk full or the file read-only: rolled back
+            if code is None:
+                raise
+            raise DatabaseUnavailable(code, path=str(self.path), detail=str(exc)[:300]) from exc
         except duckdb.ConnectionException as exc:
             self.broken = True
             raise DatabaseUnavailable("invalidated", path=str(self.path), detail=str(exc)[:300]) from exc

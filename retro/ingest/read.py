@@ -7,10 +7,12 @@ periods are parsed later, where the column's role is known.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import html
 import io
+import itertools
 import posixpath
 import re
 import zipfile
@@ -19,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 
 import pyarrow as pa
+import pyarrow.compute as pc
 from defusedxml import DefusedXmlException, ElementTree
 
 from .errors import ImportFailure
@@ -455,54 +458,120 @@ def _normalise_table(table: pa.Table | None) -> pa.Table | None:
 
 
 # ---------------------------------------------------------------- csv
+#
+# A CSV is read in chunks of rows, straight from the uploaded bytes: the decoded text of the
+# whole file and a Python string per cell never exist at once (a 190 MB export took 24× its
+# size that way). Each chunk becomes Arrow columns at once; columns that repeat a few texts
+# (月份, 区域, 产品线) are kept dictionary-encoded, a few bytes a cell instead of the text.
 
 _CSV_ENCODINGS = ("utf-8-sig", "utf-8", "gb18030")
+CSV_CHUNK_ROWS = 65_536  # rows decoded to Python strings at a time
+_DECODE_BYTES = 1 << 20  # bytes decoded at a time to check an encoding
+_SNIFF_CHARS = 65536
+# What str.strip() removes: trimmed in Arrow, the same characters
+_WHITESPACE = "".join(chr(i) for i in range(0x3001) if chr(i).isspace())
 
 
-def _decode_text(data: bytes) -> tuple[str, str]:
+def _decodes(data: bytes, encoding: str) -> tuple[bool, bool]:
+    """(whether all of ``data`` decodes as ``encoding``, whether it holds anything but blanks),
+    decoded a megabyte at a time and thrown away."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    view = memoryview(data)
+    blank = True
+    try:
+        for at in range(0, len(view), _DECODE_BYTES):
+            text = decoder.decode(view[at:at + _DECODE_BYTES], final=at + _DECODE_BYTES >= len(view))
+            blank = blank and not text.strip()
+        if not len(view):
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False, blank
+    return True, not blank
+
+
+def _csv_encoding(data: bytes) -> tuple[str, bool]:
+    """The file's encoding, as ``data.decode`` would find it, and whether its text is not blank.
+    UTF-16 with a BOM is taken at its word (a broken one fails as decoding it would)."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "utf-16"
-    if data.startswith(b"\xef\xbb\xbf"):
-        try:
-            return data.decode("utf-8-sig"), "utf-8-sig"
-        except UnicodeDecodeError:
-            pass
-    for encoding in _CSV_ENCODINGS[1:]:
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
+        ok, text = _decodes(data, "utf-16")
+        if not ok:
+            data.decode("utf-16")  # raises the decoder's own error, as before
+        return "utf-16", text
+    candidates = _CSV_ENCODINGS if data.startswith(b"\xef\xbb\xbf") else _CSV_ENCODINGS[1:]
+    for encoding in candidates:
+        ok, text = _decodes(data, encoding)
+        if not ok:
             continue
         # gb18030 decodes any byte string; report GBK when the text fits it
-        if encoding == "gb18030":
-            try:
-                data.decode("gbk")
-                encoding = "gbk"
-            except UnicodeDecodeError:
-                pass
-        return text, encoding
+        if encoding == "gb18030" and _decodes(data, "gbk")[0]:
+            encoding = "gbk"
+        return encoding, text
     raise ImportFailure("not_a_spreadsheet", ext=".csv")
 
 
-def _read_csv(data: bytes, name: str) -> tuple[list[RawSheet], str]:
-    text, encoding = _decode_text(data)
-    if not text.strip():
+def _sniff_sample(data: bytes, encoding: str) -> str:
+    """The first 64k characters of the text (what the delimiter is guessed from)."""
+    decoder = codecs.getincrementaldecoder("utf-16" if encoding == "utf-16" else encoding)()
+    out = ""
+    view = memoryview(data)
+    for at in range(0, len(view), _SNIFF_CHARS):
+        out += decoder.decode(view[at:at + _SNIFF_CHARS], final=at + _SNIFF_CHARS >= len(view))
+        if len(out) >= _SNIFF_CHARS:
+            break
+    return out[:_SNIFF_CHARS]
+
+
+def _csv_chunk(rows: list[list[str]], width: int) -> list[pa.Array]:
+    """One chunk of rows as ``width`` string columns: cells stripped, blanks (and missing cells) null."""
+    if any(len(r) != width for r in rows):
+        rows = [r + [""] * (width - len(r)) if len(r) < width else r for r in rows]
+    out = []
+    for values in zip(*rows, strict=True) if rows else [() for _ in range(width)]:
+        col = pc.utf8_trim(pa.array(values, pa.string()), characters=_WHITESPACE)
+        out.append(pc.if_else(pc.equal(col, ""), pa.scalar(None, pa.string()), col))
+    return out
+
+
+def _compact(chunks: list[pa.Array]) -> pa.ChunkedArray:
+    """A column that repeats a few texts (a month, a region) as a dictionary; others as they are."""
+    first = chunks[0]
+    if len(first) >= 64 and pc.count_distinct(first).as_py() <= len(first) // 8:
+        return pa.chunked_array([pc.dictionary_encode(c) for c in chunks])
+    return pa.chunked_array(chunks, pa.string())
+
+
+def _read_csv(data: bytes, name: str, chunk_rows: int | None = None) -> tuple[list[RawSheet], str]:
+    encoding, has_text = _csv_encoding(data)
+    if not has_text:
         raise ImportFailure("empty_file")
-    sample = text[:65536]
     try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
+        dialect = csv.Sniffer().sniff(_sniff_sample(data, encoding), delimiters=",;\t|")
         delimiter = dialect.delimiter
     except csv.Error:
         delimiter = ","
-    rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
-    width = max((len(r) for r in rows), default=0)
+    # newline="\n": lines end at \n only and keep their \r, as io.StringIO(text) gave them
+    stream = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="\n")
+    reader = csv.reader(stream, delimiter=delimiter)
+    size = chunk_rows or CSV_CHUNK_ROWS
+    chunks: list[list[pa.Array]] = []
+    width = 0
+    while True:
+        rows = list(itertools.islice(reader, size))
+        if not rows:
+            break
+        chunk_width = max(len(r) for r in rows)
+        width = max(width, chunk_width)
+        chunks.append(_csv_chunk(rows, chunk_width))
+        del rows
     if width == 0:
         raise ImportFailure("empty_file")
-    columns = [[] for _ in range(width)]
-    for row in rows:
-        for i in range(width):
-            value = row[i].strip() if i < len(row) else ""
-            columns[i].append(value if value != "" else None)
-    table = pa.table({f"c{i}": pa.array(col, type=pa.string()) for i, col in enumerate(columns)})
-    table = _normalise_table(table)
+    columns = []
+    for i in range(width):
+        # a column that starts in a later chunk (a long row further down) is null above it
+        parts = [c[i] if i < len(c) else pa.nulls(len(c[0]), pa.string()) for c in chunks]
+        columns.append(_compact(parts))
+    table = pa.table(columns, names=[f"c{i}" for i in range(width)])
+    if all(col.null_count == table.num_rows for col in table.columns):
+        table = None
     sheet = RawSheet(name, table=table, skip_reason=None if table is not None else "empty")
     return [sheet], encoding

@@ -13,6 +13,43 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "The database connection hit a fatal error and was dropped; the next action reconnects by itself. "
               "What you just did was not saved: try again.",
     },
+    "safety.db_read_only": {
+        "zh": "数据库文件 {path} 现在不能写入：它所在的磁盘或文件夹是只读的，或者没有写入权限。已有的数据都还在，没有丢失；"
+              "刚才的操作没有保存。请检查这个文件和文件夹的权限（或把只读的磁盘、共享盘改为可写），然后重试；"
+              "也可以用 RETRO_DB 把数据库放到可写的位置。",
+        "en": "The database file {path} cannot be written right now: its disk or folder is read-only, or retro has "
+              "no permission to write there. Everything stored is still there, nothing was lost; what you just did "
+              "was not saved. Check the permissions of the file and its folder (or make the disk or share writable), "
+              "then try again — or point RETRO_DB at a writable place.",
+    },
+    "safety.db_disk_full": {
+        "zh": "磁盘已满：数据库文件 {path} 所在的磁盘没有剩余空间。已有的数据都还在，没有丢失；刚才的操作没有保存。"
+              "请腾出一些空间（例如删除不需要的大文件、清空回收站），然后重试。",
+        "en": "The disk is full: there is no space left on the disk holding {path}. Everything stored is still "
+              "there, nothing was lost; what you just did was not saved. Free some space (delete large files you "
+              "do not need, empty the bin), then try again.",
+    },
+    "safety.db_corrupted": {
+        "zh": "数据库文件 {path} 已损坏，无法读取（可能被截断或被别的程序覆盖）。损坏的文件会原样保留，不会被删除。"
+              "请从最近的备份恢复：",
+        "en": "The database file {path} is damaged and cannot be read (perhaps truncated or overwritten by another "
+              "program). The damaged file is kept as it is, never deleted. Restore the latest backup:",
+    },
+    "safety.db_latest_backup": {
+        "zh": "最近的备份：{name}（{created}，{rows} 行）。恢复前，现在的文件会保存在旁边。",
+        "en": "The latest backup: {name} (made {created}; rows: {rows}). Before the restore, the current file "
+              "is kept beside it.",
+    },
+    "safety.db_no_backup": {
+        "zh": "{folder} 里没有备份。请从别处找回这个文件的副本，或把它移开后重新开始（会重新导入示例数据）。",
+        "en": "There is no backup in {folder}. Bring back a copy of the file from elsewhere, or move it away to "
+              "start again (the sample is imported anew).",
+    },
+    "safety.db_restore_latest": {"zh": "从最近的备份恢复", "en": "Restore the latest backup"},
+    "safety.db_restored": {
+        "zh": "已从备份 {name} 恢复。原来的文件保存在 {kept}。",
+        "en": "Restored from the backup {name}. The file it replaced is kept at {kept}.",
+    },
     "safety.retry": {"zh": "重试", "en": "Try again"},
     # Backup and restore on the import history page (editors only).
     "safety.backup.title": {"zh": "备份与恢复", "en": "Backup and restore"},
@@ -61,6 +98,11 @@ TEXT: dict[str, dict[str, str]] = {
     "safety.backup.error.backup_mismatch": {
         "zh": "备份已损坏：表「{table}」应有 {expected} 行，读到 {found} 行。数据库没有改动。",
         "en": "The backup is damaged: table “{table}” should hold {expected} {expected|row|rows}, {found} {found|was|were} read. The database is unchanged.",
+    },
+    "safety.backup.error.backup_schema": {
+        "zh": "备份与这个版本的 retro 不匹配：表「{table}」的文件读不进来（{detail}）。数据库没有改动。",
+        "en": "The backup does not match this version of retro: the file of table “{table}” cannot be loaded "
+              "({detail}). The database is unchanged.",
     },
     "safety.backup.error.zip_invalid": {
         "zh": "无法打开这个 .zip 文件：它已损坏或不是 zip。数据库没有改动。",

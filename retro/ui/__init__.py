@@ -18,7 +18,7 @@ import pandas as pd
 import streamlit as st
 
 from .. import access, guard
-from ..bootstrap import ensure_first_start
+from ..bootstrap import clean_leftovers_once, ensure_first_start
 from ..db import Database, DatabaseUnavailable, default_db_path, get_database
 from ..i18n import LANGS, t
 from ..memo import shared
@@ -48,6 +48,7 @@ def database() -> Database:
     if checked is not None:
         return checked
     try:
+        clean_leftovers_once(default_db_path())  # a killed restore's or backup's files, once per start
         db = get_database(default_db_path())
         if not db.alive():  # invalidated or closed since the last run (another session's restore): reopen
             db = get_database(default_db_path())
@@ -56,6 +57,9 @@ def database() -> Database:
             st.session_state["_first_start_checked"] = True
     except DatabaseUnavailable as exc:
         unavailable(exc)
+    restored = st.session_state.pop("_db_restored", None)
+    if restored:  # the fault page's restore worked: say from what, and where the replaced file is
+        st.success(restored, icon=":material/settings_backup_restore:")
     return db
 
 
@@ -72,10 +76,39 @@ def checked_for_this_run(db: Database) -> Iterator[None]:
 
 
 def unavailable(exc: DatabaseUnavailable) -> None:
-    """Say the database cannot be used right now, offer to try again (a click reruns: reconnects), stop."""
+    """Say the database cannot be used right now, and what to do — try again (a click reruns:
+    reconnects) once the file is free, writable or has space; a damaged file: restore the latest
+    backup, in one click for an editor — then stop."""
     st.error(tr(f"safety.db_{exc.code}", **_inert(exc.params)), icon=":material/database_off:")
+    if exc.code == "corrupted":
+        _offer_restore()
     st.button(tr("safety.retry"), icon=":material/refresh:", key="_db_retry")
     st.stop()
+
+
+def _offer_restore() -> None:
+    from ..backup import BackupError, backups_dir, latest_backup, restore
+
+    path = default_db_path()
+    found = latest_backup(path)
+    if found is None:
+        st.info(tr("safety.db_no_backup", folder=md(backups_dir(path))), icon=":material/backup:")
+        return
+    folder, manifest = found
+    st.info(tr("safety.db_latest_backup", name=md(folder.name), created=manifest.get("created", "?"),
+               rows=sum(int(n) for n in manifest["tables"].values())), icon=":material/backup:")
+    if can_edit() and st.button(tr("safety.db_restore_latest"), type="primary", key="_db_restore_latest",
+                                icon=":material/settings_backup_restore:"):
+        try:
+            kept = restore(path, folder)
+        except (BackupError, DatabaseUnavailable) as failure:
+            key = f"safety.backup.error.{failure.code}" if isinstance(failure, BackupError) else f"safety.db_{failure.code}"
+            st.error(tr(key, **_inert(failure.params)))
+            return
+        st.cache_data.clear()  # what was cached describes the damaged file's data
+        st.session_state["_db_restored"] = tr("safety.db_restored", name=md(folder.name), kept=md(kept or "—"))
+        st.session_state.pop("_first_start_checked", None)
+        st.rerun()
 
 
 @shared(32)
