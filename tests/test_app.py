@@ -204,6 +204,66 @@ def test_clear_sample_empties_the_database_and_load_brings_it_back(open_app, hel
     assert helpers.query(db_file, "SELECT bool_and(is_sample) FROM imports")[0][0] is True
 
 
+def headline_tiles(at) -> dict[str, str]:
+    """The overview's headline KPI tiles: metric label (without the status dot) → attainment shown."""
+    return {m.label.split("] ", 1)[1]: m.value for m in at.main.metric if m.label.startswith(":")}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_overview_headline_attainment_is_the_goals_pages(open_app, sample_db_file, lang):
+    """The front page's headline KPIs read the goals page's numbers for the same (active) period."""
+    at = open_app(lang=lang)
+    period = [s for s in at.sidebar.selectbox if s.key.startswith("_period_choice")][0].value
+    assert t("home.heading", lang, period=period) in texts(at.subheader)
+    tiles = headline_tiles(at)
+    overall = metric_values(at)[t("goals.overall", lang)]
+
+    at.switch_page("pages/goals.py").run()
+    assert_clean(at)
+    assert [s for s in at.main.selectbox if s.label == t("goals.period", lang)][0].value == period
+    frames = [d.value for d in at.main.dataframe if "attainment" in d.value.columns and "status" in d.value.columns]
+    assert len(frames) == 1
+    scored = {row.metric: f"{row.attainment:.1f}%" for row in frames[0].itertuples() if row.attainment == row.attainment}
+    assert tiles, "no headline KPI on the overview"
+    sales = next(name for name in scored if name in ("销售额", "Revenue", "Sales"))
+    assert tiles[sales] == scored[sales]
+    assert {name: tiles[name] for name in tiles} == {name: scored[name] for name in tiles}
+    assert metric_values(at)[t("goals.overall", lang)] == overall
+
+
+def test_the_sample_banner_goes_once_the_users_own_data_is_in(open_app, sample_db_file, tmp_path):
+    at = open_app(lang="zh")
+    assert t("home.sample_loaded", "zh") in texts(at.info)
+    from conftest import fresh_db, load_csv
+
+    load_csv(fresh_db(sample_db_file), tmp_path, "华东月报.csv", "月份,区域,销售额\n2026-10,华东,120\n2026-10,华南,80\n")
+    at = open_app(lang="zh")
+    assert t("home.sample_loaded", "zh") not in texts(at.info)
+    assert t("home.sample_viewer", "zh") not in texts(at.info)
+    # The sample can still be removed, from the inventory at the bottom; the latest import is the user's.
+    assert [b.label for b in at.main.button] == [t("home.clear_sample", "zh")]
+    assert any("华东月报.csv" in x for x in texts(at.markdown))
+
+
+def test_the_overview_lists_overdue_measures_first(open_app, sample_db_file):
+    import datetime as dt
+
+    from conftest import fresh_db
+
+    from retro import reviews as R
+
+    db = fresh_db(sample_db_file)
+    review = R.create_review(db, grain="month", period="2026-10")
+    long_ago = dt.date.today() - dt.timedelta(days=30)
+    for title, due in (("下月再看", dt.date.today() + dt.timedelta(days=20)), ("复盘华东渠道", long_ago + dt.timedelta(days=3))):
+        R.add_item(db, "measure", {"title": title, "owner": "李四", "due": due}, review_id=review, today=long_ago)
+    at = open_app(lang="zh")
+    assert t("home.measures_counts", "zh", open=2, overdue=1) in texts(at.markdown)
+    listing = next(x for x in texts(at.markdown) if "复盘华东渠道" in x)
+    assert listing.index("复盘华东渠道") < listing.index("下月再看")
+    assert t("home.overdue", "zh") in listing.split("\n")[0]
+
+
 # --------------------------------------------------------------------------- every page, both languages
 
 
