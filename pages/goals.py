@@ -650,6 +650,9 @@ with tabs[1]:
     s_mode = c5.segmented_control(tr("goals.smart_mode"), ("value", "yoy"), default="value", required=True,
                                   format_func={"value": tr("goals.smart_mode.value"), "yoy": tr("goals.smart_mode.yoy")}.get,
                                   key="goals_smart_mode")
+    for name in ("goals_smart_value", "goals_smart_owner"):  # seeded, so that clearing them after a save
+        if name not in st.session_state:  # reaches the browser too (retro.ui.review's module doc)
+            st.session_state[name] = ""
     if s_mode == "yoy":
         s_pct = c6.number_input(tr("goals.smart_pct"), value=20.0, step=5.0, format="%.1f", key="goals_smart_pct")
         s_text = None
@@ -689,6 +692,8 @@ with tabs[1]:
             try:
                 S.upsert_targets(db, [item], actor=actor)
                 flash("ok", tr("goals.smart_saved", what=md(what_text), period=s_period))
+                for name in ("goals_smart_value", "goals_smart_owner"):  # saved: the next target starts empty
+                    st.session_state.pop(name, None)
             except S.TargetError as error:
                 report_errors(error, [what_text])
         st.rerun()

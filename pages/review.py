@@ -32,9 +32,16 @@ U.show_flash()
 
 
 def create_review_form() -> None:
-    """A review for the active period (month or quarter), or a custom range."""
+    """A review for the active period (month or quarter), or a custom range.
+
+    Its fields start from session state (retro.ui.review's module doc): once a review is created
+    they are forgotten and seeded again, so the browser shows the form empty, not the last title."""
+    for name, blank in (("rv_new_grain", "month"), ("rv_new_title", ""), ("rv_new_meeting", None),
+                        ("rv_new_attendees", "")):
+        if name not in st.session_state:
+            st.session_state[name] = blank
     c1, c2 = st.columns([2, 3])
-    grain = c1.segmented_control(tr("review.ui.grain"), R.REVIEW_GRAINS, default="month", key="rv_new_grain",
+    grain = c1.segmented_control(tr("review.ui.grain"), R.REVIEW_GRAINS, key="rv_new_grain",
                                  format_func=lambda v: t(f"review.ui.grain.{v}", L)) or "month"
     months = available_periods(db)
     period = start = end = None

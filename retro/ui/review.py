@@ -5,6 +5,14 @@ draw it and hand the user's input to it. Every save names the version the user s
 a save over someone else's change comes back as :class:`reviews.Conflict` and is shown — theirs
 and mine side by side — instead of overwriting. User text is only ever shown through ``md()``
 (escaped markdown) or inside st.dataframe/st.data_editor cells, never as HTML.
+
+Forms: a saved form starts empty, a refused one keeps what was typed. Every widget of a form takes
+its starting value from session state (:func:`_seed`, in the run that draws it), never from its
+``key`` alone: after a save, :func:`_reset` forgets the form's keys and the next run seeds them
+again, and only a value set through session state is sent to the browser. A widget whose key is
+merely forgotten keeps, in the browser, what was typed into it — and sends it back with the next
+click, so the next problem would inherit the last one's 5 Whys. A save that was refused (invalid
+input, a conflict with someone else's save) resets nothing.
 """
 
 from __future__ import annotations
@@ -75,12 +83,15 @@ def show_errors(error: R.ReviewError) -> None:
 
 
 def _reset(prefix: str) -> None:
+    """Forget a form's widget values after a save (the next run seeds them again, see the module doc)."""
     for k in [k for k in st.session_state if str(k).startswith(prefix)]:
         del st.session_state[k]
 
 
 def _seed(key: str, value: Any) -> None:
-    """A widget's starting value, set once (widgets then keep what the user typed)."""
+    """A widget's starting value, set once (widgets then keep what the user typed).
+
+    Set through session state in the run that draws the widget, so the browser shows it too."""
     if key not in st.session_state:
         st.session_state[key] = value
 
@@ -477,6 +488,8 @@ def whys_editor(k: str, start: list[dict[str, str]]) -> None:
             st.session_state[f"{k}because_{i}"] = step.get("because") or ""
     n = st.session_state[k + "nwhy"]
     for i in range(n):
+        _seed(f"{k}why_{i}", "")  # an empty level too: after a save the browser must forget the last problem's
+        _seed(f"{k}because_{i}", "")
         a, b = st.columns(2)
         a.text_input(tr("review.ui.why", n=i + 1), key=f"{k}why_{i}", placeholder=tr("review.ui.why_placeholder"))
         b.text_input(tr("review.ui.because"), key=f"{k}because_{i}", placeholder=tr("review.ui.because_placeholder"))
@@ -975,6 +988,9 @@ def milestones_table(db: Database, review: R.Review, task: dict[str, Any], *, ke
 def task_form(db: Database, review: R.Review, *, key: str) -> None:
     L = lang()  # noqa: N806 - bound for the widgets' format functions, see choice()
     k = f"{key}__"
+    for name, blank in (("goal", ""), ("task", ""), ("owner", ""), ("start", None), ("end", None), ("budget", None),
+                        ("people", ""), ("status", R.TASK_STATUSES[0]), ("acceptance", "")):
+        _seed(k + name, blank)  # every field: a saved form starts empty in the browser too
     with st.form(k + "form", border=False):
         c1, c2, c3 = st.columns([3, 3, 2])
         goal = c1.text_input(field_label("goal"), key=k + "goal", max_chars=500)
@@ -983,7 +999,8 @@ def task_form(db: Database, review: R.Review, *, key: str) -> None:
         c1, c2, c3, c4, c5 = st.columns(5)
         start = c1.date_input(field_label("start_date"), value=None, key=k + "start", format="YYYY-MM-DD")
         end = c2.date_input(field_label("end_date"), value=None, key=k + "end", format="YYYY-MM-DD")
-        budget = c3.number_input(field_label("budget"), value=None, min_value=0.0, key=k + "budget", help=tr("review.ui.budget_help"))
+        budget = c3.number_input(field_label("budget"), value=None, min_value=0.0, key=k + "budget",
+                                 help=tr("review.ui.budget_help"))
         people = c4.text_input(field_label("people"), key=k + "people", max_chars=200)
         status = c5.selectbox(field_label("status"), R.TASK_STATUSES, key=k + "status", format_func=lambda v: choice("tstatus", v, L))
         acceptance = st.text_input(field_label("acceptance"), key=k + "acceptance")
@@ -1011,18 +1028,25 @@ def lesson_form(db: Database, review: R.Review, *, key: str) -> None:
     k = f"{key}__"
     problems = {p["id"]: p["title"] for p in items(db, "problem", review.id)}
     measures = {m["id"]: m["title"] for m in items(db, "measure", review.id)}
+    # Every field seeded: a saved form starts empty in the browser too. No link is 0, not None (a
+    # selectbox whose value is None shows its placeholder, not the option "—"); ids start at 1.
+    for name, blank in (("kind", "success"), ("title", ""), ("text", ""), ("tags", ""), ("problem", 0), ("measure", 0)):
+        _seed(k + name, blank)
+    for name, known in (("problem", problems), ("measure", measures)):
+        if st.session_state[k + name] not in (0, *known):
+            st.session_state[k + name] = 0  # deleted meanwhile
     with st.form(k + "form", border=False):
         c1, c2 = st.columns([2, 3])
-        kind = c1.segmented_control(field_label("kind"), R.LESSON_KINDS, key=k + "kind", default="success",
+        kind = c1.segmented_control(field_label("kind"), R.LESSON_KINDS, key=k + "kind",
                                     format_func=lambda v: choice("lkind", v, L))
         title = c2.text_input(field_label("title"), key=k + "title", max_chars=200)
         text = st.text_area(field_label("text"), key=k + "text", height=80)
         c1, c2, c3 = st.columns(3)
         tags = c1.text_input(field_label("tags"), key=k + "tags", help=tr("review.ui.lesson.tags_help"), max_chars=500)
-        problem = c2.selectbox(tr("review.ui.lesson.link_problem"), [None, *problems], key=k + "problem",
-                               format_func=lambda v: f"#{v} {problems[v]}" if v else "—")
-        measure = c3.selectbox(tr("review.ui.lesson.link_measure"), [None, *measures], key=k + "measure",
-                               format_func=lambda v: f"#{v} {measures[v]}" if v else "—")
+        problem = c2.selectbox(tr("review.ui.lesson.link_problem"), [0, *problems], key=k + "problem",
+                               format_func=lambda v: f"#{v} {problems[v]}" if v else "—") or None
+        measure = c3.selectbox(tr("review.ui.lesson.link_measure"), [0, *measures], key=k + "measure",
+                               format_func=lambda v: f"#{v} {measures[v]}" if v else "—") or None
         submitted = st.form_submit_button(tr("review.ui.save"), type="primary", icon=":material/save:")
     if submitted:
         values = {"kind": kind or "lesson", "title": title, "text": text, "tags": " ".join(R.split_tags(tags)),
@@ -1046,7 +1070,9 @@ def lessons_section(db: Database, review: R.Review | None, *, key: str) -> None:
     st.subheader(tr("review.ui.lesson.kb"))
     c1, c2, c3 = st.columns([3, 3, 2])
     query = c1.text_input(tr("review.ui.lesson.search"), key=f"{key}_q")
-    tags = c2.multiselect(tr("review.ui.lesson.tags_filter"), R.all_tags(db), key=f"{key}_tags")
+    # Empty means every tag: no Streamlit "Choose options" / "Select all" in English on a Chinese page.
+    tags = c2.multiselect(tr("review.ui.lesson.tags_filter"), R.all_tags(db), key=f"{key}_tags",
+                          placeholder=t("review.ui.lesson.all", L), select_all=False)
     kind = c3.selectbox(tr("review.ui.lesson.kind_filter"), [None, *R.LESSON_KINDS], key=f"{key}_kind",
                         format_func=lambda v: choice("lkind", v, L) if v else t("review.ui.lesson.all", L))
     found = R.search_lessons(db, query or "", tags=tags, kind=kind)
