@@ -87,7 +87,8 @@ def backup_section(*, can_back_up: bool = True) -> None:
                                icon=":material/download:", key="backup_download_button")
     with right:
         generation = st.session_state.get("restore_generation", 0)
-        uploaded = st.file_uploader(tr("safety.restore.upload"), type=["zip"], key=f"restore_upload{generation}")
+        uploaded = st.file_uploader(tr("safety.restore.upload"), type=["zip"], key=f"restore_upload{generation}",
+                                    help=tr("safety.restore.upload_help", limit=st.get_option("server.maxUploadSize")))
         if uploaded is not None:
             data = uploaded.getvalue()
             try:
@@ -115,16 +116,23 @@ view = pd.DataFrame(
         tr("history.dataset"): history["dataset"],
         tr("history.file"): history["file_name"],
         tr("history.time"): pd.to_datetime(history["imported_at"]).dt.strftime("%Y-%m-%d %H:%M"),
-        tr("history.sheets"): history["sheets"].map(listed),
         tr("history.rows"): history["row_count"],
         tr("history.periods"): history["period_min"].fillna("—") + " – " + history["period_max"].fillna("—"),
         tr("history.sample"): history["is_sample"],
         tr("history.replaced"): history["replaced_later"],
         tr("history.reconciled"): history["reconciled"].map(
             lambda r: {"match": "✓ ", "accepted": "⚠ "}.get(r, "") + tr(f"reconciled.{r}") if isinstance(r, str) else "—"),
+        # Last: a long list of sheets runs off the right edge at 1366 px, never a header (they are
+        # all under "Sheet details" too).
+        tr("history.sheets"): history["sheets"].map(listed),
     }
 )
-st.dataframe(view, hide_index=True, width="stretch")
+st.dataframe(view, hide_index=True, width="stretch", column_config={
+    "#": st.column_config.NumberColumn(width=40),
+    tr("history.rows"): st.column_config.NumberColumn(width=70),
+    tr("history.sample"): st.column_config.CheckboxColumn(width=60),
+    tr("history.replaced"): st.column_config.NumberColumn(width=80, help=tr("history.replaced_help")),
+})
 
 ids = history["id"].tolist()
 labels = {int(r.id): f"#{r.id} · {r.file_name} · {pd.to_datetime(r.imported_at):%Y-%m-%d %H:%M}" for r in history.itertuples()}

@@ -90,26 +90,28 @@ with st.form("metrics_catalog", border=False):
         height=min(35 * (len(table) + 1) + 12, 760),
         num_rows="fixed",
         disabled=["name", "source", "why"],
+        # Widths in pixels that hold each header with its edit and help icons in both languages, and a
+        # name like "Commission rate" whole (at 1366 px "small" clipped both); the table scrolls sideways.
         column_config={
-            "name": st.column_config.TextColumn(tr("metrics.col.name"), pinned=True, width="small"),
-            "label_zh": st.column_config.TextColumn(tr("metrics.col.label_zh"), max_chars=60),
-            "label_en": st.column_config.TextColumn(tr("metrics.col.label_en"), max_chars=60),
-            "unit": st.column_config.TextColumn(tr("metrics.col.unit"), max_chars=12, width="small"),
+            "name": st.column_config.TextColumn(tr("metrics.col.name"), pinned=True, width=150),
+            "label_zh": st.column_config.TextColumn(tr("metrics.col.label_zh"), max_chars=60, width=120),
+            "label_en": st.column_config.TextColumn(tr("metrics.col.label_en"), max_chars=60, width=170),
+            "unit": st.column_config.TextColumn(tr("metrics.col.unit"), max_chars=12, width=70),
             "aggregation": st.column_config.SelectboxColumn(
-                tr("metrics.col.aggregation"), options=M.AGGREGATIONS, required=True, width="small",
+                tr("metrics.col.aggregation"), options=M.AGGREGATIONS, required=True, width=140,
                 format_func=AGG.get, help=tr("metrics.help.aggregation")),
             "direction": st.column_config.SelectboxColumn(
-                tr("metrics.col.direction"), options=M.DIRECTIONS, required=True,
+                tr("metrics.col.direction"), options=M.DIRECTIONS, required=True, width=140,
                 format_func=DIRECTION.get, help=tr("metrics.help.direction")),
             "category": st.column_config.SelectboxColumn(
-                tr("metrics.col.category"), options=M.CATEGORIES, required=True, width="small",
+                tr("metrics.col.category"), options=M.CATEGORIES, required=True, width=115,
                 format_func=CATEGORY.get),
             "number_format": st.column_config.SelectboxColumn(
-                tr("metrics.col.number_format"), options=M.NUMBER_FORMATS, required=True, width="small",
+                tr("metrics.col.number_format"), options=M.NUMBER_FORMATS, required=True, width=135,
                 format_func=FORMAT.get),
-            "hidden": st.column_config.CheckboxColumn(tr("metrics.col.hidden"), width="small"),
-            "source": st.column_config.TextColumn(tr("metrics.col.source"), width="small"),
-            "why": st.column_config.TextColumn(tr("metrics.col.why"), help=tr("metrics.help.why"), width="large"),
+            "hidden": st.column_config.CheckboxColumn(tr("metrics.col.hidden"), width=90),
+            "source": st.column_config.TextColumn(tr("metrics.col.source"), width=115),
+            "why": st.column_config.TextColumn(tr("metrics.col.why"), help=tr("metrics.help.why"), width=360),
         },
     )
     save = st.form_submit_button(tr("metrics.save"), type="primary", icon=":material/save:")

@@ -182,7 +182,7 @@ with st.expander(tr("trends.filters") + (f" · {active_filters}" if active_filte
     columns = st.columns(max(1, min(len(dims), 4)))
     for i, dim in enumerate(dims):
         filters[dim] = columns[i % len(columns)].multiselect(md(dim), filter_values[dim], key=f"trends_f_{dim}",
-                                                             placeholder=tr("trends.all"))
+                                                             placeholder=tr("trends.all"), select_all=False)  # empty is all
 
 fkey = applicable(filters, metric)
 view = {"metric": metric, "grain": grain, "by": by or "", "cmp": compare, "ly": "1" if show_last_year else "0",

@@ -221,3 +221,19 @@ def in_unit(value: float | None, unit: str | None, lang: str) -> float | None:
     if value is None or reading is None:
         return value
     return value * reading.scale
+
+
+_SCALE_WORDS = {1e3: "k", 1e4: "10k", 1e6: "M", 1e7: "10M", 1e8: "100M"}
+
+
+def stored_unit_label(unit: str | None, lang: str) -> str:
+    """A unit beside numbers kept in the stored unit (a unit column, an editor of targets): 万元 (zh),
+    10k CNY (en: the number is not scaled, so the label carries the scale), stores, '' for 个."""
+    if not unit:
+        return ""
+    reading = unit_reading(unit, lang)
+    if reading is None:
+        return unit
+    if reading.scale == 1:
+        return reading.other
+    return f"{_SCALE_WORDS.get(reading.scale, f'×{reading.scale:g}')} {reading.other}".strip()

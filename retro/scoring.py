@@ -63,6 +63,7 @@ from . import likeforlike as L4L
 from . import metrics as M
 from .db import Database, bump_version
 from .export import neutralise
+from .glossary import stored_unit_label
 from .i18n import t
 
 GREEN, AMBER, CAP, WEIGHT = 1.0, 0.9, 1.2, 1.0
@@ -1279,8 +1280,8 @@ def outcome_rows(card: Scorecard, lang: str, labels: dict[str, str] | None = Non
             continue
         name = labels.get(r.metric, r.metric)
         what = f"{r.segment} · {name}" if r.segment else name
-        if r.unit and r.unit != "%":
-            what += f"（{r.unit}）" if lang == "zh" else f" ({r.unit})"
+        if r.unit and r.unit != "%" and (unit := stored_unit_label(r.unit, lang)):  # 万元 → 10k CNY in English
+            what += f"（{unit}）" if lang == "zh" else f" ({unit})"
         if r.in_progress and r.through_day is None:
             what += t("goals.export.to_date", lang, months=r.months_actual, total=r.months_total)
         if r.coverage_text(lang):

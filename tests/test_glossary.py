@@ -102,3 +102,11 @@ def test_no_english_count_sentence_is_left_without_a_plural() -> None:
             "{" + bare.search(v["en"])[1] + "|" not in v["en"]]
     assert not left, "\n".join(left)
     assert not [k for k, v in CATALOG.items() if "(s)" in v.get("en", "")]
+
+
+def test_a_unit_beside_unscaled_numbers_keeps_its_scale_in_english() -> None:
+    assert G.stored_unit_label("万元", "en") == "10k CNY"
+    assert G.stored_unit_label("亿元", "en") == "100M CNY"
+    assert G.stored_unit_label("家", "en") == "stores"
+    assert G.stored_unit_label("万元", "zh") == "万元"
+    assert G.stored_unit_label("箱", "en") == "箱"

@@ -307,3 +307,91 @@ def test_english_import_counts_one_sheet_and_names_the_id_columns(tmp_path):
     details = dict(zip(columns["header"], columns["detail"], strict=True))
     assert details["订单号"] == t("id_kind.order", "en") and details["客户ID"] == t("id_kind.customer", "en")
     assert not {"order", "customer"} & set(details.values())
+
+
+def _widget_calls(name: str) -> list[tuple[str, int, set[str], ast.Call]]:
+    out = []
+    for path in sorted([*(ROOT / "pages").glob("*.py"), *(ROOT / "retro" / "ui").glob("*.py")]):
+        for node in ast.walk(ast.parse(_source(path))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == name:
+                out.append((path.name, node.lineno, {k.arg for k in node.keywords if k.arg}, node))
+    return out
+
+
+def test_widgets_say_their_placeholder_in_the_page_language():
+    """Streamlit's own English ('Choose options', 'Select all', 'Choose an option') is set where it can be."""
+    bare = [f"{f}:{n}" for f, n, kw, _ in _widget_calls("multiselect") if not {"placeholder", "select_all"} <= kw]
+    assert not bare, bare
+    unset = [f"{f}:{n}" for f, n, kw, call in _widget_calls("selectbox")
+             if any(k.arg == "index" and isinstance(k.value, ast.Constant) and k.value.value is None for k in call.keywords)
+             and "placeholder" not in kw]
+    assert not unset, unset
+    # The drop zone's own words cannot be set: each uploader's help says them in the page's language.
+    assert all("help" in kw for _, _, kw, _ in _widget_calls("file_uploader"))
+
+
+@pytest.mark.usefixtures("navigation_only", "sample_db_file")
+def test_trends_filters_read_chinese_when_empty():
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.query_params["lang"] = "zh"
+    at.run()
+    at.switch_page("pages/trends.py").run()
+    assert not at.exception
+    assert at.multiselect
+    for m in at.multiselect:
+        assert m.proto.placeholder == t("trends.all", "zh")
+        assert m.proto.select_all == 0  # no English "Select all" in the list
+
+
+def _header_px(label: str) -> float:
+    """A header's width as the grid draws it: a hanzi about 14 px, a Latin letter about 7.5 px, 16 px padding."""
+    return sum(14 if "\u3000" <= ch <= "\u9fff" else 7.5 for ch in label) + 16
+
+
+@pytest.mark.usefixtures("navigation_only", "sample_db_file")
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_metric_catalog_headers_and_names_fit_at_1366(lang):
+    """'Aggrega…', 'Categor…', 'Numbe…' and names like 'Commissio…' were clipped at 1366 px ('small' columns)."""
+    import json
+
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.query_params["lang"] = lang
+    at.run()
+    at.switch_page("pages/metrics.py").run()
+    editor = next(d for d in at.dataframe if "aggregation" in d.value.columns)
+    config = json.loads(editor.proto.columns)
+    for column, c in config.items():
+        if column.startswith("_"):  # the hidden index
+            continue
+        width = c.get("width")
+        assert isinstance(width, int), (column, width)
+        icons = (0 if c.get("disabled") else 20) + (20 if c.get("help") else 0)
+        assert width >= _header_px(c["label"]) + icons, (column, c["label"], width)
+    assert config["name"]["width"] >= _header_px("Commission rate")
+
+
+@pytest.mark.usefixtures("navigation_only", "sample_db_file")
+def test_history_keeps_its_headers_in_view_and_the_sidebar_shows_the_review_status(db_file):
+    from streamlit.testing.v1 import AppTest
+
+    from retro import reviews as R
+    from retro.db import Database, close_all
+
+    db = Database(db_file)
+    rid = R.create_review(db, grain="month", period="2026-10")
+    R.update_review(db, rid, {"status": "in_meeting"}, version=R.get_review(db, rid).version)
+    db.close()
+    close_all()
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.query_params["lang"] = "en"
+    at.run()
+    at.switch_page("pages/history.py").run()
+    history = next(d.value for d in at.dataframe if t("history.file", "en") in d.value.columns)
+    assert list(history.columns)[-1] == t("history.sheets", "en")  # a long list runs off the edge, not a header
+    picker = next(s for s in at.sidebar.selectbox if s.label == t("review.ui.sidebar", "en"))
+    shown = picker.format_func(rid) if hasattr(picker, "format_func") else str(picker.value)
+    assert shown.startswith(t("review.ui.status.in_meeting", "en")), shown

@@ -574,7 +574,7 @@ def test_outcome_table_export_neutralises_formulas(db, tmp_path):
     firsts = [ws.cell(r, 1) for r in range(2, ws.max_row + 1)]
     assert all(c.data_type == "s" and c.value.startswith("'") for c in firsts)
     numbers = {ws.cell(r, 1).value: (ws.cell(r, 2).value, ws.cell(r, 3).value, ws.cell(r, 4).value) for r in range(2, ws.max_row + 1)}
-    assert numbers["'@SUM(A1) · 销售额 (万元)"] == (50, 50, pytest.approx(1.0))
+    assert numbers["'@SUM(A1) · 销售额 (10k CNY)"] == (50, 50, pytest.approx(1.0))
 
 
 # =========================================================================== properties

@@ -6,7 +6,7 @@ TEXT: dict[str, dict[str, str]] = {
     "meeting.no_review": {"zh": "还没有选中复盘。先为当前周期开始一次复盘（或在侧边栏选择一次），会议模式会按议程一步步带大家走完。",
                           "en": "No review is selected. Start a review for the active period (or pick one in the sidebar) and meeting mode walks the agenda step by step."},
     "meeting.start_for": {"zh": "开始 {period} 的复盘", "en": "Start the {period} review"},
-    "meeting.big": {"zh": "投影大字", "en": "Large type for the projector"},
+    "meeting.big": {"zh": "投影大字", "en": "Large type"},
     "meeting.agenda": {"zh": "议程", "en": "Agenda"},
     "meeting.progress": {"zh": "第 {n}/{total} 步：{step}", "en": "Step {n} of {total}: {step}"},
     "meeting.start": {"zh": "开始会议", "en": "Start the meeting"},

@@ -66,6 +66,8 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "safety.backup.download": {"zh": "下载备份（.zip）", "en": "Download the backup (.zip)"},
     "safety.restore.upload": {"zh": "从备份恢复：上传备份 .zip", "en": "Restore from a backup: upload its .zip"},
+    "safety.restore.upload_help": {"zh": "把备份 .zip 拖到下面的框里，或点框里的 Upload 按钮选择文件（每个文件不超过 {limit} MB）。",
+                                   "en": "Drop the backup .zip on the box below, or click its Upload button (at most {limit} MB a file)."},
     "safety.restore.summary": {
         "zh": "这份备份生成于 {created}：{tables} 张表、{rows} 行。",
         "en": "This backup was made on {created}: {tables} {tables|table|tables}, {rows} {rows|row|rows}.",

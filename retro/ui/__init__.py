@@ -243,7 +243,8 @@ def _review_choice(db: Database, periods: list[str]) -> None:
         st.session_state["review_id"] = None
         return
     ids = [None, *(r.id for r in found)]
-    titles = {r.id: f"{r.title} · {tr('review.ui.status.' + r.status)}" for r in found}
+    # The status first: a long title runs out of the sidebar's width ("… · In meetin" at 1366 px).
+    titles = {r.id: f"{tr('review.ui.status.' + r.status)} · {r.title}" for r in found}
     wanted = st.session_state.get("review_id")  # a link's ?review= was read by _follow_team
     if wanted not in ids:
         wanted = None
