@@ -259,6 +259,8 @@ for col, name in zip(card_columns, cards, strict=False):
             st.caption(tr("trends.card_no_value", period=plabel))
         elif partial_months is not None:
             st.caption(tr("trends.partial_card", months=partial_months, span=SPAN))
+        if km.category == "retention" and km.source == "facts" and M.TX_CUSTOMERS in by_name:
+            st.caption(tr("cohort.kpi_note"))  # the workbook's figure, not the cohorts below (5–15% beside 88%)
         cover = next((c for c in (card.mom_cover, card.yoy_cover) if L4L.noted(c)), None)
         if cover is not None and card.value is not None:  # the changes compare what both periods hold
             st.caption(md(tr("cover.changes", what=L4L.coverage_text(cover, L))))
@@ -382,8 +384,8 @@ if tx_customers is not None and tx_customers.source == "transactions":
         if box.open and cohort is None:
             st.info(tr("trends.retention_empty"), icon=":material/search_off:")
         elif cohort is not None:
-            st.caption(tr("trends.retention_help"))
             V.show_spec(cohort["cohort_spec"])
+            st.caption(tr("cohort.measures"))  # not the 留存率 a workbook reports: say what this one is
             if cohort["trend_spec"] is not None:
                 st.markdown(f"**{tr('trends.retention_trend')}**")
                 V.show_spec(cohort["trend_spec"])

@@ -508,6 +508,18 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "Each row: the customers who first bought in that month; each column: the share still buying N months later.",
     },
     "trends.retention_trend": {"zh": "次月留存率趋势（各月新客在下个月的留存）", "en": "Month-1 retention trend (each cohort's retention one month later)"},
+    # ---- what the cohorts measure, beside the retention rate a workbook reports (retro.metrics.cohorts)
+    "cohort.measures": {
+        "zh": "按订单明细计算的复购：每一行是当月第一次下单的新客户（括号里是人数，即当月的新客户数），每一格是其中第 N 个月又下单的比例。"
+              "它和工作簿导入的留存率不是同一个数：那是源表按自己的口径报的（如老客户留存、续约），这里只看新客户之后有没有再下单，所以通常低得多。",
+        "en": "Repeat buying, counted from the order rows: each row is the customers who bought for the first time that month (how many in brackets: the month's new customers), "
+              "each cell the share of them who ordered again N months later. It is not the retention rate a workbook reports: that is the source's own figure, by its own "
+              "definition (customers kept, contracts renewed); this only asks whether new customers order again, so it is usually far lower.",
+    },
+    "cohort.kpi_note": {"zh": "工作簿导入的数，按源表的口径；新客户之后有没有再下单，见下方「客户留存」。",
+                        "en": "As the workbook reports it, by its own definition; whether new customers order again: see Customer retention below."},
+    "cohort.row": {"zh": "{cohort}（{size} 人）", "en": "{cohort} ({size} new)"},
+    "cohort.size": {"zh": "新客户数（首购当月）", "en": "New customers (cohort size)"},
     "trends.notes": {"zh": "备注", "en": "Notes"},
     "trends.notes_help": {
         "zh": "给 {metric} 的某个周期加一条备注（如“促销活动上线”），它会显示在这个指标的所有图表上。",

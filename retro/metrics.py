@@ -1536,14 +1536,26 @@ def annotations(db: Database, metric: str) -> pd.DataFrame:
 
 def cohorts(db: Database, *, months: int = 12, filters: dict[str, list[str]] | None = None) -> pd.DataFrame:
     """Monthly cohort retention from transactions: cohort (first month), age (months since), customers
-    active at that age, cohort size, and the retention rate (active / size)."""
+    active at that age, cohort size, and the retention rate (active / size).
+
+    What it measures: of the customers who bought for the first time in a month, the share who
+    bought again N months later — repeat buying, counted from the order rows. It is not a retention
+    KPI a workbook reports (a 留存率 column is the source's own figure, by its own definition).
+    A cohort is the month's new customers as 新客户数 counts them: the first purchase in all the
+    data, not in the filtered slice. Under a filter, a cohort holds the month's new customers who
+    bought in the slice that month, and they are active at an age when they bought in the slice
+    then. (Before, the first purchase was looked for in the slice only: a customer who moved from
+    one product line to another was counted as a new customer of the second, and the cohorts'
+    sizes disagreed with 新客户数 under the same filter.)"""
     where, params = _filters_sql(filters, "t.dims", "c_")
     sql = f"""
-        WITH tx AS (SELECT t.customer_id, date_trunc('month', t.txn_date) AS m FROM current_transactions t
-                    WHERE t.customer_id IS NOT NULL {where}),
-        first AS (SELECT customer_id, min(m) AS cohort FROM tx GROUP BY customer_id),
-        active AS (SELECT DISTINCT f.cohort, tx.customer_id,
-                          datediff('month', f.cohort, tx.m) AS age
+        WITH everyone AS (SELECT customer_id, date_trunc('month', min(txn_date)) AS cohort FROM current_transactions
+                          WHERE customer_id IS NOT NULL GROUP BY customer_id),
+        tx AS (SELECT DISTINCT t.customer_id, date_trunc('month', t.txn_date) AS m FROM current_transactions t
+               WHERE t.customer_id IS NOT NULL {where}),
+        first AS (SELECT e.customer_id, e.cohort FROM everyone e JOIN tx ON tx.customer_id = e.customer_id
+                  AND tx.m = e.cohort),
+        active AS (SELECT f.cohort, tx.customer_id, datediff('month', f.cohort, tx.m) AS age
                    FROM tx JOIN first f USING (customer_id)),
         sizes AS (SELECT cohort, count(*) AS size FROM first GROUP BY cohort)
         SELECT a.cohort, a.age, count(*) AS active, s.size, count(*) / s.size AS retention

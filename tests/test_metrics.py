@@ -192,6 +192,23 @@ def test_cohort_retention_on_a_hand_built_table(db, tmp_path):
     assert c.loc[(feb, 0), "size"] == 1 and (feb, 1) not in c.index  # C003 never came back
 
 
+def test_a_cohort_is_the_months_new_customers_also_under_a_filter(db, tmp_path):
+    """A cohort's size is 新客户数 of its month, filters or not: new means the first purchase in all the
+    data (as 新客户数 counts it), not the first in the filtered slice. C001 first bought in 华东 in
+    January; its February order in 华南 does not make it a new 华南 customer of February."""
+    load_csv(db, tmp_path, "orders.csv", TX)
+    south = {"区域": ["华南"]}
+    c = M.cohorts(db, filters=south).set_index(["cohort", "age"])
+    jan, feb = D(2026, 1, 1), D(2026, 2, 1)
+    assert c.loc[(jan, 0), "size"] == 1  # C002 only
+    assert (feb, 0) not in c.index  # nobody bought for the first time in 华南 in February
+    assert c.loc[(jan, 2), "active"] == 1 and c.loc[(jan, 2), "retention"] == 1.0  # C002 back in March
+    for filters in (None, south, {"区域": ["华东", "华南"]}, {"区域": ["华北"]}):
+        sizes = M.cohorts(db, filters=filters).query("age == 0").set_index("cohort")["size"]
+        new = M.series(db, "新客户数", filters=filters).set_index("period")["value"]
+        assert dict(sizes) == {p: v for p, v in new.items() if v > 0}, filters
+
+
 def test_anomaly_is_the_competitor_month_not_the_seasonal_peak(db, tmp_path):
     """Two years of a December peak, and one August that falls off a cliff."""
     lines = ["月份,销售额"]
