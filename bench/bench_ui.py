@@ -236,16 +236,18 @@ class Driver:
         return self.page.get_by_role("combobox", name=label, exact=True).first.input_value()
 
     def nav(self, name: str, link: str, path: str) -> float | None:
-        """Open a page from the sidebar: the URL is the page's, a run was seen (a page switch always
-        runs the script; two pages may share a title, e.g. the review's), a title heading is there and
-        nothing is stale."""
+        """Open a page from the sidebar: the URL is the page's, a title heading is there, nothing is
+        stale, and a run was seen or the title is another (two pages may share a title, e.g. the
+        review's; a run within one frame leaves the script state unchanged)."""
         nav = self.page.locator("[data-testid=stSidebarNav]")
         if self.page.evaluate(f"() => location.pathname.replace(/\\/+$/, '') === {js_str(path.rstrip('/'))}"):
             nav.get_by_role("link").nth(1 if path.rstrip("/") == "" else 0).click()  # already there: elsewhere first
             self.settle()
         target = nav.get_by_role("link", name=link, exact=True)
+        before = self.page.evaluate("() => window.__ui.h1()")
         pred = (f"return location.pathname.replace(/\\/+$/, '') === {js_str(path.rstrip('/'))} "
-                "&& window.__ui.watch.running !== null && window.__ui.h1() !== null "
+                "&& window.__ui.h1() !== null "
+                f"&& (window.__ui.watch.running !== null || window.__ui.h1() !== {js_str(before or '')}) "
                 "&& document.querySelector('[data-stale=\"true\"]') === null;")
         return self.measure(name, target.click, pred, kind="open")
 
