@@ -321,6 +321,17 @@ else:
         segment = {by: r.segment} if by and r.segment else {}
         left, right = st.columns([5, 1], vertical_alignment="center")
         left.markdown(f"{text} · [{tr('goals.open_trend')}]({trends_url(r, breakdown=True)})")
+        if r.status == "green":  # beyond plan: a success to keep, as in meeting mode — not a problem
+            if R.kpi_success_kept(db, logged_in.id if logged_in else None, r, segment):
+                right.caption(tr("meeting.success_logged"))
+            elif can_edit() and right.button(tr("meeting.log_success"), key=f"goals_success_{r.metric}_{r.segment}",
+                                             help=tr("meeting.log_success_help"), icon=":material/lightbulb:"):
+                review_id = logged_in.id if logged_in else R.review_to_log_in(db, None, r.label, actor=who(), lang=L)
+                R.add_item(db, "lesson", R.kpi_success_values(db, r, segment, L), review_id=review_id, actor=who())
+                set_active_review(review_id)
+                flash("ok", tr("meeting.success_kept_in", review=md(R.get_review(db, review_id).title)))
+                st.rerun()
+            continue
         already = logged_in is not None and R.logged_problem(db, logged_in.id, r.metric, segment, r.period)
         if already:
             right.caption(tr("meeting.logged"))

@@ -119,16 +119,10 @@ def log_problem(row: S.KpiRow, dimension: str | None) -> int:
     return R.add_item(db, "problem", values, review_id=review.id, actor=who())
 
 
-def success_title(row: S.KpiRow) -> str:
-    return tr("meeting.success_title", what=kpi_what(row), attainment=pct(row.attainment))
-
-
-def log_success(row: S.KpiRow) -> int:
-    """A success lesson for a KPI well beyond plan: the numbers written, what was done left to the team."""
-    text = tr("meeting.success_text", period=row.label, actual=num(row.actual, row.unit), plan=num(row.plan, row.unit),
-              attainment=pct(row.attainment))
-    return R.add_item(db, "lesson", {"kind": "success", "title": success_title(row), "text": text,
-                                     "tags": metric_label(row.metric)}, review_id=review.id, actor=who())
+def log_success(row: S.KpiRow, segment: dict[str, str]) -> int:
+    """A success lesson for a KPI well beyond plan: the numbers written, what was done left to the team;
+    its KPI and period stored, so that it is known as kept in any language (retro.reviews.kept_success)."""
+    return R.add_item(db, "lesson", R.kpi_success_values(db, row, segment, L), review_id=review.id, actor=who())
 
 
 # --------------------------------------------------------------------------- 1. data review
@@ -213,26 +207,26 @@ elif step == "problems":
                       index=1 if dims else 0, key="meeting_by")
     flagged = S.needs_analysis(scorecard().rows) + (S.needs_analysis(scorecard(by).rows) if by else [])
     problems = R.items(db, "problem", review.id)
-    lesson_titles = {x["title"] for x in R.items(db, "lesson", review.id)}
     st.subheader(tr("meeting.red_kpis"))
     if not flagged:
         st.caption(tr("meeting.no_red", period=label))
     for i, row in enumerate(flagged):
         dimension = by if row.segment else None
+        segment = {dimension: row.segment} if dimension else {}
         left, right = st.columns([4, 1], vertical_alignment="center")
         dot = {"red": ":red[●]", "amber": ":orange[●]", "green": ":green[●]"}.get(row.status, ":gray[○]")
         left.markdown(f"{dot} **{md(kpi_what(row))}** — {tr('meeting.attainment_of', attainment=pct(row.attainment))} · "
                       f"{md(num(row.actual, row.unit))} / {md(num(row.plan, row.unit))}"
                       + (f" · {md(row.coverage_text(L))}" if row.coverage_text(L) else ""))
         if row.status == "green":  # beyond plan by more than 10%: what went right is a lesson to keep
-            if success_title(row) in lesson_titles:
+            if R.kpi_success_kept(db, review.id, row, segment):
                 right.caption(tr("meeting.success_logged"))
             elif editable and right.button(tr("meeting.log_success"), key=f"success_{i}",
                                            help=tr("meeting.log_success_help")):
-                log_success(row)
+                log_success(row, segment)
                 st.toast(tr("meeting.success_logged_toast"))
                 st.rerun()
-        elif R.logged_problem(db, review.id, row.metric, {dimension: row.segment} if dimension else {}, row.period):
+        elif R.logged_problem(db, review.id, row.metric, segment, row.period):
             right.caption(tr("meeting.logged"))
         elif editable and right.button(tr("meeting.log_problem"), key=f"log_{i}"):
             pid = log_problem(row, dimension)

@@ -493,6 +493,25 @@ MIGRATIONS = (
 )
 
 
+MIGRATIONS = (
+    *MIGRATIONS,
+    Migration(
+        11,
+        "the KPI and period a success lesson was kept for (its identity, not its title)",
+        (
+            # A success kept for a KPI beyond plan names the KPI (metric, segment key as problems have
+            # it), the period and its grain; retro.reviews.kept_success finds it by them, in whatever
+            # language it was written. NULL metric: a lesson written by hand, or a success kept before
+            # this migration (recognised by its title, see kept_success).
+            "ALTER TABLE lessons ADD COLUMN IF NOT EXISTS metric VARCHAR",
+            "ALTER TABLE lessons ADD COLUMN IF NOT EXISTS segment VARCHAR DEFAULT ''",
+            "ALTER TABLE lessons ADD COLUMN IF NOT EXISTS period DATE",
+            "ALTER TABLE lessons ADD COLUMN IF NOT EXISTS grain VARCHAR",
+        ),
+    ),
+)
+
+
 class DatabaseUnavailable(Exception):
     """The database cannot be used right now; ``code`` names a ``safety.db_<code>`` message.
 

@@ -13,6 +13,11 @@ Editing that people trust:
   a version someone else has since replaced raises :class:`Conflict` with both versions instead of
   overwriting theirs.
 
+Items that stand for a KPI of a period — a problem logged for a red KPI, a success kept for one
+beyond plan — carry the KPI's metric, segment and period (and grain), and are found again by these
+stored fields (:func:`logged_problem`, :func:`kept_success`), never by their title: a title is
+written in the language of whoever logged it.
+
 A measure may carry an acceptance criterion tied to a metric ("获客成本 ≤ 80% of plan in
 2026-09"); :func:`verify` checks it against the imported data: met, not met, no data yet, or
 pending (the period has no data and the due date has not passed).
@@ -148,6 +153,11 @@ KINDS: dict[str, Kind] = {
         Field("tags", "tags", max_len=500),
         Field("problem_id", "id"),
         Field("measure_id", "id"),
+        # A success kept for a KPI beyond plan: which KPI and period it is (its identity, see kept_success)
+        Field("metric", "text", max_len=200),
+        Field("segment", "segment"),
+        Field("period", "date"),
+        Field("grain", "choice", False, ("month", "quarter", "year")),
     ), carried=False),
 }
 
@@ -156,7 +166,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "measure": {"pdca": "plan", "status": "planned", "crit_segment": ""},
     "task": {"status": "planned"},
     "milestone": {},
-    "lesson": {"kind": "lesson", "tags": ""},
+    "lesson": {"kind": "lesson", "tags": "", "segment": ""},
 }
 
 _BOOKKEEPING = ("id", "review_id", "version", "deleted_at", "actor", "created_at", "updated_at")
@@ -697,6 +707,63 @@ def logged_problem(db: Database, review_id: int, metric: str, segment: Mapping[s
         """SELECT id FROM problems WHERE deleted_at IS NULL AND metric = ? AND segment = ? AND period = ?
            AND (review_id = ? OR id IN (SELECT item_id FROM review_links WHERE review_id = ? AND kind = 'problem'))
            ORDER BY id LIMIT 1""", [metric, segment_key(segment), period, review_id, review_id])
+    return None if found is None else int(found)
+
+
+def kpi_success(metric: str, period: dt.date, grain: str, *, segment: Mapping[str, str] | None = None,
+                title: str, text: str, tags: str = "") -> dict[str, Any]:
+    """A success lesson's values for a KPI beyond plan, its KPI and period stored as its identity."""
+    return {"kind": "success", "title": title, "text": text, "tags": tags, "metric": metric,
+            "segment": dict(segment or {}), "period": period, "grain": grain}
+
+
+def _kpi_what(db: Database, metric: str, segment_value: str | None, lang: str) -> str:
+    try:
+        name = M.get_metric(db, metric).label(lang)
+    except KeyError:
+        name = metric
+    return name + (f" · {segment_value}" if segment_value else "")
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def success_title(db: Database, row: S.KpiRow, lang: str) -> str:
+    """'新增客户 · 西南 超额完成（达成率 123.0%）': the title of a success kept for ``row``."""
+    return t("meeting.success_title", lang, what=_kpi_what(db, row.metric, row.segment, lang), attainment=_pct(row.attainment))
+
+
+def kpi_success_values(db: Database, row: S.KpiRow, segment: Mapping[str, str] | None, lang: str) -> dict[str, Any]:
+    """The success lesson kept for a KPI beyond plan (meeting mode, the goals page): the numbers
+    written in ``lang``, what was done left to the team, the KPI and period stored as its identity."""
+    text = t("meeting.success_text", lang, period=row.label, actual=format_number(row.actual, lang, unit=row.unit),
+             plan=format_number(row.plan, lang, unit=row.unit), attainment=_pct(row.attainment))
+    return kpi_success(row.metric, row.period, row.grain, segment=segment, title=success_title(db, row, lang), text=text,
+                       tags=_kpi_what(db, row.metric, None, lang))
+
+
+def kpi_success_kept(db: Database, review_id: int | None, row: S.KpiRow, segment: Mapping[str, str] | None) -> int | None:
+    """:func:`kept_success` for a scorecard row; a success kept before migration 11 is known by
+    its title in either language."""
+    return kept_success(db, review_id, row.metric, segment, row.period, row.grain,
+                        legacy_titles=[success_title(db, row, lg) for lg in ("zh", "en")])
+
+
+def kept_success(db: Database, review_id: int | None, metric: str, segment: Mapping[str, str] | None,
+                 period: dt.date, grain: str = "month", *, legacy_titles: Iterable[str] = ()) -> int | None:
+    """The success already kept for this KPI (metric, segment), period and grain, in any review; None if none.
+
+    A success kept before its KPI was stored (metric NULL, migration 11) is recognised by its title
+    in ``review_id``: the caller names the titles it may have had, one per language."""
+    titles = [x for x in dict.fromkeys(legacy_titles) if x]
+    legacy = (f" OR (metric IS NULL AND review_id = ? AND title IN ({', '.join('?' for _ in titles)}))"
+              if titles and review_id is not None else "")
+    found = db.scalar(
+        f"""SELECT id FROM lessons WHERE deleted_at IS NULL AND kind = 'success'
+            AND ((metric = ? AND segment = ? AND period = ? AND coalesce(grain, 'month') = ?){legacy})
+            ORDER BY id LIMIT 1""",
+        [metric, segment_key(segment), period, grain, *([int(review_id), *titles] if legacy else [])])
     return None if found is None else int(found)
 
 

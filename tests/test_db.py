@@ -288,3 +288,40 @@ def test_close_all_releases_the_file(tmp_path):
     second = get_database(path)
     assert second is not first
     assert second.get_setting("x") == "1"
+
+
+def test_success_lessons_gain_their_kpi_and_the_ones_kept_before_are_still_recognised(tmp_path, monkeypatch):
+    """Migration 11 on a file made before it: a success kept then (found by its title only) is
+    still found as that KPI's success, in its review; one kept now is found by its KPI and period."""
+    import datetime as dt
+
+    from retro import reviews as R
+
+    path = tmp_path / "old.duckdb"
+    monkeypatch.setattr(retro_db, "MIGRATIONS", tuple(m for m in retro_db.MIGRATIONS if m.version < 11))
+    old = Database(path)
+    with old.transaction() as cur:
+        cur.execute("""INSERT INTO reviews (title, grain, period_start, period_end)
+                       VALUES ('2026年8月运营复盘', 'month', DATE '2026-08-01', DATE '2026-08-31')""")
+        cur.execute("""INSERT INTO lessons (review_id, kind, title, text, tags)
+                       VALUES (1, 'success', '新增客户 · 西南 超额完成（达成率 123.0%）', '2026-08：…', '新增客户')""")
+    old.close()
+    monkeypatch.undo()
+    db = Database(path)
+    assert 11 in db.applied_migrations()
+    assert db.rows("SELECT title, metric, segment, period, grain FROM lessons") == [
+        ("新增客户 · 西南 超额完成（达成率 123.0%）", None, "", None, None)]
+    with db.transaction() as cur:  # the statements are safe to run again
+        for statement in next(m for m in retro_db.MIGRATIONS if m.version == 11).statements:
+            cur.execute(statement)
+    august, west = dt.date(2026, 8, 1), {"区域": "西南"}
+    titles = ["新增客户 · 西南 超额完成（达成率 123.0%）", "New customers · 西南 beyond plan (123.0% of plan)"]
+    assert R.kept_success(db, 1, "新增客户", west, august, "month", legacy_titles=titles) == 1
+    assert R.kept_success(db, 1, "新增客户", west, august, "month", legacy_titles=titles[1:]) is None
+    assert R.kept_success(db, 2, "新增客户", west, august, "month", legacy_titles=titles) is None  # another review
+    kept = R.add_item(db, "lesson", R.kpi_success("销售额", august, "month", segment=west, title="Revenue · 西南 beyond plan",
+                                                   text="…"), review_id=1)
+    assert R.kept_success(db, None, "销售额", west, august, "month") == kept  # by its KPI, whatever the title
+    assert R.kept_success(db, None, "销售额", {}, august, "month") is None
+    assert R.kept_success(db, None, "销售额", west, august, "quarter") is None
+    db.close()

@@ -230,3 +230,35 @@ def test_a_region_that_did_not_report_is_said_and_never_a_false_red(db_file: Pat
     # 7. summary: the draft says it too.
     step(at, "summary")
     assert said in at.text_area[0].value
+
+
+def test_a_success_kept_in_one_language_is_kept_in_the_other_and_on_the_goals_page(db_file: Path):
+    """Whether a KPI beyond plan was kept as a success is its KPI and period, not its title's words:
+    kept in Chinese, meeting mode in English and the goals page show it kept, and offer neither
+    another success nor a problem for it."""
+    at = open_meeting("zh", "2026-08")
+    button(at, t("meeting.start_for", "zh", period="2026-08")).click().run()
+    step(at, "problems")
+    button(at, t("meeting.log_success", "zh")).click().run()  # 西南 新增客户, 123% of plan
+    assert_clean(at)
+    db = fresh_db(db_file)
+    (lesson,) = R.items(db, "lesson", R.review_for_period(db, "2026-08").id)
+    assert (lesson["metric"], lesson["segment"], lesson["period"], lesson["grain"]) == (
+        "新增客户", "区域=西南", dt.date(2026, 8, 1), "month")
+
+    english = open_meeting("en", "2026-08")
+    step(english, "problems")
+    assert not [b for b in english.button if b.label == t("meeting.log_success", "en")]
+    assert t("meeting.success_logged", "en") in [str(c.value) for c in english.caption]
+
+    from streamlit.testing.v1 import AppTest
+
+    goals = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    goals.query_params.update({"lang": "en", "period": "2026-08", "by": "区域"})
+    goals.run()
+    goals.switch_page("pages/goals.py").run()
+    assert_clean(goals)
+    keys = [b.key for b in goals.main.button]
+    assert not [k for k in keys if k and k.endswith("_新增客户_西南")], keys  # neither a problem nor a second success
+    assert t("meeting.success_logged", "en") in [str(c.value) for c in goals.main.caption]
+    assert len(R.items(fresh_db(db_file), "lesson")) == 1

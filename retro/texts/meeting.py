@@ -77,6 +77,11 @@ TEXT: dict[str, dict[str, str]] = {
     "meeting.pstatus.analysing": {"zh": "分析中", "en": "analysing"},
     "meeting.pstatus.measures_set": {"zh": "已定措施", "en": "measures set"},
     "meeting.pstatus.resolved": {"zh": "已解决", "en": "resolved"},
+    # the overall score's status and red count, beside the score (goals page, meeting mode)
+    "score.beside": {"zh": "{dot} 综合{status} · {n} 个 KPI 未达标", "en": "{dot} overall {status} · {n} {n|KPI|KPIs} red"},
+    "score.beside_none": {"zh": "{dot} 综合{status} · 没有 KPI 未达标", "en": "{dot} overall {status} · no KPI red"},
+    "meeting.success_kept_in": {"zh": "已在「{review}」记为成功经验：在「经验教训」中补充做对了什么。",
+                                "en": "Kept as a success in “{review}”: add what was done under Lessons."},
     "meeting.problem_logged_in": {"zh": "问题已记入「{review}」：在「复盘工作区」或「会议模式」中补充原因和措施。",
                                   "en": "Problem logged in “{review}”: add its causes and measures in the Review workspace or Meeting mode."},
     "meeting.process_none": {"zh": "这次复盘还没有策略任务：在「复盘工作区」的策略任务中添加后，这里显示完成率和预算使用。",
