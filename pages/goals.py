@@ -184,8 +184,15 @@ head = st.columns(5)
 delta = None
 if total.overall is not None and before is not None and before.overall is not None:
     delta = tr("goals.points", n=f"{(total.overall - before.overall) * 100:+.1f}")
+# The overall is an average, which a KPI beyond plan lifts: its status is never green while a KPI is
+# red, and the red count stands beside it (retro.scoring, "overall status"); nor is a rise shown green then.
 head[0].metric(tr("goals.overall") + (f" · {TOTAL}" if by else ""), pct(total.overall), delta=delta, help=tr("goals.overall_help"),
-               delta_color="normal")
+               delta_color="off" if total.red else "normal")
+if total.overall_status:
+    head[0].markdown(tr("score.beside", dot=f":{STATUS_MD[total.overall_status]}[●]",
+                        status=tr(f"goals.status.{total.overall_status}"), n=total.red) if total.red else
+                     tr("score.beside_none", dot=f":{STATUS_MD[total.overall_status]}[●]",
+                        status=tr(f"goals.status.{total.overall_status}")))
 head[1].metric(STATUS_LABEL["red"], counts["red"])
 head[2].metric(STATUS_LABEL["amber"], counts["amber"])
 head[3].metric(STATUS_LABEL["green"], counts["green"])
@@ -206,7 +213,7 @@ if by and card.segments:
     if not seg.empty:
         st.markdown(f"**{tr('goals.by_segment', dim=md(by))}**")
         seg["text"] = [pct(v) for v in seg["score"]]
-        seg["band"] = ["green" if v >= S.GREEN - S.EPS else "amber" if v >= S.AMBER - S.EPS else "red" for v in seg["score"]]
+        seg["band"] = [card.segment_status(k) for k in seg["segment"]]  # never green with a red KPI in it
         colours = alt.Scale(domain=["green", "amber", "red"], range=["#2e9e4f", "#e0a400", "#d64541"])
         bars = alt.Chart(seg).mark_bar(height=20).encode(
             x=alt.X("score:Q", title=tr("goals.col.score"), axis=alt.Axis(format="%")),

@@ -161,7 +161,12 @@ elif step == "goals":
     st.header(tr("meeting.step.goals"))
     card = scorecard()
     c1, c2, c3, c4 = st.columns(4)
-    c1.metric(tr("meeting.overall"), pct(card.overall))
+    c1.metric(tr("meeting.overall"), pct(card.overall), help=tr("goals.overall_help"))
+    if card.overall_status:  # never green while a KPI is red, its red count beside it (retro.scoring)
+        dot = {"green": ":green[●]", "amber": ":orange[●]", "red": ":red[●]"}[card.overall_status]
+        status = tr(f"goals.status.{card.overall_status}")
+        c1.markdown(tr("score.beside", dot=dot, status=status, n=card.red) if card.red else
+                    tr("score.beside_none", dot=dot, status=status))
     counts = {s: sum(1 for r in card.rows if r.status == s) for s in ("red", "amber", "green")}
     c2.metric(tr("meeting.red"), counts["red"])
     c3.metric(tr("meeting.amber"), counts["amber"])

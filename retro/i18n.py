@@ -657,8 +657,8 @@ CATALOG: dict[str, dict[str, str]] = {
     "metrics.err.failed": {"zh": "没有保存：{error}", "en": "Not saved: {error}"},
     # ---- goals page
     "goals.intro": {
-        "zh": "计划完成了吗？每个 KPI 的计划值、实际值、达成率和偏差率，红色在前；综合得分按权重计算，单项封顶，一个超额的指标掩盖不了一个没完成的。",
-        "en": "Did we hit the plan? Plan, actual, attainment and deviation for every KPI, red first; the overall score is weighted and each KPI is capped, so one over-achieved KPI cannot hide a failed one.",
+        "zh": "计划完成了吗？每个 KPI 的计划值、实际值、达成率和偏差率，红色在前。综合得分是达成率的加权平均，单项封顶（默认 120%），超额的指标仍会把它拉高；所以只要有一个 KPI 未达标，综合得分就不显示为达标，旁边写明几个未达标。",
+        "en": "Did we hit the plan? Plan, actual, attainment and deviation for every KPI, red first. The overall score is the weighted mean of attainment, each KPI capped (120% by default), so a KPI beyond plan still lifts it; that is why the overall is never shown green while any KPI is red, and the number of red KPIs stands beside it.",
     },
     "goals.no_data": {"zh": "还没有数据：先导入一个带计划或目标的工作簿。", "en": "No data yet: import a workbook with plans or targets first."},
     "goals.grain": {"zh": "周期粒度", "en": "Grain"},
@@ -675,8 +675,8 @@ CATALOG: dict[str, dict[str, str]] = {
     },
     "goals.overall": {"zh": "综合得分", "en": "Overall score"},
     "goals.overall_help": {
-        "zh": "各 KPI 达成率的加权平均（权重自动归一），每项先封顶（默认 120%）、最低为 0；计划为 0 或负数的指标不计入。",
-        "en": "Weighted mean of the KPIs' attainment (weights normalised), each capped (120% by default) and floored at 0; KPIs with a zero or negative plan are left out.",
+        "zh": "各 KPI 达成率的加权平均（权重自动归一），每项先封顶（默认 120%）、最低为 0；计划为 0 或负数的指标不计入。≥ 100% 为达标、≥ 90% 为预警、以下为未达标——但只要有 KPI 未达标，综合最多为预警。",
+        "en": "Weighted mean of the KPIs' attainment (weights normalised), each capped (120% by default) and floored at 0; KPIs with a zero or negative plan are left out. Green at 100% or more, amber at 90% or more, red below — but amber at best while any KPI is red.",
     },
     "goals.points": {"zh": "{n} 个百分点（环比）", "en": "{n} {n|pt|pts} vs prior"},
     "goals.without_target_help": {"zh": "有实际值但没有计划的指标：显示为“无目标”，不算 0%。", "en": "KPIs with actuals but no plan: shown as “no target”, never as 0%."},

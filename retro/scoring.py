@@ -18,6 +18,13 @@ Scoring (DOMAIN.md part 2, template table 3)
     status      = green ≥ 100%, amber ≥ 90%, red below (thresholds per metric)
     KPI score   = attainment clamped to [0, cap] (cap 120% by default)
     overall     = Σ weight · score / Σ weight over the KPIs that have a score
+    overall status = green ≥ 100%, amber ≥ 90%, red below — but never green while any KPI is red
+                  (then amber at best), and the number of red KPIs is said beside the score
+                  (:func:`overall_status`, ``Scorecard.red``)
+    The cap limits how far one KPI beyond plan lifts the overall; it does not stop it: a red KPI at
+    85.8% and one at 119.6% average 102.7%, so adding both to KPIs averaging less raises the overall
+    (issue 17 saw 96.3% become 98.8%). A number that averages cannot keep a failed KPI visible; the
+    status and the red count beside it do.
     A plan of 0 or below has no meaningful ratio: attainment is left empty with the reason, the
     status says whether the plan was met, and the KPI stays out of the overall score. A rate is
     scored on the rate (its metric is averaged, never summed). Actuals without a plan are
@@ -178,6 +185,16 @@ def kpi_score(att: Attainment, cap: float = CAP) -> float | None:
     if att.reason in ("zero_actual", "negative_actual"):
         return cap
     return None
+
+
+def overall_status(overall: float | None, statuses: Iterable[str]) -> str | None:
+    """The overall score's status: its band (green ≥ 100%, amber ≥ 90%, red below), never green while
+    any KPI of ``statuses`` is red — an over-achieved KPI lifts the average, it hides no failed one.
+    None without a score."""
+    if overall is None:
+        return None
+    band = "green" if overall >= GREEN - EPS else "amber" if overall >= AMBER - EPS else "red"
+    return "amber" if band == "green" and "red" in set(statuses) else band
 
 
 def overall_score(items: Iterable[tuple[float | None, float | None]]) -> float | None:
@@ -667,6 +684,20 @@ class Scorecard:
 
     def needs_analysis(self) -> list[KpiRow]:
         return needs_analysis(self.rows)
+
+    @property
+    def red(self) -> int:
+        """How many KPIs are red: said beside the overall score, which an over-achiever can lift."""
+        return sum(1 for r in self.rows if r.status == "red")
+
+    @property
+    def overall_status(self) -> str | None:
+        """:func:`overall_status` of the overall score: never green while a KPI is red."""
+        return overall_status(self.overall, (r.status for r in self.rows))
+
+    def segment_status(self, segment: str) -> str | None:
+        """:func:`overall_status` of one segment's overall score (by a dimension)."""
+        return overall_status(self.segments.get(segment), (r.status for r in self.rows if r.segment == segment))
 
 
 def needs_analysis(rows: Iterable[KpiRow]) -> list[KpiRow]:

@@ -286,3 +286,27 @@ def test_a_region_that_did_not_report_is_scored_on_those_that_did(db_file: Path,
     assert said in frame["note"].iloc[0] and "按可比部分计算达成率" in frame["note"].iloc[0]
     editors = [e for e in at.main.data_editor if "incomplete" in e.value.columns]
     assert len(editors) == 1 and list(editors[0].value["incomplete"]) == [True]
+
+
+def test_a_kpi_beyond_plan_lifts_the_overall_but_the_red_one_stays_beside_it(db_file):
+    """Issue 17: a red KPI (85.8%) and one at 119.6% added to 2026-07's two KPIs (99.6%, 103.4%)
+    raise the overall above 100% — the average cannot keep the red visible, so the score is shown
+    amber, not green, with "1 KPI red" beside it, and its rise is not coloured as good news."""
+    from retro import scoring as S
+
+    at = open_goals("en", "2026-07")
+    db = fresh_db(db_file)
+    actual = {r.metric: r.actual for r in S.scorecard(db, "2026-07").rows}
+    S.upsert_targets(db, [  # 成本 is lower-is-better: plan / actual = 85.8%; 满意度 actual / plan = 119.6%
+        S.TargetInput("成本", "2026-07", actual["成本"] * 0.858),
+        S.TargetInput("满意度", "2026-07", actual["满意度"] / 1.196),
+    ], actor="test")
+    card = S.scorecard(db, "2026-07")
+    assert card.overall > 1.0 and card.red == 1  # the average went up past 100% with a red KPI in it
+    at.run()
+    assert_clean(at)
+    overall = next(m for m in at.main.metric if m.label == t("goals.overall", "en"))
+    assert overall.value == f"{card.overall * 100:.1f}%"
+    beside = t("score.beside", "en", dot=":orange[●]", status=t("goals.status.amber", "en"), n=1)
+    assert beside in texts(at.main.markdown), texts(at.main.markdown)[:6]
+    assert "1 KPI red" in beside

@@ -195,3 +195,26 @@ def test_an_empty_template_sheet_says_none_this_period(tmp_path):
         values = [c.value for row in ws.iter_rows() for c in row if c.value is not None]
         assert values == [title, t("report.none.tasks", "zh")], values
         assert not ws.freeze_panes
+
+
+def test_the_english_workbook_names_units_in_english_with_their_scale(sample_db):
+    """English readers see 10k CNY / stores beside the stored (unscaled) numbers, never 万元 or 家,
+    in the unit column, the cells' number formats and the charts' axis titles."""
+    book = load_workbook(io.BytesIO(X.render(build_report(sample_db, PERIOD, lang="en"))))
+    texts, formats = [], []
+    for ws in book.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str):
+                    texts.append(cell.value)
+                if isinstance(cell.value, int | float):
+                    formats.append(cell.number_format)
+        for chart in ws._charts:
+            title = chart.y_axis.title
+            if title is not None:
+                texts.extend(r.t for p in title.tx.rich.p for r in (p.r or []))
+    chinese_units = ("万元", "家", "元")
+    assert not [x for x in texts if x in chinese_units or any(f"（{u}）" in x for u in chinese_units)]
+    assert not [f for f in formats if any(u in f for u in chinese_units)]
+    assert "10k CNY" in texts  # 销售额 is kept in 万元: its unit column says so in English
+    assert any('" 10k CNY"' in f for f in formats)

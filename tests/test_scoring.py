@@ -616,3 +616,20 @@ def test_overall_score_lies_between_the_capped_kpi_scores(items, cap):
     overall = S.overall_score(scores)
     assert min(s for s, _ in scores) - 1e-9 <= overall <= max(s for s, _ in scores) + 1e-9
     assert 0.0 <= overall <= cap + 1e-9
+
+
+def test_an_over_achiever_lifts_the_overall_but_never_turns_it_green_past_a_red_kpi():
+    """Issue 17: a red KPI (85.8%) and one at 119.6% added to three at 96.3% raise the overall,
+    (3 × 96.3 + 85.8 + 119.6) / 5 = 98.86%: the number averages. The status keeps the red visible."""
+    before = [(0.963, 1.0)] * 3
+    after = [*before, (S.kpi_score(S.attainment(85.8, 100)), 1.0), (S.kpi_score(S.attainment(119.6, 100)), 1.0)]
+    assert S.overall_score(before) == pytest.approx(0.963)
+    assert S.overall_score(after) == pytest.approx(0.9886)
+    assert S.status(S.attainment(85.8, 100)) == "red"
+    assert S.overall_status(S.overall_score(after), ["amber"] * 3 + ["red", "green"]) == "amber"
+    # at or past 100% the overall is green only without a red KPI; below its bands hold as for a KPI
+    assert S.overall_status(1.02, ["green", "red"]) == "amber"
+    assert S.overall_status(1.02, ["green", "amber", "no_target"]) == "green"
+    assert S.overall_status(0.95, ["red", "green"]) == "amber"
+    assert S.overall_status(0.85, ["green"]) == "red"
+    assert S.overall_status(None, ["red"]) is None

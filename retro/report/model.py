@@ -20,6 +20,7 @@ from retro import metrics as M
 from retro import scoring as S
 from retro.charts import format_pct, format_value, inline_data, trend_chart
 from retro.db import Database
+from retro.glossary import stored_unit_label
 from retro.i18n import CATALOG, format_number, t
 
 
@@ -385,7 +386,7 @@ class _Context:
             k = 100.0 if rate else 1.0
             rows.append((
                 f"{r.segment} · {self.label_of(r.metric)}" if r.segment else self.label_of(r.metric),
-                r.unit or "",
+                stored_unit_label(r.unit, L),  # the values stay in the stored unit: 10k CNY, never 万元 in English
                 None if r.plan is None else r.plan * k,
                 None if r.actual is None else r.actual * k,
                 r.attainment,
@@ -574,7 +575,7 @@ class _Context:
             def scaled(v: float | None, k: float = k) -> float | None:
                 return None if v is None else v * k
 
-            rows.append((m.label(L), "%" if rate else (m.unit or ""), scaled(c.value), scaled(c.prev), c.mom,
+            rows.append((m.label(L), "%" if rate else stored_unit_label(m.unit, L), scaled(c.value), scaled(c.prev), c.mom,
                          scaled(c.last_year), c.yoy, scaled(c.ytd)))
         pop = "report.col.mom" if self.grain == "month" else "report.col.pop"
         columns = tuple(t(k, L) for k in ("report.col.kpi", "report.col.unit", "report.col.value", "report.col.prev", pop,

@@ -21,6 +21,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from retro.export import neutralise
+from retro.glossary import stored_unit_label
 from retro.i18n import t
 
 from .model import Cards, Chart, Paragraph, Report, Section, Table
@@ -123,7 +124,8 @@ class _Writer:
                 # several metrics (units per row, or in the names) decides per row.
                 whole = whole_cols[j - 1] if table.units else whole_row
                 cell = self.put(ws, i, j, value,
-                                _number_format(fmt, unit or (row_unit if valued[j - 1] else None), whole=whole))
+                                _number_format(fmt, unit or (row_unit if valued[j - 1] else None), whole=whole,
+                                               lang=self.lang))
                 cell.border = BORDER
                 if fmt is None:
                     cell.alignment = WRAP
@@ -213,9 +215,9 @@ class _Writer:
             chart = LineChart()
             chart.title = self._text(block.title)
             chart.height, chart.width = 7.5, 16
-            chart.y_axis.title = self._text(_axis_title(data))
+            chart.y_axis.title = self._text(_axis_title(data, self.lang))
             chart.y_axis.numFmt = _number_format(data.formats[1], data.units[1] if len(data.units) > 1 else None,
-                                                 whole=True) or "General"
+                                                 whole=True, lang=self.lang) or "General"
             chart.y_axis.delete = False
             chart.x_axis.delete = False
             values = Reference(ws, min_col=2, max_col=len(data.columns), min_row=top, max_row=end - 1)
@@ -286,7 +288,9 @@ def _whole(value: Any) -> bool:
     return abs(value - round(value)) <= 1e-9 * max(1.0, abs(value))  # sums carry float noise
 
 
-def _number_format(fmt: str | None, unit: str | None, *, whole: bool = False) -> str | None:
+def _number_format(fmt: str | None, unit: str | None, *, whole: bool = False, lang: str = "zh") -> str | None:
+    # Excel shows the stored value, unscaled: its unit named with the scale (万元 in Chinese, 10k CNY in
+    # English, after a space as English writes units).
     if fmt == "change":
         return "+0.0%;-0.0%;0.0%"
     if fmt == "pct":
@@ -300,7 +304,8 @@ def _number_format(fmt: str | None, unit: str | None, *, whole: bool = False) ->
         if unit == "%":
             return '0.00"%"'  # a rate shown in percentage points in a column of mixed units
         if unit:
-            return digits + '"' + unit.replace('"', "") + '"'
+            label = stored_unit_label(unit, lang).replace('"', "")
+            return digits + '"' + ("" if lang == "zh" else " ") + label + '"' if label else digits
         return digits
     return None
 
@@ -315,9 +320,11 @@ def _status_column(table: Table, lang: str) -> int | None:
     return table.columns.index(header) if header in table.columns and table.key == "scorecard" else None
 
 
-def _axis_title(data: Table) -> str:
-    unit = data.units[1] if len(data.units) > 1 else None
-    return f"{data.title}（{unit}）" if unit else data.title
+def _axis_title(data: Table, lang: str) -> str:
+    unit = stored_unit_label(data.units[1] if len(data.units) > 1 else None, lang)
+    if not unit:
+        return data.title
+    return f"{data.title}（{unit}）" if lang == "zh" else f"{data.title} ({unit})"
 
 
 def _display_width(text: str) -> int:
