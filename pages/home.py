@@ -40,11 +40,8 @@ def clear_sample_button(where) -> None:
 
 samples = sample_import_ids(db)
 own = OV.own_data(PATH, VERSION)
-if samples and not own:  # "this is sample data" only while it is all there is
-    with st.container(border=True):
-        left, right = st.columns([4, 1], vertical_alignment="center")
-        left.info(tr("home.sample_loaded" if can_edit() else "home.sample_viewer"), icon=":material/info:")
-        clear_sample_button(right)
+if samples and not own:  # "this is sample data" only while it is all there is; its button is in the inventory
+    st.info(tr("home.sample_loaded" if can_edit() else "home.sample_viewer"), icon=":material/info:")
 
 summary = data_summary(db)
 if summary["imports"] == 0:
@@ -82,7 +79,7 @@ if period:
     # ------------------------------------------------------------------ goal attainment
     head = OV.headline(PATH, VERSION, period)
     top = st.columns([3, 2], vertical_alignment="bottom")
-    top[0].markdown(f"#### {tr('home.goals_head')}")
+    top[0].markdown(f"##### {tr('home.goals_head')}")
     top[1].page_link("pages/goals.py", label=tr("home.goals_link"), icon=":material/flag:")
     if not head.rows:
         st.info(tr("home.no_targets", period=period), icon=":material/flag:")
@@ -108,7 +105,7 @@ if period:
     # ------------------------------------------------------------------ since last month
     moved = OV.changes(PATH, VERSION, period)
     top = st.columns([3, 2], vertical_alignment="bottom")
-    top[0].markdown(f"#### {tr('home.changes_head', previous=moved.previous, period=moved.period)}")
+    top[0].markdown(f"##### {tr('home.changes_head', previous=moved.previous, period=moved.period)}")
     top[1].page_link("pages/trends.py", label=tr("home.trends_link"), icon=":material/trending_up:")
     if not any(c.prev is not None for c in moved.main + moved.movers):
         st.caption(tr("home.no_changes", previous=moved.previous))
@@ -139,7 +136,7 @@ if period:
     left, right = st.columns(2, gap="large")
     with left:
         plate = OV.measures(PATH, VERSION, dt.date.today())
-        st.markdown(f"#### {tr('home.measures_head')}")
+        st.markdown(f"##### {tr('home.measures_head')}")
         if not plate.count:
             st.caption(tr("home.measures_none"))
         else:
@@ -155,7 +152,7 @@ if period:
         st.page_link("pages/review.py", label=tr("home.review_link"), icon=":material/checklist:")
     with right:
         latest = OV.latest_import(PATH, VERSION)
-        st.markdown(f"#### {tr('home.import_head')}")
+        st.markdown(f"##### {tr('home.import_head')}")
         if latest is not None:
             st.markdown(f"**{md(latest.file_name)}**" + (f" {tr('home.import_sample')}" if latest.is_sample else "")
                         + f" · {tr('home.import_when', when=f'{latest.imported_at:%Y-%m-%d %H:%M}')}")
@@ -211,5 +208,5 @@ with st.expander(tr("home.inventory"), icon=":material/database:"):
             },
         )
     st.caption(tr("home.db_path", path=md(str(db.path))))
-    if samples and own:  # the sample beside the user's data: still removable, no banner
+    if samples:  # removable from here, with the user's data beside it or not
         clear_sample_button(st)

@@ -61,7 +61,8 @@ CATALOG: dict[str, dict[str, str]] = {
     # ---- home
     "home.title": {"zh": "概览", "en": "Overview"},
     "home.empty": {"zh": "数据库为空。到「导入数据」上传一个 Excel 或 CSV 工作簿。", "en": "The database is empty. Upload an Excel or CSV workbook on the Import page."},
-    "home.sample_loaded": {"zh": "当前展示的是内置示例数据。导入自己的数据前，可以用右侧按钮清除它。", "en": "You are looking at the bundled sample data. Clear it with the button on the right before importing your own."},
+    "home.sample_loaded": {"zh": "当前展示的是内置示例数据。导入自己的数据后这条提示就不再显示；示例数据可在页面底部「数据库里有什么」里清除。",
+                           "en": "You are looking at the bundled sample data. Once your own data is imported this note goes; the sample can be cleared under “What the database holds” at the bottom."},
     "home.sample_viewer": {"zh": "当前展示的是内置示例数据。", "en": "You are looking at the bundled sample data."},
     "home.clear_sample": {"zh": "清除示例数据", "en": "Clear the sample data"},
     "home.sample_cleared": {"zh": "示例数据已清除。", "en": "The sample data was removed."},
