@@ -301,7 +301,7 @@ def test_a_whole_meeting_in_chinese_closes_the_loop(chromium, server, tmp_path):
         # The next meeting starts at the agenda's first step, and the sidebar names the review it shows.
         expect(main.get_by_role("heading", name=t("meeting.step.data", L), exact=True)).to_be_visible()
         expect(page.get_by_test_id("stSidebar").get_by_role("combobox", name=t("review.ui.sidebar", L))).to_have_value(
-            re.compile("^" + re.escape(second_title)), timeout=15_000)  # set by the same run as the title
+            re.compile(" · " + re.escape(second_title) + "$"), timeout=15_000)  # its status first, then the title
         settle(page)
         go_step(page, "measures", L, 4)
         row = grid_row(page, measure[0])
