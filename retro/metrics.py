@@ -46,7 +46,7 @@ import pandas as pd
 
 from . import likeforlike as L4L
 from .access import system
-from .db import Database, bump_version, quote_ident
+from .db import Database, DatabaseUnavailable, bump_version, quote_ident
 from .ingest.cells import split_unit
 
 AGGREGATIONS = ("sum", "avg")
@@ -824,7 +824,14 @@ def _rollup_ready(db: Database, names: list[str], scenario: str, dimension: str)
             if missing:
                 stamped = _build_rollup(db, missing)
                 stamps.update(dict.fromkeys(missing, stamped))
-        except duckdb.Error:  # a read-only file, or one from before migration 5
+        except duckdb.Error:  # a file from before migration 5
+            _rollup_broken[db] = version
+            return False
+        except DatabaseUnavailable as exc:
+            # The rollup is a cache: a read-only file, or a disk too full to write it, is read by
+            # scanning the facts; any other fault is the page's to explain.
+            if exc.code not in ("read_only", "disk_full"):
+                raise
             _rollup_broken[db] = version
             return False
         if db.data_version() != version:
