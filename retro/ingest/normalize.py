@@ -95,9 +95,59 @@ def _run(cur: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any] | None
     return cur.execute(sql, {k: v for k, v in (params or {}).items() if k in used})
 
 
-def _arrow(cur: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any] | None = None) -> pa.Table:
+def _arrow(cur: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any] | None = None,
+           big: bool = False, compact: tuple[str, ...] = ()) -> pa.Table:
+    """The query's rows as Arrow. For a big sheet they come in batches, and the ``compact`` columns
+    (a few texts repeated: grain, unit, the segment's key) are dictionary-encoded batch by batch:
+    the whole result never stands twice, as DuckDB's rows and as Arrow's."""
     used = set(_PARAM.findall(sql))
-    return cur.sql(sql, params={k: v for k, v in (params or {}).items() if k in used}).to_arrow_table()
+    rel = cur.sql(sql, params={k: v for k, v in (params or {}).items() if k in used})
+    if not big:
+        return rel.to_arrow_table()
+    reader = rel.to_arrow_reader(BATCH_ROWS)
+    batches = []
+    for batch in reader:
+        if compact:
+            batch = pa.RecordBatch.from_arrays(
+                [pc.dictionary_encode(col) if name in compact else col for name, col in zip(batch.schema.names, batch.columns, strict=True)],
+                names=batch.schema.names)
+        batches.append(batch)
+    return pa.Table.from_batches(batches, schema=None if batches else reader.schema)
+
+
+# Sheets of this many rows or more are normalised without copying their cells into DuckDB tables:
+# the cleaned rows are a view over the sheet, and results come in batches (issue 19: a 190 MB CSV
+# peaked at 24x its size). Below it the copies are kept: they make a million-row sheet faster.
+STREAM_ROWS = 2_000_000
+BATCH_ROWS = 262_144
+
+
+def _big(sheet: RawSheet) -> bool:
+    return sheet.height >= STREAM_ROWS
+
+
+def _stage(cur: duckdb.DuckDBPyConnection, name: str, sql: str, params: dict[str, Any] | None, big: bool) -> None:
+    """``name`` as the rows of ``sql``: a temporary table, or for a big sheet a view (row numbers and
+    lists of them written into it: they are integers, never text from the file)."""
+    if not big:
+        _run(cur, f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}", params)
+        return
+
+    def literal(m: re.Match[str]) -> str:
+        v = (params or {})[m.group(1)]
+        if isinstance(v, bool) or not (isinstance(v, int) or (isinstance(v, list) and all(type(x) is int for x in v))):
+            raise TypeError(f"${m.group(1)} is not an integer or a list of integers")
+        return f"{v:d}" if isinstance(v, int) else f"[{', '.join(f'{x:d}' for x in v)}]::BIGINT[]"
+
+    _drop(cur, name)
+    _run(cur, f"CREATE OR REPLACE TEMP VIEW {name} AS {_PARAM.sub(literal, sql)}")
+
+
+def _drop(cur: duckdb.DuckDBPyConnection, *names: str) -> None:
+    for name in names:
+        for kind in ("TABLE", "VIEW"):
+            with contextlib.suppress(duckdb.Error):  # the other kind of the same name
+                _run(cur, f"DROP {kind} IF EXISTS {name}")
 
 
 def _col(c: ColumnSpec | int) -> str:
@@ -431,7 +481,8 @@ def _facts(cur, sheet: RawSheet, plan: SheetPlan, measures: list[ColumnSpec], wh
     )
     others = [*measures, *([scen_col] if scen_col else []), *([unit_col] if unit_col else [])]
     select_cols = ", ".join(filter(None, [select_cols, ", ".join(_col(c) for c in others), "g.__r"]))
-    _run(cur, f"CREATE OR REPLACE TEMP TABLE rows_in AS SELECT {select_cols} FROM grid g WHERE {where} AND NOT list_contains($excluded, g.__r)", params)
+    big = _big(sheet)
+    _stage(cur, "rows_in", f"SELECT {select_cols} FROM grid g WHERE {where} AND NOT list_contains($excluded, g.__r)", params, big)
 
     if plan.shape in ("long", "wide_measure"):
         ptext, ykey = _period_map_rows(cur, plan, out)
@@ -543,7 +594,7 @@ def _facts(cur, sheet: RawSheet, plan: SheetPlan, measures: list[ColumnSpec], wh
                   CASE WHEN isfinite(TRY_CAST(l.raw AS DOUBLE)) THEN TRY_CAST(l.raw AS DOUBLE) ELSE n.value END AS value,
                   l.src_col, l.row_no
            FROM long l LEFT JOIN nmap n ON n.raw = l.raw AND n.src_col = l.src_col""",
-        {"pct": percent_cols},
+        {"pct": percent_cols}, big=big, compact=("grain", "unit", "scenario", "dims_key"),
     )
     stats = _run(cur,
         """SELECT count(*) FILTER (WHERE l.is_error OR n.status = 'error'),
@@ -565,8 +616,7 @@ def _facts(cur, sheet: RawSheet, plan: SheetPlan, measures: list[ColumnSpec], wh
     out.dimensions = names
     _summarise_facts(cur, out)
     out.notes = _row_notes(cur, plan, facts, dims)
-    for t in ("long", "rows_in"):
-        _run(cur, f"DROP TABLE IF EXISTS {t}")
+    _drop(cur, "long", "rows_in")
     for view in ("pmap", "mmap", "smap", "nmap"):
         with contextlib.suppress(duckdb.Error):  # not every shape registers every map
             unregister(cur, view)
@@ -862,10 +912,11 @@ def _transactions(cur, sheet: RawSheet, plan: SheetPlan, where: str, params: dic
     names = dimension_names(plan) + [c.header for c in ids if c is not customer and c is not order]
     measures = plan.of_role("measure")
     cols = [period_col, *dims, *measures] + ([customer] if customer else []) + ([order] if order else [])
-    _run(cur,
-        f"CREATE OR REPLACE TEMP TABLE rows_in AS SELECT g.__r, {', '.join(_clean(_col(c)) + ' AS ' + _col(c) for c in cols)} "
+    big = _big(sheet)
+    _stage(cur, "rows_in",
+        f"SELECT g.__r, {', '.join(_clean(_col(c)) + ' AS ' + _col(c) for c in cols)} "
         f"FROM grid g WHERE {where} AND NOT list_contains($excluded, g.__r)",
-        params,
+        params, big,
     )
     distinct = [r[0] for r in _run(cur, f"SELECT DISTINCT {_col(period_col)} FROM rows_in").fetchall()]
     periods = [_with_year(_parse_period_cell(text, _sheet_month(plan), plan.day_first), plan.year) for text in distinct]
@@ -873,9 +924,9 @@ def _transactions(cur, sheet: RawSheet, plan: SheetPlan, where: str, params: dic
     register(cur, "pmap", pa.table({"p": pa.array(distinct, pa.string()), "d": pa.array(dates, pa.date32())}))
     # Measures: a long view of (row, measure, raw) to parse the odd cells once.
     if measures:
-        _run(cur,
-            "CREATE OR REPLACE TEMP TABLE long AS "
-            + " UNION ALL ".join(f"SELECT __r AS row_no, {c.index} AS src_col, {_col(c)} AS raw FROM rows_in" for c in measures)
+        _stage(cur, "long",
+            " UNION ALL ".join(f"SELECT __r AS row_no, {c.index} AS src_col, {_col(c)} AS raw FROM rows_in" for c in measures),
+            None, big,
         )
         nmap, _, comma = _number_map(cur, "long")
         out.readings += _number_readings(plan, comma)
@@ -900,7 +951,7 @@ def _transactions(cur, sheet: RawSheet, plan: SheetPlan, where: str, params: dic
                    {dims_map} AS dims, {measures_map} AS measures
             FROM rows_in ri LEFT JOIN pmap pm ON pm.p = ri.{_col(period_col)} {' '.join(joins)}
             ORDER BY ri.__r""",
-        {**key_params, **m_params},
+        {**key_params, **m_params}, big=big,
     )
     register(cur, "tx", table)
     try:
@@ -932,7 +983,6 @@ def _transactions(cur, sheet: RawSheet, plan: SheetPlan, where: str, params: dic
     out.scenarios = ["actual"] if measures else []
     out.dimensions = names
     out.totals = totals
-    _run(cur, "DROP TABLE IF EXISTS rows_in")
-    _run(cur, "DROP TABLE IF EXISTS long")
+    _drop(cur, "rows_in", "long")
     for view in ("pmap", "nmap"):
         unregister(cur, view)
