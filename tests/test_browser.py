@@ -111,9 +111,17 @@ def screenshot(page, name: str) -> None:
 # --------------------------------------------------------------------------- flows
 
 
+def open_inventory(page, lang: str) -> None:
+    """The overview keeps the database inventory folded below the meeting's front page: open it."""
+    page.get_by_test_id("stExpander").filter(has_text=t("home.inventory", lang)).locator("summary").click()
+    expect(page.get_by_test_id("stExpander").filter(has_text=t("home.inventory", lang))
+           .get_by_test_id("stDataFrame")).to_be_visible(timeout=TIMEOUT_MS)
+
+
 def test_upload_preview_import_then_history_and_overview(page, server, no_exceptions):
     lang = "zh"
     open_app(page, server, lang)
+    open_inventory(page, lang)
     for metric in ("销售额", "新增客户"):
         expect(grid_cells(page, metric).first).to_be_attached()
     screenshot(page, "overview")
@@ -148,6 +156,7 @@ def test_upload_preview_import_then_history_and_overview(page, server, no_except
 
     # Overview: the new metric, with its 2 regions × 6 months.
     go(page, "nav.home", "home.title", lang)
+    open_inventory(page, lang)
     expect(grid_cells(page, WB.metric)).to_have_count(1)
     cell = page.locator("td[role=gridcell]").filter(has_text=re.compile(rf"^\s*{WB.metric}\s*$"))
     row = page.locator("[data-testid=stDataFrame] tr").filter(has=cell)
@@ -174,6 +183,7 @@ def test_a_broken_file_gets_a_clear_message_and_the_app_keeps_working(page, serv
 
     # The session survives: the other pages still work.
     go(page, "nav.home", "home.title", lang)
+    open_inventory(page, lang)
     expect(grid_cells(page, "销售额").first).to_be_attached()
     go(page, "nav.history", "history.title", lang)
     expect(grid_cells(page, "bad.xlsx")).to_have_count(0)
@@ -200,6 +210,7 @@ def test_undo_an_import_through_the_confirmation_dialog(page, server, no_excepti
     expect(grid_cells(page, SAMPLE_FILE)).to_have_count(1)
 
     go(page, "nav.home", "home.title", lang)
+    open_inventory(page, lang)
     expect(grid_cells(page, "销售额").first).to_be_attached()
     expect(grid_cells(page, WB.metric)).to_have_count(0)
 
