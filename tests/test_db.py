@@ -131,8 +131,10 @@ def test_read_only_database_does_not_migrate_or_write(tmp_path):
     Database(path).close()
     ro = Database(path, read_only=True)
     assert ro.applied_migrations() == [m.version for m in retro_db.MIGRATIONS]
-    with pytest.raises(duckdb.Error):
+    with pytest.raises(retro_db.DatabaseUnavailable) as refused:  # the page explains it (fault pages)
         ro.set_setting("x", "y")
+    assert refused.value.code == "read_only"
+    assert ro.get_setting("x") is None
     ro.close()
 
 
