@@ -120,6 +120,9 @@ def test_sign_in_with_the_provider_gives_each_account_its_role(chromium, server,
         expect(page.get_by_role("heading", name=t("home.title", LANG), exact=True)).to_be_visible()
         sidebar = page.locator("[data-testid=stSidebar]")
         expect(sidebar.get_by_text(t("gate.signed_in", LANG, who=md(EDITOR), role=t("gate.role.editor", LANG)))).to_be_visible()
+        page.get_by_test_id("stExpander").filter(has_text=t("home.inventory", LANG)).locator("summary").click()
+        expect(page.get_by_test_id("stExpander").filter(has_text=t("home.inventory", LANG))
+               .get_by_test_id("stDataFrame")).to_be_visible()  # the clear button sits in the folded inventory
         expect(page.get_by_role("button", name=t("home.clear_sample", LANG))).to_be_visible()
         go(page, "nav.import")
         expect(page.locator("[data-testid=stFileUploader]")).to_be_visible()
@@ -129,6 +132,9 @@ def test_sign_in_with_the_provider_gives_each_account_its_role(chromium, server,
         sign_in(page, provider, VIEWER)
         expect(page.get_by_role("heading", name=t("home.title", LANG), exact=True)).to_be_visible()
         expect(sidebar.get_by_text(t("gate.signed_in", LANG, who=md(VIEWER), role=t("gate.role.viewer", LANG)))).to_be_visible()
+        page.get_by_test_id("stExpander").filter(has_text=t("home.inventory", LANG)).locator("summary").click()
+        expect(page.get_by_test_id("stExpander").filter(has_text=t("home.inventory", LANG))
+               .get_by_test_id("stDataFrame")).to_be_visible()  # the clear button sits in the folded inventory
         expect(page.get_by_role("button", name=t("home.clear_sample", LANG))).to_have_count(0)
         go(page, "nav.import")
         expect(page.get_by_text(t("import.viewer", LANG))).to_be_visible()
