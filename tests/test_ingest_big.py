@@ -86,4 +86,15 @@ def test_big_file_path_stores_what_the_in_memory_path_stores(tmp_path, monkeypat
     if result.facts is not None:  # and the results fetched in batches, their repeated texts compact
         assert pa.types.is_dictionary(result.facts.schema.field("dims_key").type)
     assert big == small
-    assert big_summary == small_summary
+    # The preview's totals are sums DuckDB adds in no fixed order: equal to the cent, not to the last bit.
+    assert _rounded(big_summary) == _rounded(small_summary)
+
+
+def _rounded(value):
+    if isinstance(value, float):
+        return round(value, 6)
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_rounded(v) for v in value)
+    return value
