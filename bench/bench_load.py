@@ -104,6 +104,39 @@ PAGE_JS = (BENCH / "load_page.js").read_text(encoding="utf-8")
 # --------------------------------------------------------------------------- the server
 
 
+
+def spawn_healthy(cmd: list[str], cwd: Path | str, env: dict, log_path: Path, url: str,
+                  timeout: float) -> tuple[subprocess.Popen, object]:
+    """A server process in its own group, its output in ``log_path``, once /_stcore/health answers 200."""
+    log = open(log_path, "wb")  # noqa: SIM115 - closed by stop_group
+    process = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}: see {log_path}")
+        with (contextlib.suppress(urllib.error.URLError, ConnectionError, TimeoutError, OSError),
+              urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r):
+            if r.status == 200:
+                return process, log
+        time.sleep(0.2)
+    stop_group(process, log)
+    raise RuntimeError(f"server not healthy within {timeout:.0f}s: see {log_path}")
+
+
+def stop_group(process: subprocess.Popen | None, log: object) -> None:
+    """SIGTERM the group this harness created for the server (by its pid), SIGKILL after 20 s."""
+    if process is not None and process.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+    with contextlib.suppress(Exception):
+        log.close()
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -131,34 +164,11 @@ class Server:
         else:
             launcher = [python, "-m", "retro.ui"]
         cmd = [*launcher, "--server.headless", "true", "--server.address", "127.0.0.1", "--server.port", str(self.port)]
-        self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
-        self.process = subprocess.Popen(cmd, cwd=self.code, env=env, stdout=self._log, stderr=subprocess.STDOUT,
-                                        start_new_session=True)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"server exited with {self.process.returncode}: see {self.log_path}")
-            with (contextlib.suppress(urllib.error.URLError, ConnectionError, TimeoutError, OSError),
-                  urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as r):
-                if r.status == 200:
-                    return self
-            time.sleep(0.2)
-        self.stop()
-        raise RuntimeError(f"server not healthy within {timeout:.0f}s: see {self.log_path}")
+        self.process, self._log = spawn_healthy(cmd, self.code, env, self.log_path, self.url, timeout)
+        return self
 
     def stop(self) -> None:
-        p = self.process
-        if p is not None and p.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(p.pid, signal.SIGTERM)  # the group this harness created for it, by its pid
-            try:
-                p.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(p.pid, signal.SIGKILL)
-                p.wait(timeout=10)
-        with contextlib.suppress(Exception):
-            self._log.close()
+        stop_group(self.process, self._log)
 
 
 def tree_rss_mb(pid: int) -> float:

@@ -42,14 +42,11 @@ import contextlib
 import json
 import os
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -58,7 +55,7 @@ REPO = BENCH.parent
 sys.path.insert(0, str(BENCH))
 sys.path.insert(0, str(REPO))
 
-from bench_load import free_port, machine_cpu, snapshot_head  # noqa: E402
+from bench_load import free_port, machine_cpu, snapshot_head, spawn_healthy, stop_group  # noqa: E402
 
 from tests.browser_support import chromium_launch_kwargs  # noqa: E402
 
@@ -117,34 +114,11 @@ class Server:
         self.process: subprocess.Popen | None = None
 
     def start(self, timeout: float = 120) -> Server:
-        self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
-        self.process = subprocess.Popen(self.cmd, cwd=self.cwd, env=self.env, stdout=self._log,
-                                        stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"server exited with {self.process.returncode}: see {self.log_path}")
-            with (contextlib.suppress(urllib.error.URLError, ConnectionError, TimeoutError, OSError),
-                  urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as r):
-                if r.status == 200:
-                    return self
-            time.sleep(0.2)
-        self.stop()
-        raise RuntimeError(f"server not healthy within {timeout:.0f}s: see {self.log_path}")
+        self.process, self._log = spawn_healthy(self.cmd, self.cwd, self.env, self.log_path, self.url, timeout)
+        return self
 
     def stop(self) -> None:
-        p = self.process
-        if p is not None and p.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(p.pid, signal.SIGTERM)  # the group this harness created for it, by its pid
-            try:
-                p.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(p.pid, signal.SIGKILL)
-                p.wait(timeout=10)
-        with contextlib.suppress(Exception):
-            self._log.close()
+        stop_group(self.process, self._log)
 
 
 # --------------------------------------------------------------------------- measuring
