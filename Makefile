@@ -1,6 +1,6 @@
 # retro — the two set-up commands that work on a fresh machine:
 #   make run    install the runtime deps into .venv and start the dashboard (localhost only)
-#   make test   install the test deps (and Debian's chromium if missing), lint, run every test
+#   make test   install the test deps (and Debian's chromium and postgresql if missing), lint, run every test
 # plus:
 #   make bench  the import benchmark (bench/README.md); e.g. make bench BENCH_ARGS="--sizes 10k,100k"
 #   make bench-load  N browser sessions on one server (bench/README.md, Load); e.g. LOAD_ARGS="--sessions 1,5"
@@ -22,12 +22,12 @@ BENCH_ARGS ?=
 LOAD_ARGS ?=
 UI_ARGS ?=
 
-.PHONY: help run share test lint chromium bench bench-load bench-ui venv
+.PHONY: help run share test lint chromium postgresql bench bench-load bench-ui venv
 
 help:
 	@echo "make run    install runtime deps into $(VENV) and start the dashboard on http://127.0.0.1:8501"
 	@echo "make share  the same for colleagues on the LAN, over HTTPS, behind editor/viewer passcodes"
-	@echo "make test   install test deps (+ Debian chromium if missing), ruff check, pytest"
+	@echo "make test   install test deps (+ Debian chromium and postgresql if missing), ruff check, pytest"
 	@echo "make bench  import benchmark (BENCH_ARGS='--sizes 10k,100k' to restrict)"
 	@echo "make bench-load  load test: 1/5/10/20 browser sessions on one server (LOAD_ARGS='--sessions 1,5 --rounds 2')"
 
@@ -77,11 +77,26 @@ chromium:
 		test -x $(CHROMIUM) || { echo "error: chromium installed but $(CHROMIUM) not found" >&2; exit 1; }; \
 	fi
 
+# The PostgreSQL tests start a throwaway server from Debian's binaries (tests/postgres_support.py);
+# install them when missing, like chromium. The package's own cluster is not used.
+postgresql:
+	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+		echo "==> postgresql present ($$(ls -d /usr/lib/postgresql/*/bin | tr '\n' ' '))"; \
+	else \
+		echo "==> installing Debian's postgresql (apt-get)"; \
+		if [ "$$(id -u)" -eq 0 ]; then SUDO=""; \
+		elif command -v sudo >/dev/null 2>&1; then SUDO="sudo"; \
+		else echo "error: PostgreSQL missing and neither root nor sudo available to install it" >&2; exit 1; fi; \
+		$$SUDO apt-get update -qq; \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; \
+		ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { echo "error: postgresql installed but no initdb in /usr/lib/postgresql/*/bin" >&2; exit 1; }; \
+	fi
+
 lint: $(STAMP_DEV)
 	@echo "==> ruff check"
 	$(VENV)/bin/ruff check .
 
-test: $(STAMP_DEV) chromium
+test: $(STAMP_DEV) chromium postgresql
 	@echo "==> ruff check"
 	$(VENV)/bin/ruff check .
 	@echo "==> pytest"

@@ -441,3 +441,37 @@ def late_region(files, run_import, db_path):
     database = Database(db_path)
     yield database
     database.close()
+
+
+# --------------------------------------------------------------------------- PostgreSQL
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator:
+    """One throwaway PostgreSQL per test run (tests/postgres_support.py), started on first use and
+    stopped at the end. Missing binaries fail the test with how to install them; never a skip."""
+    from postgres_support import PostgresMissing, PostgresServer
+
+    try:
+        server = PostgresServer().start()
+    except PostgresMissing as exc:
+        pytest.fail(str(exc))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_url(postgres_server) -> str:
+    """The URL (with its password) of the throwaway server's ``postgres`` database."""
+    return postgres_server.url()
+
+
+@pytest.fixture
+def pg_url(postgres_server) -> Iterator[str]:
+    """A new empty database on the throwaway server for one test, dropped after it."""
+    from retro.db import close_all
+
+    url = postgres_server.create_database()
+    yield url
+    close_all()
+    postgres_server.drop_database(url.rsplit("/", 1)[1])
