@@ -20,6 +20,7 @@ from retro import likeforlike as L4L
 from retro import metrics as M
 from retro import reviews as R
 from retro import scoring as S
+from retro.i18n import format_number, t
 from retro.ui import (
     active_period,
     active_review,
@@ -28,15 +29,22 @@ from retro.ui import (
     lang,
     listed,
     md,
-    num,
     set_active_review,
-    tr,
     who,
 )
 from retro.ui import goals as G
 
 db = database()
 L = lang()
+
+
+def tr(key: str, **params) -> str:  # the language read once a run: each read of it is a session-state look-up
+    return t(key, L, **params)
+
+
+def num(value: float | None, unit: str | None = None, **kw) -> str:
+    return format_number(value, L, unit=unit, **kw)
+
 PATH = str(db.path)
 VERSION = db.data_version()
 st.title(tr("nav.goals"))
@@ -214,18 +222,20 @@ if by and card.segments:
         st.markdown(f"**{tr('goals.by_segment', dim=md(by))}**")
         seg["text"] = [pct(v) for v in seg["score"]]
         seg["band"] = [card.segment_status(k) for k in seg["segment"]]  # never green with a red KPI in it
-        colours = alt.Scale(domain=["green", "amber", "red"], range=["#2e9e4f", "#e0a400", "#d64541"])
-        bars = alt.Chart(seg).mark_bar(height=20).encode(
-            x=alt.X("score:Q", title=tr("goals.col.score"), axis=alt.Axis(format="%")),
-            y=alt.Y("segment:N", title=None, sort="-x"),
-            color=alt.Color("band:N", scale=colours, legend=None),
-            tooltip=[alt.Tooltip("segment:N", title=by), alt.Tooltip("text:N", title=tr("goals.col.score"))],
-        )
-        labels = bars.mark_text(align="left", dx=4).encode(text="text:N", color=alt.value("#333"))
-        rule = alt.Chart(pd.DataFrame({"x": [1.0]})).mark_rule(strokeDash=[4, 3], color="#555").encode(x="x:Q")
-        st.vega_lite_chart(spec=G.chart_spec(("segments", L, by, seg.to_json()),
-                                             lambda: (bars + labels + rule).properties(height=alt.Step(30))),
-                           width="stretch")
+
+        def segment_chart() -> alt.LayerChart:  # built only when its spec is not kept yet
+            colours = alt.Scale(domain=["green", "amber", "red"], range=["#2e9e4f", "#e0a400", "#d64541"])
+            bars = alt.Chart(seg).mark_bar(height=20).encode(
+                x=alt.X("score:Q", title=tr("goals.col.score"), axis=alt.Axis(format="%")),
+                y=alt.Y("segment:N", title=None, sort="-x"),
+                color=alt.Color("band:N", scale=colours, legend=None),
+                tooltip=[alt.Tooltip("segment:N", title=by), alt.Tooltip("text:N", title=tr("goals.col.score"))],
+            )
+            labels = bars.mark_text(align="left", dx=4).encode(text="text:N", color=alt.value("#333"))
+            rule = alt.Chart(pd.DataFrame({"x": [1.0]})).mark_rule(strokeDash=[4, 3], color="#555").encode(x="x:Q")
+            return (bars + labels + rule).properties(height=alt.Step(30))
+
+        st.vega_lite_chart(spec=G.chart_spec(("segments", L, by, seg.to_json()), segment_chart), width="stretch")
 
 # --------------------------------------------------------------------------- the scorecard
 
@@ -310,12 +320,40 @@ else:
 # --------------------------------------------------------------------------- needs analysis
 
 st.subheader(tr("goals.needs_analysis"))
-flagged = S.needs_analysis(rows)
-if not flagged:
+active = active_review(db)
+needs = G.needs(PATH, VERSION, period, by, forecast, show_all, active.id if active else None)
+
+
+def log_success(row: S.KpiRow, segment: dict[str, str]) -> None:
+    """The button's callback: the success kept before the rerun, so a click costs one run, not two."""
+    covering = R.review_covering(db, active_review(db), row.label)
+    if R.kpi_success_kept(db, covering.id if covering else None, row, segment):
+        return  # kept meanwhile (another tab, a double click)
+    review_id = covering.id if covering else R.review_to_log_in(db, None, row.label, actor=who(), lang=L)
+    R.add_item(db, "lesson", R.kpi_success_values(db, row, segment, L), review_id=review_id, actor=who())
+    set_active_review(review_id)
+    flash("ok", tr("meeting.success_kept_in", review=md(R.get_review(db, review_id).title)))
+
+
+def log_problem(row: S.KpiRow, segment: dict[str, str]) -> None:
+    """The button's callback: the problem logged before the rerun, so a click costs one run, not two."""
+    covering = R.review_covering(db, active_review(db), row.label)
+    if covering is not None and R.logged_problem(db, covering.id, row.metric, segment, row.period):
+        return  # logged meanwhile (another tab, a double click)
+    review_id = covering.id if covering else R.review_to_log_in(db, None, row.label, actor=who(), lang=L)
+    R.add_item(db, "problem", R.kpi_problem(
+        row.metric, row.label, row.period, row.grain, segment=segment, what=what(row),
+        detail=tr("meeting.attainment_of", attainment=pct(row.attainment)), source="goals",
+        severity="high" if row.status == "red" else "medium"), review_id=review_id, actor=who())
+    set_active_review(review_id)
+    flash("ok", tr("meeting.problem_logged_in", review=md(R.get_review(db, review_id).title)))
+
+
+if not needs.rows:
     st.caption(tr("goals.needs_none", period=card.label))
 else:
     st.caption(tr("goals.needs_help"))
-    for r in flagged:
+    for r, state in needs.rows:
         side = "below" if (r.deviation or 0) < 0 else "above"
         if r.deviation is None:
             side = "missed"
@@ -324,40 +362,24 @@ else:
                   side=tr(f"goals.side.{side}"), plan=md(value_text(r.plan, r.metric)),
                   actual=md(value_text(r.actual, r.metric)),
                   verdict=tr("goals.verdict.good" if good else "goals.verdict.bad"))
-        logged_in = R.review_covering(db, active_review(db), r.label)
         segment = {by: r.segment} if by and r.segment else {}
         left, right = st.columns([5, 1], vertical_alignment="center")
         left.markdown(f"{text} · [{tr('goals.open_trend')}]({trends_url(r, breakdown=True)})")
-        if r.status == "green":  # beyond plan: a success to keep, as in meeting mode — not a problem
-            if R.kpi_success_kept(db, logged_in.id if logged_in else None, r, segment):
-                right.caption(tr("meeting.success_logged"))
-            elif can_edit() and right.button(tr("meeting.log_success"), key=f"goals_success_{r.metric}_{r.segment}",
-                                             help=tr("meeting.log_success_help"), icon=":material/lightbulb:"):
-                review_id = logged_in.id if logged_in else R.review_to_log_in(db, None, r.label, actor=who(), lang=L)
-                R.add_item(db, "lesson", R.kpi_success_values(db, r, segment, L), review_id=review_id, actor=who())
-                set_active_review(review_id)
-                flash("ok", tr("meeting.success_kept_in", review=md(R.get_review(db, review_id).title)))
-                st.rerun()
-            continue
-        already = logged_in is not None and R.logged_problem(db, logged_in.id, r.metric, segment, r.period)
-        if already:
+        if state == "kept":
+            right.caption(tr("meeting.success_logged"))
+        elif state == "keep" and can_edit():
+            right.button(tr("meeting.log_success"), key=f"goals_success_{r.metric}_{r.segment}", help=tr("meeting.log_success_help"),
+                         icon=":material/lightbulb:", on_click=log_success, args=(r, segment))
+        elif state == "logged":
             right.caption(tr("meeting.logged"))
-        elif can_edit() and right.button(tr("meeting.log_problem"), key=f"goals_log_{r.metric}_{r.segment}",
-                                         icon=":material/report:"):
-            review_id = logged_in.id if logged_in else R.review_to_log_in(db, None, r.label, actor=who(), lang=L)
-            R.add_item(db, "problem", R.kpi_problem(
-                r.metric, r.label, r.period, r.grain, segment=segment, what=what(r),
-                detail=tr("meeting.attainment_of", attainment=pct(r.attainment)), source="goals",
-                severity="high" if r.status == "red" else "medium"), review_id=review_id, actor=who())
-            set_active_review(review_id)
-            flash("ok", tr("meeting.problem_logged_in", review=md(R.get_review(db, review_id).title)))
-            st.rerun()
+        elif state == "log" and can_edit():
+            right.button(tr("meeting.log_problem"), key=f"goals_log_{r.metric}_{r.segment}", icon=":material/report:",
+                         on_click=log_problem, args=(r, segment))
 
 # --------------------------------------------------------------------------- process view
 
 st.subheader(tr("meeting.process"))
-process_review = R.review_covering(db, active_review(db), card.label) if card.grain in ("month", "quarter") else None
-pv = R.process_view(db, process_review) if process_review else None
+pv = needs.process
 if pv is None or not pv.tasks:
     st.caption(tr("meeting.process_none"))
 else:
@@ -472,24 +494,26 @@ else:
         if pd.notna(actual_v):
             long.append({"month": month, "series": tr("goals.series.actual"), "value": actual_v, "text": value_text(actual_v, chosen)})
     lines = pd.DataFrame(long)
-    colour = alt.Scale(domain=[tr("goals.series.plan"), tr("goals.series.actual")], range=["#8a8f98", "#1f6fd1"])
-    dash = alt.Scale(domain=[tr("goals.series.plan"), tr("goals.series.actual")], range=[[6, 4], [1, 0]])
-    base = alt.Chart(lines).encode(
-        x=alt.X("month:O", title=tr("goals.month_of", year=start.year), axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("value:Q", title=f"{label_of.get(chosen, chosen)}" + (f" ({unit_of(chosen)})" if unit_of(chosen) else ""),
-                axis=alt.Axis(format="%" if unit_of(chosen) == "%" else ",.0f")),
-        color=alt.Color("series:N", scale=colour, title=None, legend=alt.Legend(orient="top")),
-        strokeDash=alt.StrokeDash("series:N", scale=dash, legend=None),
-        tooltip=[alt.Tooltip("month:O", title=tr("goals.col.period")), alt.Tooltip("series:N", title=" "),
-                 alt.Tooltip("text:N", title=tr("goals.col.value"))],
-    )
+
+    def year_chart() -> alt.LayerChart:  # built only when its spec is not kept yet
+        colour = alt.Scale(domain=[tr("goals.series.plan"), tr("goals.series.actual")], range=["#8a8f98", "#1f6fd1"])
+        dash = alt.Scale(domain=[tr("goals.series.plan"), tr("goals.series.actual")], range=[[6, 4], [1, 0]])
+        base = alt.Chart(lines).encode(
+            x=alt.X("month:O", title=tr("goals.month_of", year=start.year), axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("value:Q", title=f"{label_of.get(chosen, chosen)}" + (f" ({unit_of(chosen)})" if unit_of(chosen) else ""),
+                    axis=alt.Axis(format="%" if unit_of(chosen) == "%" else ",.0f")),
+            color=alt.Color("series:N", scale=colour, title=None, legend=alt.Legend(orient="top")),
+            strokeDash=alt.StrokeDash("series:N", scale=dash, legend=None),
+            tooltip=[alt.Tooltip("month:O", title=tr("goals.col.period")), alt.Tooltip("series:N", title=" "),
+                     alt.Tooltip("text:N", title=tr("goals.col.value"))],
+        )
+        return (base.mark_line(strokeWidth=2.5) + base.mark_point(filled=True, size=40)).properties(height=300)
+
     title = tr("goals.year_rate" if rate else "goals.year_cumulative", metric=label_of.get(chosen, chosen),
                segment=segment or tr("goals.total"), year=start.year)
     st.markdown(f"**{md(title)}**")
     year_key = ("year", L, lines.to_json(), label_of.get(chosen, chosen), unit_of(chosen), start.year)
-    st.vega_lite_chart(spec=G.chart_spec(year_key, lambda: (base.mark_line(strokeWidth=2.5)
-                                                            + base.mark_point(filled=True, size=40)).properties(height=300)),
-                       width="stretch")
+    st.vega_lite_chart(spec=G.chart_spec(year_key, year_chart), width="stretch")
 
 # --------------------------------------------------------------------------- owners
 
@@ -718,7 +742,7 @@ with tabs[1]:
 
 # ---- tab 3: every target a user set
 with tabs[2]:
-    stored = S.list_targets(db)
+    stored = G.targets(PATH, VERSION)
     if stored.empty:
         st.caption(tr("goals.all_empty"))
     else:
@@ -817,7 +841,7 @@ with tabs[2]:
 # ---- tab 4: weights, thresholds, caps
 with tabs[3]:
     st.caption(tr("goals.settings_help"))
-    saved_settings = S.kpi_settings(db)
+    saved_settings = G.settings(PATH, VERSION)
     settings_generation = st.session_state.get("goals_settings_generation", 0)
     names_here = list(dict.fromkeys([r.metric for r in total.rows if r.has_target] + [m.name for m in catalog]))
     settings_table = pd.DataFrame([
@@ -867,7 +891,7 @@ with tabs[3]:
 
 # ---- tab 5: the change log, and restoring a deleted target
 with tabs[4]:
-    log = S.change_log(db)
+    log = G.change_log(PATH, VERSION)
     if log.empty:
         st.caption(tr("goals.log_empty"))
     else:

@@ -131,6 +131,40 @@ def test_by_region_scores_each_segment_and_lists_what_needs_analysis():
     assert flagged and t("goals.side.below", "zh") in flagged[0]
 
 
+def test_logging_a_problem_shows_at_once_and_a_problem_logged_elsewhere_at_the_next_rerun(db_file):
+    """The needs-analysis block is kept per data version (retro.ui.goals.needs): a problem logged by
+    the button, and one logged by someone else meanwhile (meeting mode, another session), each show
+    as 已记录 on the very next run, the button gone — never a stale 记录问题 that would log it twice."""
+    from retro import reviews as R
+
+    at = open_goals("zh", period="2026-08")
+    [s for s in at.main.selectbox if s.key == "goals_by"][0].set_value("区域").run()
+    log = [b for b in at.main.button if b.label == t("meeting.log_problem", "zh")]
+    assert len(log) >= 2, [b.label for b in at.main.button]
+    at.run()  # a rerun on the same data: read from the memo, the same buttons
+    assert len([b for b in at.main.button if b.label == t("meeting.log_problem", "zh")]) == len(log)
+
+    log[0].click().run()  # the callback logs it; the run that follows shows it logged
+    assert_clean(at)
+    assert len([b for b in at.main.button if b.label == t("meeting.log_problem", "zh")]) == len(log) - 1
+    assert t("meeting.logged", "zh") in texts(at.main.caption)
+    assert any(t("meeting.problem_logged_in", "zh", review="\x00").split("\x00")[0] in x for x in texts(at.success))
+    db = fresh_db(db_file)
+    review = R.review_for_period(db, "2026-08")
+    assert review is not None and len(R.items(db, "problem", review.id)) == 1
+
+    # Someone else logs the next one: this session's next rerun knows it.
+    remaining = [b for b in at.main.button if b.label == t("meeting.log_problem", "zh")]
+    metric, segment = remaining[0].key.removeprefix("goals_log_").split("_", 1)
+    R.add_item(db, "problem", R.kpi_problem(metric, "2026-08", R.M.period_start("2026-08"), "month",
+                                            segment={"区域": segment}, what=f"{segment} · {metric}", detail="", source="goals"),
+               review_id=review.id, actor="someone else")
+    at.run()
+    assert_clean(at)
+    assert len([b for b in at.main.button if b.label == t("meeting.log_problem", "zh")]) == len(remaining) - 1
+    assert remaining[0].key not in [b.key for b in at.main.button]
+
+
 # --------------------------------------------------------------------------- editing
 
 

@@ -5,11 +5,13 @@ the page, so each memo is made once per process, not on every rerun."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import altair as alt
 import pandas as pd
 
 from .. import metrics as M
+from .. import reviews as R
 from .. import scoring as S
 from ..charts import spec_of
 from ..db import get_database
@@ -57,3 +59,51 @@ def dimensions(path: str, version: int) -> list[str]:
 @shared(64)
 def values(path: str, version: int, dimension: str) -> list[str]:
     return M.dimension_values(get_database(path), dimension)
+
+
+@shared(16)
+def targets(path: str, version: int) -> pd.DataFrame:
+    """Every stored target (the "all targets" tab): read once per data version, not on every rerun."""
+    return S.list_targets(get_database(path))
+
+
+@shared(16)
+def change_log(path: str, version: int) -> pd.DataFrame:
+    return S.change_log(get_database(path))
+
+
+@shared(16)
+def settings(path: str, version: int) -> dict[str, S.KpiSettings]:
+    return S.kpi_settings(get_database(path))
+
+
+@dataclass(frozen=True)
+class Needs:
+    """The needs-analysis block of one scorecard: each flagged KPI with what its button offers, the
+    review a problem of the period goes in, and that review's process view."""
+
+    review_id: int | None  # the open review covering the period (the active one if it does), None if none yet
+    rows: tuple[tuple[S.KpiRow, str], ...]  # (row, state): "kept" | "keep" (a success), "logged" | "log" (a problem)
+    process: R.ProcessView | None  # the covering review's tasks, for a month or quarter
+
+
+@shared(64)
+def needs(path: str, version: int, label: str, by: str | None, forecast: str, show_all: bool,
+          active_id: int | None) -> Needs:
+    """:class:`Needs` for the scorecard ``card(path, version, label, by, forecast)``: one lookup of the
+    covering review instead of one per KPI and rerun; every write (a problem logged) bumps ``version``."""
+    db = get_database(path)
+    scored = card(path, version, label, by, forecast)
+    active = R.get_review(db, active_id) if active_id is not None else None
+    covering = R.review_covering(db, active, scored.label)
+    state = []
+    for r in S.needs_analysis([r for r in scored.rows if show_all or r.has_target]):
+        segment = {by: r.segment} if by and r.segment else {}
+        if r.status == "green":  # beyond plan: a success to keep, as in meeting mode — not a problem
+            kept = R.kpi_success_kept(db, covering.id if covering else None, r, segment)
+            state.append((r, "kept" if kept else "keep"))
+        else:
+            logged = covering is not None and R.logged_problem(db, covering.id, r.metric, segment, r.period)
+            state.append((r, "logged" if logged else "log"))
+    process = R.process_view(db, covering) if covering is not None and scored.grain in ("month", "quarter") else None
+    return Needs(covering.id if covering else None, tuple(state), process)
