@@ -177,6 +177,11 @@ for name, value in (("grain", grain), ("gp", period), ("by", by or "")):
     if query.get(name) != value:
         query[name] = value
 
+STEP = {"month": 1, "quarter": 3, "year": 12}[grain]
+before_label = M.period_label(S.add_months(S.parse_period(period)[0], -STEP), grain)
+# The scorecards this run reads, those not kept yet computed side by side (after a write, all of them).
+G.prefetch(PATH, VERSION, [(period, by, forecast), (period, None, forecast)]
+           + ([(before_label, None, forecast)] if before_label in options else []), (period, forecast))
 card = G.card(PATH, VERSION, period, by, forecast)
 total = card if by is None else G.card(PATH, VERSION, period, None, forecast)
 planned_in_total = {r.metric for r in total.rows if r.has_target}
@@ -186,8 +191,7 @@ start = card.period
 
 targeted = [r for r in card.rows if r.has_target]
 counts = {s: sum(1 for r in card.rows if r.status == s) for s in S.STATUSES}
-previous = S.add_months(start, -{"month": 1, "quarter": 3, "year": 12}[grain])
-before = G.card(PATH, VERSION, M.period_label(previous, grain), None, forecast) if M.period_label(previous, grain) in options else None
+before = G.card(PATH, VERSION, before_label, None, forecast) if before_label in options else None
 head = st.columns(5)
 delta = None
 if total.overall is not None and before is not None and before.overall is not None:
