@@ -308,6 +308,8 @@ CATALOG: dict[str, dict[str, str]] = {
     "reading.row_counter": {"zh": "「{header}」是行号（{why}），不导入。", "en": "“{header}” is a row counter ({why}), left out."},
     "reading.calendar_part": {"zh": "「{header}」是日期的一部分（月序号、周数），不作为指标。", "en": "“{header}” is a part of the date (month or week number), not a metric."},
     "reading.running_total": {"zh": "「{header}」是累计值（YTD/累计），由各月推出，不再相加。", "en": "“{header}” is a running total (YTD), derived from the months: not added again."},
+    "reading.comparison_column": {"zh": "「{header}」是两期之间的变化（同比/环比），不导入，趋势页会根据已存的各期重新计算。", "en": "“{header}” is a change between two periods (YoY, MoM): left out; the trends page computes it from the stored periods."},
+    "reading.prior_period_column": {"zh": "「{header}」是另一期（上期/上年同期）的数值，只供对比，不算本期数据，不导入；需要时可改为导入。", "en": "“{header}” holds another period's value (last period, same period last year), printed for comparison: not this period's number, left out; overrule it if needed."},
     "reading.derived_column": {"zh": "「{header}」由计划和实际算出（达成率/偏差），不导入，页面会重新计算。", "en": "“{header}” is computed from the plan and the actual (attainment, variance): left out and recomputed."},
     "reading.note_column": {"zh": "「{header}」是说明文字，不作为维度。", "en": "“{header}” is free text (notes), not a segment."},
     "reading.repeated_column": {"zh": "「{header}」重复了「{of}」的内容，不导入。", "en": "“{header}” repeats “{of}”, left out."},

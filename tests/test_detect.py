@@ -422,3 +422,26 @@ def test_numeric_years_before_1990_are_a_header_when_consecutive():
     head = plan_sheet("s", [["Area", "1961", "1962", "1963"], ["China", "1", "2", "3"], ["India", "4", "5", "6"]], [])
     assert [c.period for c in head.of_role("measure")] == ["1961", "1962", "1963"]
     assert find_header([["Area", "1950", "1980", "2010"], ["China", "1", "2", "3"]], []) is None  # not years one apart
+
+
+# --------------------------------------------------------------------------- other periods' columns
+
+
+@pytest.mark.parametrize("header", ["上年同期", "去年同期销售额", "上月", "上期", "Last Year", "PY Sales", "Previous Month"])
+def test_another_periods_column_is_left_out_with_a_reading(header):
+    spec = classify_column(3, [header], ["100", "120", "90"])
+    assert spec.role == "ignore" and spec.reading is not None
+    assert spec.reading.decision == "prior_period_column"
+
+
+@pytest.mark.parametrize("header", ["同比", "环比增长率", "同比增长", "MoM growth", "YoY %", "vs LY"])
+def test_a_change_between_periods_is_left_out(header):
+    spec = classify_column(3, [header], ["8.0%", "-2.1%", "12%"])
+    assert spec.role == "ignore" and spec.reading is not None
+    assert spec.reading.decision == "comparison_column"
+
+
+def test_this_periods_prefix_names_no_metric():
+    spec = classify_column(1, ["本月销售额"], ["120", "90", "60"])
+    assert spec.role == "measure" and spec.metric == "销售额"
+    assert spec.header == "本月销售额"  # what the preview shows is the sheet's own header

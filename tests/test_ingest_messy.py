@@ -360,3 +360,83 @@ def test_overlapping_file_replaces_earlier_values(files, run_import, db_path, he
         else:
             assert r["replaced_by"] is None, r
     assert all(r["replaced_by"] is None for r in helpers.stored_facts(db_path, id2))
+
+
+# --------------------------------------------------------------------------- other periods beside this one
+
+
+def _monthly_report(path, rows, header):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "2026年5月"
+    ws.append(header)
+    for r in rows:
+        ws.append(r)
+    wb.save(path)
+    return path
+
+
+def test_last_years_and_last_months_columns_are_not_added_to_this_month(tmp_path, run_import, db_path, helpers):
+    """区域 · 本月销售额 · 上年同期 · 同比 · 上月 · 环比 · a 合计 row: only 本月 is May's sales; the others
+    were stored as metrics of May (上年同期 = 250 'in May 2026') and the 同比 cell of the 合计 row
+    made the sheet 'differ from its own totals'."""
+    path = _monthly_report(tmp_path / "月报.xlsx", [
+        ["华东", 120, 100, "20.0%", 110, "9.1%"],
+        ["华南", 90, 100, "-10.0%", 95, "-5.3%"],
+        ["华北", 60, 50, "20.0%", 62, "-3.2%"],
+        ["合计", 270, 250, "8.0%", 267, "1.1%"],
+    ], ["区域", "本月销售额", "上年同期", "同比", "上月", "环比"])
+    rc, result = run_import(path)
+    assert rc == 0 and result["status"] == "imported", result
+    sheet = helpers.only_sheet(result)
+    assert sheet["metrics"] == ["销售额"]
+    assert sheet["totals"] == [{"metric": "销售额", "scenario": "actual", "period": "2026-05", "value": 270.0}]
+    assert sheet["reconciled"] == "match"
+    decided = {r["decision"] for r in sheet["readings"]}
+    assert {"prior_period_column", "comparison_column"} <= decided
+    stored = helpers.query(db_path, "SELECT metric, sum(value) FROM current_facts GROUP BY 1")
+    assert stored == [("销售额", 270.0)]
+
+
+def test_this_and_previous_period_columns_of_a_kpi_list(tmp_path, run_import, db_path, helpers):
+    """指标 · 本期 · 上期 · 环比增长率 · 去年同期 · 同比增长率: 新增客户 was stored as 330.291 (120 + 110 + 100
+    + 9.1% + 20%) — every column added into this period."""
+    path = _monthly_report(tmp_path / "kpi.xlsx", [
+        ["销售额（万元）", 560, 520, "7.7%", 480, "16.7%"],
+        ["新增客户", 120, 110, "9.1%", 100, "20%"],
+    ], ["指标", "本期", "上期", "环比增长率", "去年同期", "同比增长率"])
+    rc, result = run_import(path)
+    assert rc == 0 and result["status"] == "imported", result
+    got = {t["metric"]: t["value"] for t in helpers.only_sheet(result)["totals"]}
+    assert got == {"销售额": 560.0, "新增客户": 120.0}
+
+
+def test_a_totals_column_saved_without_values_is_not_a_mismatch(tmp_path, run_import, db_path, helpers):
+    """A workbook written by a script keeps =SUM(...) without cached values: the 合计 column read as 0
+    made the import refuse ('the sheet says 0'). Unreadable totals are no check; readable ones still are."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "2025年"
+    ws.append(["区域", "1月", "2月", "3月", "合计"])
+    ws.append(["华东", 10, 20, 30, "=SUM(B2:D2)"])
+    ws.append(["华南", 1, 2, 3, "=SUM(B3:D3)"])
+    ws.append(["华北", 5, 5, 5, 16])  # a typed total that is wrong by 1: still caught
+    path = tmp_path / "generated.xlsx"
+    wb.save(path)
+    rc, refused = run_import(path)
+    assert rc == 4 and refused["status"] == "mismatch", refused
+    check = [r for r in helpers.only_sheet(refused)["reconciliation"] if r["kind"] == "column"]
+    assert [(r["sheet_total"], r["imported_total"]) for r in check] == [(16.0, 15.0)]  # only 华北 is checked
+
+    ws["E4"] = "=SUM(B4:D4)"
+    wb.save(path)
+    rc, result = run_import(path)
+    assert rc == 0 and result["status"] == "imported", result
+    sheet = helpers.only_sheet(result)
+    assert sheet["reconciled"] == "unchecked"
+    assert sum(t["value"] for t in sheet["totals"]) == 81.0
+    assert any(w["code"] == "uncached_formulas" for w in sheet["warnings"])

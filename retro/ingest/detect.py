@@ -358,6 +358,8 @@ def classify_column(index: int, parts: list[str], values: list[str], day_first: 
     """The role of one column from its header texts and a sample of its values; ``day_first`` is
     the sheet's order of slash dates (cells.slash_date_order)."""
     header = " / ".join(parts)
+    # 本月销售额 is this sheet's 销售额: the prefix names the period, not the metric (roles.py)
+    parts = [rest if (rest := roles.current_period_rest(p)) else p for p in parts]
     last = parts[-1] if parts else ""
     filled = [v for v in values if not _blank(v)]
     if not parts and not filled:
@@ -375,6 +377,13 @@ def classify_column(index: int, parts: list[str], values: list[str], day_first: 
     if parts and any(roles.is_running_total(p) for p in parts) and (numeric_like or not filled):
         return ColumnSpec(index, header, "ignore", reading=Reading("running_total", "header", params={"header": header}))
     header_period = _period_of_header(parts, day_first)
+    if parts and (numeric_like or not filled):
+        # 同比/环比 are changes between two periods; 上年同期/上月 are another period's values printed
+        # for comparison: neither is this period's value (a wrong number if stored as one)
+        if any(roles.is_comparison(p) for p in parts):
+            return ColumnSpec(index, header, "ignore", reading=Reading("comparison_column", "header", params={"header": header}))
+        if header_period is None and any(roles.is_prior_period(p) for p in parts):
+            return ColumnSpec(index, header, "ignore", reading=Reading("prior_period_column", "header", params={"header": header}))
     if header_period is not None and (numeric_like or not filled):
         scen = next((scenario_of(p) for p in parts if scenario_of(p)), None)
         metric = None

@@ -830,10 +830,20 @@ def _reconcile(cur, plan: SheetPlan, measures: list[ColumnSpec], totals_rows: li
                                  {"cols": same}).fetchall())
             row_metric = _run(cur, "SELECT DISTINCT row_no, metric FROM staged WHERE list_contains($cols, src_col)",
                               {"cols": same}).fetchall()
-        # Per metric: a 全年 column next to 销售额 and 新增客户 rows never adds 万元 to 人.
+        # Per metric: a 全年 column next to 销售额 and 新增客户 rows never adds 万元 to 人. A row whose
+        # total cannot be read (a formula saved without its value, #REF!) is no part of the check: read
+        # as 0 it made every such sheet "differ from its own totals"; no readable total, no check.
         sheet_totals: dict[str, float] = {}
+        checked: dict[str, list[int]] = {}
         for row_no, metric in row_metric:
-            sheet_totals[metric] = sheet_totals.get(metric, 0.0) + (row_totals.get(row_no) or 0.0)
+            if row_totals.get(row_no) is not None:
+                sheet_totals[metric] = sheet_totals.get(metric, 0.0) + row_totals[row_no]
+                checked.setdefault(metric, []).append(row_no)
+        if any(len(rows_) < sum(1 for _, m in row_metric if m == metric) for metric, rows_ in checked.items()):
+            with registered(cur, "staged", out.facts):
+                imported = {metric: _run(cur, "SELECT sum(value) FROM staged WHERE list_contains($cols, src_col) "
+                                              "AND list_contains($rows, row_no)", {"cols": same, "rows": rows_}).fetchone()[0]
+                            for metric, rows_ in checked.items()}
         scenarios = {c.scenario for c in measures if c.index in same}
         scenario = t.scenario or (next(iter(scenarios)) if len(scenarios) == 1 else None)
         why = None

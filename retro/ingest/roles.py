@@ -18,6 +18,14 @@ Rules (each decision is a :class:`Reading`):
 - **Running totals** (YTD, 累计, cumulative, MTD/QTD) are derived from the months beside them: left out.
 - **Derived ratios and differences** (达成率, 完成率, 偏差, 差异, Variance, % to Target) next to a plan and
   an actual are recomputed from them: left out, never stored as a plan.
+- **Other periods' columns** (上月, 上期, 上年同期, 去年同期, 同期, Last Year, Prior Period, PY, LY) hold the
+  value of another period, printed for comparison: stored under this sheet's period they would be a
+  wrong number, and moved to their own period they would silently restate what an earlier import
+  stored. Left out with a reading (the user can overrule); retro compares with the stored periods.
+- **Comparisons** (同比, 环比, YoY, MoM, QoQ, vs LY) are computed from two periods' values: left out and
+  recomputed (the trends page's MoM and YoY).
+- **This period's columns** (本月销售额, 本期, 当月, This Month, Current Period) are the sheet's own
+  period: the prefix names no metric (本月销售额 is 销售额).
 """
 
 from __future__ import annotations
@@ -100,6 +108,31 @@ def is_running_total(header: str) -> bool:
     return bool(_RUNNING_RE.search(header))
 
 
+_PRIOR_RE = re.compile(
+    r"(上月|上期|上一期|上季|上周|上年|去年|前年|同期|"
+    r"\b(last|prior|previous|prev\.?) ?(year|month|period|quarter|week|fy)\b|\bsame (period|month|quarter) last year\b|"
+    r"^(ly|py|pm|pp)\b|\b(ly|py)$)", re.I)
+_COMPARISON_RE = re.compile(r"(同比|环比|\byoy\b|\bmom\b|\bqoq\b|\bwow\b|\by/y\b|\bm/m\b|\bvs\.? ?(ly|py|lm|pm)\b)", re.I)
+_CURRENT_RE = re.compile(r"^(本月|本期|当月|当期|本周|本季度|本季|this month|this period|current (month|period)|cur\.? (month|period))\s*[-:：·]?\s*", re.I)
+
+
+def is_prior_period(header: str) -> bool:
+    """'上年同期', '上月销售额', 'Last Year', 'PY Sales': another period's value, printed for comparison."""
+    return bool(_PRIOR_RE.search(_compact(header)))
+
+
+def is_comparison(header: str) -> bool:
+    """'同比', '环比增长率', 'MoM growth', 'vs LY': a change between two periods, not a value."""
+    return bool(_COMPARISON_RE.search(_compact(header)))
+
+
+def current_period_rest(header: str) -> str | None:
+    """'本月销售额' → '销售额', '本期' → '' (this period's value, its metric named elsewhere); None when
+    the header does not start with a this-period word."""
+    m = _CURRENT_RE.match(_compact(header))
+    return None if m is None else _compact(header)[m.end():]
+
+
 def is_derived_ratio(header: str) -> bool:
     """达成率, 偏差, Variance, % to Target: computed from a plan and an actual beside it."""
     return bool(_DERIVED_RE.search(header))
@@ -144,6 +177,8 @@ ALTERNATIVES: dict[str, tuple[str, ...]] = {
     "calendar_part": ("dimension", "measure"),
     "running_total": ("measure",),
     "derived_column": ("measure",),
+    "prior_period_column": ("measure",),
+    "comparison_column": ("measure",),
     "totals_column": ("measure",),
     "note_column": ("dimension",),
     "repeated_column": ("dimension",),
