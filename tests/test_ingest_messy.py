@@ -440,3 +440,61 @@ def test_a_totals_column_saved_without_values_is_not_a_mismatch(tmp_path, run_im
     assert sheet["reconciled"] == "unchecked"
     assert sum(t["value"] for t in sheet["totals"]) == 81.0
     assert any(w["code"] == "uncached_formulas" for w in sheet["warnings"])
+
+
+def test_quarter_columns_among_the_months_are_not_stored_beside_them(tmp_path, run_import, db_path, helpers):
+    """门店 · 1月 2月 3月 Q1 4月 … Q4 · 全年: the Q columns were stored as quarter values beside the months
+    (984 = twice the year) and the 全年 check then refused the sheet."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "2025"
+    header = ["门店"]
+    for q in range(4):
+        header += [f"{3 * q + m + 1}月" for m in range(3)] + [f"Q{q + 1}"]
+    ws.append(header + ["全年"])
+    for store, base in (("一店", 10), ("二店", 20)):
+        row, year = [store], 0
+        for q in range(4):
+            months = [base + 3 * q + m for m in range(3)]
+            row += months + [sum(months)]
+            year += sum(months)
+        ws.append(row + [year])
+    path = tmp_path / "门店月度.xlsx"
+    wb.save(path)
+    rc, result = run_import(path)
+    assert rc == 0 and result["status"] == "imported", result
+    sheet = helpers.only_sheet(result)
+    assert sheet["reconciled"] == "match"
+    assert {t["period"] for t in sheet["totals"]} == {f"2025-{m:02d}" for m in range(1, 13)}
+    assert sum(t["value"] for t in sheet["totals"]) == 492.0
+    assert sum(r["decision"] == "period_subtotal_column" for r in sheet["readings"]) == 4
+    assert helpers.query(db_path, "SELECT count(*) FROM current_facts WHERE grain <> 'month'") == [(0,)]
+
+
+def test_target_actual_and_attainment_rows_under_each_metric(tmp_path, run_import, db_path, helpers):
+    """指标 · 类别 (目标 / 实际 / 达成率) · 1月 2月 3月: every row was stored as actual and added up
+    (销售额 660.978 = targets + actuals + rates); now a plan, an actual, and the rates left out."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "2026"
+    ws.append(["指标", "类别", "1月", "2月", "3月"])
+    ws.append(["销售额", "目标", 100, 110, 120])
+    ws.append([None, "实际", 95, 115, 118])
+    ws.append([None, "达成率", "95%", "104.5%", "98.3%"])
+    ws.append(["新客数", "目标", 50, 50, 60])
+    ws.append([None, "实际", 48, 52, 61])
+    ws.append([None, "达成率", "96%", "104%", "101.7%"])
+    path = tmp_path / "目标完成.xlsx"
+    wb.save(path)
+    rc, result = run_import(path)
+    assert rc == 0 and result["status"] == "imported", result
+    sheet = helpers.only_sheet(result)
+    got: dict = {}
+    for t in sheet["totals"]:
+        got[(t["metric"], t["scenario"])] = got.get((t["metric"], t["scenario"]), 0) + t["value"]
+    assert got == {("销售额", "plan"): 330, ("销售额", "actual"): 328, ("新客数", "plan"): 160, ("新客数", "actual"): 161}
+    assert any(r["decision"] == "ratio_rows" for r in sheet["readings"])

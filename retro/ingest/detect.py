@@ -420,9 +420,12 @@ def classify_column(index: int, parts: list[str], values: list[str], day_first: 
     if parts and _METRIC_COL_RE.match(last) and numeric_ratio < 0.5:
         return ColumnSpec(index, header, "metric")
     distinct = {v.strip().lower() for v in filled[:500]}
+    # 目标 / 实际 / 达成率 down a column: the ratio rows are computed from the others (left out in normalize)
+    scenario_words = {v for v in distinct if scenario_of(v)}
     if distinct and numeric_ratio < 0.5 and (
-        (parts and _SCENARIO_COL_RE.match(last) and any(scenario_of(v) for v in distinct))
-        or all(scenario_of(v) for v in distinct)
+        (parts and _SCENARIO_COL_RE.match(last) and scenario_words)
+        or (scenario_words and all(v in scenario_words or roles.is_derived_ratio(v) for v in distinct)
+            and (len(scenario_words) >= 2 or scenario_words == distinct))
     ):
         return ColumnSpec(index, header, "scenario")
     said = roles.header_reading(last, original=last) if parts else None
@@ -637,6 +640,7 @@ def plan_sheet(
                         for c in plan.columns]
         plan.readings.append(scenario[1])
     _months_from_dates(plan)
+    _period_subtotal_columns(plan)
     plan.shape = infer_shape(plan, rows)
     _name_metric(plan)
     plan.fingerprint = layout_fingerprint(plan.shape, plan.columns)
@@ -680,6 +684,39 @@ def _months_from_dates(plan: SheetPlan) -> None:
     # one column per month, or one per month in each of several blocks (a plan block, an actual block)
     if len(set(blocks.values())) == 1 and len(blocks) >= 2:
         plan.columns = [replace(c, period=c.period[:7]) if c in days else c for c in plan.columns]
+
+
+_COARSER = {"month": ("quarter", "year"), "day": ("month", "quarter", "year")}
+
+
+def _period_subtotal_columns(plan: SheetPlan) -> None:
+    """1月 2月 3月 Q1 4月 …: a quarter (or year) column among the months it spans is their subtotal.
+    Stored beside them it would count each month twice in every quarter and year view, so it is
+    left out, whether or not it adds up (the months are the data; a sheet's own sum is no new fact)."""
+    dated = [(c, p) for c in plan.of_role("measure") if c.period and (p := period_from_any_label(c.period)) is not None]
+    for fine, coarser in _COARSER.items():
+        fines = [(c, p) for c, p in dated if p.grain == fine]
+        if len(fines) < 2:
+            continue
+        for c, p in dated:
+            if p.grain not in coarser:
+                continue
+            spanned = [f.header for f, q in fines if f.scenario == c.scenario and f.metric == c.metric
+                       and q.year == p.year and _within(q, p)]
+            if spanned:
+                j = next(k for k, x in enumerate(plan.columns) if x.index == c.index)
+                plan.columns[j] = replace(c, role="ignore", reading=Reading(
+                    "period_subtotal_column", "header", params={"header": c.header, "first": spanned[0], "last": spanned[-1]}))
+        return
+
+
+def _within(inner: Period, outer: Period) -> bool:
+    month = inner.number if inner.grain in ("month", "day") else 0
+    if outer.grain == "year":
+        return True
+    if outer.grain == "quarter":
+        return month and (month - 1) // 3 + 1 == outer.number
+    return outer.grain == "month" and inner.grain == "day" and month == outer.number
 
 
 def _totals_columns_by_sum(plan: SheetPlan, sample: list[list[str | None]]) -> None:

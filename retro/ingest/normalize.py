@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..db import quote_ident, register, registered, unregister
-from . import cells, mismatch, totals
+from . import cells, mismatch, roles, totals
 from .cells import (
     Period,
     excel_serial_to_date,
@@ -511,9 +511,14 @@ def _facts(cur, sheet: RawSheet, plan: SheetPlan, measures: list[ColumnSpec], wh
     scen_join = ""
     if scen_col is not None:
         texts = [r[0] for r in _run(cur, f"SELECT DISTINCT {_clean(_col(scen_col))} FROM rows_in").fetchall() if r[0] is not None]
+        # 目标 / 实际 / 达成率 rows under each metric: the 达成率 row is computed from the two above it
+        derived = [t for t in texts if scenario_of(t) is None and roles.is_derived_ratio(t)]
         register(cur, "smap", pa.table({"t": pa.array(texts, pa.string()),
-                                       "s": pa.array([scenario_of(t) or t.strip().lower() for t in texts], pa.string())}))
+                                       "s": pa.array([scenario_of(t) or t.strip().lower() for t in texts], pa.string()),
+                                       "derived": pa.array([t in derived for t in texts], pa.bool_())}))
         scen_join = f"LEFT JOIN smap sm ON sm.t = {_clean('ri.' + _col(scen_col))}"
+        if derived:
+            out.readings.append(Reading("ratio_rows", "header", params={"labels": " / ".join(derived[:3])}))
 
     key_params = {f"dk{i}": n for i, n in enumerate(names)}
     dims_key = "concat_ws('|', " + ", ".join(f"$dk{i} || '=' || coalesce(ri.{_col(c)}, '')" for i, c in enumerate(dims)) + ")" if dims else "''"
@@ -570,7 +575,8 @@ def _facts(cur, sheet: RawSheet, plan: SheetPlan, measures: list[ColumnSpec], wh
             f"{unit_expr} AS unit, {scenario_expr} AS scenario, {dims_key} AS dims_key, "
             f"{_clean('ri.' + _col(c))} AS raw, list_contains($e{i}, ri.__r) AS is_error "
             f"FROM rows_in ri {period_join} {metric_join} {scen_join} "
-            f"WHERE {_clean('ri.' + _col(c))} IS NOT NULL OR list_contains($e{i}, ri.__r)"
+            f"WHERE ({_clean('ri.' + _col(c))} IS NOT NULL OR list_contains($e{i}, ri.__r))"
+            + (" AND NOT coalesce(sm.derived, false)" if scen_col is not None else "")
         )
     if not selects:
         raise ImportFailure("no_numeric_data", sheet=plan.sheet)

@@ -179,6 +179,7 @@ ALTERNATIVES: dict[str, tuple[str, ...]] = {
     "derived_column": ("measure",),
     "prior_period_column": ("measure",),
     "comparison_column": ("measure",),
+    "period_subtotal_column": ("measure",),
     "totals_column": ("measure",),
     "note_column": ("dimension",),
     "repeated_column": ("dimension",),
