@@ -1,9 +1,11 @@
-"""The one place that opens the DuckDB file.
+"""The one place that opens the database: a DuckDB file (the default), or PostgreSQL by URL.
 
 One connection per process and path; every call gets its own cursor so Streamlit's
 script threads never share one; every write runs inside a single transaction.
 Schema changes are numbered migrations recorded in ``schema_migrations`` and are
-safe to re-run.
+safe to re-run. ``RETRO_DB`` / ``--db`` naming a ``postgresql://`` URL opens a
+:class:`PostgresDatabase` instead (a connection pool, the same calls, the same
+migrations; see the PostgreSQL section below and docs/postgres.md).
 """
 
 from __future__ import annotations
@@ -14,8 +16,10 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import duckdb
 import pandas as pd
@@ -519,7 +523,8 @@ class DatabaseUnavailable(Exception):
     "invalidated": DuckDB invalidated the connection after a fatal error (it is reopened on the
     next :func:`get_database`); "read_only": the file or its folder cannot be written (a read-only
     disk or mount, no permission); "disk_full": no space left for the file or its write-ahead log;
-    "corrupted": the file is not a readable DuckDB database (truncated, overwritten). See
+    "corrupted": the file is not a readable DuckDB database (truncated, overwritten); "unreachable":
+    the PostgreSQL server refused or could not be reached (its reason in ``detail``, no password). See
     :func:`classify`: nothing committed is lost in any of them."""
 
     def __init__(self, code: str, **params: object) -> None:
@@ -577,7 +582,14 @@ def held_by_another_process(path: str | Path) -> bool:
 
 
 class Database:
-    """A DuckDB file with the schema migrated; hand out cursors, run transactions."""
+    """A DuckDB file with the schema migrated; hand out cursors, run transactions.
+
+    ``Database("postgresql://…")`` returns a :class:`PostgresDatabase` instead."""
+
+    def __new__(cls, path: str | Path, *, read_only: bool = False) -> Any:
+        if cls is Database and is_postgres_url(path):
+            return PostgresDatabase(str(path), read_only=read_only)
+        return super().__new__(cls)
 
     def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
         self.path = Path(path)
@@ -724,6 +736,328 @@ class Database:
             )
 
 
+# --------------------------------------------------------------------------- PostgreSQL
+#
+# RETRO_DB / --db may name a PostgreSQL database by URL (postgresql://user:pass@host:port/db) instead of
+# a DuckDB file. The SQL the domain modules write stays one text per query (docs/postgres.md says why):
+# the portable subset both engines run as it is, and the few differences are translated here, once per
+# SQL text, by :func:`pg_statement` (schema types) and :func:`pg_placeholders` (parameter markers).
+# Rules: the password is never logged, printed, kept in ``path`` or put in an error (:func:`redact_url`);
+# connections come from one pool per URL; every write is one transaction (BEGIN … COMMIT, as on DuckDB);
+# the data version is read from the database on each call, since other servers write it too; migrations
+# take an advisory lock so two servers starting together apply each one once.
+
+PG_SCHEMES = ("postgresql://", "postgres://")
+PG_POOL_MAX = int(os.environ.get("RETRO_PG_POOL", "8"))
+_MIGRATION_LOCK = 0x7265_7472_6F00  # pg_advisory_xact_lock key: "retro\0"
+
+
+def is_postgres_url(target: object) -> bool:
+    return isinstance(target, str) and target.startswith(PG_SCHEMES)
+
+
+def default_db_target() -> str | Path:
+    """``RETRO_DB`` as a PostgreSQL URL when it is one, else :func:`default_db_path`."""
+    env = os.environ.get("RETRO_DB")
+    return env if is_postgres_url(env) else default_db_path()
+
+
+def redact_url(url: str) -> str:
+    """The URL with its password replaced by ``***`` (what logs, errors and ``path`` show)."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = f"{parts.username or ''}:***@{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+# Schema types DuckDB has and PostgreSQL spells otherwise. A MAP column (dimension name → value) becomes
+# JSONB, read back as a dict as DuckDB's MAP is; JSON stays JSON (the text kept as written, read back
+# as a str as on DuckDB); DOUBLE is DOUBLE PRECISION. Everything else in MIGRATIONS is common SQL.
+_PG_TYPES = (
+    (re.compile(r"\bMAP\s*\(\s*VARCHAR\s*,\s*(VARCHAR|DOUBLE)\s*\)", re.IGNORECASE), "JSONB"),
+    (re.compile(r"\bDOUBLE\b(?!\s+PRECISION)", re.IGNORECASE), "DOUBLE PRECISION"),
+)
+
+
+@lru_cache(maxsize=4096)
+def pg_statement(sql: str) -> str:
+    """A statement of retro's DuckDB dialect as PostgreSQL runs it (schema types; see ``_PG_TYPES``)."""
+    for pattern, replacement in _PG_TYPES:
+        sql = pattern.sub(replacement, sql)
+    return sql
+
+
+_TOKEN = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|--[^\n]*|\?|\$[A-Za-z_][A-Za-z0-9_]*|%")
+
+
+@lru_cache(maxsize=4096)
+def pg_placeholders(sql: str) -> str:
+    """DuckDB's ``?`` and ``$name`` parameters as psycopg's ``%s`` and ``%(name)s``; markers inside
+    quoted strings, quoted identifiers and comments are left as they are. Every literal ``%`` is doubled,
+    inside quotes too (psycopg reads ``%`` anywhere in the text)."""
+
+    def swap(m: re.Match) -> str:
+        token = m.group(0)
+        if token == "?":
+            return "%s"
+        if token == "%":
+            return "%%"
+        if token.startswith("$"):
+            return f"%({token[1:]})s"
+        return token.replace("%", "%%")
+
+    return _TOKEN.sub(swap, sql)
+
+
+class PgCursor:
+    """A psycopg cursor that takes retro's SQL as the DuckDB cursor does: ``execute`` translates the
+    statement and its parameter markers and returns the cursor, so ``cur.execute(sql, p).fetchall()``
+    reads the same on both engines."""
+
+    def __init__(self, cur: Any) -> None:
+        self._cur = cur
+
+    def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> PgCursor:
+        text = pg_statement(sql)
+        if params:
+            self._cur.execute(pg_placeholders(text), params)
+        else:
+            self._cur.execute(text)
+        return self
+
+    def executemany(self, sql: str, params: Sequence[Sequence[Any]]) -> PgCursor:
+        self._cur.executemany(pg_placeholders(pg_statement(sql)), params)
+        return self
+
+    def fetchall(self) -> list[tuple]:
+        return self._cur.fetchall() if self._cur.description is not None else []
+
+    def fetchone(self) -> tuple | None:
+        return self._cur.fetchone() if self._cur.description is not None else None
+
+    @property
+    def description(self) -> Any:
+        return self._cur.description
+
+    @property
+    def rowcount(self) -> int:
+        return self._cur.rowcount
+
+    @property
+    def raw(self) -> Any:
+        """The psycopg cursor itself (COPY, server-specific calls)."""
+        return self._cur
+
+    def df(self) -> pd.DataFrame:
+        return _pg_frame(self._cur.description, self.fetchall())
+
+    def fetchnumpy(self) -> dict[str, Any]:
+        import numpy as np
+
+        frame = self.df()
+        return {name: np.ma.masked_array(frame[name].to_numpy(dtype=object, na_value=None),
+                                         mask=frame[name].isna().to_numpy()) for name in frame.columns}
+
+
+_PG_DATES = {1082, 1114, 1184}  # date, timestamp, timestamptz
+_PG_INTS = {20, 21, 23}
+
+
+def _pg_frame(description: Any, rows: list[tuple]) -> pd.DataFrame:
+    """Rows as DuckDB's ``.df()`` types them: dates and timestamps datetime64[us], integers with a NULL
+    pandas' Int64, the rest as pandas infers them."""
+    if description is None:
+        return pd.DataFrame()
+    names = [d.name for d in description]
+    frame = pd.DataFrame.from_records(rows, columns=names, coerce_float=True)
+    for i, d in enumerate(description):
+        name = names[i]
+        if d.type_code in _PG_DATES:
+            frame[name] = pd.to_datetime(frame[name]).astype("datetime64[us]")
+        elif d.type_code in _PG_INTS:
+            frame[name] = frame[name].astype("Int64" if frame[name].isna().any() else "int64")
+        elif d.type_code in (700, 701):
+            frame[name] = frame[name].astype("float64")
+    return frame
+
+
+def _configure_pg(con: Any) -> None:
+    """Each pooled connection: autocommit (BEGIN/COMMIT are retro's, as on DuckDB), JSON read back as
+    text as DuckDB returns it, UTC session time zone."""
+    from psycopg.types.string import TextLoader
+
+    con.autocommit = True
+    con.adapters.register_loader("json", TextLoader)
+    con.execute("SET TIME ZONE 'UTC'")
+
+
+class PostgresDatabase:
+    """A PostgreSQL database with the schema migrated; the same calls as :class:`Database`.
+
+    ``path`` is the URL with the password hidden: callers use it as a cache key and to name the
+    database; :func:`get_database` maps it back to this object."""
+
+    def __init__(self, url: str, *, read_only: bool = False, pool_max: int = PG_POOL_MAX) -> None:
+        import psycopg
+        from psycopg_pool import ConnectionPool
+
+        self._psycopg = psycopg
+        parts = urlsplit(url)
+        self._secret = parts.password or os.environ.get("RETRO_DB_PASSWORD") or ""
+        self.path = redact_url(url)
+        self.read_only = read_only
+        kwargs: dict[str, Any] = {"connect_timeout": 10, "application_name": "retro"}
+        if parts.password is None and os.environ.get("RETRO_DB_PASSWORD"):
+            kwargs["password"] = os.environ["RETRO_DB_PASSWORD"]
+        if read_only:
+            kwargs["options"] = "-c default_transaction_read_only=on"
+        self._lock = threading.Lock()
+        self.broken = False
+        self._pool = ConnectionPool(url, min_size=1, max_size=pool_max, kwargs=kwargs, configure=_configure_pg,
+                                    open=False, name="retro")
+        try:
+            self._pool.open(wait=True, timeout=15)
+        except Exception as exc:  # psycopg_pool.PoolTimeout: the reason is in the pool's log and the probe
+            self._pool.close()
+            raise DatabaseUnavailable("unreachable", path=self.path, detail=self._probe(url, kwargs, exc)) from None
+        if not read_only:
+            self.migrate()
+
+    def __repr__(self) -> str:
+        return f"PostgresDatabase({self.path!r})"
+
+    def _hide(self, text: str) -> str:
+        return text.replace(self._secret, "***") if self._secret else text
+
+    def _probe(self, url: str, kwargs: dict[str, Any], exc: BaseException) -> str:
+        """Why the pool could not connect, in the server's words (one direct attempt), password hidden."""
+        try:
+            self._psycopg.connect(url, **kwargs).close()
+        except Exception as probe:  # noqa: BLE001 - any reason is the message
+            return self._hide(str(probe).strip())[:300]
+        return self._hide(str(exc))[:300]
+
+    def close(self) -> None:
+        self.broken = True
+        self._pool.close()
+
+    def alive(self) -> bool:
+        if self.broken:
+            return False
+        try:
+            self.rows("SELECT 1")
+        except DatabaseUnavailable:
+            return False
+        return True
+
+    @contextmanager
+    def cursor(self) -> Iterator[PgCursor]:
+        psycopg = self._psycopg
+        try:
+            with self._pool.connection(timeout=30) as con, con.cursor() as cur:
+                yield PgCursor(cur)
+        except psycopg.errors.ReadOnlySqlTransaction as exc:
+            raise DatabaseUnavailable("read_only", path=self.path, detail=self._hide(str(exc))[:300]) from exc
+        except psycopg.errors.DiskFull as exc:
+            raise DatabaseUnavailable("disk_full", path=self.path, detail=self._hide(str(exc))[:300]) from exc
+        except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
+            # The server went away or refused us: the pool drops the connection and opens a new one.
+            if isinstance(exc, psycopg.errors.QueryCanceled | psycopg.errors.LockNotAvailable):
+                raise
+            raise DatabaseUnavailable("unreachable", path=self.path, detail=self._hide(str(exc))[:300]) from exc
+        except Exception as exc:  # noqa: BLE001 - hide the password in whatever psycopg says, keep the type
+            if self._secret and self._secret in str(exc):
+                raise type(exc)(self._hide(str(exc))) from None
+            raise
+
+    @contextmanager
+    def transaction(self) -> Iterator[PgCursor]:
+        """One write: everything inside commits together or not at all. Refused for a viewer."""
+        check_write()
+        with self.cursor() as cur:
+            cur.execute("BEGIN")
+            try:
+                yield cur
+            except BaseException:
+                with suppress(Exception):  # a dead connection rolls back by itself
+                    cur.execute("ROLLBACK")
+                raise
+            else:
+                cur.execute("COMMIT")
+
+    def rows(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> list[tuple]:
+        with self.cursor() as cur:
+            return cur.execute(sql, params).fetchall()
+
+    def one(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> tuple | None:
+        with self.cursor() as cur:
+            return cur.execute(sql, params).fetchone()
+
+    def scalar(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> Any:
+        row = self.one(sql, params)
+        return None if row is None else row[0]
+
+    def frame(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> pd.DataFrame:
+        with self.cursor() as cur:
+            return cur.execute(sql, params).df()
+
+    def arrays(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> dict[str, Any]:
+        with self.cursor() as cur:
+            return cur.execute(sql, params).fetchnumpy()
+
+    def applied_migrations(self) -> list[int]:
+        return [r[0] for r in self.rows("SELECT version FROM schema_migrations ORDER BY version")]
+
+    def migrate(self) -> list[int]:
+        """Apply the migrations not yet recorded, each in its own transaction under an advisory lock:
+        a second server starting at the same time waits, then finds them applied."""
+        with self._lock:
+            with system(), self.transaction() as cur:
+                cur.execute("SELECT pg_advisory_xact_lock(?)", [_MIGRATION_LOCK])
+                cur.execute(
+                    """CREATE TABLE IF NOT EXISTS schema_migrations (
+                        version INTEGER PRIMARY KEY,
+                        name VARCHAR NOT NULL,
+                        applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+                    )"""
+                )
+            applied = []
+            for migration in MIGRATIONS:
+                with system(), self.transaction() as cur:
+                    cur.execute("SELECT pg_advisory_xact_lock(?)", [_MIGRATION_LOCK])
+                    if cur.execute("SELECT 1 FROM schema_migrations WHERE version = ?",
+                                   [migration.version]).fetchone():
+                        continue
+                    for statement in migration.statements:
+                        cur.execute(statement)
+                    cur.execute("INSERT INTO schema_migrations (version, name) VALUES (?, ?)",
+                                [migration.version, migration.name])
+                applied.append(migration.version)
+            return applied
+
+    def data_version(self) -> int:
+        """Bumped by every write that changes what pages show; read from the database on every call
+        (one indexed row), since another app server may have written since."""
+        return int(self.get_setting("data_version", "0") or 0)
+
+    def get_setting(self, key: str, default: str | None = None) -> str | None:
+        value = self.scalar("SELECT value FROM settings WHERE key = ?", [key])
+        return default if value is None else value
+
+    def set_setting(self, key: str, value: str | None) -> None:
+        """Internal bookkeeping (versions, first start): written whoever is looking."""
+        with system(), self.transaction() as cur:
+            cur.execute(
+                "INSERT INTO settings VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [key, value],
+            )
+
+
+
 def bump_version(cur: duckdb.DuckDBPyConnection) -> None:
     """Inside a write's transaction: what pages show has changed, so cached results are stale."""
     cur.execute(
@@ -754,13 +1088,17 @@ def unregister(cur: duckdb.DuckDBPyConnection, name: str) -> None:
     cur.unregister(name)
 
 
-_databases: dict[Path, Database] = {}
+_databases: dict[Path | str, Database | PostgresDatabase] = {}
 _databases_lock = threading.Lock()
 
 
 def get_database(path: str | Path | None = None) -> Database:
-    """The process's single Database for ``path`` (default: :func:`default_db_path`)."""
-    resolved = Path(path).expanduser().resolve() if path else default_db_path().resolve()
+    """The process's single Database for ``path`` (default: :func:`default_db_target`): a DuckDB file,
+    or a PostgreSQL URL (with its password, or as ``db.path`` shows it once opened)."""
+    target = path if path else default_db_target()
+    if is_postgres_url(target):
+        return _get_postgres(str(target))
+    resolved = Path(target).expanduser().resolve()
     with _databases_lock:
         db = _databases.get(resolved)
         if db is not None and db.broken:
@@ -772,6 +1110,19 @@ def get_database(path: str | Path | None = None) -> Database:
         if db is None:
             db = Database(resolved)  # DatabaseUnavailable("busy") when another process holds the file
             _databases[resolved] = db
+        return db
+
+
+def _get_postgres(url: str) -> Any:
+    key = redact_url(url)
+    with _databases_lock:
+        db = _databases.get(key)
+        if db is not None and db.broken:
+            del _databases[key]
+            db = None
+        if db is None:
+            db = PostgresDatabase(url)
+            _databases[key] = db
         return db
 
 

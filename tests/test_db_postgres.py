@@ -3,9 +3,17 @@ then the schema, transactions, data version and settings as the DuckDB tests che
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
+import threading
+
+import pandas as pd
 import psycopg
 import pytest
 from postgres_support import INSTALL_HINT, PostgresMissing, PostgresServer, find_bin_dir
+
+from retro import db as retro_db
+from retro.db import Database, DatabaseUnavailable, PostgresDatabase
 
 # --------------------------------------------------------------------------- the throwaway server
 
@@ -46,3 +54,207 @@ def test_missing_binaries_say_how_to_install_them(monkeypatch, tmp_path):
     assert "apt-get install postgresql" in str(info.value) and str(info.value) == INSTALL_HINT
     with pytest.raises(PostgresMissing):
         PostgresServer()
+
+
+# --------------------------------------------------------------------------- retro.db on PostgreSQL
+
+
+def _hide_password(url: str) -> tuple[str, str]:
+    from urllib.parse import unquote, urlsplit
+
+    return url, unquote(urlsplit(url).password or "")
+
+
+DUCK_TO_PG = {
+    "VARCHAR": "character varying", "BIGINT": "bigint", "INTEGER": "integer", "DOUBLE": "double precision",
+    "DATE": "date", "TIMESTAMP": "timestamp without time zone", "BOOLEAN": "boolean", "JSON": "json",
+    "VARCHAR[]": "ARRAY", "MAP(VARCHAR, VARCHAR)": "jsonb", "MAP(VARCHAR, DOUBLE)": "jsonb",
+}
+
+
+def _duck_columns(tmp_path) -> dict[str, list[tuple[str, str]]]:
+    duck = Database(tmp_path / "same.duckdb")
+    out: dict[str, list[tuple[str, str]]] = {}
+    for table, column, kind in duck.rows(
+        "SELECT table_name, column_name, data_type FROM information_schema.columns "
+        "WHERE table_schema = 'main' ORDER BY table_name, ordinal_position"
+    ):
+        out.setdefault(table, []).append((column, kind))
+    duck.close()
+    return out
+
+
+def test_a_new_database_gets_the_same_schema_as_a_duckdb_file(pg_url, tmp_path):
+    db = Database(pg_url)
+    assert isinstance(db, PostgresDatabase)
+    assert db.applied_migrations() == [m.version for m in retro_db.MIGRATIONS]
+    pg: dict[str, list[tuple[str, str]]] = {}
+    for table, column, kind in db.rows(
+        "SELECT table_name, column_name, data_type FROM information_schema.columns "
+        "WHERE table_schema = 'public' ORDER BY table_name, ordinal_position"
+    ):
+        pg.setdefault(table, []).append((column, kind))
+    duck = _duck_columns(tmp_path)
+    assert sorted(pg) == sorted(duck)  # every table and view, nothing more
+    for table, columns in duck.items():
+        assert [c for c, _ in pg[table]] == [c for c, _ in columns], table
+        assert [k for _, k in pg[table]] == [DUCK_TO_PG[k] for _, k in columns], table
+    views = {r[0] for r in db.rows("SELECT table_name FROM information_schema.views WHERE table_schema = 'public'")}
+    assert views == {"facts", "current_facts", "current_transactions"}
+
+
+def test_migrations_re_run_apply_nothing_and_keep_the_data(pg_url):
+    db = Database(pg_url)
+    db.set_setting("k", "v")
+    with db.transaction() as cur:
+        cur.execute("""INSERT INTO segments VALUES ('区域=华东', '{"区域": "华东"}')""")
+    assert db.migrate() == []
+    db.close()
+    again = Database(pg_url)
+    assert again.migrate() == []
+    assert again.applied_migrations() == [m.version for m in retro_db.MIGRATIONS]
+    assert again.get_setting("k") == "v"
+    assert again.rows("SELECT dims_key, dims FROM segments") == [("区域=华东", {"区域": "华东"})]
+    assert again.scalar("SELECT count(*) FROM schema_migrations") == len(retro_db.MIGRATIONS)
+    again.close()
+
+
+def test_two_servers_starting_together_apply_each_migration_once(pg_url):
+    opened: list = []
+    errors: list = []
+
+    def start() -> None:
+        try:
+            opened.append(PostgresDatabase(pg_url))
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=start) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and len(opened) == 3
+    assert opened[0].rows("SELECT version, count(*) FROM schema_migrations GROUP BY version ORDER BY version") == [
+        (m.version, 1) for m in retro_db.MIGRATIONS
+    ]
+    for db in opened:
+        db.close()
+
+
+def test_a_failed_transaction_leaves_nothing_and_the_pool_goes_on(pg_url):
+    db = Database(pg_url)
+    with pytest.raises(RuntimeError), db.transaction() as cur:
+        cur.execute("INSERT INTO settings VALUES (?, ?)", ["a", "1"])
+        cur.execute("INSERT INTO layouts VALUES (?, ?, now())", ["fp", '{"x": 1}'])
+        raise RuntimeError("boom")
+    with pytest.raises(psycopg.errors.UniqueViolation), db.transaction() as cur:
+        cur.execute("INSERT INTO settings VALUES (?, ?)", ["b", "1"])
+        cur.execute("INSERT INTO settings VALUES (?, ?)", ["b", "2"])  # the key again: the whole write fails
+    assert db.rows("SELECT key FROM settings WHERE key IN ('a', 'b')") == []
+    assert db.rows("SELECT * FROM layouts") == []
+    for _ in range(2 * retro_db.PG_POOL_MAX):  # every pooled connection came back usable, none in a transaction
+        assert db.scalar("SELECT 1") == 1
+        assert db.scalar("SELECT count(*) FROM pg_stat_activity WHERE state LIKE 'idle in transaction%'") == 0
+    db.close()
+
+
+def test_the_data_version_lives_in_the_database(pg_url):
+    one = Database(pg_url)
+    other = PostgresDatabase(pg_url)  # a second app server on the same database
+    start = other.data_version()
+    with one.transaction() as cur:
+        retro_db.bump_version(cur)
+    assert one.data_version() == start + 1
+    assert other.data_version() == start + 1  # seen at its next look, no restart
+    with pytest.raises(RuntimeError), one.transaction() as cur:
+        retro_db.bump_version(cur)
+        raise RuntimeError("rolled back")
+    assert other.data_version() == start + 1
+    one.close()
+    other.close()
+
+
+def test_settings_round_trip(pg_url):
+    db = Database(pg_url)
+    assert db.get_setting("missing") is None and db.get_setting("missing", "d") == "d"
+    db.set_setting("团队", "华东 100% ?")
+    assert db.get_setting("团队") == "华东 100% ?"
+    db.set_setting("团队", "西南")
+    db.set_setting("empty", None)
+    assert db.get_setting("团队") == "西南"
+    assert db.get_setting("empty", "default") == "default"
+    assert db.rows("SELECT key, value FROM settings WHERE key IN ('团队', 'empty') ORDER BY key") == [
+        ("empty", None), ("团队", "西南")
+    ]
+    db.close()
+
+
+def test_reads_take_duckdb_parameters_and_return_duckdb_types(pg_url):
+    db = Database(pg_url)
+    with db.transaction() as cur:
+        cur.execute(
+            "INSERT INTO annotations (metric, period, text, author) VALUES (?, ?, ?, ?)",
+            ["销售额", dt.date(2026, 4, 1), "what's 50% of '?'", None],
+        )
+        cur.execute("INSERT INTO layouts VALUES ($fp, $mapping, now())", {"fp": "f1", "mapping": '{"a": [1, 2]}'})
+    assert db.one("SELECT text, '?' AS q, '%' AS p FROM annotations WHERE metric = ?", ["销售额"]) == (
+        "what's 50% of '?'", "?", "%"
+    )
+    assert db.scalar("SELECT mapping FROM layouts WHERE fingerprint = $fp", {"fp": "f1"}) == '{"a": [1, 2]}'
+    assert db.scalar("SELECT count(*) FROM annotations") == 1
+    frame = db.frame("SELECT id, period, author, created_at FROM annotations")
+    assert str(frame["period"].dtype) == "datetime64[us]" and frame["period"][0] == pd.Timestamp("2026-04-01")
+    assert str(frame["id"].dtype) == "int64" and frame["author"][0] is None
+    arrays = db.arrays("SELECT metric, author FROM annotations")
+    assert list(arrays["metric"]) == ["销售额"] and bool(arrays["author"].mask[0])
+    db.close()
+
+
+def test_database_and_get_database_take_the_url(pg_url):
+    db = retro_db.get_database(pg_url)
+    assert isinstance(db, PostgresDatabase)
+    assert retro_db.get_database(pg_url) is db
+    assert retro_db.get_database(db.path) is db  # the shown URL (no password) names the same database
+    retro_db.close_all()
+    assert db.broken and retro_db.get_database(pg_url) is not db
+
+
+def test_the_url_from_retro_db_with_the_password_from_the_environment(pg_url, monkeypatch):
+    url, password = _hide_password(pg_url)
+    without = url.replace(":" + url.split("@")[0].rsplit(":", 1)[1] + "@", "@")
+    assert password not in without
+    monkeypatch.setenv("RETRO_DB", without)
+    monkeypatch.setenv("RETRO_DB_PASSWORD", password)
+    db = retro_db.get_database()
+    assert isinstance(db, PostgresDatabase) and db.scalar("SELECT 1") == 1
+    assert password not in repr(db) and password not in str(db.path)
+
+
+def test_the_password_is_never_printed(pg_url, caplog, capsys):
+    url, password = _hide_password(pg_url)
+    caplog.set_level(logging.DEBUG)
+    db = Database(url)
+    for shown in (repr(db), str(db.path), db.path):
+        assert password not in shown and "***" in shown
+    with pytest.raises(psycopg.Error) as info:  # an error that would quote the value typed
+        db.scalar("SELECT CAST(? AS INTEGER)", [password])
+    assert password not in str(info.value)
+    db.close()
+
+    wrong = url.replace(password, "not-" + password[:6])
+    with pytest.raises(DatabaseUnavailable) as info:
+        PostgresDatabase(wrong)
+    failure = info.value
+    assert failure.code == "unreachable" and "password authentication failed" in failure.params["detail"]
+    shown = " ".join((str(failure), repr(failure), repr(failure.params), caplog.text, *capsys.readouterr()))
+    assert password not in shown and "not-" + password[:6] not in shown
+
+
+def test_placeholders_outside_quotes_only():
+    assert retro_db.pg_placeholders("SELECT '?', \"a?\", ? -- ?\n, $x, '$y', 5 % 2, '100%'") == (
+        "SELECT '?', \"a?\", %s -- ?\n, %(x)s, '$y', 5 %% 2, '100%%'"
+    )
+    assert retro_db.pg_statement("value DOUBLE, dims MAP(VARCHAR, VARCHAR) NOT NULL, w DOUBLE PRECISION") == (
+        "value DOUBLE PRECISION, dims JSONB NOT NULL, w DOUBLE PRECISION"
+    )
