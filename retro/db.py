@@ -1088,6 +1088,62 @@ def unregister(cur: duckdb.DuckDBPyConnection, name: str) -> None:
     cur.unregister(name)
 
 
+def copy_arrow(cur: Any, table: str, data: Any, columns: Sequence[str] | None = None) -> int:
+    """Inside a transaction: bulk-load the Arrow table ``data`` into ``table`` (its columns by name, or
+    ``columns``), on either engine. DuckDB scans it registered on the cursor; PostgreSQL gets it by
+    ``COPY … FROM STDIN`` as CSV written by Arrow (a NULL is an unquoted empty field, an empty string a
+    quoted one), a MAP or struct column as its JSON text, a list as an array literal. The row count."""
+    names = list(columns or data.column_names)
+    cols = ", ".join(quote_ident(n) for n in names)
+    data = data.select(names)
+    if not isinstance(cur, PgCursor):
+        with registered(cur, "_copy_arrow", data):
+            cur.execute(f"INSERT INTO {quote_ident(table)} ({cols}) SELECT {cols} FROM _copy_arrow")
+        return data.num_rows
+    import pyarrow as pa
+    import pyarrow.csv as pa_csv
+
+    data = pa.table({n: _pg_copyable(data.column(n)) for n in names})
+    options = pa_csv.WriteOptions(include_header=False, batch_size=16384)
+    with cur.raw.copy(f"COPY {quote_ident(table)} ({cols}) FROM STDIN WITH (FORMAT csv)") as copy:
+        for batch in data.to_batches(max_chunksize=100_000):
+            sink = pa.BufferOutputStream()
+            pa_csv.write_csv(pa.Table.from_batches([batch]), sink, options)
+            copy.write(sink.getvalue().to_pybytes())
+    return data.num_rows
+
+
+def _pg_copyable(column: Any) -> Any:
+    """A column as PostgreSQL's CSV COPY reads it: maps and structs as JSON text, lists as array
+    literals, dictionary-encoded values decoded; everything else as Arrow writes it."""
+    import json
+
+    import pyarrow as pa
+
+    kind = column.type
+    if pa.types.is_dictionary(kind):
+        return column.cast(kind.value_type)
+    if pa.types.is_map(kind):
+        return pa.array([None if v is None else json.dumps(dict(v), ensure_ascii=False)
+                         for v in column.to_pylist()], pa.string())
+    if pa.types.is_struct(kind):
+        return pa.array([None if v is None else json.dumps(v, ensure_ascii=False, default=str)
+                         for v in column.to_pylist()], pa.string())
+    if pa.types.is_list(kind) or pa.types.is_large_list(kind):
+        return pa.array([None if v is None else _pg_array_literal(v) for v in column.to_pylist()], pa.string())
+    return column
+
+
+def _pg_array_literal(values: Sequence[Any]) -> str:
+    def item(v: Any) -> str:
+        if v is None:
+            return "NULL"
+        text = str(v).replace("\\", "\\\\").replace('"', '\\"')
+        return f'"{text}"'
+
+    return "{" + ",".join(item(v) for v in values) + "}"
+
+
 _databases: dict[Path | str, Database | PostgresDatabase] = {}
 _databases_lock = threading.Lock()
 

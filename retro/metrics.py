@@ -88,10 +88,19 @@ _COST_HEADING = r"(成本|费用|支出|开支|cost|expense|spend|overhead|cogs)
 _COST_HEADING_RE = re.compile(_COST_HEADING, re.I)
 _NOT_A_HEADING_RE = re.compile(r"(中心|cent(?:er|re))", re.I)
 # Rates, scores, prices and per-unit amounts (获客成本 is cost per new customer): averaged, never summed.
+# English words whole (on the name with camelCase split: ConversionRate → Conversion Rate): 'rate'
+# inside Corporate sales or Generated leads, 'ratio' inside Registrations or Duration, 'per ' inside
+# Shopper visits made those sums averaged.
 _RATE_RE = re.compile(
-    r"(率|占比|比例|满意度|评分|得分|指数|nps|rate|ratio|score|percent|\bpct\b|%|均价|平均|日均|月均|均值|中位数|客单价|单价|人均|"
-    r"获客成本|单客|每单|每人|投入产出比|arpu|aov|cac|\bcp[acm]\b|\broi\b|\broas\b|return on|average|avg|\bmean\b|\bmedian\b|"
-    r"\bindex\b|per |(?<!总)(售价|进价|成交价|原价|零售价|批发价|价格)|(?<!total )\bprices?\b|库存|stock level)", re.I)
+    r"(率|占比|比例|满意度|评分|得分|指数|均价|平均|日均|月均|均值|中位数|客单价|单价|人均|获客成本|单客|每单|每人|投入产出比|"
+    r"(?<!总)(售价|进价|成交价|原价|零售价|批发价|价格)|库存|%|"
+    r"\b(nps|rates?|ratios?|scores?|percent(age)?s?|pct|arpu|aov|cac|cp[acm]|roi|roas|average|avg|mean|median|index|per|"
+    r"stock level)\b|return on|(?<!total )\bprices?\b)", re.I)
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
+
+
+def _words(name: str) -> str:
+    return _CAMEL.sub(" ", name)
 _CATEGORY_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("cost", _COST_RE),
     ("retention", re.compile(r"(留存|复购|流失|续费|回头|活跃|retention|churn|repeat|returning|active)", re.I)),
@@ -176,10 +185,10 @@ def explain_direction(name: str, context: Reason | None = None) -> tuple[str, Re
 
 def explain_aggregation(name: str, unit: str | None) -> tuple[str, Reason]:
     """Rates, scores, prices, averages and amounts per unit (元/人) are averaged; amounts and counts summed."""
-    found = _RATE_RE.search(name)
+    found = _RATE_RE.search(_words(name))
     if found:
         return "avg", _said(found)
-    if unit and (unit == "%" or _RATE_RE.search(unit) or "/" in unit or "每" in unit):
+    if unit and (unit == "%" or _RATE_RE.search(_words(unit)) or "/" in unit or "每" in unit):
         return "avg", Reason("unit", unit)
     return "sum", Reason("default")
 

@@ -258,3 +258,97 @@ def test_placeholders_outside_quotes_only():
     assert retro_db.pg_statement("value DOUBLE, dims MAP(VARCHAR, VARCHAR) NOT NULL, w DOUBLE PRECISION") == (
         "value DOUBLE PRECISION, dims JSONB NOT NULL, w DOUBLE PRECISION"
     )
+
+
+# --------------------------------------------------------------------------- the same calls on both engines
+
+
+@pytest.fixture(params=["duckdb", "postgresql"])
+def either_db(request, tmp_path):
+    """A migrated database on each engine in turn: what follows must behave the same on both."""
+    if request.param == "duckdb":
+        db = Database(tmp_path / "either.duckdb")
+    else:
+        db = Database(request.getfixturevalue("pg_url"))
+    yield db
+    db.close()
+
+
+def test_settings_versions_and_rollback_alike_on_both_engines(either_db):
+    db = either_db
+    start = db.data_version()
+    db.set_setting("团队", "华东")
+    with db.transaction() as cur:
+        retro_db.bump_version(cur)
+    assert db.data_version() == start + 1 and db.get_setting("团队") == "华东"
+    with pytest.raises(RuntimeError), db.transaction() as cur:
+        cur.execute("INSERT INTO settings VALUES (?, ?)", ["gone", "x"])
+        retro_db.bump_version(cur)
+        raise RuntimeError("rolled back")
+    assert db.get_setting("gone") is None and db.data_version() == start + 1
+
+
+def _tricky_facts(n_extra: int = 0):
+    import pyarrow as pa
+
+    sheets = ["销售", 'say "hi", then\nleave', "", "a\\b"]
+    units = ["万元", "", None, "%"]
+    values = [0.1 + 0.2, 1e300, None, -0.0]
+    rows = {
+        "import_id": [7] * 4 + [8] * n_extra,
+        "sheet_name": sheets + ["s"] * n_extra,
+        "period": [dt.date(2026, 1, 1), dt.date(1999, 12, 31), dt.date(2026, 4, 1), dt.date(2026, 2, 28)]
+        + [dt.date(2026, 1 + i % 12, 1) for i in range(n_extra)],
+        "grain": ["month"] * (4 + n_extra),
+        "metric": ["销售额", "成本", "毛利率", "x'y"] + [f"m{i % 50}" for i in range(n_extra)],
+        "unit": units + ["元"] * n_extra,
+        "scenario": ["actual"] * (4 + n_extra),
+        "dims_key": ["区域=华东", "", "区域=西南|产品线=企业版", "k"] + [f"区域={i % 30}" for i in range(n_extra)],
+        "value": values + [float(i) / 7 for i in range(n_extra)],
+    }
+    schema = pa.schema([("import_id", pa.int64()), ("sheet_name", pa.string()), ("period", pa.date32()),
+                        ("grain", pa.string()), ("metric", pa.string()), ("unit", pa.string()),
+                        ("scenario", pa.string()), ("dims_key", pa.string()), ("value", pa.float64())])
+    return pa.table(rows, schema=schema), rows
+
+
+def test_copy_arrow_stores_the_same_rows_on_both_engines(either_db):
+    import pyarrow as pa
+
+    db = either_db
+    facts, rows = _tricky_facts()
+    segments = pa.table({
+        "dims_key": ["区域=华东", "区域=西南|产品线=企业版"],
+        "dims": pa.array([[("区域", "华东")], [("区域", "西南"), ("产品线", 'A "quoted", one')]],
+                         pa.map_(pa.string(), pa.string())),
+    })
+    imports = pa.table({
+        "id": pa.array([7], pa.int64()), "file_name": ["华东.xlsx"], "file_sha256": ["ab"],
+        "file_size": pa.array([10], pa.int64()), "imported_at": [dt.datetime(2026, 4, 2, 9, 30, 1, 250000)],
+        "row_count": pa.array([4], pa.int64()),
+        "sheets": pa.array([["销售", 'say "hi", then', "a\\b", ""]], pa.list_(pa.string())),
+    })
+    with db.transaction() as cur:
+        assert retro_db.copy_arrow(cur, "fact_rows", facts) == 4
+        assert retro_db.copy_arrow(cur, "segments", segments) == 2
+        assert retro_db.copy_arrow(cur, "imports", imports) == 1
+    stored = db.rows("SELECT sheet_name, period, metric, unit, dims_key, value, replaced_by FROM fact_rows "
+                     "ORDER BY period")
+    expected = sorted(zip(rows["sheet_name"], rows["period"], rows["metric"], rows["unit"], rows["dims_key"],
+                          rows["value"], [None] * 4, strict=True), key=lambda r: r[1])
+    assert stored == expected  # NULL and '' kept apart, the doubles to the last bit, text as written
+    assert db.rows("SELECT dims_key, dims FROM segments ORDER BY dims_key") == [
+        ("区域=华东", {"区域": "华东"}), ("区域=西南|产品线=企业版", {"区域": "西南", "产品线": 'A "quoted", one'}),
+    ]
+    assert db.one("SELECT sheets, imported_at, is_sample, mode FROM imports") == (
+        ["销售", 'say "hi", then', "a\\b", ""], dt.datetime(2026, 4, 2, 9, 30, 1, 250000), False, "replace",
+    )
+    assert db.scalar("SELECT count(*) FROM facts") == 2  # the view joins the loaded segments
+
+
+def test_copy_arrow_in_a_failed_transaction_stores_nothing(either_db):
+    facts, _ = _tricky_facts(n_extra=1000)
+    with pytest.raises(RuntimeError), either_db.transaction() as cur:
+        retro_db.copy_arrow(cur, "fact_rows", facts)
+        raise RuntimeError("the import failed after loading")
+    assert either_db.scalar("SELECT count(*) FROM fact_rows") == 0

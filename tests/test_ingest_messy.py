@@ -498,3 +498,26 @@ def test_target_actual_and_attainment_rows_under_each_metric(tmp_path, run_impor
         got[(t["metric"], t["scenario"])] = got.get((t["metric"], t["scenario"]), 0) + t["value"]
     assert got == {("销售额", "plan"): 330, ("销售额", "actual"): 328, ("新客数", "plan"): 160, ("新客数", "actual"): 161}
     assert any(r["decision"] == "ratio_rows" for r in sheet["readings"])
+
+
+def test_an_average_columns_totals_cell_is_not_checked_as_a_sum(tmp_path, run_import, db_path, helpers):
+    """序号 · 门店 · 销售额 · 客流量 · 客单价 with the 合计 row right under the header: its 客单价 is 3000 / 150
+    = 20, not 20 + 20 + 20; the sheet was refused as 'differing from its own totals'."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "2026年2月"
+    ws.append(["序号", "门店", "销售额", "客流量", "客单价"])
+    ws.append([None, "合计", 3000, 150, 20])
+    for i, (store, sales, visits) in enumerate((("A店", 1000, 50), ("B店", 1200, 60), ("C店", 800, 40))):
+        ws.append([i + 1, store, sales, visits, round(sales / visits, 2)])
+    path = tmp_path / "门店.xlsx"
+    wb.save(path)
+    rc, result = run_import(path)
+    assert rc == 0 and result["status"] == "imported", result
+    sheet = helpers.only_sheet(result)
+    assert sheet["reconciled"] == "match"
+    assert {r["column"] for r in sheet["reconciliation"]} == {"销售额", "客流量"}  # the sums still checked
+    got = {t["metric"]: t["value"] for t in sheet["totals"]}
+    assert got["销售额"] == 3000 and got["客流量"] == 150

@@ -775,3 +775,16 @@ def test_the_cards_beside_a_metric_come_from_the_workbook_it_came_in_with(db):
     assert together == {"营业收入", "营业成本"}
     cards = M.key_metrics("营业收入", catalog, together)
     assert "营业成本" in cards and "获客成本" not in cards, cards
+
+
+@pytest.mark.parametrize(("name", "aggregation"), [
+    # 'rate', 'ratio' and 'per ' inside other words made these sums averaged (a quarter of
+    # Corporate sales showed the months' mean)
+    ("Corporate sales", "sum"), ("Generated leads", "sum"), ("New registrations", "sum"),
+    ("Call Duration", "sum"), ("Shopper visits", "sum"), ("Operations cost", "sum"),
+    ("Conversion rate", "avg"), ("ConversionRate", "avg"), ("Call Drop Rate (%)", "avg"),
+    ("Sales per store", "avg"), ("CSAT Score", "avg"), ("Unit price", "avg"), ("Total price", "sum"),
+    ("客单价", "avg"), ("留存率", "avg"), ("销售额", "sum"),
+])
+def test_only_whole_words_make_a_metric_averaged(name, aggregation):
+    assert M.guess_aggregation(name, None) == aggregation

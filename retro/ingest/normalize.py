@@ -794,6 +794,8 @@ def _reconcile(cur, plan: SheetPlan, measures: list[ColumnSpec], totals_rows: li
         rows = _run(cur, f"SELECT g.__r, {cols} FROM grid g WHERE list_contains($rows, g.__r)", {"rows": totals_rows}).fetchall()
         outside: dict[int, list[int]] = {}
         for j, c in enumerate(measures):
+            if _averaged(c.metric or plan.metric_name, c.unit) and not plan.of_role("metric"):
+                continue  # 客单价's totals cell is an average or a ratio of totals, never a sum: no sum check
             # the totals row in the column's own style: '5.263,75' under '1052,75' cells is 5263.75
             vals = [parse_number(r[j + 1], decimal_comma=c.index in out.decimal_comma).value for r in rows]
             vals = [v for v in vals if v is not None]
@@ -854,6 +856,8 @@ def _reconcile(cur, plan: SheetPlan, measures: list[ColumnSpec], totals_rows: li
         scenario = t.scenario or (next(iter(scenarios)) if len(scenarios) == 1 else None)
         why = None
         for metric, sheet_total in sheet_totals.items():
+            if _averaged(metric, None):
+                continue  # a 全年 cell of 转化率 is the year's rate, not the months added
             entry = _entry("column", plan, t, sheet_total, float(imported.get(metric) or 0.0), scenario=scenario or "actual")
             entry["metric"] = metric
             if entry["status"] == "mismatch":
@@ -865,6 +869,13 @@ def _reconcile(cur, plan: SheetPlan, measures: list[ColumnSpec], totals_rows: li
                 entry["explanation"] = why or None
                 out.mismatch = out.mismatch or why or {"code": "unexplained", "rows": []}
             out.reconciliation.append(entry)
+
+
+def _averaged(metric: str | None, unit: str | None) -> bool:
+    """A rate, price or average (metrics.guess_aggregation): the sheet's total of it is no sum."""
+    from ..metrics import guess_aggregation  # metrics imports the ingest package: imported when used
+
+    return bool(metric) and guess_aggregation(metric, unit) == "avg"
 
 
 def _row_mismatch(cur, measures: list[ColumnSpec], bad: list[dict[str, Any]], left_out: dict[int, str],
