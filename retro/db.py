@@ -971,7 +971,11 @@ class PostgresDatabase:
             raise DatabaseUnavailable("unreachable", path=self.path, detail=self._hide(str(exc))[:300]) from exc
         except Exception as exc:  # noqa: BLE001 - hide the password in whatever psycopg says, keep the type
             if self._secret and self._secret in str(exc):
-                raise type(exc)(self._hide(str(exc))) from None
+                try:
+                    hidden = type(exc)(self._hide(str(exc)))
+                except Exception:  # noqa: BLE001 - a type that takes other arguments
+                    hidden = RuntimeError(self._hide(str(exc)))
+                raise hidden from None
             raise
 
     @contextmanager

@@ -19,6 +19,7 @@ Usage (tests/conftest.py wraps it in the session fixture ``postgres_server``)::
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import secrets
@@ -139,6 +140,7 @@ class PostgresServer:
             try:
                 self._run(str(self.bin / "pg_ctl"), "-D", str(self.data_dir), "-l", str(self.log_file),
                           "-o", options, "-w", "-t", "60", "start", timeout=90)
+                atexit.register(self.stop)  # an interrupted run (Ctrl+C) stops it too
                 return self
             except RuntimeError as exc:
                 last_error = exc
@@ -150,6 +152,7 @@ class PostgresServer:
     def stop(self) -> None:
         if self.root is None:
             return
+        atexit.unregister(self.stop)
         if (self.data_dir / "postmaster.pid").exists():
             with contextlib.suppress(RuntimeError, subprocess.TimeoutExpired):
                 self._run(str(self.bin / "pg_ctl"), "-D", str(self.data_dir), "-m", "fast", "-w", "stop", timeout=60)
