@@ -917,13 +917,19 @@ class PostgresDatabase:
             kwargs["options"] = "-c default_transaction_read_only=on"
         self._lock = threading.Lock()
         self.broken = False
+        # One direct attempt first: a wrong password or a server that is down says so at once (the pool
+        # would retry until its timeout), in the server's words with the password hidden.
+        try:
+            psycopg.connect(url, **kwargs).close()
+        except psycopg.Error as exc:
+            raise DatabaseUnavailable("unreachable", path=self.path, detail=self._hide(str(exc).strip())[:300]) from None
         self._pool = ConnectionPool(url, min_size=1, max_size=pool_max, kwargs=kwargs, configure=_configure_pg,
                                     open=False, name="retro")
         try:
             self._pool.open(wait=True, timeout=15)
-        except Exception as exc:  # psycopg_pool.PoolTimeout: the reason is in the pool's log and the probe
+        except Exception as exc:  # psycopg_pool.PoolTimeout: gone between the attempt and the pool
             self._pool.close()
-            raise DatabaseUnavailable("unreachable", path=self.path, detail=self._probe(url, kwargs, exc)) from None
+            raise DatabaseUnavailable("unreachable", path=self.path, detail=self._hide(str(exc))[:300]) from None
         if not read_only:
             self.migrate()
 
@@ -932,14 +938,6 @@ class PostgresDatabase:
 
     def _hide(self, text: str) -> str:
         return text.replace(self._secret, "***") if self._secret else text
-
-    def _probe(self, url: str, kwargs: dict[str, Any], exc: BaseException) -> str:
-        """Why the pool could not connect, in the server's words (one direct attempt), password hidden."""
-        try:
-            self._psycopg.connect(url, **kwargs).close()
-        except Exception as probe:  # noqa: BLE001 - any reason is the message
-            return self._hide(str(probe).strip())[:300]
-        return self._hide(str(exc))[:300]
 
     def close(self) -> None:
         self.broken = True

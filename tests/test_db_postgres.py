@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import time
 
 import pandas as pd
 import psycopg
@@ -243,8 +244,10 @@ def test_the_password_is_never_printed(pg_url, caplog, capsys):
     db.close()
 
     wrong = url.replace(password, "not-" + password[:6])
+    started = time.monotonic()
     with pytest.raises(DatabaseUnavailable) as info:
         PostgresDatabase(wrong)
+    assert time.monotonic() - started < 5  # said at once, not after the pool's retries
     failure = info.value
     assert failure.code == "unreachable" and "password authentication failed" in failure.params["detail"]
     shown = " ".join((str(failure), repr(failure), repr(failure.params), caplog.text, *capsys.readouterr()))
@@ -352,3 +355,24 @@ def test_copy_arrow_in_a_failed_transaction_stores_nothing(either_db):
         retro_db.copy_arrow(cur, "fact_rows", facts)
         raise RuntimeError("the import failed after loading")
     assert either_db.scalar("SELECT count(*) FROM fact_rows") == 0
+
+
+def test_a_server_that_is_down_is_unreachable_at_once(postgres_server):
+    from postgres_support import free_port
+
+    url = postgres_server.url().replace(f":{postgres_server.port}/", f":{free_port()}/")
+    started = time.monotonic()
+    with pytest.raises(DatabaseUnavailable) as info:
+        Database(url)
+    assert time.monotonic() - started < 5
+    assert info.value.code == "unreachable" and "refused" in info.value.params["detail"].lower()
+    assert postgres_server.password not in str(info.value.params)
+
+
+def test_the_url_is_shown_without_its_password():
+    assert retro_db.redact_url("postgresql://u:p%40ss@db.example.com:5432/retro?sslmode=require") == (
+        "postgresql://u:***@db.example.com:5432/retro?sslmode=require"
+    )
+    assert retro_db.redact_url("postgresql://u@[::1]/retro") == "postgresql://u@[::1]/retro"
+    assert retro_db.redact_url("postgres://u:x@[::1]:6543/r") == "postgres://u:***@[::1]:6543/r"
+    assert retro_db.is_postgres_url("postgresql://h/db") and not retro_db.is_postgres_url("data/retro.duckdb")
