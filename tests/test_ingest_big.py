@@ -16,6 +16,7 @@ from retro.db import Database
 from retro.ingest import analyze_bytes, store_import
 from retro.ingest import normalize as normalize_mod
 from retro.ingest import read as read_mod
+from retro.ingest.analyze import preview_frame
 
 STORED = {
     "fact_rows": "SELECT metric, scenario, grain, period, dims_key, value, unit FROM fact_rows",
@@ -63,7 +64,7 @@ def _stored(tmp_path, name: str, data: bytes) -> tuple[dict[str, list], list, ob
         result = sheet.result
         summary = [result.rows, result.source_rows, result.periods, result.metrics, result.dimensions,
                    result.totals, [(w.code, w.params) for w in result.warnings], result.reconciliation,
-                   analysis.encoding]
+                   analysis.encoding, preview_frame(sheet).to_dict("records")]
         return stored, summary, sheet
     finally:
         database.close()
@@ -85,6 +86,9 @@ def test_big_file_path_stores_what_the_in_memory_path_stores(tmp_path, monkeypat
     result = sheet.result
     if result.facts is not None:  # and the results fetched in batches, their repeated texts compact
         assert pa.types.is_dictionary(result.facts.schema.field("dims_key").type)
+        assert pa.types.is_dictionary(result.facts.schema.field("metric").type)
+    else:  # a big sheet's transactions are never held: a query over its cells, run by the store and the preview
+        assert isinstance(result.transactions, normalize_mod.Deferred)
     assert big == small
     # The preview's totals are sums DuckDB adds in no fixed order: equal to the cent, not to the last bit.
     assert _rounded(big_summary) == _rounded(small_summary)
@@ -98,3 +102,18 @@ def _rounded(value):
     if isinstance(value, list | tuple):
         return type(value)(_rounded(v) for v in value)
     return value
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk", "utf-16"])
+def test_a_csv_read_from_its_path_is_what_its_bytes_give(tmp_path, monkeypatch, encoding):
+    """The CLI reads a CSV from its path, a chunk at a time, never holding its bytes: the same sheet,
+    encoding, checksum and size as the upload of those bytes."""
+    monkeypatch.setattr(read_mod, "CSV_CHUNK_ROWS", 7)
+    data = _kpi_file().decode("utf-8").encode(encoding)
+    path = tmp_path / "经营.csv"
+    path.write_bytes(data)
+    from_bytes = read_mod.read_workbook(data, path.name)
+    from_path = read_mod.read_file(path)
+    assert (from_path.sha256, from_path.size, from_path.kind, from_path.encoding) == \
+        (from_bytes.sha256, from_bytes.size, from_bytes.kind, from_bytes.encoding)
+    assert from_path.sheets[0].table.equals(from_bytes.sheets[0].table)

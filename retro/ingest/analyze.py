@@ -6,6 +6,7 @@ import datetime as dt
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -16,8 +17,8 @@ from .cells import parse_number, parse_period, period_from_any_label
 from .detect import HEAD_ROWS, ColumnSpec, SheetPlan, plan_sheet, resolve_year, with_roles
 from .errors import ImportFailure
 from .kpis import kpi_readings
-from .normalize import Message, Normalized, normalize, period_label
-from .read import RawSheet, RawWorkbook, column_letters, read_workbook
+from .normalize import Deferred, Message, Normalized, normalize, period_label
+from .read import RawSheet, RawWorkbook, column_letters, read_file, read_workbook
 from .readings import Reading
 from .workbook import (
     add_sheet_dimension,
@@ -135,6 +136,21 @@ def analyze_bytes(
 ) -> FileAnalysis:
     """Read and analyse every sheet. Raises :class:`ImportFailure` when the file itself is unusable."""
     workbook = read_workbook(data, file_name)
+    return analyze_workbook(db, workbook, sheet=sheet, year=year, period=period, overrides=overrides, today=today)
+
+
+def analyze_file(
+    db: Database,
+    path: Path,
+    *,
+    sheet: str | None = None,
+    year: int | None = None,
+    period: str | None = None,
+    overrides: dict[str, Overrides] | None = None,
+    today: dt.date | None = None,
+) -> FileAnalysis:
+    """:func:`analyze_bytes` of the file at ``path``, a CSV read from the file without holding its bytes."""
+    workbook = read_file(path)
     return analyze_workbook(db, workbook, sheet=sheet, year=year, period=period, overrides=overrides, today=today)
 
 
@@ -348,7 +364,7 @@ def preview_frame(sheet: SheetAnalysis, n: int = 50) -> pd.DataFrame:
     if r is None:
         return pd.DataFrame()
     if r.transactions is not None:
-        t = r.transactions.slice(0, n).to_pylist()
+        t = r.transactions.head(n) if isinstance(r.transactions, Deferred) else r.transactions.slice(0, n).to_pylist()
         rows = [{"row": x["row_no"] + 1, "date": x["txn_date"], "customer": x["customer_id"], "order": x["order_id"],
                  **dict(x["dims"]), **dict(x["measures"])} for x in t]
         return pd.DataFrame(rows)

@@ -11,6 +11,7 @@ import calendar
 import contextlib
 import datetime as dt
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -19,7 +20,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..db import quote_ident, register, registered, unregister
+from ..db import quote_ident, quote_literal, register, registered, unregister
 from . import cells, mismatch, roles, totals
 from .cells import (
     Period,
@@ -58,7 +59,7 @@ class Message:
 class Normalized:
     facts: pa.Table | None = None
     segments: pa.Table | None = None  # dims_key → dims, one row per distinct segment
-    transactions: pa.Table | None = None
+    transactions: pa.Table | Deferred | None = None  # Deferred: a big sheet's (normalize.STREAM_ROWS)
     rows: int = 0  # values stored (a wide row of 12 months stores 12)
     source_rows: int = 0  # rows of the sheet they came from
     warnings: list[Message] = field(default_factory=list)
@@ -127,20 +128,80 @@ def _big(sheet: RawSheet) -> bool:
 
 
 def _stage(cur: duckdb.DuckDBPyConnection, name: str, sql: str, params: dict[str, Any] | None, big: bool) -> None:
-    """``name`` as the rows of ``sql``: a temporary table, or for a big sheet a view (row numbers and
-    lists of them written into it: they are integers, never text from the file)."""
+    """``name`` as the rows of ``sql``: a temporary table, or for a big sheet a view. A view takes no
+    parameters: their values are written into it as typed literals (integers and lists of them, dates,
+    and texts — a metric's or a column's name from the file — quoted by ``db.quote_literal``)."""
     if not big:
         _run(cur, f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}", params)
         return
+    _drop(cur, name)
+    _run(cur, f"CREATE OR REPLACE TEMP VIEW {name} AS {_inline(sql, params)}")
+
+
+def _inline(sql: str, params: dict[str, Any] | None) -> str:
+    """``sql`` with its ``$name`` parameters written in as typed literals (for a view)."""
 
     def literal(m: re.Match[str]) -> str:
         v = (params or {})[m.group(1)]
-        if isinstance(v, bool) or not (isinstance(v, int) or (isinstance(v, list) and all(type(x) is int for x in v))):
-            raise TypeError(f"${m.group(1)} is not an integer or a list of integers")
-        return f"{v:d}" if isinstance(v, int) else f"[{', '.join(f'{x:d}' for x in v)}]::BIGINT[]"
+        if v is None:
+            return "NULL::VARCHAR"
+        if isinstance(v, str):
+            return f"{quote_literal(v)}::VARCHAR"
+        if type(v) is dt.date:
+            return f"DATE '{v.isoformat()}'"
+        if type(v) is int:
+            return f"{v:d}"
+        if isinstance(v, list) and all(type(x) is int for x in v):
+            return f"[{', '.join(f'{x:d}' for x in v)}]::BIGINT[]"
+        raise TypeError(f"${m.group(1)} is no integer, list of integers, date or text")
 
-    _drop(cur, name)
-    _run(cur, f"CREATE OR REPLACE TEMP VIEW {name} AS {_PARAM.sub(literal, sql)}")
+    return _PARAM.sub(literal, sql)
+
+
+@dataclass
+class Deferred:
+    """A big sheet's transactions as a query over its cells (issue 19, hole 8), run by each reader —
+    the store inserts from it, the preview takes its first rows — instead of rows held in memory
+    (~120 bytes a row with their two maps). The query reads ``tables`` (the sheet's cells, and the
+    periods and numbers Python read) as the views named by their keys; its values are literals."""
+
+    sql: str
+    tables: dict[str, pa.Table]
+    num_rows: int = 0
+
+    def over(self, select: str, where: str = "") -> Deferred:
+        """These rows with ``select`` (over ``d``, this query's rows) and the filter ``where``."""
+        return Deferred(f"SELECT {select} FROM ({self.sql}) d {where}", self.tables, self.num_rows)
+
+    def head(self, n: int) -> list[dict[str, Any]]:
+        """The first ``n`` rows of the sheet, as ``pa.Table.to_pylist`` gives them."""
+        con = duckdb.connect()
+        try:
+            for name, table in self.tables.items():
+                con.register(name, table)
+            return con.sql(f"SELECT * FROM ({self.sql}) d ORDER BY row_no LIMIT {n:d}").to_arrow_table().to_pylist()
+        finally:
+            con.close()
+
+
+@contextlib.contextmanager
+def staged(cur: duckdb.DuckDBPyConnection, name: str, rows: pa.Table | Deferred) -> Iterator[None]:
+    """``rows`` visible to SQL as ``name`` for the block: an Arrow table registered, or a
+    :class:`Deferred` query as a view over its tables."""
+    if isinstance(rows, pa.Table):
+        with registered(cur, name, rows):
+            yield
+        return
+    for key, table in rows.tables.items():
+        register(cur, key, table)
+    try:
+        _run(cur, f"CREATE OR REPLACE TEMP VIEW {quote_ident(name)} AS {rows.sql}")
+        yield
+    finally:
+        cur.execute("SELECT 1").fetchall()
+        cur.execute(f"DROP VIEW IF EXISTS {quote_ident(name)}")
+        for key in rows.tables:
+            unregister(cur, key)
 
 
 def _drop(cur: duckdb.DuckDBPyConnection, *names: str) -> None:
@@ -195,7 +256,8 @@ def _error_positions(sheet: RawSheet, origin_col: int) -> dict[int, list[int]]:
 def normalize(cur: duckdb.DuckDBPyConnection, sheet: RawSheet, plan: SheetPlan) -> Normalized:
     """The rows this sheet stores under ``plan``, with warnings, totals and reconciliation."""
     out = Normalized()
-    register(cur, "grid", _grid(sheet))
+    grid = _grid(sheet)
+    register(cur, "grid", grid)
     try:
         measures = plan.of_role("measure")
         if plan.shape != "transactions" and not measures:
@@ -239,7 +301,7 @@ def normalize(cur: duckdb.DuckDBPyConnection, sheet: RawSheet, plan: SheetPlan) 
         where = base + " AND NOT list_contains($excluded, g.__r)"
         params = {**base_params, "excluded": sorted(excluded)}
         if plan.shape == "transactions":
-            _transactions(cur, sheet, plan, where, params, out)
+            _transactions(cur, sheet, plan, where, params, out, grid)
         else:
             _facts(cur, sheet, plan, measures, where, params, out)
             _reconcile(cur, plan, measures, totals_rows, where, params, out,
@@ -271,6 +333,8 @@ def normalize(cur: duckdb.DuckDBPyConnection, sheet: RawSheet, plan: SheetPlan) 
             out.warnings.append(Message("ignored_columns", {"columns": ignored}))
     finally:
         unregister(cur, "grid")
+        if _big(sheet):
+            pa.default_memory_pool().release_unused()  # the batches' and copies' freed buffers, back to the system
     return out
 
 
@@ -580,14 +644,26 @@ def _facts(cur, sheet: RawSheet, plan: SheetPlan, measures: list[ColumnSpec], wh
         )
     if not selects:
         raise ImportFailure("no_numeric_data", sheet=plan.sheet)
-    _run(cur, "CREATE OR REPLACE TEMP TABLE long AS " + " UNION ALL ".join(selects), {**params, **col_params, **key_params})
-    dropped = _run(cur, "SELECT count(*) FROM long WHERE period IS NULL").fetchone()[0]
-    if dropped:
-        _run(cur, "DELETE FROM long WHERE period IS NULL")
-        out.warnings.append(Message("rows_without_period", {"count": dropped}))
-    if _run(cur, "SELECT count(*) FROM long WHERE metric IS NULL").fetchone()[0]:
-        _run(cur, "DELETE FROM long WHERE metric IS NULL")
-        out.warnings.append(Message("rows_without_metric", {}))
+    if big:
+        # One value a cell: a copy of them cost a 190 MB file ~120 bytes a value. A view instead,
+        # read again by each query below; its values without a period or a metric filtered out.
+        _stage(cur, "long_all", " UNION ALL ".join(selects), {**params, **col_params, **key_params}, big)
+        dropped, no_metric = _run(cur, "SELECT count(*) FILTER (WHERE period IS NULL), "
+                                       "count(*) FILTER (WHERE period IS NOT NULL AND metric IS NULL) FROM long_all").fetchone()
+        _stage(cur, "long", "SELECT * FROM long_all WHERE period IS NOT NULL AND metric IS NOT NULL", None, big)
+        if dropped:
+            out.warnings.append(Message("rows_without_period", {"count": dropped}))
+        if no_metric:
+            out.warnings.append(Message("rows_without_metric", {}))
+    else:
+        _run(cur, "CREATE OR REPLACE TEMP TABLE long AS " + " UNION ALL ".join(selects), {**params, **col_params, **key_params})
+        dropped = _run(cur, "SELECT count(*) FROM long WHERE period IS NULL").fetchone()[0]
+        if dropped:
+            _run(cur, "DELETE FROM long WHERE period IS NULL")
+            out.warnings.append(Message("rows_without_period", {"count": dropped}))
+        if _run(cur, "SELECT count(*) FROM long WHERE metric IS NULL").fetchone()[0]:
+            _run(cur, "DELETE FROM long WHERE metric IS NULL")
+            out.warnings.append(Message("rows_without_metric", {}))
 
     nmap, percent_cols, comma = _number_map(cur, "long")
     out.readings += _number_readings(plan, comma)
@@ -600,7 +676,7 @@ def _facts(cur, sheet: RawSheet, plan: SheetPlan, measures: list[ColumnSpec], wh
                   CASE WHEN isfinite(TRY_CAST(l.raw AS DOUBLE)) THEN TRY_CAST(l.raw AS DOUBLE) ELSE n.value END AS value,
                   l.src_col, l.row_no
            FROM long l LEFT JOIN nmap n ON n.raw = l.raw AND n.src_col = l.src_col""",
-        {"pct": percent_cols}, big=big, compact=("grain", "unit", "scenario", "dims_key"),
+        {"pct": percent_cols}, big=big, compact=("grain", "metric", "unit", "scenario", "dims_key"),
     )
     stats = _run(cur,
         """SELECT count(*) FILTER (WHERE l.is_error OR n.status = 'error'),
@@ -622,7 +698,7 @@ def _facts(cur, sheet: RawSheet, plan: SheetPlan, measures: list[ColumnSpec], wh
     out.dimensions = names
     _summarise_facts(cur, out)
     out.notes = _row_notes(cur, plan, facts, dims)
-    _drop(cur, "long", "rows_in")
+    _drop(cur, "long", "long_all", "rows_in")
     for view in ("pmap", "mmap", "smap", "nmap"):
         with contextlib.suppress(duckdb.Error):  # not every shape registers every map
             unregister(cur, view)
@@ -930,7 +1006,7 @@ def _entry(kind: str, plan: SheetPlan, c: ColumnSpec, sheet_total: float, import
 # ---------------------------------------------------------------- transactions
 
 
-def _transactions(cur, sheet: RawSheet, plan: SheetPlan, where: str, params: dict, out: Normalized) -> None:
+def _transactions(cur, sheet: RawSheet, plan: SheetPlan, where: str, params: dict, out: Normalized, grid: pa.Table) -> None:
     period_col = plan.of_role("period")[0]
     ids = plan.of_role("id")
     customer = next((c for c in ids if c.id_kind == "customer"), None)
@@ -940,15 +1016,17 @@ def _transactions(cur, sheet: RawSheet, plan: SheetPlan, where: str, params: dic
     measures = plan.of_role("measure")
     cols = [period_col, *dims, *measures] + ([customer] if customer else []) + ([order] if order else [])
     big = _big(sheet)
-    _stage(cur, "rows_in",
-        f"SELECT g.__r, {', '.join(_clean(_col(c)) + ' AS ' + _col(c) for c in cols)} "
-        f"FROM grid g WHERE {where} AND NOT list_contains($excluded, g.__r)",
-        params, big,
-    )
+
+    def rows_in(source: str) -> str:
+        return (f"SELECT g.__r, {', '.join(_clean(_col(c)) + ' AS ' + _col(c) for c in cols)} "
+                f"FROM {source} g WHERE {where} AND NOT list_contains($excluded, g.__r)")
+
+    _stage(cur, "rows_in", rows_in("grid"), params, big)
     distinct = [r[0] for r in _run(cur, f"SELECT DISTINCT {_col(period_col)} FROM rows_in").fetchall()]
     periods = [_with_year(_parse_period_cell(text, _sheet_month(plan), plan.day_first), plan.year) for text in distinct]
     dates = [p.start if p is not None else None for p in periods]
-    register(cur, "pmap", pa.table({"p": pa.array(distinct, pa.string()), "d": pa.array(dates, pa.date32())}))
+    pmap = pa.table({"p": pa.array(distinct, pa.string()), "d": pa.array(dates, pa.date32())})
+    register(cur, "pmap", pmap)
     # Measures: a long view of (row, measure, raw) to parse the odd cells once.
     if measures:
         _stage(cur, "long",
@@ -964,30 +1042,40 @@ def _transactions(cur, sheet: RawSheet, plan: SheetPlan, where: str, params: dic
     key_params = {f"dk{i}": n for i, n in enumerate(names)}
     mnames = [split_unit(c.header.split(" / ")[-1])[0] or c.header for c in measures]
     m_params = {f"mk{i}": n for i, n in enumerate(mnames)}
-    value_exprs = []
-    joins = []
-    for i, c in enumerate(measures):
-        joins.append(f"LEFT JOIN nmap n{i} ON n{i}.raw = ri.{_col(c)} AND n{i}.src_col = {c.index}")
-        value_exprs.append(f"CASE WHEN isfinite(TRY_CAST(ri.{_col(c)} AS DOUBLE)) THEN TRY_CAST(ri.{_col(c)} AS DOUBLE) ELSE n{i}.value END")
-    dims_map = ("map([" + ", ".join(f"$dk{i}" for i in range(len(names))) + "], [" + ", ".join(f"ri.{_col(c)}" for c in dims) + "])") if dims else "map([]::VARCHAR[], []::VARCHAR[])"
-    measures_map = ("map([" + ", ".join(f"$mk{i}" for i in range(len(mnames))) + "], [" + ", ".join(value_exprs) + "])") if measures else "map([]::VARCHAR[], []::DOUBLE[])"
-    table = _arrow(cur,
-        f"""SELECT ri.__r AS row_no, pm.d AS txn_date,
+
+    def query(rows: str, pmap: str, nmap: str) -> str:
+        value_exprs = []
+        joins = []
+        for i, c in enumerate(measures):
+            joins.append(f"LEFT JOIN {nmap} n{i} ON n{i}.raw = ri.{_col(c)} AND n{i}.src_col = {c.index}")
+            value_exprs.append(f"CASE WHEN isfinite(TRY_CAST(ri.{_col(c)} AS DOUBLE)) THEN TRY_CAST(ri.{_col(c)} AS DOUBLE) ELSE n{i}.value END")
+        dims_map = ("map([" + ", ".join(f"$dk{i}" for i in range(len(names))) + "], [" + ", ".join(f"ri.{_col(c)}" for c in dims) + "])") if dims else "map([]::VARCHAR[], []::VARCHAR[])"
+        measures_map = ("map([" + ", ".join(f"$mk{i}" for i in range(len(mnames))) + "], [" + ", ".join(value_exprs) + "])") if measures else "map([]::VARCHAR[], []::DOUBLE[])"
+        return f"""SELECT ri.__r AS row_no, pm.d AS txn_date,
                    {('ri.' + _col(customer)) if customer else 'NULL::VARCHAR'} AS customer_id,
                    {('ri.' + _col(order)) if order else 'NULL::VARCHAR'} AS order_id,
                    {dims_map} AS dims, {measures_map} AS measures
-            FROM rows_in ri LEFT JOIN pmap pm ON pm.p = ri.{_col(period_col)} {' '.join(joins)}
-            ORDER BY ri.__r""",
-        {**key_params, **m_params}, big=big,
-    )
-    register(cur, "tx", table)
-    try:
+            FROM {rows} ri LEFT JOIN {pmap} pm ON pm.p = ri.{_col(period_col)} {' '.join(joins)}"""
+
+    table: pa.Table | Deferred
+    if big:
+        # Not fetched: the rows (maps and all) are a query over the cells, run by whoever reads them.
+        sql = query(f"({_inline(rows_in('dgrid'), params)})", "dpmap", "dnmap")
+        table = Deferred(_inline(sql, {**key_params, **m_params}), {"dgrid": grid, "dpmap": pmap, "dnmap": nmap})
+    else:
+        table = _arrow(cur, query("rows_in", "pmap", "nmap") + " ORDER BY ri.__r", {**key_params, **m_params})
+    with staged(cur, "tx", table):
         missing = _run(cur, "SELECT count(*) FROM tx WHERE txn_date IS NULL").fetchone()[0]
-        if missing:
-            out.warnings.append(Message("rows_without_period", {"count": missing}))
-            table = _arrow(cur, "SELECT * FROM tx WHERE txn_date IS NOT NULL ORDER BY row_no")
-            unregister(cur, "tx")
-            register(cur, "tx", table)
+    if missing:
+        out.warnings.append(Message("rows_without_period", {"count": missing}))
+        if isinstance(table, Deferred):
+            table = table.over("*", "WHERE txn_date IS NOT NULL")
+        else:
+            with staged(cur, "tx", table):
+                table = _arrow(cur, "SELECT * FROM tx WHERE txn_date IS NOT NULL ORDER BY row_no")
+    with staged(cur, "tx", table):
+        if isinstance(table, Deferred):
+            table.num_rows = _run(cur, "SELECT count(*) FROM tx").fetchone()[0]
         totals = []
         for name in mnames:
             totals += [
@@ -999,8 +1087,6 @@ def _transactions(cur, sheet: RawSheet, plan: SheetPlan, where: str, params: dic
             ]
         months = [f"{y:04d}-{m:02d}" for y, m in _run(cur, "SELECT DISTINCT year(txn_date), month(txn_date) FROM tx ORDER BY 1, 2").fetchall()]
         stats = _run(cur, "SELECT count(*) FILTER (WHERE status = 'unparsed') FROM nmap").fetchone()
-    finally:
-        unregister(cur, "tx")
     if stats and stats[0]:
         out.warnings.append(Message("unparsed_cells", {"count": stats[0], "examples": []}))
     out.transactions = table

@@ -8,7 +8,9 @@ periods are parsed later, where the column's role is known.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
+import ctypes
 import hashlib
 import html
 import io
@@ -16,9 +18,10 @@ import itertools
 import posixpath
 import re
 import zipfile
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import PurePath
+from pathlib import Path, PurePath
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -110,6 +113,25 @@ def read_workbook(data: bytes, file_name: str) -> RawWorkbook:
         raise ImportFailure("not_a_spreadsheet", ext=ext or "?")
     sheets, encoding = _read_csv(data, PurePath(file_name).stem or "csv")
     return RawWorkbook(file_name, sha, size, "csv", sheets, encoding)
+
+
+def read_file(path: Path, file_name: str | None = None) -> RawWorkbook:
+    """:func:`read_workbook` of the file at ``path``. A CSV is read straight from the file, a chunk
+    of rows at a time: its bytes are never all in memory (a 190 MB export held them through the
+    whole import). Workbooks are read from their bytes, as uploads are."""
+    file_name = file_name or path.name
+    size = path.stat().st_size
+    with open(path, "rb") as fh:
+        head = fh.read(4096)
+    ext = PurePath(file_name).suffix.lower()
+    if size == 0 or size > MAX_FILE_BYTES or head.startswith((_OLE_MAGIC, _ZIP_MAGIC)) or ext in XLSX_EXTS \
+            or ext == ".xls" or _looks_binary(head):
+        return read_workbook(path.read_bytes(), file_name)
+    sha = hashlib.sha256()
+    for block in _blocks(path):
+        sha.update(block)
+    sheets, encoding = _read_csv(path, PurePath(file_name).stem or "csv")
+    return RawWorkbook(file_name, sha.hexdigest(), size, "csv", sheets, encoding)
 
 
 _BIFF8_BOF = b"\x09\x08\x10\x00\x00\x06\x05\x00"  # BOF record, BIFF8, workbook globals
@@ -472,32 +494,50 @@ _SNIFF_CHARS = 65536
 _WHITESPACE = "".join(chr(i) for i in range(0x3001) if chr(i).isspace())
 
 
-def _decodes(data: bytes, encoding: str) -> tuple[bool, bool]:
+CsvSource = bytes | Path  # an upload's bytes, or a file read from its path
+
+
+def _blocks(src: CsvSource, size: int = _DECODE_BYTES) -> Iterator[bytes | memoryview]:
+    """The source's bytes, ``size`` at a time."""
+    if isinstance(src, Path):
+        with open(src, "rb") as fh:
+            while block := fh.read(size):
+                yield block
+        return
+    view = memoryview(src)
+    for at in range(0, len(view), size):
+        yield view[at:at + size]
+
+
+def _head(src: CsvSource, n: int = 4) -> bytes:
+    return bytes(next(iter(_blocks(src, n)), b""))
+
+
+def _decodes(data: CsvSource, encoding: str) -> tuple[bool, bool]:
     """(whether all of ``data`` decodes as ``encoding``, whether it holds anything but blanks),
     decoded a megabyte at a time and thrown away."""
     decoder = codecs.getincrementaldecoder(encoding)()
-    view = memoryview(data)
     blank = True
     try:
-        for at in range(0, len(view), _DECODE_BYTES):
-            text = decoder.decode(view[at:at + _DECODE_BYTES], final=at + _DECODE_BYTES >= len(view))
+        for block in _blocks(data):
+            text = decoder.decode(block)
             blank = blank and not text.strip()
-        if not len(view):
-            decoder.decode(b"", final=True)
+        decoder.decode(b"", final=True)
     except UnicodeDecodeError:
         return False, blank
     return True, not blank
 
 
-def _csv_encoding(data: bytes) -> tuple[str, bool]:
+def _csv_encoding(data: CsvSource) -> tuple[str, bool]:
     """The file's encoding, as ``data.decode`` would find it, and whether its text is not blank.
     UTF-16 with a BOM is taken at its word (a broken one fails as decoding it would)."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    head = _head(data)
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         ok, text = _decodes(data, "utf-16")
         if not ok:
-            data.decode("utf-16")  # raises the decoder's own error, as before
+            (data.read_bytes() if isinstance(data, Path) else data).decode("utf-16")  # the decoder's own error, as before
         return "utf-16", text
-    candidates = _CSV_ENCODINGS if data.startswith(b"\xef\xbb\xbf") else _CSV_ENCODINGS[1:]
+    candidates = _CSV_ENCODINGS if head.startswith(b"\xef\xbb\xbf") else _CSV_ENCODINGS[1:]
     for encoding in candidates:
         ok, text = _decodes(data, encoding)
         if not ok:
@@ -509,16 +549,29 @@ def _csv_encoding(data: bytes) -> tuple[str, bool]:
     raise ImportFailure("not_a_spreadsheet", ext=".csv")
 
 
-def _sniff_sample(data: bytes, encoding: str) -> str:
+def _sniff_sample(data: CsvSource, encoding: str) -> str:
     """The first 64k characters of the text (what the delimiter is guessed from)."""
     decoder = codecs.getincrementaldecoder("utf-16" if encoding == "utf-16" else encoding)()
     out = ""
-    view = memoryview(data)
-    for at in range(0, len(view), _SNIFF_CHARS):
-        out += decoder.decode(view[at:at + _SNIFF_CHARS], final=at + _SNIFF_CHARS >= len(view))
+    for block in _blocks(data, _SNIFF_CHARS):
+        out += decoder.decode(block)
         if len(out) >= _SNIFF_CHARS:
             break
+    else:
+        out += decoder.decode(b"", final=True)
     return out[:_SNIFF_CHARS]
+
+
+# The chunks are built with the C library's allocator, not Arrow's default (mimalloc): mimalloc kept
+# the freed intermediate buffers of a 190 MB file's chunks (+330 MiB after the read); the C library
+# gives them back when asked (_give_back).
+_POOL = pa.system_memory_pool()
+
+
+def _give_back() -> None:
+    """Freed memory back to the system: the C library's (glibc's ``malloc_trim``, where there is one)."""
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to ask
+        ctypes.CDLL(None).malloc_trim(0)
 
 
 def _csv_chunk(rows: list[list[str]], width: int) -> list[pa.Array]:
@@ -527,8 +580,8 @@ def _csv_chunk(rows: list[list[str]], width: int) -> list[pa.Array]:
         rows = [r + [""] * (width - len(r)) if len(r) < width else r for r in rows]
     out = []
     for values in zip(*rows, strict=True) if rows else [() for _ in range(width)]:
-        col = pc.utf8_trim(pa.array(values, pa.string()), characters=_WHITESPACE)
-        out.append(pc.if_else(pc.equal(col, ""), pa.scalar(None, pa.string()), col))
+        col = pc.utf8_trim(pa.array(values, pa.string(), memory_pool=_POOL), characters=_WHITESPACE, memory_pool=_POOL)
+        out.append(pc.if_else(pc.equal(col, "", memory_pool=_POOL), pa.scalar(None, pa.string()), col, memory_pool=_POOL))
     return out
 
 
@@ -536,11 +589,11 @@ def _compact(chunks: list[pa.Array]) -> pa.ChunkedArray:
     """A column that repeats a few texts (a month, a region) as a dictionary; others as they are."""
     first = chunks[0]
     if len(first) >= 64 and pc.count_distinct(first).as_py() <= len(first) // 8:
-        return pa.chunked_array([pc.dictionary_encode(c) for c in chunks])
+        return pa.chunked_array([pc.dictionary_encode(c, memory_pool=_POOL) for c in chunks])
     return pa.chunked_array(chunks, pa.string())
 
 
-def _read_csv(data: bytes, name: str, chunk_rows: int | None = None) -> tuple[list[RawSheet], str]:
+def _read_csv(data: CsvSource, name: str, chunk_rows: int | None = None) -> tuple[list[RawSheet], str]:
     encoding, has_text = _csv_encoding(data)
     if not has_text:
         raise ImportFailure("empty_file")
@@ -550,8 +603,14 @@ def _read_csv(data: bytes, name: str, chunk_rows: int | None = None) -> tuple[li
     except csv.Error:
         delimiter = ","
     # newline="\n": lines end at \n only and keep their \r, as io.StringIO(text) gave them
-    stream = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="\n")
-    reader = csv.reader(stream, delimiter=delimiter)
+    raw = open(data, "rb") if isinstance(data, Path) else io.BytesIO(data)  # noqa: SIM115 - closed below
+    with io.TextIOWrapper(raw, encoding=encoding, newline="\n") as stream:
+        sheets = _csv_sheet(csv.reader(stream, delimiter=delimiter), name, chunk_rows)
+    _give_back()
+    return sheets, encoding
+
+
+def _csv_sheet(reader: Iterator[list[str]], name: str, chunk_rows: int | None) -> list[RawSheet]:
     size = chunk_rows or CSV_CHUNK_ROWS
     chunks: list[list[pa.Array]] = []
     width = 0
@@ -568,10 +627,9 @@ def _read_csv(data: bytes, name: str, chunk_rows: int | None = None) -> tuple[li
     columns = []
     for i in range(width):
         # a column that starts in a later chunk (a long row further down) is null above it
-        parts = [c[i] if i < len(c) else pa.nulls(len(c[0]), pa.string()) for c in chunks]
+        parts = [c[i] if i < len(c) else pa.nulls(len(c[0]), pa.string(), memory_pool=_POOL) for c in chunks]
         columns.append(_compact(parts))
     table = pa.table(columns, names=[f"c{i}" for i in range(width)])
     if all(col.null_count == table.num_rows for col in table.columns):
         table = None
-    sheet = RawSheet(name, table=table, skip_reason=None if table is not None else "empty")
-    return [sheet], encoding
+    return [RawSheet(name, table=table, skip_reason=None if table is not None else "empty")]

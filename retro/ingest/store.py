@@ -17,7 +17,7 @@ import pyarrow as pa
 from ..db import Database, bump_version, register, registered, unregister
 from .analyze import FileAnalysis, Overrides
 from .kpis import source_name
-from .normalize import Message
+from .normalize import Message, staged
 
 
 @dataclass
@@ -82,20 +82,19 @@ def overlap(db: Database, analysis: FileAnalysis) -> pd.DataFrame:
                 )
                 unregister(cur, "staged")
             if s.result.transactions is not None and s.plan is not None:
-                register(cur, "staged", s.result.transactions)
-                frames.append(
-                    cur.execute(
-                        """SELECT t.import_id, i.file_name, count(*) AS values_,
-                                  min(t.txn_date) AS first_period, max(t.txn_date) AS last_period
-                           FROM current_transactions t JOIN imports i ON i.id = t.import_id
-                           JOIN import_sheets s ON s.import_id = t.import_id AND s.sheet_name = t.sheet_name
-                           WHERE s.fingerprint = ? AND date_trunc('month', t.txn_date) IN
-                                 (SELECT DISTINCT date_trunc('month', txn_date) FROM staged)
-                           GROUP BY ALL""",
-                        [s.plan.fingerprint],
-                    ).df()
-                )
-                unregister(cur, "staged")
+                with staged(cur, "staged", s.result.transactions):
+                    frames.append(
+                        cur.execute(
+                            """SELECT t.import_id, i.file_name, count(*) AS values_,
+                                      min(t.txn_date) AS first_period, max(t.txn_date) AS last_period
+                               FROM current_transactions t JOIN imports i ON i.id = t.import_id
+                               JOIN import_sheets s ON s.import_id = t.import_id AND s.sheet_name = t.sheet_name
+                               WHERE s.fingerprint = ? AND date_trunc('month', t.txn_date) IN
+                                     (SELECT DISTINCT date_trunc('month', txn_date) FROM staged)
+                               GROUP BY ALL""",
+                            [s.plan.fingerprint],
+                        ).df()
+                    )
     frames = [f for f in frames if not f.empty]
     if not frames:
         return pd.DataFrame(columns=["import_id", "file_name", "values_", "first_period", "last_period"])
@@ -167,8 +166,13 @@ def store_import(
                 register(cur, "staged", result.facts)
                 if mode == "replace":
                     replaced += cur.execute(
+                        # Only the values of a period stored already are looked for (a distinct list of
+                        # every value of a big file cost more memory than anything else in storing it).
                         """UPDATE fact_rows f SET replaced_by = $id
-                           FROM (SELECT DISTINCT metric, scenario, grain, period, dims_key FROM staged) s
+                           FROM (SELECT DISTINCT metric, scenario, grain, period, dims_key FROM staged
+                                 WHERE (metric, scenario, grain, period) IN
+                                       (SELECT DISTINCT (metric, scenario, grain, period) FROM fact_rows
+                                        WHERE replaced_by IS NULL)) s
                            WHERE f.replaced_by IS NULL AND f.metric = s.metric AND f.scenario = s.scenario
                              AND f.grain = s.grain AND f.period = s.period AND f.dims_key = s.dims_key""",
                         {"id": import_id},
@@ -177,7 +181,9 @@ def store_import(
                     # brings them back); notes written by hand (import_id NULL) are never touched.
                     cur.execute(
                         """UPDATE annotations a SET replaced_by = $id
-                           FROM (SELECT DISTINCT metric, period, dims_key FROM staged) s
+                           FROM (SELECT DISTINCT metric, period, dims_key FROM staged
+                                 WHERE (metric, period) IN (SELECT DISTINCT (metric, period) FROM annotations
+                                                            WHERE replaced_by IS NULL AND import_id IS NOT NULL)) s
                            WHERE a.replaced_by IS NULL AND a.import_id IS NOT NULL AND a.import_id <> $id
                              AND a.metric = s.metric AND a.period = s.period AND a.dims_key = s.dims_key""",
                         {"id": import_id},
@@ -199,22 +205,21 @@ def store_import(
                     with registered(cur, "staged_segments", result.segments):
                         cur.execute("INSERT INTO segments SELECT dims_key, dims FROM staged_segments ON CONFLICT DO NOTHING")
             if result.transactions is not None:
-                register(cur, "staged", result.transactions)
-                if mode == "replace":
-                    replaced += cur.execute(
-                        """UPDATE transactions t SET replaced_by = $id
-                           FROM import_sheets s
-                           WHERE t.replaced_by IS NULL AND t.import_id <> $id AND s.import_id = t.import_id AND s.sheet_name = t.sheet_name
-                             AND s.fingerprint = $fp
-                             AND date_trunc('month', t.txn_date) IN (SELECT DISTINCT date_trunc('month', txn_date) FROM staged)""",
-                        {"id": import_id, "fp": plan.fingerprint},
-                    ).fetchone()[0]
-                cur.execute(
-                    """INSERT INTO transactions (import_id, sheet_name, row_no, txn_date, customer_id, order_id, dims, measures)
-                       SELECT $id, $sheet, row_no, txn_date, customer_id, order_id, dims, measures FROM staged""",
-                    {"id": import_id, "sheet": s.name},
-                )
-                unregister(cur, "staged")
+                with staged(cur, "staged", result.transactions):
+                    if mode == "replace":
+                        replaced += cur.execute(
+                            """UPDATE transactions t SET replaced_by = $id
+                               FROM import_sheets s
+                               WHERE t.replaced_by IS NULL AND t.import_id <> $id AND s.import_id = t.import_id AND s.sheet_name = t.sheet_name
+                                 AND s.fingerprint = $fp
+                                 AND date_trunc('month', t.txn_date) IN (SELECT DISTINCT date_trunc('month', txn_date) FROM staged)""",
+                            {"id": import_id, "fp": plan.fingerprint},
+                        ).fetchone()[0]
+                    cur.execute(
+                        """INSERT INTO transactions (import_id, sheet_name, row_no, txn_date, customer_id, order_id, dims, measures)
+                           SELECT $id, $sheet, row_no, txn_date, customer_id, order_id, dims, measures FROM staged""",
+                        {"id": import_id, "sheet": s.name},
+                    )
             mapping = {
                 "shape": plan.shape,
                 "header_rows": plan.header_rows,

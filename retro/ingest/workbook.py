@@ -255,8 +255,15 @@ def colliding_sheets(cur, analyses: list[SheetAnalysis]) -> set[str]:  # noqa: A
     return out
 
 
-def _with_columns(cur, table: pa.Table, exprs: dict[str, str], params: dict) -> pa.Table:  # noqa: ANN001
-    """``table`` with the columns named in ``exprs`` computed by those SQL expressions (over ``t_in``)."""
+def _with_columns(cur, table, exprs: dict[str, str], params: dict):  # noqa: ANN001, ANN201 - an Arrow table or a Deferred
+    """``table`` with the columns named in ``exprs`` computed by those SQL expressions (over ``t_in``);
+    a big sheet's rows (normalize.Deferred) are a query still, of those columns."""
+    from .normalize import Deferred, _inline
+
+    if isinstance(table, Deferred):
+        names = ["row_no", "txn_date", "customer_id", "order_id", "dims", "measures"]
+        select = ", ".join(f"{exprs[c]} AS {quote_ident(c)}" if c in exprs else quote_ident(c) for c in names)
+        return table.over(_inline(select, params))
     select = ", ".join(f"{exprs[c]} AS {quote_ident(c)}" if c in exprs else quote_ident(c) for c in table.column_names)
     with registered(cur, "t_in", table):
         return cur.sql(f"SELECT {select} FROM t_in", params=params).to_arrow_table()
