@@ -47,6 +47,7 @@ def num(value: float | None, unit: str | None = None, **kw) -> str:
 
 PATH = str(db.path)
 VERSION = db.data_version()
+NUMBERS = db.numbers_version()  # series, scorecards, targets: a review or problem edit leaves them
 st.title(tr("nav.goals"))
 st.caption(tr("goals.intro"))
 
@@ -61,7 +62,7 @@ def flash(kind: str, text: str) -> None:
     st.session_state.setdefault("goals_flash", []).append((kind, text))
 
 
-catalog = G.catalog(PATH, VERSION)
+catalog = G.catalog(PATH, NUMBERS)
 by_name = {m.name: m for m in catalog}
 label_of = {m.name: m.label(L) for m in catalog}
 if not catalog:
@@ -130,7 +131,7 @@ def trends_url(row: S.KpiRow, *, breakdown: bool) -> str:
     params: dict[str, str] = {"metric": row.metric, "grain": row.grain, "lang": L}
     if sidebar_month:
         params["period"] = sidebar_month
-    dims = [d for d in G.dimensions(PATH, VERSION) if d != row.dimension]
+    dims = [d for d in G.dimensions(PATH, NUMBERS) if d != row.dimension]
     if row.segment and row.dimension:
         params[f"f_{row.dimension}"] = row.segment
         if breakdown and dims:
@@ -142,7 +143,7 @@ def trends_url(row: S.KpiRow, *, breakdown: bool) -> str:
 
 # --------------------------------------------------------------------------- controls
 
-dimensions = G.dimensions(PATH, VERSION)
+dimensions = G.dimensions(PATH, NUMBERS)
 query = st.query_params
 if "goals_grain" not in st.session_state:
     st.session_state["goals_grain"] = query.get("grain") if query.get("grain") in M.GRAINS else "month"
@@ -154,7 +155,7 @@ if st.session_state["goals_by"] not in ["", *dimensions]:
 controls = st.columns([2.4, 2, 2, 3], vertical_alignment="bottom")
 grain = controls[0].segmented_control(tr("goals.grain"), M.GRAINS, format_func={g: tr(f"grain.{g}") for g in M.GRAINS}.get,
                                       required=True, key="goals_grain")
-options = G.options(PATH, VERSION, grain)
+options = G.options(PATH, NUMBERS, grain)
 if not options:
     st.info(tr("goals.no_data"), icon=":material/upload_file:")
     st.page_link("pages/import_data.py", label=tr("nav.import"), icon=":material/upload_file:")
@@ -180,10 +181,10 @@ for name, value in (("grain", grain), ("gp", period), ("by", by or "")):
 STEP = {"month": 1, "quarter": 3, "year": 12}[grain]
 before_label = M.period_label(S.add_months(S.parse_period(period)[0], -STEP), grain)
 # The scorecards this run reads, those not kept yet computed side by side (after a write, all of them).
-G.prefetch(PATH, VERSION, [(period, by, forecast), (period, None, forecast)]
+G.prefetch(PATH, NUMBERS, [(period, by, forecast), (period, None, forecast)]
            + ([(before_label, None, forecast)] if before_label in options else []), (period, forecast))
-card = G.card(PATH, VERSION, period, by, forecast)
-total = card if by is None else G.card(PATH, VERSION, period, None, forecast)
+card = G.card(PATH, NUMBERS, period, by, forecast)
+total = card if by is None else G.card(PATH, NUMBERS, period, None, forecast)
 planned_in_total = {r.metric for r in total.rows if r.has_target}
 start = card.period
 
@@ -191,7 +192,7 @@ start = card.period
 
 targeted = [r for r in card.rows if r.has_target]
 counts = {s: sum(1 for r in card.rows if r.status == s) for s in S.STATUSES}
-before = G.card(PATH, VERSION, before_label, None, forecast) if before_label in options else None
+before = G.card(PATH, NUMBERS, before_label, None, forecast) if before_label in options else None
 head = st.columns(5)
 delta = None
 if total.overall is not None and before is not None and before.overall is not None:
@@ -325,7 +326,7 @@ else:
 
 st.subheader(tr("goals.needs_analysis"))
 active = active_review(db)
-needs = G.needs(PATH, VERSION, period, by, forecast, show_all, active.id if active else None)
+needs = G.needs(PATH, VERSION, NUMBERS, period, by, forecast, show_all, active.id if active else None)
 
 
 def log_success(row: S.KpiRow, segment: dict[str, str]) -> None:
@@ -483,7 +484,7 @@ chosen = row3[0].selectbox(tr("goals.year_metric"), with_target, format_func=lam
 segments = ["", *sorted({r.segment for r in card.rows if r.metric == chosen and r.segment})] if by else [""]
 segment = row3[1].selectbox(by or tr("goals.col.segment"), segments, key=f"goals_year_segment_{by}",
                             format_func={x: x or TOTAL for x in segments}.get)
-progress = G.progress(PATH, VERSION, chosen, start.year, by if segment else None, segment)
+progress = G.progress(PATH, NUMBERS, chosen, start.year, by if segment else None, segment)
 metric = by_name.get(chosen)
 if progress[["plan", "actual"]].isna().all().all():
     st.caption(tr("goals.year_empty", year=start.year))
@@ -521,7 +522,7 @@ else:
 
 # --------------------------------------------------------------------------- owners
 
-owners = G.owners(PATH, VERSION, period, forecast)
+owners = G.owners(PATH, NUMBERS, period, forecast)
 st.subheader(tr("goals.owners"))
 if not owners:
     st.caption(tr("goals.owners_none"))
@@ -690,7 +691,7 @@ with tabs[1]:
     s_dim = c3.selectbox(tr("goals.by"), ["", *dimensions], key="goals_smart_dim",
                          format_func={"": tr("goals.by_none"), **{d: d for d in dimensions}}.get)
     c4, c5, c6 = st.columns(3)
-    s_segments = G.values(PATH, VERSION, s_dim) if s_dim else [""]
+    s_segments = G.values(PATH, NUMBERS, s_dim) if s_dim else [""]
     s_segment = c4.selectbox(tr("goals.col.segment"), s_segments, key=f"goals_smart_segment_{s_dim}",
                              format_func={x: x or TOTAL for x in s_segments}.get)
     s_mode = c5.segmented_control(tr("goals.smart_mode"), ("value", "yoy"), default="value", required=True,
@@ -746,7 +747,7 @@ with tabs[1]:
 
 # ---- tab 3: every target a user set
 with tabs[2]:
-    stored = G.targets(PATH, VERSION)
+    stored = G.targets(PATH, NUMBERS)
     if stored.empty:
         st.caption(tr("goals.all_empty"))
     else:
@@ -845,7 +846,7 @@ with tabs[2]:
 # ---- tab 4: weights, thresholds, caps
 with tabs[3]:
     st.caption(tr("goals.settings_help"))
-    saved_settings = G.settings(PATH, VERSION)
+    saved_settings = G.settings(PATH, NUMBERS)
     settings_generation = st.session_state.get("goals_settings_generation", 0)
     names_here = list(dict.fromkeys([r.metric for r in total.rows if r.has_target] + [m.name for m in catalog]))
     settings_table = pd.DataFrame([

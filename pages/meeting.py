@@ -96,7 +96,7 @@ def _scorecard(path: str, version: int, label: str, grain: str, by: str | None) 
 
 
 def scorecard(by: str | None = None) -> S.Scorecard:
-    return _scorecard(str(db.path), db.data_version(), label, grain, by)
+    return _scorecard(str(db.path), db.numbers_version(), label, grain, by)
 
 
 def metric_label(name: str) -> str:

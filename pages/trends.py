@@ -102,9 +102,9 @@ def data_table(frame: pd.DataFrame, name: str, key: str, column_config: dict | N
 
 # --------------------------------------------------------------------------- what there is
 
-version = db.data_version()
+version = db.numbers_version()  # a review or problem edit changes no series
 catalog = V.catalog(PATH, version)
-version = db.data_version()  # the catalog may just have registered a new metric
+version = db.numbers_version()  # the catalog may just have registered a new metric
 if not catalog:
     st.info(tr("trends.no_metrics"), icon=":material/upload_file:")
     st.page_link("pages/import_data.py", label=tr("nav.import"), icon=":material/upload_file:")

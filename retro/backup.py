@@ -329,11 +329,12 @@ def _restore(db_path: Path, folder: Path, manifest: dict, staging: Path, backups
             # for that version describes other data. Past both, so every cache misses.
             past_both = str(max(replaced_version, fresh.data_version()) + 1)
             with system(), fresh.transaction() as cur:
-                cur.execute(
-                    """INSERT INTO settings VALUES ('data_version', ?)
-                       ON CONFLICT (key) DO UPDATE SET value = excluded.value""",
-                    [past_both],
-                )
+                for key in ("data_version", "numbers_version"):  # the numbers changed too
+                    cur.execute(
+                        """INSERT INTO settings VALUES (?, ?)
+                           ON CONFLICT (key) DO UPDATE SET value = excluded.value""",
+                        [key, past_both],
+                    )
     except BaseException:
         _drop_staging(fresh, staging)
         raise

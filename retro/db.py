@@ -598,6 +598,7 @@ class Database:
         self._con = _connect(self.path, read_only)
         self._lock = threading.Lock()
         self._version: int | None = None
+        self._numbers: int | None = None
         # Set when DuckDB invalidated this connection (a fatal error) or it was closed: get_database
         # then hands out a fresh one instead of this.
         self.broken = False
@@ -661,7 +662,7 @@ class Database:
             else:
                 cur.execute("COMMIT")
             finally:
-                self._version = None  # any write may have bumped it
+                self._version = self._numbers = None  # any write may have bumped them
 
     def rows(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> list[tuple]:
         with self.cursor() as cur:
@@ -722,6 +723,14 @@ class Database:
         if self._version is None:
             self._version = int(self.get_setting("data_version", "0") or 0)
         return self._version
+
+    def numbers_version(self) -> int:
+        """The data version of the last write that changed a number a page computes (facts, the
+        catalog, targets); a review, problem or lesson edit leaves it. Caches of series and
+        scorecards key on it, so typing in the review workspace keeps them warm."""
+        if self._numbers is None:
+            self._numbers = int(self.get_setting("numbers_version", None) or self.data_version())
+        return self._numbers
 
     def get_setting(self, key: str, default: str | None = None) -> str | None:
         value = self.scalar("SELECT value FROM settings WHERE key = ?", [key])
@@ -1046,6 +1055,10 @@ class PostgresDatabase:
         (one indexed row), since another app server may have written since."""
         return int(self.get_setting("data_version", "0") or 0)
 
+    def numbers_version(self) -> int:
+        """See :meth:`Database.numbers_version`; read from the database on every call."""
+        return int(self.get_setting("numbers_version", None) or self.data_version())
+
     def get_setting(self, key: str, default: str | None = None) -> str | None:
         value = self.scalar("SELECT value FROM settings WHERE key = ?", [key])
         return default if value is None else value
@@ -1060,12 +1073,19 @@ class PostgresDatabase:
 
 
 
-def bump_version(cur: duckdb.DuckDBPyConnection) -> None:
-    """Inside a write's transaction: what pages show has changed, so cached results are stale."""
+def bump_version(cur: duckdb.DuckDBPyConnection, *, numbers: bool = True) -> None:
+    """Inside a write's transaction: what pages show has changed, so cached results are stale.
+    ``numbers=False`` for a write that changes no computed number (a review, problem, measure or
+    lesson): series and scorecards cached by ``numbers_version`` stay valid."""
     cur.execute(
         """INSERT INTO settings VALUES ('data_version', '1')
            ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(settings.value AS BIGINT) + 1 AS VARCHAR)"""
     )
+    if numbers:  # the numbers' version is the data version of their last change: never reused
+        cur.execute(
+            """INSERT INTO settings SELECT 'numbers_version', value FROM settings WHERE key = 'data_version'
+               ON CONFLICT (key) DO UPDATE SET value = excluded.value"""
+        )
 
 
 @contextmanager

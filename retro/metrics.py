@@ -286,17 +286,17 @@ def sync_catalog(db: Database) -> list[str]:
     out rows from before migration 9. Returns the names added.
 
     Scanning the facts is skipped while the data version is the one last synced."""
-    version = db.data_version()
+    version = db.numbers_version()
     if _synced.get(str(db.path)) == version or db.get_setting("catalog_synced_version") == str(version):
         _synced[str(db.path)] = version
         return []
     with _sync_lock:  # two sessions' first looks after an import would add and delete the same rows
-        version = db.data_version()
+        version = db.numbers_version()
         if _synced.get(str(db.path)) == version:
             return []
         added = _sync_catalog(db)
-        db.set_setting("catalog_synced_version", str(db.data_version()))
-        _synced[str(db.path)] = db.data_version()
+        db.set_setting("catalog_synced_version", str(db.numbers_version()))
+        _synced[str(db.path)] = db.numbers_version()
     return added
 
 
@@ -378,7 +378,7 @@ def _sync_catalog(db: Database) -> list[str]:
             cur.execute("DELETE FROM metrics WHERE list_contains(?, name)", [gone])
         bump_version(cur)
     # Only the catalog changed: the names the data holds are the same at the new version.
-    _memo.setdefault(db, {})[(db.data_version(), "stored names")] = stored
+    _memo.setdefault(db, {})[(db.numbers_version(), "stored names")] = stored
     return new
 
 
@@ -472,11 +472,12 @@ _memo: weakref.WeakKeyDictionary[Database, dict[tuple, Any]] = weakref.WeakKeyDi
 
 
 def _remember(db: Database, key: tuple, compute: Any) -> Any:
-    """A per-process memo keyed on the database's data version: every write invalidates it.
+    """A per-process memo keyed on the database's numbers version: every write that changes a number
+    invalidates it (a review or problem edit does not: :func:`retro.db.bump_version`).
 
     Kept per Database object, not per path: a restored file reopened at the same path starts empty."""
     memo = _memo.setdefault(db, {})
-    full = (db.data_version(), *key)
+    full = (db.numbers_version(), *key)
     if full not in memo:
         if len(memo) > 512:
             memo.clear()
@@ -816,7 +817,7 @@ def _rollup_ready(db: Database, names: list[str], scenario: str, dimension: str)
     """True when the rollup holds ``names`` × ``scenario`` × ``dimension`` at the current data
     version, building what is missing; False when it cannot be used (a read-only file, a write
     that raced the build): the caller scans the facts."""
-    version = db.data_version()
+    version = db.numbers_version()
     wanted = [(n, scenario, dimension) for n in names]
     if _rollup_broken.get(db) == version:
         return False
@@ -824,7 +825,7 @@ def _rollup_ready(db: Database, names: list[str], scenario: str, dimension: str)
     if all(built.get(k) == version for k in wanted):
         return True
     with _rollup_lock:
-        version = db.data_version()
+        version = db.numbers_version()
         try:
             stamps = dict(((m, s, d), v) for m, s, d, v in db.rows(
                 "SELECT metric, scenario, dimension, version FROM fact_rollup_built WHERE list_contains(?, metric)",
@@ -843,7 +844,7 @@ def _rollup_ready(db: Database, names: list[str], scenario: str, dimension: str)
                 raise
             _rollup_broken[db] = version
             return False
-        if db.data_version() != version:
+        if db.numbers_version() != version:
             return False  # a write landed meanwhile: built again on the next call, scanned this time
         built.update({k: v for k, v in stamps.items() if v == version})
         return all(built.get(k) == version for k in wanted)
@@ -853,8 +854,9 @@ def _build_rollup(db: Database, keys: list[tuple[str, str, str]]) -> int:
     """(Re)build the rollup rows of ``keys`` from the current facts; returns the data version they match."""
     with system(), db.transaction() as cur:  # bookkeeping, built for whoever is looking
         # Read inside the build's transaction: the stamp names exactly the facts summed.
-        row = cur.execute("SELECT value FROM settings WHERE key = 'data_version'").fetchone()
-        version = int(row[0] or 0) if row else 0
+        row = cur.execute("""SELECT coalesce((SELECT value FROM settings WHERE key = 'numbers_version'),
+                                             (SELECT value FROM settings WHERE key = 'data_version'))""").fetchone()
+        version = int(row[0] or 0) if row and row[0] is not None else 0
         for metric, scenario, dimension in keys:
             params = {"m": metric, "s": scenario, "d": dimension}
             cur.execute("DELETE FROM fact_rollup WHERE metric = $m AND scenario = $s AND dimension = $d", params)

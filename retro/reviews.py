@@ -562,7 +562,7 @@ def create_review(db: Database, *, grain: str, period: str | None = None, start:
         if previous_id is not None:
             _carry_over(cur, previous_id, review_id)
         _log(cur, "review", review_id, "insert", None, {"title": title, "period": [first, last]}, actor)
-        bump_version(cur)
+        bump_version(cur, numbers=False)
     return int(review_id)
 
 
@@ -669,7 +669,7 @@ def update_review(db: Database, review_id: int, changes: Mapping[str, Any], *, v
         cur.execute(f"UPDATE reviews SET {sets}, version = version + 1, actor = ?, updated_at = current_timestamp "
                     "WHERE id = ?", [*clean.values(), actor, int(review_id)])
         _log(cur, "review", int(review_id), "update", {k: before[k] for k in clean}, clean, actor)
-        bump_version(cur)
+        bump_version(cur, numbers=False)
     return version + 1
 
 
@@ -801,7 +801,7 @@ def add_item(db: Database, kind: str, values: Mapping[str, Any], *, review_id: i
                 _log(cur, "problem", row["problem_id"], "update", problem,
                      _row(cur, KINDS["problem"], row["problem_id"]), actor)
         _log(cur, kind, int(item_id), "insert", None, _row(cur, k, int(item_id)), actor)
-        bump_version(cur)
+        bump_version(cur, numbers=False)
     return int(item_id)
 
 
@@ -862,7 +862,7 @@ def update_item(db: Database, kind: str, item_id: int, changes: Mapping[str, Any
         cur.execute(f"UPDATE {quote_ident(k.table)} SET {sets}, version = version + 1, actor = ?, "
                     "updated_at = current_timestamp WHERE id = ?", [*params, actor, int(item_id)])
         _log(cur, kind, int(item_id), "update", before, _row(cur, k, int(item_id)), actor)
-        bump_version(cur)
+        bump_version(cur, numbers=False)
     return version + 1
 
 
@@ -884,7 +884,7 @@ def _set_deleted(db: Database, kind: str, item_id: int, *, deleted: bool, actor:
         cur.execute(f"UPDATE {quote_ident(k.table)} SET deleted_at = {'current_timestamp' if deleted else 'NULL'}, "
                     "version = version + 1, actor = ?, updated_at = current_timestamp WHERE id = ?", [actor, int(item_id)])
         _log(cur, kind, int(item_id), "delete" if deleted else "restore", before, _row(cur, k, int(item_id)), actor)
-        bump_version(cur)
+        bump_version(cur, numbers=False)
 
 
 def get_item(db: Database, kind: str, item_id: int) -> dict[str, Any] | None:

@@ -437,3 +437,22 @@ def test_problems_seen_on_data_pages_go_to_the_right_review(data):
     assert R.logged_problem(db, rid, "新增客户", {}, dt.date(2026, 9, 1)) is None
     nxt = R.open_next_review(db, rid)
     assert R.logged_problem(db, nxt, "新增客户", {"区域": "华东"}, dt.date(2026, 9, 1)) == pid  # carried, same item
+
+
+def test_a_review_edit_leaves_the_numbers_version_and_an_import_moves_it(data, tmp_path):
+    """Series and scorecards are kept per numbers version: a problem logged, a measure saved or a
+    review renamed must not make the goals and trends pages compute them again; an import must."""
+    db = data
+    numbers, version = db.numbers_version(), db.data_version()
+    review = R.create_review(db, grain="month", period="2026-08")
+    problem = R.add_item(db, "problem", {"title": "华东获客成本高"}, review_id=review)
+    R.update_item(db, "problem", problem, {"status": "analysing"}, version=1)
+    assert db.data_version() > version  # what the review pages show changed
+    assert db.numbers_version() == numbers  # no number did
+    from retro import metrics as M
+
+    kept = M.series(db, "新增客户", grain="month")
+    load_csv(db, tmp_path, "more.csv", "月份,区域,新增客户(家)\n2026-12,华东,5\n")
+    assert db.numbers_version() > numbers
+    again = M.series(db, "新增客户", grain="month")
+    assert len(again) == len(kept) + 1

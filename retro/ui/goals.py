@@ -94,12 +94,13 @@ class Needs:
 
 
 @shared(64)
-def needs(path: str, version: int, label: str, by: str | None, forecast: str, show_all: bool,
+def needs(path: str, version: int, numbers: int, label: str, by: str | None, forecast: str, show_all: bool,
           active_id: int | None) -> Needs:
-    """:class:`Needs` for the scorecard ``card(path, version, label, by, forecast)``: one lookup of the
-    covering review instead of one per KPI and rerun; every write (a problem logged) bumps ``version``."""
+    """:class:`Needs` for the scorecard ``card(path, numbers, label, by, forecast)``: one lookup of the
+    covering review instead of one per KPI and rerun; every write (a problem logged) bumps ``version``,
+    a problem logged leaves ``numbers`` (the scorecard stays kept)."""
     db = get_database(path)
-    scored = card(path, version, label, by, forecast)
+    scored = card(path, numbers, label, by, forecast)
     active = R.get_review(db, active_id) if active_id is not None else None
     covering = R.review_covering(db, active, scored.label)
     state = []
