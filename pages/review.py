@@ -134,8 +134,11 @@ else:
             saved = st.form_submit_button(tr("review.ui.save"), type="primary", icon=":material/save:")
         if saved:
             try:
+                # A newer version that changed none of the form's fields (the status, set here or in
+                # meeting mode) is no one else's edit of them; saving over it is no conflict.
+                untouched = all(getattr(base, f) == getattr(review, f) for f in ("title", "meeting_date", "attendees"))
                 R.update_review(db, review.id, {"title": title, "meeting_date": meeting, "attendees": attendees},
-                                version=base.version, actor=U.actor())
+                                version=review.version if untouched else base.version, actor=U.actor())
                 U.flash("ok", tr("review.ui.saved"))
             except R.Conflict as conflict:
                 U.flash("error", tr("review.ui.conflict", title=md(base.title), who=md(conflict.theirs.get("actor") or "?"),

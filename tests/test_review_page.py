@@ -397,3 +397,33 @@ def test_the_problem_form_offers_the_dimensions_and_values_of_the_chosen_metric_
     widget(at, "selectbox", k + "dim").set_value("Currency")
     at.run()
     assert widget(at, "selectbox", k + "dimval").options == ["—", "EUR", "USD"]
+
+
+def test_editing_the_review_after_its_status_changed_is_no_conflict(db_file):
+    """The edit form kept the review's version from its first draw: after the status was set (here, or
+    in meeting mode by another session) saving the attendees met 'changed by someone else meanwhile'."""
+    ids = seed(db_file)
+    at = open_page("en", ids["review"])
+    db = fresh_db(db_file)
+    drawn = R.get_review(db, ids["review"]).version
+    R.update_review(db, ids["review"], {"status": "in_meeting"}, version=drawn, actor="王五")
+    field = next(w for w in at.main.text_input if w.label == t("review.field.attendees", "en"))
+    field.set_value("张三, 李四")
+    click(at, f"FormSubmitter:rv_edit_{ids['review']}_{drawn}-" + t("review.ui.save", "en"))
+    stored = R.get_review(fresh_db(db_file), ids["review"])
+    assert (stored.attendees, stored.status) == ("张三, 李四", "in_meeting")
+    assert t("review.ui.saved", "en") in texts(at.success)
+
+
+def test_editing_the_review_after_someone_else_renamed_it_is_a_conflict(db_file):
+    ids = seed(db_file)
+    at = open_page("en", ids["review"])
+    db = fresh_db(db_file)
+    drawn = R.get_review(db, ids["review"]).version
+    R.update_review(db, ids["review"], {"title": "他们的标题"}, version=drawn, actor="王五")
+    field = next(w for w in at.main.text_input if w.label == t("review.field.attendees", "en"))
+    field.set_value("张三, 李四")
+    click(at, f"FormSubmitter:rv_edit_{ids['review']}_{drawn}-" + t("review.ui.save", "en"))
+    stored = R.get_review(fresh_db(db_file), ids["review"])
+    assert stored.title == "他们的标题" and stored.attendees != "张三, 李四"
+    assert any("王五" in e for e in texts(at.error))
