@@ -30,7 +30,8 @@ DEFAULT_DB_PATH = Path(__file__).resolve().parent.parent / "data" / "retro.duckd
 
 
 def default_db_path() -> Path:
-    """``RETRO_DB`` when set, else ``data/retro.duckdb`` beside the code."""
+    """``RETRO_DB`` when set, else ``data/retro.duckdb`` beside the code: a DuckDB file. What to open
+    is :func:`default_db_target` (a URL too); this stays for callers that need a file."""
     env = os.environ.get("RETRO_DB")
     return Path(env).expanduser() if env else DEFAULT_DB_PATH
 
@@ -765,10 +766,52 @@ def is_postgres_url(target: object) -> bool:
     return isinstance(target, str) and target.startswith(PG_SCHEMES)
 
 
+# Where a company's retro keeps the PostgreSQL URL when it is not in RETRO_DB: Streamlit's secrets file
+# beside the code (git-ignored, the one `make share` reads), as ``[connections.retro] url = "postgresql://…"``
+# (Streamlit's own st.connection key), with the password in the URL or as ``password = "…"`` beside it.
+SECRETS_PATH = DEFAULT_DB_PATH.parent.parent / ".streamlit" / "secrets.toml"
+
+
 def default_db_target() -> str | Path:
-    """``RETRO_DB`` as a PostgreSQL URL when it is one, else :func:`default_db_path`."""
+    """The database to open when none is named: ``RETRO_DB`` (a PostgreSQL URL, or a DuckDB file), else
+    ``[connections.retro] url`` in :data:`SECRETS_PATH`, else ``data/retro.duckdb`` beside the code.
+
+    A URL comes back with its password when one was given (to open it with): show ``db.path`` or
+    :func:`redact_url` of it, never the value itself."""
     env = os.environ.get("RETRO_DB")
-    return env if is_postgres_url(env) else default_db_path()
+    if env:
+        return env if is_postgres_url(env) else Path(env).expanduser()
+    return secrets_url() or DEFAULT_DB_PATH
+
+
+def secrets_url(path: Path | None = None) -> str | None:
+    """The ``[connections.retro]`` URL of the secrets file, the password put in when it is given beside
+    it; None without a file, a table or a PostgreSQL URL (an unreadable file counts as none)."""
+    import tomllib
+    from urllib.parse import quote
+
+    try:
+        found = tomllib.loads((path or SECRETS_PATH).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    table = (found.get("connections") or {}).get("retro") or {}
+    url = table.get("url") if isinstance(table, dict) else None
+    if not is_postgres_url(url):
+        return None
+    password = table.get("password")
+    parts = urlsplit(url)
+    if password and parts.password is None:
+        user, _, host = parts.netloc.rpartition("@")
+        url = urlunsplit((parts.scheme, f"{user}:{quote(str(password), safe='')}@{host}", parts.path,
+                          parts.query, parts.fragment))
+    return url
+
+
+def data_dir(target: str | Path | None = None) -> Path:
+    """The folder for retro's own files beside the database (TLS certificates, backups): the DuckDB
+    file's folder, or ``data/`` beside the code for a PostgreSQL database."""
+    target = default_db_target() if target is None else target
+    return DEFAULT_DB_PATH.parent if is_postgres_url(target) else Path(target).expanduser().parent
 
 
 def redact_url(url: str) -> str:

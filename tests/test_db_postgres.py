@@ -4,6 +4,7 @@ then the schema, transactions, data version and settings as the DuckDB tests che
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import threading
 import time
@@ -376,3 +377,77 @@ def test_the_url_is_shown_without_its_password():
     assert retro_db.redact_url("postgresql://u@[::1]/retro") == "postgresql://u@[::1]/retro"
     assert retro_db.redact_url("postgres://u:x@[::1]:6543/r") == "postgres://u:***@[::1]:6543/r"
     assert retro_db.is_postgres_url("postgresql://h/db") and not retro_db.is_postgres_url("data/retro.duckdb")
+
+
+# --------------------------------------------------------------------------- naming the database (RETRO_DB, --db, secrets)
+
+
+def _down_url(postgres_server) -> str:
+    """The throwaway server's URL (password and all) on a port nobody listens on."""
+    from postgres_support import free_port
+
+    return postgres_server.url().replace(f":{postgres_server.port}/", f":{free_port()}/")
+
+
+def test_retro_db_names_a_file_or_a_url_and_the_secrets_file_comes_next(monkeypatch, tmp_path, pg_url):
+    secrets = tmp_path / "secrets.toml"
+    monkeypatch.setattr(retro_db, "SECRETS_PATH", secrets)
+    monkeypatch.setenv("RETRO_DB", pg_url)
+    assert retro_db.default_db_target() == pg_url
+    assert retro_db.data_dir() == retro_db.DEFAULT_DB_PATH.parent  # TLS files and backups: not beside a URL
+    monkeypatch.setenv("RETRO_DB", "~/x.duckdb")
+    assert retro_db.default_db_target() == retro_db.Path("~/x.duckdb").expanduser()
+    monkeypatch.delenv("RETRO_DB")
+    assert retro_db.default_db_target() == retro_db.DEFAULT_DB_PATH  # no secrets file: the default file
+
+    url, password = _hide_password(pg_url)
+    without = url.replace(":" + url.split("@")[0].rsplit(":", 1)[1] + "@", "@")
+    secrets.write_text(f'[passcodes]\neditor = "e"\n\n[connections.retro]\nurl = "{without}"\n'
+                       f'password = "{password}"\n', encoding="utf-8")
+    db = retro_db.get_database()
+    assert isinstance(db, PostgresDatabase) and db.scalar("SELECT count(*) FROM schema_migrations") > 0
+    assert password not in db.path and password not in repr(db)
+    secrets.write_text('[connections.retro]\nurl = "data/other.duckdb"\n', encoding="utf-8")
+    assert retro_db.default_db_target() == retro_db.DEFAULT_DB_PATH  # only a PostgreSQL URL is taken from there
+
+
+def test_the_cli_takes_a_url_and_says_an_unreachable_server_plainly(postgres_server, capsys, tmp_path):
+    from retro import cli
+    from retro.i18n import t
+
+    down = _down_url(postgres_server)
+    assert cli.main(["series", "--db", down, "--metric", "销售额"]) == cli.EXIT_DB_UNAVAILABLE
+    said = capsys.readouterr().err
+    assert said.startswith(t("safety.db_unreachable", "en", path=retro_db.redact_url(down), detail="")[:60])
+    assert "refused" in said.lower() and postgres_server.password not in said
+
+    sheet = tmp_path / "a.csv"
+    sheet.write_text("月份,销售额\n2026-01,100\n", encoding="utf-8")
+    assert cli.main(["import", str(sheet), "--db", down, "--json", "--lang", "zh"]) == cli.EXIT_DB_UNAVAILABLE
+    out = json.loads(capsys.readouterr().out)
+    assert out["error_code"] == "database_unreachable" and "无法连接 PostgreSQL 数据库" in out["message"]
+    assert postgres_server.password not in out["message"]
+
+    assert cli.main(["backup", "--db", down, "--out", str(tmp_path)]) == cli.EXIT_BAD_INPUT
+    said = capsys.readouterr().err
+    assert "not supported yet" in said and postgres_server.password not in said
+    assert "postgresql://" in cli.DB_HELP
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_page_says_the_server_cannot_be_reached_and_what_to_check(postgres_server, monkeypatch, lang):
+    from streamlit.testing.v1 import AppTest
+
+    from retro.i18n import t
+
+    down = _down_url(postgres_server)
+    monkeypatch.setenv("RETRO_DB", down)
+    at = AppTest.from_file(str(retro_db.DEFAULT_DB_PATH.parent.parent / "app.py"), default_timeout=60)
+    at.query_params["lang"] = lang
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    errors = [str(e.value) for e in at.error]
+    start = t("safety.db_unreachable", lang, path="", detail="").split("PostgreSQL")[0]
+    assert len(errors) == 1 and errors[0].startswith(start) and "PostgreSQL" in errors[0], errors
+    assert "refused" in errors[0].lower() and postgres_server.password not in errors[0]
+    assert any(b.label == t("safety.retry", lang) for b in at.button)

@@ -35,6 +35,16 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "The database file {path} is damaged and cannot be read (perhaps truncated or overwritten by another "
               "program). The damaged file is kept as it is, never deleted. Restore the latest backup:",
     },
+    "safety.db_unreachable": {
+        "zh": "无法连接 PostgreSQL 数据库 {path}。已有的数据都在服务器上，没有丢失；刚才的操作没有保存。"
+              "请确认数据库服务器正在运行、地址和端口可以访问、用户名和密码正确（RETRO_DB、RETRO_DB_PASSWORD 或 "
+              ".streamlit/secrets.toml 里的 [connections.retro]），然后重试。（服务器的回答：{detail}）",
+        "en": "The PostgreSQL database {path} cannot be reached. Everything stored is still on the server, "
+              "nothing was lost; what you just did was not saved. Check that the database server is running, that "
+              "its address and port can be reached and that the user name and password are right (RETRO_DB, "
+              "RETRO_DB_PASSWORD or [connections.retro] in .streamlit/secrets.toml), then try again. (What the "
+              "server said: {detail})",
+    },
     "safety.db_latest_backup": {
         "zh": "最近的备份：{name}（{created}，{rows} 行）。恢复前，现在的文件会保存在旁边。",
         "en": "The latest backup: {name} (made {created}; rows: {rows}). Before the restore, the current file "

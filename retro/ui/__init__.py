@@ -19,7 +19,15 @@ import streamlit as st
 
 from .. import access, guard
 from ..bootstrap import clean_leftovers_once, ensure_first_start
-from ..db import Database, DatabaseUnavailable, default_db_path, get_database
+from ..db import (
+    Database,
+    DatabaseUnavailable,
+    data_dir,
+    default_db_path,
+    default_db_target,
+    get_database,
+    is_postgres_url,
+)
 from ..i18n import LANGS, t
 from ..memo import shared
 from .signin import can_edit, gate, gate_needed, who  # noqa: F401
@@ -39,19 +47,23 @@ _this_run = threading.local()  # the database app.py checked for the script run 
 
 
 def database() -> Database:
-    """The process's database (path from RETRO_DB or data/retro.duckdb), sample loaded on a first start.
+    """The process's database (:func:`retro.db.default_db_target`: RETRO_DB, a DuckDB file or a PostgreSQL
+    URL, else the secrets file's ``[connections.retro]``, else data/retro.duckdb), sample loaded on a first start.
 
-    When the file is held by another process, or DuckDB invalidated the connection, the page says so
+    When the file is held by another process, DuckDB invalidated the connection, or the PostgreSQL server
+    cannot be reached, the page says so
     in the user's language and stops; the next rerun tries again (a fresh connection), no restart.
     Within :func:`checked_for_this_run` (app.py around the page) it is the database checked there."""
     checked = getattr(_this_run, "db", None)
     if checked is not None:
         return checked
     try:
-        clean_leftovers_once(default_db_path())  # a killed restore's or backup's files, once per start
-        db = get_database(default_db_path())
+        target = default_db_target()
+        if not is_postgres_url(target):  # a killed restore's or backup's files beside the file, once per start
+            clean_leftovers_once(target)
+        db = get_database(target)
         if not db.alive():  # invalidated or closed since the last run (another session's restore): reopen
-            db = get_database(default_db_path())
+            db = get_database(target)
         if not st.session_state.get("_first_start_checked"):
             ensure_first_start(db)
             st.session_state["_first_start_checked"] = True
@@ -412,7 +424,7 @@ def serve(argv: list[str] | None = None) -> None:
     from . import http_gate
 
     args = list(sys.argv[1:] if argv is None else argv)
-    plan = share.plan(args, os.environ, _secrets_for_start(args), default_db_path().parent, share.lan_address())
+    plan = share.plan(args, os.environ, _secrets_for_start(args), data_dir(), share.lan_address())
     if plan.problems:
         for key in plan.problems:
             print(f"error: {t(key, 'zh', min=guard.MIN_PASSCODE)}\n       {t(key, 'en', min=guard.MIN_PASSCODE)}",
