@@ -193,7 +193,7 @@ start = card.period
 targeted = [r for r in card.rows if r.has_target]
 counts = {s: sum(1 for r in card.rows if r.status == s) for s in S.STATUSES}
 before = G.card(PATH, NUMBERS, before_label, None, forecast) if before_label in options else None
-head = st.columns(5)
+head = st.columns([1.8, 1, 1, 1, 1])  # the first holds the score and its status line ('● 综合预警 · 没有 KPI 未达标') on one line
 delta = None
 if total.overall is not None and before is not None and before.overall is not None:
     delta = tr("goals.points", n=f"{(total.overall - before.overall) * 100:+.1f}")
