@@ -33,6 +33,7 @@ from retro.ui import (
     who,
 )
 from retro.ui import goals as G
+from retro.ui.text import column_px
 
 db = database()
 L = lang()
@@ -289,11 +290,13 @@ else:
         shown = shown.drop(columns=["owner"])
     if by is None:
         shown = shown.drop(columns=["segment"])
+    if (shown["weight"] == 1).all():  # every KPI at the default weight: the column says nothing, and costs the links their room
+        shown = shown.drop(columns=["weight"])
     percent_columns = [c for c in ("attainment", "score") if c in shown.columns]
     styled = (shown.style.apply(_style, axis=None)
               .format("{:.1f}%", subset=percent_columns, na_rep="—")
               .format("{:+.1f}%", subset=["deviation"], na_rep="—")
-              .format("{:g}", subset=["weight"]))
+              .format("{:g}", subset=[c for c in ("weight",) if c in shown.columns]))
     st.dataframe(
         styled,
         hide_index=True,
@@ -304,8 +307,11 @@ else:
             "status": st.column_config.TextColumn(tr("goals.col.status"), pinned=True, width="small"),
             "metric": st.column_config.TextColumn(tr("goals.col.metric"), pinned=True),
             "segment": st.column_config.TextColumn(by or tr("goals.col.segment"), width="small"),
-            "plan": st.column_config.TextColumn(tr("goals.col.plan"), help=tr("goals.col.plan_help")),
-            "actual": st.column_config.TextColumn(tr("goals.col.actual")),
+            # Sized to their longest value: "6.97M CNY" was cut to "6.97M C" at 1366 px.
+            "plan": st.column_config.TextColumn(tr("goals.col.plan"), help=tr("goals.col.plan_help"),
+                                                width=column_px(shown["plan"], tr("goals.col.plan"), icons=20)),
+            "actual": st.column_config.TextColumn(tr("goals.col.actual"),
+                                                  width=column_px(shown["actual"], tr("goals.col.actual"))),
             "attainment": st.column_config.NumberColumn(tr("goals.col.attainment"), format="%.1f%%",
                                                         help=tr("goals.col.attainment_help")),
             "deviation": st.column_config.NumberColumn(tr("goals.col.deviation"), format="%+.1f%%",

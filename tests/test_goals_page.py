@@ -344,3 +344,25 @@ def test_a_kpi_beyond_plan_lifts_the_overall_but_the_red_one_stays_beside_it(db_
     beside = t("score.beside", "en", dot=":orange[●]", status=t("goals.status.amber", "en"), n=1)
     assert beside in texts(at.main.markdown), texts(at.main.markdown)[:6]
     assert "1 KPI red" in beside
+
+
+def test_the_scorecard_shows_plan_and_actual_whole_and_the_weight_only_when_one_is_set(db_file):
+    """At 1366 px in English the plan read '6.97M C' (a fixed column too narrow for '6.97M CNY'), and a
+    weight column of 1s pushed the breakdown links off the grid."""
+    from retro import scoring as S
+    from retro.ui.text import column_px
+
+    at = open_goals("en")
+    grid = next(d for d in at.main.dataframe if "attainment" in d.value.columns and "status" in d.value.columns)
+    config = json.loads(grid.proto.columns)
+    frame = grid.value
+    for column in ("plan", "actual"):
+        longest = max((v for v in frame[column] if isinstance(v, str)), key=len)
+        assert config[column]["width"] >= column_px([longest]), (column, longest, config[column])
+    assert "6.97M CNY" in set(frame["plan"])
+    assert "weight" not in frame.columns
+
+    db = fresh_db(db_file)
+    S.save_settings(db, [S.KpiSettings("销售额", weight=2.0)])
+    at = open_goals("en")
+    assert "weight" in scorecard_frame(at, "en").columns

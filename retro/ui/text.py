@@ -95,3 +95,16 @@ def listed(items: Any) -> str:
     from ..i18n import joined
 
     return joined(items, lang())
+
+
+def column_px(texts: Any, header: str = "", *, icons: int = 0, least: int = 60) -> int:
+    """A grid column's width in pixels that shows its longest text and its header unclipped.
+
+    The grid draws a hanzi about 14 px wide, a Latin letter or digit about 7 px, with 16 px of
+    padding; ``icons`` adds room for a help or edit icon in the header.
+    """
+    def px(text: str) -> float:
+        return sum(14 if "\u2e80" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef" else 7 for ch in text) + 16
+
+    widest = max((px(str(x)) for x in texts if x is not None), default=0)
+    return int(max(widest, px(header) + icons, least))
