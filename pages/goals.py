@@ -119,7 +119,7 @@ def reason_text(row: S.KpiRow) -> str:
     if row.reason and row.reason not in ("no_target", "no_actual", "incomplete"):
         parts.append(tr("goals.reason." + row.reason))
     elif row.reason == "no_target" and row.dimension and row.metric in planned_in_total:
-        parts.append(tr("goals.reason.no_target_segment", dim=md(row.dimension)))
+        parts.append(tr("goals.reason.no_target_segment", dim=row.dimension))  # a grid cell: plain text, no escapes
     if row.capped:
         parts.append(tr("goals.capped", cap=pct(row.cap)))
     for note in row.notes:

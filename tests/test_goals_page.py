@@ -366,3 +366,21 @@ def test_the_scorecard_shows_plan_and_actual_whole_and_the_weight_only_when_one_
     S.save_settings(db, [S.KpiSettings("销售额", weight=2.0)])
     at = open_goals("en")
     assert "weight" in scorecard_frame(at, "en").columns
+
+
+def test_a_grid_cell_shows_a_dimension_name_as_written(db_file: Path, files: Path, run_import):
+    """The note cell said 'the plan is not split by Sales\\_Region': markdown escapes in a grid cell,
+    which shows text as it is."""
+    from retro import scoring as S
+
+    path = files / "regions.csv"
+    path.write_text("月份,Sales_Region,销售额\n2026-01,East,100\n2026-01,West,50\n", encoding="utf-8")
+    rc, result = run_import(path, db=db_file)
+    assert rc == 0, result
+    S.upsert_targets(fresh_db(db_file), [S.TargetInput("销售额", "2026-01", 160.0)])
+    at = open_goals("en", "2026-01")
+    [s for s in at.main.selectbox if s.label == t("goals.by", "en")][0].set_value("Sales_Region").run()
+    [w for w in at.main.toggle if w.label == t("goals.show_untargeted", "en")][0].set_value(True).run()
+    assert_clean(at)
+    notes = set(scorecard_frame(at, "en")["note"])
+    assert t("goals.reason.no_target_segment", "en", dim="Sales_Region") in ";".join(notes), notes
