@@ -349,7 +349,7 @@ def log_success(row: S.KpiRow, segment: dict[str, str]) -> None:
 def log_problem(row: S.KpiRow, segment: dict[str, str]) -> None:
     """The button's callback: the problem logged before the rerun, so a click costs one run, not two."""
     covering = R.review_covering(db, active_review(db), row.label)
-    if covering is not None and R.logged_problem(db, covering.id, row.metric, segment, row.period):
+    if covering is not None and R.logged_problem(db, covering.id, row.metric, segment, row.period, row.grain):
         return  # logged meanwhile (another tab, a double click)
     review_id = covering.id if covering else R.review_to_log_in(db, None, row.label, actor=who(), lang=L)
     R.add_item(db, "problem", R.kpi_problem(

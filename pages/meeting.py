@@ -231,7 +231,7 @@ elif step == "problems":
                 log_success(row, segment)
                 st.toast(tr("meeting.success_logged_toast"))
                 st.rerun()
-        elif R.logged_problem(db, review.id, row.metric, segment, row.period):
+        elif R.logged_problem(db, review.id, row.metric, segment, row.period, row.grain):
             right.caption(tr("meeting.logged"))
         elif editable and right.button(tr("meeting.log_problem"), key=f"log_{i}"):
             pid = log_problem(row, dimension)

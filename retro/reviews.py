@@ -701,12 +701,14 @@ def kpi_problem(metric: str, label: str, period: dt.date, grain: str, *, segment
 
 
 def logged_problem(db: Database, review_id: int, metric: str, segment: Mapping[str, str] | None,
-                   period: dt.date) -> int | None:
-    """The problem already logged in this review for this metric, segment and period, if any."""
+                   period: dt.date, grain: str = "month") -> int | None:
+    """The problem already logged in this review for this metric, segment, period and grain, if any
+    (2026-Q3 and July 2026 start on the same day: a quarter's problem is not July's)."""
     found = db.scalar(
         """SELECT id FROM problems WHERE deleted_at IS NULL AND metric = ? AND segment = ? AND period = ?
+           AND coalesce(grain, 'month') = ?
            AND (review_id = ? OR id IN (SELECT item_id FROM review_links WHERE review_id = ? AND kind = 'problem'))
-           ORDER BY id LIMIT 1""", [metric, segment_key(segment), period, review_id, review_id])
+           ORDER BY id LIMIT 1""", [metric, segment_key(segment), period, grain, review_id, review_id])
     return None if found is None else int(found)
 
 

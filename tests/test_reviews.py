@@ -439,6 +439,19 @@ def test_problems_seen_on_data_pages_go_to_the_right_review(data):
     assert R.logged_problem(db, nxt, "新增客户", {"区域": "华东"}, dt.date(2026, 9, 1)) == pid  # carried, same item
 
 
+def test_a_quarters_problem_is_not_the_first_months(data):
+    """2026-Q3 and July 2026 both start on 2026-07-01: the goals page and meeting mode offered
+    July's red KPI as 'logged' because the quarter's problem was, so July's was never logged."""
+    db = data
+    quarter = R.create_review(db, grain="quarter", period="2026-Q3")
+    values = R.kpi_problem("新增客户", "2026-Q3", dt.date(2026, 7, 1), "quarter", what="新增客户",
+                           detail="达成率 91.0%", source="goals")
+    pid = R.add_item(db, "problem", values, review_id=quarter)
+    assert R.logged_problem(db, quarter, "新增客户", {}, dt.date(2026, 7, 1), "quarter") == pid
+    assert R.logged_problem(db, quarter, "新增客户", {}, dt.date(2026, 7, 1), "month") is None
+    assert R.logged_problem(db, quarter, "新增客户", {}, dt.date(2026, 7, 1)) is None
+
+
 def test_a_review_edit_leaves_the_numbers_version_and_an_import_moves_it(data, tmp_path):
     """Series and scorecards are kept per numbers version: a problem logged, a measure saved or a
     review renamed must not make the goals and trends pages compute them again; an import must."""

@@ -110,7 +110,7 @@ def needs(path: str, version: int, numbers: int, label: str, by: str | None, for
             kept = R.kpi_success_kept(db, covering.id if covering else None, r, segment)
             state.append((r, "kept" if kept else "keep"))
         else:
-            logged = covering is not None and R.logged_problem(db, covering.id, r.metric, segment, r.period)
+            logged = covering is not None and R.logged_problem(db, covering.id, r.metric, segment, r.period, r.grain)
             state.append((r, "logged" if logged else "log"))
     process = R.process_view(db, covering) if covering is not None and scored.grain in ("month", "quarter") else None
     return Needs(covering.id if covering else None, tuple(state), process)
