@@ -917,11 +917,14 @@ class PgCursor:
 
 _PG_DATES = {1082, 1114, 1184}  # date, timestamp, timestamptz
 _PG_INTS = {20, 21, 23}
+_PG_ARRAYS = {1000, 1005, 1007, 1009, 1015, 1016, 1021, 1022, 1182}  # bool, int, text, varchar, float, date []
 
 
 def _pg_frame(description: Any, rows: list[tuple]) -> pd.DataFrame:
     """Rows as DuckDB's ``.df()`` types them: dates and timestamps datetime64[us], integers with a NULL
     pandas' Int64, the rest as pandas infers them."""
+    import numpy as np
+
     if description is None:
         return pd.DataFrame()
     names = [d.name for d in description]
@@ -934,6 +937,8 @@ def _pg_frame(description: Any, rows: list[tuple]) -> pd.DataFrame:
             frame[name] = frame[name].astype("Int64" if frame[name].isna().any() else "int64")
         elif d.type_code in (700, 701):
             frame[name] = frame[name].astype("float64")
+        elif d.type_code in _PG_ARRAYS:  # DuckDB's .df() gives a list as a numpy array of objects
+            frame[name] = frame[name].map(lambda v: v if v is None else np.array(v, dtype=object))
     return frame
 
 
@@ -1154,28 +1159,88 @@ def unregister(cur: duckdb.DuckDBPyConnection, name: str) -> None:
 
 
 def copy_arrow(cur: Any, table: str, data: Any, columns: Sequence[str] | None = None) -> int:
-    """Inside a transaction: bulk-load the Arrow table ``data`` into ``table`` (its columns by name, or
-    ``columns``), on either engine. DuckDB scans it registered on the cursor; PostgreSQL gets it by
-    ``COPY … FROM STDIN`` as CSV written by Arrow (a NULL is an unquoted empty field, an empty string a
-    quoted one), a MAP or struct column as its JSON text, a list as an array literal. The row count."""
-    names = list(columns or data.column_names)
+    """Inside a transaction: bulk-load the Arrow table ``data`` (or a ``RecordBatchReader``: read a
+    batch at a time) into ``table`` (its columns by name, or ``columns``), on either engine. DuckDB scans
+    it registered on the cursor; PostgreSQL gets it by ``COPY … FROM STDIN`` as CSV written by Arrow (a
+    NULL is an unquoted empty field, an empty string a quoted one), a MAP or struct column as its JSON
+    text, a list as an array literal. The row count."""
+    import pyarrow as pa
+
+    names = list(columns or data.schema.names)
     cols = ", ".join(quote_ident(n) for n in names)
-    data = data.select(names)
     if not isinstance(cur, PgCursor):
+        if isinstance(data, pa.RecordBatchReader):
+            data = data.read_all()
+        data = data.select(names)
         with registered(cur, "_copy_arrow", data):
             cur.execute(f"INSERT INTO {quote_ident(table)} ({cols}) SELECT {cols} FROM _copy_arrow")
         return data.num_rows
-    import pyarrow as pa
     import pyarrow.csv as pa_csv
 
-    data = pa.table({n: _pg_copyable(data.column(n)) for n in names})
+    batches = data if isinstance(data, pa.RecordBatchReader) else data.to_batches(max_chunksize=100_000)
     options = pa_csv.WriteOptions(include_header=False, batch_size=16384)
+    rows = 0
     with cur.raw.copy(f"COPY {quote_ident(table)} ({cols}) FROM STDIN WITH (FORMAT csv)") as copy:
-        for batch in data.to_batches(max_chunksize=100_000):
+        for batch in batches:
+            part = pa.Table.from_batches([batch]).select(names)
+            part = pa.table({n: _pg_copyable(part.column(n)) for n in names})
             sink = pa.BufferOutputStream()
-            pa_csv.write_csv(pa.Table.from_batches([batch]), sink, options)
+            pa_csv.write_csv(part, sink, options)
             copy.write(sink.getvalue().to_pybytes())
-    return data.num_rows
+            rows += part.num_rows
+    return rows
+
+
+@contextmanager
+def staged_rows(cur: Any, name: str, data: Any, like: str, columns: Sequence[str]) -> Iterator[None]:
+    """``columns`` of the Arrow table ``data`` (or record batches) visible to SQL as ``name`` for the
+    block, so ``INSERT … SELECT … FROM name`` reads the same on both engines. DuckDB scans the table
+    registered on the cursor (zero copy); PostgreSQL gets a temporary table with the types those columns
+    have in the table ``like`` (no constraints), filled by :func:`copy_arrow` and analysed (a temporary
+    table has no statistics otherwise, and a join on a million rows then gets a guessed plan), dropped
+    after the block (rolled back with the transaction when it fails)."""
+    if not isinstance(cur, PgCursor):
+        with registered(cur, name, data):
+            yield
+        return
+    cols = ", ".join(quote_ident(c) for c in columns)
+    cur.execute(f"CREATE TEMP TABLE {quote_ident(name)} AS SELECT {cols} FROM {quote_ident(like)} WITH NO DATA")
+    try:
+        copy_arrow(cur, name, data, columns)
+        cur.execute(f"ANALYZE {quote_ident(name)}")
+        yield
+    finally:
+        with suppress(Exception):  # an aborted transaction: its rollback drops the table
+            cur.execute(f"DROP TABLE IF EXISTS {quote_ident(name)}")
+
+
+@contextmanager
+def compute_cursor(db: Any) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A DuckDB cursor to compute on (reading a workbook, normalising its sheets over registered Arrow
+    tables): the database's own on DuckDB, as before; an in-memory DuckDB for a PostgreSQL database,
+    which stores what was computed (retro.ingest.store) but does not compute it."""
+    if not isinstance(db, PostgresDatabase):
+        with db.cursor() as cur:
+            yield cur
+        return
+    con = duckdb.connect()
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def changed_rows(cur: Any) -> int:
+    """The rows the ``UPDATE``/``DELETE`` just executed on ``cur`` changed: DuckDB returns the count as a
+    row, PostgreSQL as the command's status."""
+    if isinstance(cur, PgCursor):
+        return max(cur.rowcount, 0)
+    return cur.fetchone()[0]
+
+
+def is_postgres(db_or_cur: Any) -> bool:
+    """``db_or_cur`` (a database or one of its cursors) is PostgreSQL."""
+    return isinstance(db_or_cur, PostgresDatabase | PgCursor)
 
 
 def _pg_copyable(column: Any) -> Any:

@@ -364,3 +364,28 @@ def test_an_empty_template_table_says_none_this_period(causes_db, lang):
     for key, none in NONE_KEYS.items():
         assert [b.text for b in section(bare, key).blocks] == [t(none, lang)], key
     assert not section(report, "outcome").empty and not section(report, "scorecard").empty
+
+
+def test_a_success_kept_for_a_kpi_is_its_lesson_whatever_its_tags_and_review(tmp_path):
+    """Meeting mode keeps a success with its KPI stored (metric, segment, period, grain) and tags the
+    team may change; the outcome table linked it only by tags in this period's own review, so one kept
+    in English (tags 'Retention rate'), untagged, or in the quarter's review left the lessons empty."""
+    from retro.bootstrap import load_sample
+    from retro.db import Database
+
+    db = Database(tmp_path / "kept.duckdb")
+    load_sample(db)
+    S.upsert_targets(db, [S.TargetInput("留存率", PERIOD, 0.74)])
+    row = next(r for r in S.scorecard(db, PERIOD).rows if r.metric == "留存率" and r.segment == "")
+    R.create_review(db, grain="month", period=PERIOD)
+    quarter = R.create_review(db, grain="quarter", period="2026-Q4")
+    R.add_item(db, "lesson", R.kpi_success("留存率", row.period, row.grain, title="Retention beyond plan",
+                                           text="Member days lift repeat buying", tags=""), review_id=quarter)
+    R.add_item(db, "lesson", R.kpi_success("留存率", dt.date(2026, 9, 1), "month", title="September's",
+                                           text="another month's success"), review_id=quarter)
+    for lang in ("zh", "en"):
+        outcome = table(build_report(db, PERIOD, lang=lang), "outcome")
+        label = M.get_metric(db, "留存率").label(lang)
+        kept = next(r for r in outcome.rows if r[0].startswith(label))
+        assert kept[5] == "Member days lift repeat buying", kept
+    db.close()

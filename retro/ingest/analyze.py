@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 import pyarrow.compute as pc
 
-from ..db import Database
+from ..db import Database, compute_cursor
 from .cells import parse_number, parse_period, period_from_any_label
 from .detect import HEAD_ROWS, ColumnSpec, SheetPlan, plan_sheet, resolve_year, with_roles
 from .errors import ImportFailure
@@ -213,13 +213,13 @@ def read_sheets_together(db: Database, analysis: FileAnalysis) -> None:
             continue
         plan = aligned_plan(a.plan, ref.plan)
         try:
-            with db.cursor() as cur:
+            with compute_cursor(db) as cur:
                 a.result = normalize(cur, a.raw, plan)
             a.plan = plan
         except ImportFailure:
             continue  # the sheet's own reading stands
     ready = [s for s in analysis.sheets if s.status == "ready"]
-    with db.cursor() as cur:
+    with compute_cursor(db) as cur:
         colliding = colliding_sheets(cur, ready)
         if colliding:
             name = sheet_dimension_name(ready)
@@ -274,7 +274,7 @@ def analyze_sheet(
                                          {"period": named.label, "sheet": raw.name}))
     analysis.plan = plan
     try:
-        with db.cursor() as cur:
+        with compute_cursor(db) as cur:
             analysis.result = normalize(cur, raw, plan)
     except ImportFailure as failure:
         analysis.status, analysis.error = "error", Message(failure.code, failure.params)

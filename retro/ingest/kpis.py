@@ -31,7 +31,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..db import Database, registered
+from ..db import Database, compute_cursor, registered
 from .readings import Reading
 
 SCALE_APART = 20.0
@@ -51,40 +51,54 @@ def stored_differences(db: Database, facts: pa.Table, segments: pa.Table | None,
         return {}
     segs = segments if segments is not None and segments.num_rows else pa.table(
         {"dims_key": pa.array([], pa.string()), "dims": pa.array([], pa.map_(pa.string(), pa.string()))})
-    with db.cursor() as cur, registered(cur, "staged", facts.select(["metric", "grain", "value", "dims_key", "scenario"])), \
+    # Most files bring no stored name from another source: ask that first, cheaply, and only then
+    # compare (the per-metric lists below walk every value of a million-row sheet). The file's side is
+    # computed by an in-memory DuckDB over its Arrow tables, the stored side by the database in SQL both
+    # engines run (docs/postgres.md): a segment's dimension names are read from its dims in Python.
+    metrics = pc.unique(facts["metric"]).cast(pa.string()).to_pylist()
+    names = [r[0] for r in db.rows(
+        """SELECT DISTINCT f.metric FROM current_facts f JOIN imports i ON i.id = f.import_id
+           WHERE NOT i.is_sample AND f.metric = ANY(?)""", [metrics])]
+    if not names:
+        return {}
+    with compute_cursor(db) as cur, registered(cur, "staged", facts.select(["metric", "grain", "value", "dims_key",
+                                                                               "scenario"])), \
             registered(cur, "staged_segments", segs):
-        # Most files bring no stored name from another source: ask that first, cheaply, and only then
-        # compare (the per-metric lists below walk every value of a million-row sheet).
-        names = [r[0] for r in cur.execute(
-            """SELECT DISTINCT f.metric FROM current_facts f JOIN imports i ON i.id = f.import_id
-               WHERE NOT i.is_sample AND f.metric IN (SELECT DISTINCT metric FROM staged)""").fetchall()]
-        if not names:
-            return {}
-        rows = cur.execute(
+        new = {r[0]: r[1:] for r in cur.execute(
             """WITH new AS (SELECT f.metric, list_sort(list(DISTINCT f.grain)) AS grains, median(abs(f.value)) AS size,
                                    list(DISTINCT f.scenario) AS scenarios
                             FROM staged f WHERE list_contains($names, f.metric) GROUP BY 1),
                     new_dims AS (SELECT k.metric, list_sort(list_distinct(flatten(list(coalesce(map_keys(s.dims), []))))) AS dims
                                  FROM (SELECT DISTINCT metric, dims_key FROM staged WHERE list_contains($names, metric)) k
-                                 LEFT JOIN staged_segments s USING (dims_key) GROUP BY 1),
-                    old AS (SELECT f.metric, list_sort(list(DISTINCT f.grain)) AS grains, median(abs(f.value)) AS size,
-                                   list(DISTINCT f.scenario) AS scenarios,
-                                   list(DISTINCT i.file_name ORDER BY i.file_name) AS files,
-                                   bool_or(coalesce(x.fingerprint = $fp, false)) AS same_layout
-                            FROM fact_rows f JOIN imports i ON i.id = f.import_id
-                            LEFT JOIN import_sheets x ON x.import_id = f.import_id AND x.sheet_name = f.sheet_name
-                            WHERE f.replaced_by IS NULL AND NOT i.is_sample AND list_contains($names, f.metric) GROUP BY 1),
-                    old_dims AS (SELECT k.metric, list_sort(list_distinct(flatten(list(map_keys(s.dims))))) AS dims
-                                 FROM (SELECT DISTINCT metric, dims_key FROM fact_rows
-                                       WHERE replaced_by IS NULL AND list_contains($names, metric)
-                                         AND import_id IN (SELECT id FROM imports WHERE NOT is_sample)) k
-                                 JOIN segments s USING (dims_key) GROUP BY 1)
-               SELECT n.metric, nd.dims, od.dims, n.grains, o.grains, n.size, o.size, o.files,
-                      len(list_intersect(n.scenarios, o.scenarios)) > 0 AS same_scenario
-               FROM new n JOIN old o USING (metric) LEFT JOIN new_dims nd USING (metric) LEFT JOIN old_dims od USING (metric)
-               WHERE NOT o.same_layout""",
-            {"fp": fingerprint, "names": names},
-        ).fetchall()
+                                 LEFT JOIN staged_segments s USING (dims_key) GROUP BY 1)
+               SELECT n.metric, nd.dims, n.grains, n.size, n.scenarios FROM new n LEFT JOIN new_dims nd USING (metric)""",
+            {"names": names},
+        ).fetchall()}
+    old = db.rows(
+        """SELECT f.metric, array_agg(DISTINCT f.grain ORDER BY f.grain) AS grains,
+                  percentile_cont(0.5) WITHIN GROUP (ORDER BY abs(f.value)) AS size,
+                  array_agg(DISTINCT f.scenario ORDER BY f.scenario) AS scenarios,
+                  array_agg(DISTINCT i.file_name ORDER BY i.file_name) AS files,
+                  bool_or(coalesce(x.fingerprint = ?, false)) AS same_layout
+           FROM fact_rows f JOIN imports i ON i.id = f.import_id
+           LEFT JOIN import_sheets x ON x.import_id = f.import_id AND x.sheet_name = f.sheet_name
+           WHERE f.replaced_by IS NULL AND NOT i.is_sample AND f.metric = ANY(?) GROUP BY f.metric ORDER BY f.metric""",
+        [fingerprint, names])
+    old_dims: dict[str, set[str]] = {}
+    for metric, dims in db.rows(
+            """SELECT k.metric, s.dims FROM (SELECT DISTINCT metric, dims_key FROM fact_rows
+                                             WHERE replaced_by IS NULL AND metric = ANY(?)
+                                               AND import_id IN (SELECT id FROM imports WHERE NOT is_sample)) k
+               JOIN segments s ON s.dims_key = k.dims_key""", [names]):
+        old_dims.setdefault(metric, set()).update(dict(dims or {}))
+    rows = []
+    for metric, grains_old, size_old, scenarios_old, files, same_layout in old:
+        if metric not in new or same_layout:
+            continue
+        dims_new, grains_new, size_new, scenarios_new = new[metric]
+        dims_old = sorted(old_dims[metric]) if metric in old_dims else None
+        rows.append((metric, dims_new, dims_old, grains_new, list(grains_old), size_new, size_old, list(files),
+                     bool(set(scenarios_new) & set(scenarios_old))))
     out = {}
     for metric, dims_new, dims_old, grains_new, grains_old, size_new, size_old, files, same_scenario in rows:
         why = []

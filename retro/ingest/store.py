@@ -2,22 +2,37 @@
 
 Each import is one transaction: every sheet's rows, the history entry and the
 remembered layouts commit together or not at all.
+
+One SQL text per statement on both engines (docs/postgres.md): the staged rows of a sheet — Arrow
+tables the in-process DuckDB of ``normalize`` computed — are visible as ``staged`` through
+:func:`_staged` (registered on DuckDB; COPY'd into a temporary table on PostgreSQL), and every
+statement over them is in the SQL both engines run (no ``GROUP BY ALL``, no struct rows, ``= ANY(?)``
+for a list parameter, the changed-row count through :func:`retro.db.changed_rows`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
+import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from ..db import Database, bump_version, register, registered, unregister
+from ..db import Database, bump_version, changed_rows, is_postgres, staged_rows
 from .analyze import FileAnalysis, Overrides
 from .kpis import source_name
-from .normalize import Message, staged
+from .normalize import Deferred, Message, staged
+
+# The columns of each staged table the statements below read, and the stored table whose types they take.
+FACT_COLUMNS = ("period", "grain", "metric", "unit", "scenario", "dims_key", "value")
+TRANSACTION_COLUMNS = ("row_no", "txn_date", "customer_id", "order_id", "dims", "measures")
+NOTE_COLUMNS = ("metric", "period", "dims_key", "source", "text")
+SEGMENT_COLUMNS = ("dims_key", "dims")
 
 
 @dataclass
@@ -47,6 +62,32 @@ def _notes_table(notes: list[dict[str, Any]]) -> pa.Table:
     })
 
 
+@contextlib.contextmanager
+def _staged(cur: Any, name: str, rows: pa.Table | Deferred, like: str, columns: tuple[str, ...]) -> Iterator[None]:
+    """``rows`` visible to SQL as ``name`` for the block, on either engine. DuckDB: as normalize.staged
+    does it (an Arrow table registered, a Deferred query a view over its tables). PostgreSQL: COPY'd
+    into a temporary table with ``like``'s types (retro.db.staged_rows); a Deferred query is run by an
+    in-memory DuckDB (compute, not storage) and streamed a batch at a time."""
+    if not is_postgres(cur):
+        with staged(cur, name, rows):
+            yield
+        return
+    if not isinstance(rows, Deferred):
+        with staged_rows(cur, name, rows, like, columns):
+            yield
+        return
+    con = duckdb.connect()
+    try:
+        for key, table in rows.tables.items():
+            con.register(key, table)
+        select = ", ".join(f'd."{c}"' for c in columns)
+        reader = con.sql(f"SELECT {select} FROM ({rows.sql}) d").to_arrow_reader(100_000)
+        with staged_rows(cur, name, reader, like, columns):
+            yield
+    finally:
+        con.close()
+
+
 def already_imported(db: Database, sha256: str) -> int | None:
     """The id of an import of exactly these bytes still in the history, if any."""
     return db.scalar("SELECT id FROM imports WHERE file_sha256 = ? ORDER BY id LIMIT 1", [sha256])
@@ -69,20 +110,19 @@ def overlap(db: Database, analysis: FileAnalysis) -> pd.DataFrame:
             if s.result is None:
                 continue
             if s.result.facts is not None:
-                register(cur, "staged", s.result.facts)
-                frames.append(
-                    cur.execute(
-                        """SELECT f.import_id, i.file_name, count(*) AS values_,
-                                  min(f.period) AS first_period, max(f.period) AS last_period
-                           FROM current_facts f JOIN imports i ON i.id = f.import_id
-                           WHERE EXISTS (SELECT 1 FROM staged s WHERE s.metric = f.metric AND s.scenario = f.scenario
-                                         AND s.grain = f.grain AND s.period = f.period AND s.dims_key = f.dims_key)
-                           GROUP BY ALL"""
-                    ).df()
-                )
-                unregister(cur, "staged")
+                with _staged(cur, "staged", s.result.facts, "fact_rows", FACT_COLUMNS):
+                    frames.append(
+                        cur.execute(
+                            """SELECT f.import_id, i.file_name, count(*) AS values_,
+                                      min(f.period) AS first_period, max(f.period) AS last_period
+                               FROM current_facts f JOIN imports i ON i.id = f.import_id
+                               WHERE EXISTS (SELECT 1 FROM staged s WHERE s.metric = f.metric AND s.scenario = f.scenario
+                                             AND s.grain = f.grain AND s.period = f.period AND s.dims_key = f.dims_key)
+                               GROUP BY f.import_id, i.file_name"""
+                        ).df()
+                    )
             if s.result.transactions is not None and s.plan is not None:
-                with staged(cur, "staged", s.result.transactions):
+                with _staged(cur, "staged", s.result.transactions, "transactions", TRANSACTION_COLUMNS):
                     frames.append(
                         cur.execute(
                             """SELECT t.import_id, i.file_name, count(*) AS values_,
@@ -91,7 +131,7 @@ def overlap(db: Database, analysis: FileAnalysis) -> pd.DataFrame:
                                JOIN import_sheets s ON s.import_id = t.import_id AND s.sheet_name = t.sheet_name
                                WHERE s.fingerprint = ? AND date_trunc('month', t.txn_date) IN
                                      (SELECT DISTINCT date_trunc('month', txn_date) FROM staged)
-                               GROUP BY ALL""",
+                               GROUP BY t.import_id, i.file_name""",
                             [s.plan.fingerprint],
                         ).df()
                     )
@@ -109,7 +149,7 @@ def dataset_of(db: Database, analysis: FileAnalysis) -> str:
     prints = [s.plan.fingerprint for s in analysis.ready() if s.plan is not None]
     earlier = db.scalar(
         """SELECT i.dataset FROM imports i JOIN import_sheets x ON x.import_id = i.id
-           WHERE list_contains(?, x.fingerprint) AND i.dataset IS NOT NULL AND NOT i.is_sample
+           WHERE x.fingerprint = ANY(?) AND i.dataset IS NOT NULL AND NOT i.is_sample
            ORDER BY i.id DESC LIMIT 1""", [prints]) if prints else None
     return earlier or source_name(analysis.file_name)
 
@@ -163,58 +203,57 @@ def store_import(
         for s in ready:
             result, plan = s.result, s.plan
             if result.facts is not None:
-                register(cur, "staged", result.facts)
-                if mode == "replace":
-                    replaced += cur.execute(
-                        # Only the values of a period stored already are looked for (a distinct list of
-                        # every value of a big file cost more memory than anything else in storing it).
-                        """UPDATE fact_rows f SET replaced_by = $id
-                           FROM (SELECT DISTINCT metric, scenario, grain, period, dims_key FROM staged
-                                 WHERE (metric, scenario, grain, period) IN
-                                       (SELECT DISTINCT (metric, scenario, grain, period) FROM fact_rows
-                                        WHERE replaced_by IS NULL)) s
-                           WHERE f.replaced_by IS NULL AND f.metric = s.metric AND f.scenario = s.scenario
-                             AND f.grain = s.grain AND f.period = s.period AND f.dims_key = s.dims_key""",
-                        {"id": import_id},
-                    ).fetchone()[0]
-                    # The notes an earlier import read beside the values replaced go with them (undo
-                    # brings them back); notes written by hand (import_id NULL) are never touched.
+                with _staged(cur, "staged", result.facts, "fact_rows", FACT_COLUMNS):
+                    if mode == "replace":
+                        replaced += changed_rows(cur.execute(
+                            # Only the values of a period stored already are looked for (a distinct list of
+                            # every value of a big file cost more memory than anything else in storing it).
+                            """UPDATE fact_rows f SET replaced_by = $id
+                               FROM (SELECT DISTINCT metric, scenario, grain, period, dims_key FROM staged
+                                     WHERE (metric, scenario, grain, period) IN
+                                           (SELECT DISTINCT metric, scenario, grain, period FROM fact_rows
+                                            WHERE replaced_by IS NULL)) s
+                               WHERE f.replaced_by IS NULL AND f.metric = s.metric AND f.scenario = s.scenario
+                                 AND f.grain = s.grain AND f.period = s.period AND f.dims_key = s.dims_key""",
+                            {"id": import_id},
+                        ))
+                        # The notes an earlier import read beside the values replaced go with them (undo
+                        # brings them back); notes written by hand (import_id NULL) are never touched.
+                        cur.execute(
+                            """UPDATE annotations a SET replaced_by = $id
+                               FROM (SELECT DISTINCT metric, period, dims_key FROM staged
+                                     WHERE (metric, period) IN (SELECT DISTINCT metric, period FROM annotations
+                                                                WHERE replaced_by IS NULL AND import_id IS NOT NULL)) s
+                               WHERE a.replaced_by IS NULL AND a.import_id IS NOT NULL AND a.import_id <> $id
+                                 AND a.metric = s.metric AND a.period = s.period AND a.dims_key = s.dims_key""",
+                            {"id": import_id},
+                        )
                     cur.execute(
-                        """UPDATE annotations a SET replaced_by = $id
-                           FROM (SELECT DISTINCT metric, period, dims_key FROM staged
-                                 WHERE (metric, period) IN (SELECT DISTINCT (metric, period) FROM annotations
-                                                            WHERE replaced_by IS NULL AND import_id IS NOT NULL)) s
-                           WHERE a.replaced_by IS NULL AND a.import_id IS NOT NULL AND a.import_id <> $id
-                             AND a.metric = s.metric AND a.period = s.period AND a.dims_key = s.dims_key""",
-                        {"id": import_id},
+                        """INSERT INTO fact_rows (import_id, sheet_name, period, grain, metric, unit, scenario, dims_key, value)
+                           SELECT $id, $sheet, period, grain, metric, unit, scenario, dims_key, value FROM staged""",
+                        {"id": import_id, "sheet": s.name},
                     )
-                cur.execute(
-                    """INSERT INTO fact_rows (import_id, sheet_name, period, grain, metric, unit, scenario, dims_key, value)
-                       SELECT $id, $sheet, period, grain, metric, unit, scenario, dims_key, value FROM staged""",
-                    {"id": import_id, "sheet": s.name},
-                )
-                unregister(cur, "staged")
                 if result.notes:
-                    with registered(cur, "staged_notes", _notes_table(result.notes)):
+                    with _staged(cur, "staged_notes", _notes_table(result.notes), "annotations", NOTE_COLUMNS):
                         cur.execute(
                             """INSERT INTO annotations (metric, period, text, author, created_at, import_id, source, dims_key)
                                SELECT metric, period, text, $actor, $now, $id, source, dims_key FROM staged_notes""",
                             {"id": import_id, "actor": actor, "now": now},
                         )
                 if result.segments is not None:
-                    with registered(cur, "staged_segments", result.segments):
+                    with _staged(cur, "staged_segments", result.segments, "segments", SEGMENT_COLUMNS):
                         cur.execute("INSERT INTO segments SELECT dims_key, dims FROM staged_segments ON CONFLICT DO NOTHING")
             if result.transactions is not None:
-                with staged(cur, "staged", result.transactions):
+                with _staged(cur, "staged", result.transactions, "transactions", TRANSACTION_COLUMNS):
                     if mode == "replace":
-                        replaced += cur.execute(
+                        replaced += changed_rows(cur.execute(
                             """UPDATE transactions t SET replaced_by = $id
                                FROM import_sheets s
                                WHERE t.replaced_by IS NULL AND t.import_id <> $id AND s.import_id = t.import_id AND s.sheet_name = t.sheet_name
                                  AND s.fingerprint = $fp
                                  AND date_trunc('month', t.txn_date) IN (SELECT DISTINCT date_trunc('month', txn_date) FROM staged)""",
                             {"id": import_id, "fp": plan.fingerprint},
-                        ).fetchone()[0]
+                        ))
                     cur.execute(
                         """INSERT INTO transactions (import_id, sheet_name, row_no, txn_date, customer_id, order_id, dims, measures)
                            SELECT $id, $sheet, row_no, txn_date, customer_id, order_id, dims, measures FROM staged""",
@@ -339,7 +378,7 @@ def data_summary(db: Database) -> dict[str, Any]:
 def metric_inventory(db: Database) -> pd.DataFrame:
     """Per metric and scenario: unit, the periods covered, how many segments and values are stored."""
     return db.frame(
-        """SELECT metric, scenario, any_value(unit) AS unit,
+        """SELECT metric, scenario, min(unit) AS unit,
                   min(period) AS first_period, max(period) AS last_period,
                   count(DISTINCT dims_key) AS segments, count(*) AS values_,
                   count(*) FILTER (WHERE value IS NULL) AS empty_values

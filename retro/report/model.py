@@ -444,8 +444,9 @@ class _Context:
         The cause is the root cause of the problems logged against the KPI for this period (the last
         answered why of each 5 Whys, else its fishbone), never a problem's title: a problem logged
         without either says its cause is still to be found. The lesson is every lesson linked to one
-        of those problems, or to a measure of them (or a measure whose criterion is the KPI), and the
-        successes of this period's review tagged with the KPI's name (how meeting mode keeps one)."""
+        of those problems, or to a measure of them (or a measure whose criterion is the KPI), the
+        successes kept for the KPI in this period (they store its metric, segment, period and grain),
+        and lessons of this period's review linked to nothing, tagged with the KPI's name."""
         from retro import reviews as R
 
         L = self.lang
@@ -481,6 +482,9 @@ class _Context:
         for x in R.items(self.db, "lesson"):
             keys = {pid_kpi[x["problem_id"]]} if x.get("problem_id") in pid_kpi else set()
             keys |= measure_kpi.get(x.get("measure_id"), set())
+            when = x.get("period")
+            if x.get("metric") and when is not None and first <= when <= last and (x.get("grain") or "month") in finer:
+                keys.add((x["metric"], _segment_text(x.get("segment"))))  # a success kept for the KPI names it
             if not keys and not x.get("problem_id") and not x.get("measure_id") and x["id"] in this_review:
                 keys = _tagged(R.split_tags(x.get("tags")), tag_names)
             text = str(x.get("text") or x.get("title") or "").strip()
