@@ -116,9 +116,11 @@ def test_replace_and_undo_alike_on_both_engines(engines, tmp_path):
         orders = _import(db, tx)
         steps.append((first, second, orders, stored(db)))
         assert undo_import(db, second.import_id) and undo_import(db, 999) is False
-        steps.append(stored(db))
+        kept = store_import(db, analyze_bytes(db, p2.read_bytes(), "销售_v2 kept.xlsx"), now=NOW, mode="keep")
+        steps.append((kept, stored(db)))
     assert steps[0][:3] == steps[2][:3] and steps[0][1].replaced == 2  # March, two regions
     assert steps[0][3] == steps[2][3] and steps[1] == steps[3]
+    assert steps[1][0].replaced == 0 and steps[1][0].status == "imported"  # keep: both Marches current
     assert len([r for r in steps[0][3]["transactions"]]) == truth.rows
 
 
