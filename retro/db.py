@@ -835,10 +835,35 @@ _PG_TYPES = (
 )
 
 
+# Reading a MAP column (the stored ones are dims and measures; JSONB on PostgreSQL) has no spelling both
+# engines share: the queries keep DuckDB's, in these forms only, and PostgreSQL gets its own. A key is a
+# parameter (?, $name) or a quoted literal; the column an identifier, optionally qualified. Any other
+# form of map access is left as it is, so PostgreSQL refuses it rather than reading something else.
+_MAP_KEY = r"(\?|\$[A-Za-z_][A-Za-z0-9_]*|'(?:[^']|'')*')"
+
+
+def _map_column(names: str) -> str:
+    return rf"((?:\b[A-Za-z_][A-Za-z0-9_]*\.)?\b(?:{names}))"
+
+
+_PG_MAPS = (
+    # one row per entry: the two in one select list run in step (PostgreSQL 10+), so keys and values pair
+    (re.compile(rf"\bunnest\(\s*map_keys\(\s*{_map_column('dims|measures')}\s*\)\s*\)", re.IGNORECASE),
+     r"(jsonb_each_text(\1)).key"),
+    (re.compile(rf"\bunnest\(\s*map_values\(\s*{_map_column('dims')}\s*\)\s*\)", re.IGNORECASE),
+     r"(jsonb_each_text(\1)).value"),
+    (re.compile(rf"\bmap_keys\(\s*{_map_column('dims|measures')}\s*\)", re.IGNORECASE),
+     r"ARRAY(SELECT jsonb_object_keys(\1))"),
+    (re.compile(rf"{_map_column('measures')}\[\s*{_MAP_KEY}\s*\]"), r"CAST(\1 ->> CAST(\2 AS TEXT) AS DOUBLE PRECISION)"),
+    (re.compile(rf"{_map_column('dims')}\[\s*{_MAP_KEY}\s*\]"), r"(\1 ->> CAST(\2 AS TEXT))"),
+)
+
+
 @lru_cache(maxsize=4096)
 def pg_statement(sql: str) -> str:
-    """A statement of retro's DuckDB dialect as PostgreSQL runs it (schema types; see ``_PG_TYPES``)."""
-    for pattern, replacement in _PG_TYPES:
+    """A statement of retro's DuckDB dialect as PostgreSQL runs it: schema types (``_PG_TYPES``) and the
+    reads of a MAP column (``_PG_MAPS``). Everything else must be SQL both engines run."""
+    for pattern, replacement in (*_PG_MAPS, *_PG_TYPES):
         sql = pattern.sub(replacement, sql)
     return sql
 

@@ -309,7 +309,7 @@ def _stored_names(db: Database) -> dict[str, tuple[str | None, float | None, str
     metrics, then the transactions' counts and measures. Once per data version."""
     def compute() -> dict[str, tuple[str | None, float | None, str]]:
         out = {name: (unit, biggest, "facts") for name, unit, biggest in db.rows(
-            """SELECT metric, any_value(unit ORDER BY unit NULLS LAST), max(abs(value))
+            """SELECT metric, min(unit), max(abs(value))
                FROM fact_rows WHERE replaced_by IS NULL GROUP BY metric""")}
         has_tx = db.one("SELECT count(*), count(customer_id) FROM transactions WHERE replaced_by IS NULL")
         if has_tx and has_tx[0]:
@@ -368,14 +368,14 @@ def _sync_catalog(db: Database) -> list[str]:
         for values in inserts:
             cur.execute(
                 """INSERT INTO metrics (name, label_en, unit, aggregation, direction, category, source, reasons, user_set)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, []) ON CONFLICT (name) DO NOTHING""", values)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING""", [*values, []])
         for name, (user_set, reasons, updates) in adopted.items():
             # Field names from _GUESSED, never from data.
             sets = "".join(f", {quote_ident(f)} = ?" for f in updates)
             cur.execute(f"UPDATE metrics SET user_set = ?, reasons = ?{sets} WHERE name = ? AND user_set IS NULL",
                         [user_set, json.dumps(reasons, ensure_ascii=False), *updates.values(), name])
         if gone:
-            cur.execute("DELETE FROM metrics WHERE list_contains(?, name)", [gone])
+            cur.execute("DELETE FROM metrics WHERE name = ANY(?)", [gone])
         bump_version(cur)
     # Only the catalog changed: the names the data holds are the same at the new version.
     _memo.setdefault(db, {})[(db.numbers_version(), "stored names")] = stored
@@ -419,13 +419,14 @@ def _headings(db: Database, names: list[str]) -> dict[str, Reason]:
     hits: dict[str, list[tuple[int, str, str]]] = {}
     for metric, k, v, n, total in db.rows(
         """WITH f AS (SELECT DISTINCT metric, dims_key FROM fact_rows
-                      WHERE replaced_by IS NULL AND list_contains($names, metric)),
+                      WHERE replaced_by IS NULL AND metric = ANY($names)),
                 pairs AS (SELECT dims_key, unnest(map_keys(dims)) AS k, unnest(map_values(dims)) AS v FROM segments
                           WHERE dims_key IN (SELECT dims_key FROM f)),
-                hit AS (SELECT f.metric, f.dims_key, min(p.k) AS k, arg_min(p.v, p.k) AS v FROM f JOIN pairs p USING (dims_key)
-                        WHERE regexp_matches(p.v, $heading, 'i') AND NOT regexp_matches(p.v, $centre, 'i') GROUP BY ALL)
+                hit AS (SELECT DISTINCT ON (f.metric, f.dims_key) f.metric, f.dims_key, p.k, p.v
+                        FROM f JOIN pairs p ON p.dims_key = f.dims_key
+                        WHERE (p.v ~* $heading) AND NOT (p.v ~* $centre) ORDER BY f.metric, f.dims_key, p.k)
            SELECT h.metric, h.k, h.v, count(*), (SELECT count(*) FROM f WHERE f.metric = h.metric)
-           FROM hit h GROUP BY ALL""",
+           FROM hit h GROUP BY h.metric, h.k, h.v""",
         {"names": names, "heading": _COST_HEADING, "centre": _NOT_A_HEADING_RE.pattern},
     ):
         totals[metric] = total
@@ -437,9 +438,9 @@ def _headings(db: Database, names: list[str]) -> dict[str, Reason]:
     columns: dict[str, list[str | None]] = {}
     sheets: dict[str, set[str]] = {}
     for metric, sheet, mapping in db.rows(
-        """SELECT DISTINCT f.metric, f.sheet_name, s.mapping
+        """SELECT DISTINCT f.metric, f.sheet_name, CAST(s.mapping AS VARCHAR)
            FROM (SELECT DISTINCT metric, import_id, sheet_name FROM fact_rows
-                 WHERE replaced_by IS NULL AND list_contains(?, metric)) f
+                 WHERE replaced_by IS NULL AND metric = ANY(?)) f
            JOIN import_sheets s ON s.import_id = f.import_id AND s.sheet_name = f.sheet_name""", [names]):
         sheets.setdefault(metric, set()).add(sheet)
         headers = [c.get("header") for c in json.loads(mapping).get("columns", []) if c.get("role") == "metric"]
@@ -639,20 +640,20 @@ def dimensions(db: Database, metric: str | None = None) -> list[str]:
     if metric is None:
         # How many segments (of the facts, and distinct ones of the transactions) name each dimension.
         counts = Counter(k for k, _ in _current_dims(db))
-        for (keys,) in db.rows("SELECT map_keys(dims) FROM (SELECT DISTINCT dims FROM transactions WHERE replaced_by IS NULL)"):
+        for (keys,) in db.rows("SELECT map_keys(dims) FROM (SELECT DISTINCT dims FROM transactions WHERE replaced_by IS NULL) t"):
             counts.update(keys)
         return [k for k, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
     m = get_metric(db, metric)
     if m.source == "transactions":
         return [r[0] for r in db.rows(
-            "SELECT DISTINCT unnest(map_keys(dims)) AS k FROM (SELECT DISTINCT dims FROM current_transactions) ORDER BY k")]
+            "SELECT DISTINCT unnest(map_keys(dims)) AS k FROM (SELECT DISTINCT dims FROM current_transactions) t ORDER BY k")]
     if m.source == "derived":
         first = dimensions(db, m.first_metric)
         return [d for d in first if m.second_metric is None or d in dimensions(db, m.second_metric)]
     names = _member_names(db, m.name)
     rows = db.rows(
         """SELECT k FROM (SELECT DISTINCT unnest(map_keys(s.dims)) AS k FROM segments s
-           WHERE s.dims_key IN (SELECT DISTINCT dims_key FROM fact_rows WHERE replaced_by IS NULL AND list_contains(?, metric)))
+           WHERE s.dims_key IN (SELECT DISTINCT dims_key FROM fact_rows WHERE replaced_by IS NULL AND metric = ANY(?))) d
            ORDER BY k""",
         [names],
     )
@@ -664,17 +665,17 @@ def dimension_values(db: Database, dimension: str, metric: str | None = None) ->
     if metric is None:
         found = {v for k, v in _current_dims(db) if k == dimension}
         found |= {r[0] for r in db.rows(
-            "SELECT DISTINCT dims[?] FROM (SELECT DISTINCT dims FROM transactions WHERE replaced_by IS NULL)", [dimension])}
+            "SELECT DISTINCT dims[?] FROM (SELECT DISTINCT dims FROM transactions WHERE replaced_by IS NULL) t", [dimension])}
     else:
         m = get_metric(db, metric)
         if m.source == "derived":  # its series pairs the components' segments: values both have
             values = set(dimension_values(db, dimension, m.first_metric))
             return sorted(values & set(dimension_values(db, dimension, m.second_metric)) if m.second_metric else values)
         if m.source == "transactions":
-            sql = "SELECT DISTINCT dims[$d] FROM (SELECT DISTINCT dims FROM current_transactions)"
+            sql = "SELECT DISTINCT dims[$d] FROM (SELECT DISTINCT dims FROM current_transactions) t"
         else:
             sql = """SELECT DISTINCT s.dims[$d] FROM segments s WHERE s.dims_key IN
-                     (SELECT DISTINCT dims_key FROM fact_rows WHERE replaced_by IS NULL AND list_contains($names, metric))"""
+                     (SELECT DISTINCT dims_key FROM fact_rows WHERE replaced_by IS NULL AND metric = ANY($names))"""
         names = _member_names(db, m.name)
         found = set(_remember(db, ("dimension values", dimension, tuple(names), m.source), lambda: [r[0] for r in db.rows(
             sql, {"d": dimension, **({"names": names} if m.source == "facts" else {})})]))
@@ -694,7 +695,7 @@ def _fact_grains(db: Database, names: list[str], scenario: str, grain: str) -> l
     """Which stored grains feed a series at ``grain``: the finest the metric has, so that a
     sheet of months and a sheet of quarter totals for the same metric are not added together."""
     have = _remember(db, ("grains", tuple(names), scenario), lambda: {r[0] for r in db.rows(
-        "SELECT DISTINCT grain FROM fact_rows WHERE replaced_by IS NULL AND list_contains(?, metric) AND scenario = ?",
+        "SELECT DISTINCT grain FROM fact_rows WHERE replaced_by IS NULL AND metric = ANY(?) AND scenario = ?",
         [names, scenario])})
     return _finest(have, grain)
 
@@ -1293,7 +1294,7 @@ def metrics_together(db: Database, name: str) -> set[str]:
     names = _member_names(db, name)
     rows = db.rows(
         """SELECT DISTINCT metric FROM fact_rows WHERE replaced_by IS NULL AND import_id IN
-               (SELECT DISTINCT import_id FROM fact_rows WHERE replaced_by IS NULL AND list_contains(?, metric))""",
+               (SELECT DISTINCT import_id FROM fact_rows WHERE replaced_by IS NULL AND metric = ANY(?))""",
         [names])
     return {r[0] for r in rows}
 
@@ -1542,7 +1543,7 @@ def annotations(db: Database, metric: str) -> pd.DataFrame:
     (import_id NULL) or read from an import's note column (source: its header), not replaced since."""
     frame = db.frame(
         "SELECT id, metric, period, text, author, created_at, import_id, source FROM annotations "
-        "WHERE list_contains(?, metric) AND replaced_by IS NULL ORDER BY period, id",
+        "WHERE metric = ANY(?) AND replaced_by IS NULL ORDER BY period, id",
         [_member_names(db, metric)],
     )
     frame["period"] = pd.to_datetime(frame["period"]).dt.date

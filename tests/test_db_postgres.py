@@ -451,3 +451,29 @@ def test_a_page_says_the_server_cannot_be_reached_and_what_to_check(postgres_ser
     assert len(errors) == 1 and errors[0].startswith(start) and "PostgreSQL" in errors[0], errors
     assert "refused" in errors[0].lower() and postgres_server.password not in errors[0]
     assert any(b.label == t("safety.retry", lang) for b in at.button)
+
+
+def test_the_reads_of_a_map_column_in_postgresqls_spelling():
+    st = retro_db.pg_statement
+    assert st("SELECT unnest(map_keys(s.dims)), unnest(map_values(s.dims)) FROM segments s") == (
+        "SELECT (jsonb_each_text(s.dims)).key, (jsonb_each_text(s.dims)).value FROM segments s")
+    assert st("SELECT map_keys(dims) FROM t") == "SELECT ARRAY(SELECT jsonb_object_keys(dims)) FROM t"
+    assert st("SELECT coalesce(t.dims[$by], '—'), sum(t.measures[?]), dims['区域'] FROM t") == (
+        "SELECT coalesce((t.dims ->> CAST($by AS TEXT)), '—'), "
+        "sum(CAST(t.measures ->> CAST(? AS TEXT) AS DOUBLE PRECISION)), (dims ->> CAST('区域' AS TEXT)) FROM t")
+    assert st("SELECT periods[1], dims[a.b] FROM t") == "SELECT periods[1], dims[a.b] FROM t"  # left alone
+
+
+def test_a_map_read_on_postgresql_gives_what_duckdb_gives(either_db):
+    import pyarrow as pa
+
+    db = either_db
+    with db.transaction() as cur:
+        retro_db.copy_arrow(cur, "segments", pa.table({
+            "dims_key": ["区域=华东|产品线=企业版", ""],
+            "dims": pa.array([[("区域", "华东"), ("产品线", "企业版")], []], pa.map_(pa.string(), pa.string())),
+        }))
+    assert sorted(db.rows("SELECT dims_key, unnest(map_keys(dims)), unnest(map_values(dims)) FROM segments")) == [
+        ("区域=华东|产品线=企业版", "产品线", "企业版"), ("区域=华东|产品线=企业版", "区域", "华东")]
+    assert db.rows("SELECT dims[?] FROM segments ORDER BY dims_key", ["区域"]) == [(None,), ("华东",)]
+    assert sorted(db.scalar("SELECT map_keys(dims) FROM segments WHERE dims_key <> ''")) == ["产品线", "区域"]
