@@ -479,16 +479,43 @@ def dims_key(dims: dict[str, str] | None) -> str:
 # ====================================================================== reading data
 
 
-def _series_map(db: Database, metric: str, grain: str, scenario: str, by: str | None,
-                start: dt.date, end: dt.date) -> dict[str, dict[dt.date, pd.Series]]:
-    """segment → period → the series row, for periods from ``start`` to ``end`` (both at ``grain``)."""
-    frame = M.series(db, metric, grain=grain, scenario=scenario, by=by, start=start, end=end)
-    out: dict[str, dict[dt.date, pd.Series]] = {}
+SeriesKey = tuple[str, str, str, str | None, dt.date, dt.date]  # metric, grain, scenario, by, start, end
+SeriesMap = dict[str, dict[dt.date, pd.Series]]
+
+
+def _map_of(frame: pd.DataFrame, by: str | None) -> SeriesMap:
+    out: SeriesMap = {}
     for _, r in frame.iterrows():
         if _num(r["value"]) is None or (by and r["segment"] == "—"):
             continue
         out.setdefault(r["segment"], {})[r["period"]] = r
     return out
+
+
+def _series_map(db: Database, metric: str, grain: str, scenario: str, by: str | None,
+                start: dt.date, end: dt.date, reads: dict[SeriesKey, SeriesMap] | None = None) -> SeriesMap:
+    """segment → period → the series row, for periods from ``start`` to ``end`` (both at ``grain``);
+    from ``reads`` when the scorecard read it there already."""
+    key = (metric, grain, scenario, by, start, end)
+    if reads is not None and key in reads:
+        return reads[key]
+    return _map_of(M.series(db, metric, grain=grain, scenario=scenario, by=by, start=start, end=end), by)
+
+
+def _series_maps(db: Database, keys: Sequence[SeriesKey]) -> dict[SeriesKey, SeriesMap]:
+    """:func:`_series_map` of each key, read in one batch (``M.series_many``): a scorecard needs two
+    to five series per KPI, and each query costs more in its fixed parts than in its work."""
+    keys = list(dict.fromkeys(keys))
+    frames = M.series_many(db, [M.SeriesRequest(k[0], k[1], k[2], k[3], (), k[4], k[5]) for k in keys])
+    return {k: _map_of(f, k[3]) for k, f in zip(keys, frames, strict=True)}
+
+
+def _plan_keys(metric: str, year: int, by: str | None) -> list[SeriesKey]:
+    """The imported plan's series :func:`_resolve_plans` reads: the year's months, quarters and year."""
+    jan = dt.date(year, 1, 1)
+    return [(metric, "month", "plan", by, jan, dt.date(year, 12, 1)),
+            (metric, "quarter", "plan", by, jan, dt.date(year, 10, 1)),
+            (metric, "year", "plan", by, jan, jan)]
 
 
 def _plan_metrics(db: Database) -> set[str]:
@@ -537,13 +564,11 @@ class _Plans:
     meta: dict[tuple[str, Node], dict[str, Any]] = field(default_factory=dict)  # user/import rows: owner …
 
 
-def _resolve_plans(db: Database, m: M.Metric, year: int, by: str | None, has_import: bool) -> _Plans:
-    jan, dec = dt.date(year, 1, 1), dt.date(year, 12, 1)
+def _resolve_plans(db: Database, m: M.Metric, year: int, by: str | None, has_import: bool,
+                   reads: dict[SeriesKey, SeriesMap] | None = None) -> _Plans:
     stated: dict[str, dict[Node, Explicit]] = {}
     if has_import:
-        months = _series_map(db, m.name, "month", "plan", by, jan, dec)
-        quarters = _series_map(db, m.name, "quarter", "plan", by, jan, dt.date(year, 10, 1))
-        years = _series_map(db, m.name, "year", "plan", by, jan, jan)
+        months, quarters, years = (_series_map(db, *key, reads=reads) for key in _plan_keys(m.name, year, by))
         for seg in set(months) | set(quarters) | set(years):
             nodes: dict[Node, Explicit] = {}
             for period, r in months.get(seg, {}).items():
@@ -740,11 +765,22 @@ def scorecard(db: Database, period: str | dt.date, grain: str | None = None, *, 
     k = _MONTHS_IN[grain]
     # Plan against actual on the same segments and days: one query for every metric.
     compared = L4L.compare(db, [L4L.Pair(m.name, start, start, k, "plan", prorate=True) for m in chosen], by=by)
+    imports = {m.name: m.name in with_plan or (m.source == "derived" and m.first_metric in with_plan
+                                               and (m.second_metric is None or m.second_metric in with_plan))
+               for m in chosen}
+    # Every KPI's actual (and months) and imported plan in one batch of queries, not five per KPI.
+    keys: list[SeriesKey] = []
+    for m in chosen:
+        keys.append((m.name, grain, "actual", by, start, start))
+        if grain != "month":
+            keys.append((m.name, "month", "actual", by, start, add_months(start, k - 1)))
+        if imports[m.name]:
+            keys += _plan_keys(m.name, start.year, by)
+    reads = _series_maps(db, keys)
     for m, like in zip(chosen, compared, strict=True):
-        has_import = m.name in with_plan or (m.source == "derived" and m.first_metric in with_plan
-                                             and (m.second_metric is None or m.second_metric in with_plan))
+        has_import = imports[m.name]
         rows += _metric_rows(db, m, start, grain, by, forecast, settings_for(stored, m.name), has_import,
-                             m.name in with_user or has_import, like)
+                             m.name in with_user or has_import, like, reads)
     if not include_untargeted:
         rows = [r for r in rows if r.has_target]
     rows = sort_rows(rows)
@@ -797,12 +833,13 @@ def _like_for_like(m: M.Metric, start: dt.date, resolved: dict[Node, Resolved],
 
 def _metric_rows(db: Database, m: M.Metric, start: dt.date, grain: str, by: str | None, forecast: str,
                  s: KpiSettings, has_import: bool, may_have_target: bool,
-                 like_by_segment: dict[str, L4L.Compared] | None = None) -> list[KpiRow]:
+                 like_by_segment: dict[str, L4L.Compared] | None = None,
+                 reads: dict[SeriesKey, SeriesMap] | None = None) -> list[KpiRow]:
     k = _MONTHS_IN[grain]
     last_month = add_months(start, k - 1)
-    direct = _series_map(db, m.name, grain, "actual", by, start, start)
-    monthly = _series_map(db, m.name, "month", "actual", by, start, last_month) if grain != "month" else {}
-    plans = _resolve_plans(db, m, start.year, by, has_import) if may_have_target else _Plans()
+    direct = _series_map(db, m.name, grain, "actual", by, start, start, reads)
+    monthly = _series_map(db, m.name, "month", "actual", by, start, last_month, reads) if grain != "month" else {}
+    plans = _resolve_plans(db, m, start.year, by, has_import, reads) if may_have_target else _Plans()
     node = node_of(start, grain)
     segments = sorted(set(direct) | {seg for seg, r in plans.resolved.items() if r.get(node, Resolved(None, None)).value is not None})
     if by is None:

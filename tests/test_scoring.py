@@ -633,3 +633,26 @@ def test_an_over_achiever_lifts_the_overall_but_never_turns_it_green_past_a_red_
     assert S.overall_status(0.95, ["red", "green"]) == "amber"
     assert S.overall_status(0.85, ["green"]) == "red"
     assert S.overall_status(None, ["red"]) is None
+
+
+def test_a_scorecard_reads_every_kpis_series_in_one_batch(db, tmp_path, monkeypatch):
+    """Each KPI read its actual, its months and its imported plan's months, quarters and year in
+    queries of their own (five per KPI): the goals page took a second a period on the sample. The
+    batch must give the same card as KPI-by-KPI reads."""
+    from retro import metrics as M
+
+    load_csv(db, tmp_path, "q3.csv", Q3)
+    one_by_one = S.scorecard(db, "2026-Q3", by="区域")
+    one_by_one_reads = []
+    monkeypatch.setattr(S, "_series_maps", lambda db, keys: {})  # every series read where it is used
+    real = M.series_many
+    monkeypatch.setattr(M, "series_many", lambda db, requests: one_by_one_reads.append(len(requests)) or real(db, requests))
+    assert S.scorecard(db, "2026-Q3", by="区域") == one_by_one
+    monkeypatch.undo()
+    batches = []
+    monkeypatch.setattr(M, "series_many", lambda db, requests: batches.append(len(requests)) or real(db, requests))
+    card = S.scorecard(db, "2026-Q3", by="区域")
+    assert card == one_by_one
+    kpis = len({r.metric for r in card.rows})
+    assert len(batches) == 1 and batches[0] >= 2 * kpis, batches  # an actual and its months per KPI at least
+    assert len(one_by_one_reads) >= 2 * kpis
