@@ -933,11 +933,27 @@ class PgCursor:
         return _pg_frame(self._cur.description, self.fetchall())
 
     def fetchnumpy(self) -> dict[str, Any]:
+        """Columns as DuckDB's ``fetchnumpy`` types them: numbers float64/int64, booleans bool, dates and
+        timestamps datetime64, the rest objects; a masked array where a column has a NULL."""
         import numpy as np
 
+        description = self._cur.description
         frame = self.df()
-        return {name: np.ma.masked_array(frame[name].to_numpy(dtype=object, na_value=None),
-                                         mask=frame[name].isna().to_numpy()) for name in frame.columns}
+        out = {}
+        for d, name in zip(description or (), frame.columns, strict=False):
+            column = frame[name]
+            mask = column.isna().to_numpy()
+            kind = {700: "float64", 701: "float64", 1700: "float64", 20: "int64", 21: "int64", 23: "int64",
+                    16: "bool", 1082: "datetime64[us]", 1114: "datetime64[us]", 1184: "datetime64[us]"}.get(d.type_code)
+            if kind is None:
+                data = column.to_numpy(dtype=object, na_value=None)
+            elif kind.startswith("datetime64"):
+                data = column.to_numpy(dtype="datetime64[us]").astype(kind)
+            else:
+                filler = {"float64": np.nan, "int64": 0, "bool": False}[kind]
+                data = column.astype(object).where(~mask, filler).to_numpy().astype(kind)
+            out[name] = np.ma.masked_array(data, mask=mask) if mask.any() else data  # as DuckDB: masked if NULLs
+        return out
 
 
 _PG_DATES = {1082, 1114, 1184}  # date, timestamp, timestamptz

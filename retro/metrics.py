@@ -60,7 +60,7 @@ NUMBER_FORMATS = ("auto", "number", "percent", "integer")
 TX_ORDERS, TX_CUSTOMERS, TX_NEW, TX_RETURNING = "订单数", "客户数", "新客户数", "回头客户数"
 TX_COUNTS = (TX_ORDERS, TX_CUSTOMERS, TX_NEW, TX_RETURNING)
 
-_INTERVAL = {"month": "INTERVAL 1 MONTH", "quarter": "INTERVAL 3 MONTH", "year": "INTERVAL 1 YEAR"}
+_INTERVAL = {"month": "INTERVAL '1 month'", "quarter": "INTERVAL '3 months'", "year": "INTERVAL '1 year'"}
 
 # Words that make a metric a cost: category 'cost', better low. 费 alone is a fee or an expense
 # (水费, 运费, 差旅费), but not in 付费/消费/免费/收费 (paying users, customer spending, free, charging).
@@ -714,7 +714,7 @@ def _filters_sql(filters: dict[str, list[str]] | None, dims_expr: str, prefix: s
     for i, (dim, values) in enumerate((filters or {}).items()):
         if not values:
             continue
-        sql += f" AND list_contains(${prefix}fv{i}, {dims_expr}[${prefix}fk{i}])"
+        sql += f" AND {dims_expr}[${prefix}fk{i}] = ANY(${prefix}fv{i})"
         params[f"{prefix}fk{i}"] = dim
         params[f"{prefix}fv{i}"] = list(values)
     return sql, params
@@ -732,11 +732,11 @@ def _agg_sql(db: Database, m: Metric, *, grain: str, scenario: str, by: str | No
         if by:
             params[f"{prefix}by"] = by
         where, fparams = _filters_sql(filters, "t.dims", prefix)
-        where += f" AND (${prefix}lo IS NULL OR t.txn_date >= ${prefix}lo) AND (${prefix}hi IS NULL OR t.txn_date < ${prefix}hi)"
+        where += f" AND (CAST(${prefix}lo AS DATE) IS NULL OR t.txn_date >= ${prefix}lo) AND (CAST(${prefix}hi AS DATE) IS NULL OR t.txn_date < ${prefix}hi)"
         params.update(fparams)
         if scenario != "actual":  # no plan in transactions; no parameters either (DuckDB refuses unused ones)
             return "SELECT NULL::DATE AS p, NULL::VARCHAR AS segment, NULL::DOUBLE AS value, NULL::BIGINT AS months, NULL::BIGINT AS n WHERE false", {}
-        period = f"date_trunc(${prefix}grain, t.txn_date)"
+        period = f"CAST(date_trunc(${prefix}grain, t.txn_date) AS TIMESTAMP)"
         if m.name == TX_ORDERS:
             value = "count(DISTINCT coalesce(t.order_id, t.import_id::VARCHAR || ':' || t.row_no::VARCHAR))"
         elif m.name == TX_CUSTOMERS:
@@ -749,14 +749,14 @@ def _agg_sql(db: Database, m: Metric, *, grain: str, scenario: str, by: str | No
                    f"count(DISTINCT date_trunc('month', t.txn_date)) AS months, NULL::BIGINT AS n FROM current_transactions t "
                    f"JOIN (SELECT customer_id, min(txn_date) AS first_date FROM current_transactions "
                    f"WHERE customer_id IS NOT NULL GROUP BY customer_id) f ON f.customer_id = t.customer_id "
-                   f"WHERE true {where} GROUP BY ALL")
+                   f"WHERE true {where} GROUP BY p, segment")
             return sql, params
         else:
             params[f"{prefix}measure"] = m.name
             value = f"{'avg' if m.aggregation == 'avg' else 'sum'}(t.measures[${prefix}measure])"
         months = "1" if grain == "month" else "count(DISTINCT date_trunc('month', t.txn_date))"
         sql = (f"SELECT {period} AS p, {seg} AS segment, {value} AS value, {months} AS months, NULL::BIGINT AS n "
-               f"FROM current_transactions t WHERE true {where} GROUP BY ALL")
+               f"FROM current_transactions t WHERE true {where} GROUP BY p, segment")
         return sql, params
     names = _member_names(db, m.name)
     rolled = _rollup_sql(db, [(m, names)], grain=grain, scenario=scenario, by=by, filters=filters, prefix=prefix,
@@ -774,17 +774,18 @@ def _agg_sql(db: Database, m: Metric, *, grain: str, scenario: str, by: str | No
     if by:
         params[f"{prefix}by"] = by
     where, fparams = _filters_sql(filters, "s.dims", prefix)
-    where += f" AND (${prefix}lo IS NULL OR f.period >= ${prefix}lo) AND (${prefix}hi IS NULL OR f.period < ${prefix}hi)"
+    where += f" AND (CAST(${prefix}lo AS DATE) IS NULL OR f.period >= ${prefix}lo) AND (CAST(${prefix}hi AS DATE) IS NULL OR f.period < ${prefix}hi)"
     params.update(fparams)
     agg = "avg" if m.aggregation == "avg" else "sum"
     # How many months a quarter or year holds (a month holds one: not worth counting).
     months = "1" if grain == "month" else f"CASE WHEN bool_and(f.grain IN ('day', 'month')) THEN {_months_held('f.period')} END"
     sql = (
-        f"SELECT date_trunc(${prefix}grain, f.period) AS p, {seg} AS segment, {agg}(f.value) AS value, {months} AS months, "
+        f"SELECT CAST(date_trunc(${prefix}grain, f.period) AS TIMESTAMP) AS p, {seg} AS segment, {agg}(f.value) AS value, "
+        f"{months} AS months, "
         f"count(f.value) AS n "
         f"FROM fact_rows f JOIN segments s ON s.dims_key = f.dims_key "
         f"WHERE f.replaced_by IS NULL AND f.metric IN ({in_names}) AND f.scenario = ${prefix}scenario "
-        f"AND f.grain IN ({in_grains}) {where} GROUP BY ALL"
+        f"AND f.grain IN ({in_grains}) {where} GROUP BY p, segment"
     )
     return sql, params
 
@@ -793,7 +794,8 @@ def _months_held(date: str) -> str:
     """SQL counting the distinct calendar months of ``date`` in a quarter's or a year's group (all in
     one year): one bit per month, OR-ed, then counted. A plain aggregate, where count(DISTINCT …)
     made DuckDB plan a distinct aggregation per series: ~3 ms of each quarter view's query."""
-    return f"CAST(bit_count(bit_or(1 << (month({date}) - 1))) AS BIGINT)"  # BIGINT, as count() gives
+    # (EXTRACT and a BIT(12) cast: what both engines run; BIGINT, as count() gives)
+    return f"CAST(bit_count(CAST(bit_or(1 << (CAST(EXTRACT(MONTH FROM {date}) AS INTEGER) - 1)) AS BIT(12))) AS BIGINT)"
 
 
 # ---------------------------------------------------------------- the rollup
@@ -829,7 +831,7 @@ def _rollup_ready(db: Database, names: list[str], scenario: str, dimension: str)
         version = db.numbers_version()
         try:
             stamps = dict(((m, s, d), v) for m, s, d, v in db.rows(
-                "SELECT metric, scenario, dimension, version FROM fact_rollup_built WHERE list_contains(?, metric)",
+                "SELECT metric, scenario, dimension, version FROM fact_rollup_built WHERE metric = ANY(?)",
                 [names]))
             missing = [k for k in wanted if stamps.get(k) != version]
             if missing:
@@ -905,7 +907,7 @@ def _rollup_sql(db: Database, metrics: list[tuple[Metric, list[str]]], *, grain:
         # The stored grains, as _fact_grains finds them in the facts: every current fact is in the
         # rollup of each dimension (a fact's segment is stored with it, and segments are never deleted).
         have = _remember(db, ("rollup grains", tuple(names), scenario, dim), lambda names=names: {r[0] for r in db.rows(
-            "SELECT DISTINCT grain FROM fact_rollup WHERE dimension = ? AND scenario = ? AND list_contains(?, metric)",
+            "SELECT DISTINCT grain FROM fact_rollup WHERE dimension = ? AND scenario = ? AND metric = ANY(?)",
             [dim, scenario, names])})
         grains = _finest(have, grain) or ["none"]
         params.update({f"{prefix}n{j}_{i}": n for i, n in enumerate(names)})
@@ -918,10 +920,10 @@ def _rollup_sql(db: Database, metrics: list[tuple[Metric, list[str]]], *, grain:
             averaged.append(j)
     seg = f"coalesce({column[by]}, '—')" if by else "''"
     # A span starting on the first of a month keeps the same facts as the month it names.
-    where = f" AND (${prefix}lo IS NULL OR r.month >= ${prefix}lo) AND (${prefix}hi IS NULL OR r.month < ${prefix}hi)"
+    where = f" AND (CAST(${prefix}lo AS DATE) IS NULL OR r.month >= ${prefix}lo) AND (CAST(${prefix}hi AS DATE) IS NULL OR r.month < ${prefix}hi)"
     for i, (filtered, values) in enumerate((filters or {}).items()):
         if values:  # on one of the rollup's own dimensions (checked above): a missing value (NULL) never matches
-            where += f" AND list_contains(${prefix}fv{i}, {column[filtered]})"
+            where += f" AND {column[filtered]} = ANY(${prefix}fv{i})"
             params[f"{prefix}fv{i}"] = list(values)
     # avg over the facts = their sum over their count (NULL values count in neither).
     mean, total = "sum(r.value_sum) / nullif(sum(r.value_count), 0)", "sum(r.value_sum)"
@@ -929,13 +931,13 @@ def _rollup_sql(db: Database, metrics: list[tuple[Metric, list[str]]], *, grain:
     if not averaged or len(averaged) == len(metrics):
         value = mean if averaged else total
     else:  # sums and rates in one read: each group is one metric's
-        value = f"CASE WHEN any_value({w}) IN ({', '.join(map(str, averaged))}) THEN {mean} ELSE {total} END"
+        value = f"CASE WHEN min({w}) IN ({', '.join(map(str, averaged))}) THEN {mean} ELSE {total} END"
     months = "1" if grain == "month" else f"CASE WHEN bool_and(r.grain IN ('day', 'month')) THEN {_months_held('r.month')} END"
     sql = (
-        f"SELECT {f'{w} AS w, ' if w else ''}date_trunc(${prefix}grain, r.month) AS p, {seg} AS segment, "
+        f"SELECT {f'{w} AS w, ' if w else ''}CAST(date_trunc(${prefix}grain, r.month) AS TIMESTAMP) AS p, {seg} AS segment, "
         f"{value} AS value, {months} AS months, sum(r.value_count) AS n "
         f"FROM fact_rollup r WHERE r.dimension = ${prefix}dim AND r.scenario = ${prefix}scenario "
-        f"AND ({' OR '.join(reads)}) {where} GROUP BY ALL"
+        f"AND ({' OR '.join(reads)}) {where} GROUP BY {'w, ' if w else ''}p, segment"
     )
     return sql, params
 
@@ -952,13 +954,14 @@ def _metric_sql(db: Database, m: Metric, **kw: Any) -> tuple[str, dict[str, Any]
     a_sql, a_params = _agg_sql(db, first, prefix="a_", **kw)
     if m.kind == "growth":
         interval = _INTERVAL[kw["grain"]]
-        sql = (f"SELECT p, segment, (value - prev) / abs(prev) AS value, months, NULL::BIGINT AS n FROM ("
+        sql = (f"SELECT p, segment, CAST(value - prev AS DOUBLE) / abs(prev) AS value, months, NULL::BIGINT AS n FROM ("
                f"SELECT p, segment, value, months, first_value(value) OVER (PARTITION BY segment ORDER BY p "
-               f"RANGE BETWEEN {interval} PRECEDING AND {interval} PRECEDING) AS prev FROM ({a_sql})) WHERE prev <> 0")
+               f"RANGE BETWEEN {interval} PRECEDING AND {interval} PRECEDING) AS prev FROM ({a_sql}) a) g WHERE prev <> 0")
         return sql, a_params
     second = get_metric(db, m.second_metric)
     b_sql, b_params = _agg_sql(db, second, prefix="b_", **kw)
-    expr = "a.value / b.value" if m.kind == "ratio" else "a.value - b.value"
+    # (a count over a count is a fraction: PostgreSQL's / of two integers drops it, DuckDB's does not)
+    expr = "CAST(a.value AS DOUBLE) / b.value" if m.kind == "ratio" else "a.value - b.value"
     cond = " AND b.value <> 0" if m.kind == "ratio" else ""
     sql = (f"SELECT a.p, a.segment, {expr} AS value, least(a.months, b.months) AS months, NULL::BIGINT AS n FROM ({a_sql}) a JOIN ({b_sql}) b "
            f"ON a.p = b.p AND a.segment = b.segment WHERE true{cond}")
@@ -1033,7 +1036,7 @@ def series_many(db: Database, requests: Sequence[SeriesRequest]) -> list[pd.Data
         sql, rolled_params = rolled
         which = " ".join(f"WHEN {j} THEN {i}" for j, i in enumerate(group))
         parts.append(f"SELECT CASE w {which} END AS q, {_MONTHS[r.grain]} AS step, CAST($g{g}_start AS DATE) AS lo, "
-                     f"CAST($g{g}_end AS DATE) AS hi, p, segment, value, months, n FROM ({sql}) WHERE p IS NOT NULL")
+                     f"CAST($g{g}_end AS DATE) AS hi, p, segment, value, months, n FROM ({sql}) r WHERE p IS NOT NULL")
         params.update({**rolled_params, f"g{g}_start": r.start, f"g{g}_end": r.end})
         done.update(group)
     for i, r in enumerate(requests):
@@ -1044,7 +1047,7 @@ def series_many(db: Database, requests: Sequence[SeriesRequest]) -> list[pd.Data
                                         filters=dict(r.filters) or None, span=span(r))
         base = re.sub(r"[$](a_|b_)", lambda found, i=i: f"$q{i}_{found.group(1)}", base)  # parameters of its own
         parts.append(f"SELECT {i} AS q, {_MONTHS[r.grain]} AS step, CAST($q{i}_start AS DATE) AS lo, "
-                     f"CAST($q{i}_end AS DATE) AS hi, p, segment, value, months, n FROM ({base}) WHERE p IS NOT NULL")
+                     f"CAST($q{i}_end AS DATE) AS hi, p, segment, value, months, n FROM ({base}) r WHERE p IS NOT NULL")
         params.update({f"q{i}_{k}": v for k, v in base_params.items()})
         params.update({f"q{i}_start": r.start, f"q{i}_end": r.end})
     # MoM and YoY by window functions over each request's segments: the value exactly one period (of
@@ -1058,27 +1061,31 @@ def series_many(db: Database, requests: Sequence[SeriesRequest]) -> list[pd.Data
         return (previous[steps[0]] if len(steps) == 1 else
                 "CASE step " + " ".join(f"WHEN {step} THEN {expr}" for step, expr in previous.items()) + " END")
 
+    def year_before(column: str) -> str:
+        return f"first_value({column}) OVER ({window.format(_INTERVAL['year'])})"
+
     # ``n`` counts the stored values of a row (facts only): two periods holding as many are taken to
     # hold the same segments; where they differ, the change is worked out like for like below. A
     # period short of months (a quarter in progress) is said to be by ``complete`` instead.
     arrays = db.arrays(
         f"""WITH base AS ({" UNION ALL ".join(parts)}),
             framed AS (
-                SELECT *, {before("struct_pack(value, n, months)")} AS before,
-                       first_value(struct_pack(value, n, months)) OVER ({window.format(_INTERVAL["year"])}) AS year_before
+                SELECT *, {before("value")} AS prev, {before("n")} AS prev_n, {before("months")} AS prev_months,
+                       {year_before("value")} AS last_year, {year_before("n")} AS year_n,
+                       {year_before("months")} AS year_months
                 FROM base),
             unpacked AS (
-                SELECT *, before.value AS prev, year_before.value AS last_year,
-                       coalesce(before.months, step) >= step AND coalesce(months, step) >= step AS whole_mom,
-                       coalesce(year_before.months, step) >= step AND coalesce(months, step) >= step AS whole_yoy
+                SELECT *, coalesce(prev_months, step) >= step AND coalesce(months, step) >= step AS whole_mom,
+                       coalesce(year_months, step) >= step AND coalesce(months, step) >= step AS whole_yoy
                 FROM framed)
             SELECT q, p AS period, segment, value, prev,
-                   CASE WHEN prev IS NULL OR prev = 0 THEN NULL ELSE (value - prev) / abs(prev) END AS mom,
+                   CASE WHEN prev IS NULL OR prev = 0 THEN NULL ELSE CAST(value - prev AS DOUBLE) / abs(prev) END AS mom,
                    last_year,
-                   CASE WHEN last_year IS NULL OR last_year = 0 THEN NULL ELSE (value - last_year) / abs(last_year) END AS yoy,
+                   CASE WHEN last_year IS NULL OR last_year = 0 THEN NULL
+                        ELSE CAST(value - last_year AS DOUBLE) / abs(last_year) END AS yoy,
                    months, months IS NULL OR months >= step AS complete,
-                   prev IS NOT NULL AND whole_mom AND n IS DISTINCT FROM before.n AS recheck_mom,
-                   last_year IS NOT NULL AND whole_yoy AND n IS DISTINCT FROM year_before.n AS recheck_yoy
+                   prev IS NOT NULL AND whole_mom AND n IS DISTINCT FROM prev_n AS recheck_mom,
+                   last_year IS NOT NULL AND whole_yoy AND n IS DISTINCT FROM year_n AS recheck_yoy
             FROM unpacked
             WHERE (lo IS NULL OR p >= lo) AND (hi IS NULL OR p <= hi)
             ORDER BY q, segment, p""", params)
@@ -1174,7 +1181,7 @@ def _transactions_to_date(db: Database, requests: Sequence[SeriesRequest], colum
             start = add_months(last, -(step if kind == "mom" else 12))
             sql, params = _metric_sql(db, m, grain=r.grain, scenario="actual", by=r.by,
                                       filters=dict(r.filters) or None, span=L4L.cut_span(start, cut))
-            before = dict(db.rows(f"SELECT segment, value FROM ({sql}) WHERE p IS NOT NULL", params))
+            before = dict(db.rows(f"SELECT segment, value FROM ({sql}) r WHERE p IS NOT NULL", params))
             for i in at:
                 value = None if np.isnan(columns["value"][i]) else float(columns["value"][i])
                 base = before.get(columns["segment"][i])
