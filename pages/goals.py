@@ -16,6 +16,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from retro import charts as C
 from retro import likeforlike as L4L
 from retro import metrics as M
 from retro import reviews as R
@@ -443,44 +444,15 @@ def bullet_frame(rows: list[S.KpiRow]) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def bullet_chart(frame: pd.DataFrame) -> alt.LayerChart:
-    top = max(1.3, float(frame["ratio"].max()) * 1.08, float(frame["forecast"].dropna().max() * 1.08) if frame["forecast"].notna().any() else 0)
-    top = min(top, 3.0)
-    band_rows = []
-    for r in frame.itertuples():
-        for lo, hi, name in r.bands:
-            if lo is None:
-                continue
-            band_rows.append({"kpi": r.kpi, "lo": lo, "hi": top if hi is None else min(hi, top), "band": name})
-    bands = pd.DataFrame(band_rows)
-    order = list(frame["kpi"])
-    y = alt.Y("kpi:N", sort=order, title=None, axis=alt.Axis(labelLimit=420, labelFontSize=12, labelPadding=8))
-    colours = alt.Scale(domain=["red", "amber", "green"], range=["#f6cfcd", "#fbe7b0", "#cfeedd"])
-    band_layer = alt.Chart(bands).mark_bar(height=28).encode(
-        x=alt.X("lo:Q", scale=alt.Scale(domain=[0, top], clamp=True), axis=alt.Axis(format="%", title=tr("goals.bullet_axis"))),
-        x2="hi:Q", y=y, color=alt.Color("band:N", scale=colours, legend=None))
-    data = frame.drop(columns=["bands"]).assign(ratio_shown=lambda f: f["ratio"].clip(upper=top))
-    bar = alt.Chart(data).mark_bar(height=11, color="#2f3e4e").encode(
-        x="ratio_shown:Q", y=y, tooltip=[alt.Tooltip("kpi:N", title=tr("goals.col.metric")),
-                                         alt.Tooltip("text:N", title=tr("goals.col.actual"))])
-    plan_tick = alt.Chart(pd.DataFrame({"x": [1.0]})).mark_rule(color="#111", strokeWidth=2).encode(x="x:Q")
-    layers = [band_layer, bar, plan_tick]
-    fc = data.dropna(subset=["forecast"])
-    if not fc.empty:
-        layers.append(alt.Chart(fc.assign(fc_shown=lambda f: f["forecast"].clip(upper=top))).mark_point(
-            shape="diamond", size=90, filled=False, color="#7a4bd1", strokeWidth=2).encode(
-            x="fc_shown:Q", y=y, tooltip=[alt.Tooltip("forecast:Q", title=tr("goals.col.forecast_attainment"), format=".1%")]))
-    return alt.layer(*layers).properties(height=alt.Step(44))
-
-
 st.subheader(tr("goals.charts"))
 bullets = bullet_frame([r for r in card.rows if r.has_target])
 if bullets.empty:
     st.caption(tr("goals.bullets_empty"))
 else:
     st.markdown(f"**{tr('goals.bullets', period=card.label)}**")
-    st.vega_lite_chart(spec=G.chart_spec(("bullets", L, bullets.to_json(default_handler=str)), lambda: bullet_chart(bullets)),
-                       width="stretch")
+    st.vega_lite_chart(spec=G.chart_spec(("bullets", L, bullets.to_json(default_handler=str)), lambda: C.bullet_spec(
+        bullets.to_dict("records"), axis_title=tr("goals.bullet_axis"), kpi_title=tr("goals.col.metric"),
+        actual_title=tr("goals.col.actual"), forecast_title=tr("goals.col.forecast_attainment"))), width="stretch")
     st.caption(tr("goals.bullets_help") + (" " + tr("goals.bullets_forecast") if card.in_progress else ""))
 
 with_target = list(dict.fromkeys(r.metric for r in card.rows if r.has_target)) or [m.name for m in catalog]
@@ -565,8 +537,9 @@ if not can_edit():
     st.stop()
 actor = st.text_input(tr("goals.actor"), key="goals_actor", max_chars=40, placeholder=tr("goals.actor_placeholder"),
                       value=who() if st.session_state.get("_role") else "").strip() or "ui"
+# Tabs that track which one is open, so a rerun (a period picked above) builds only its editors.
 tabs = st.tabs([tr("goals.tab.view", period=card.label), tr("goals.tab.smart"), tr("goals.tab.all"),
-                tr("goals.tab.settings"), tr("goals.tab.log")])
+                tr("goals.tab.settings"), tr("goals.tab.log")], key="goals_tabs", on_change="rerun")
 PACING_TEXT = {p: tr("goals.pacing." + p) for p in S.PACINGS}
 
 
@@ -586,351 +559,356 @@ def report_errors(error: S.TargetError, names: list[str]) -> None:
 
 # ---- tab 1: this view's targets
 with tabs[0]:
-    st.caption(tr("goals.view_help"))
-    view_rows = list(card.rows)
-    generation = st.session_state.get("goals_generation", 0)
-    editor_table = pd.DataFrame([
-        {
-            "metric": label_of.get(r.metric, r.metric),
-            "segment": r.segment or tr("goals.total"),
-            "period": card.label,
-            "source": SOURCE_TEXT.get(r.target_source or "", "—"),
-            "target": editable_text(r.plan_full, r.metric),
-            "unit": r.unit or "",
-            "vs_last_year": float("nan"),
-            "owner": r.owner or "",
-            "deadline": r.deadline,
-            "pacing": r.pacing,
-        }
-        for r in view_rows
-    ], columns=["metric", "segment", "period", "source", "target", "unit", "vs_last_year", "owner", "deadline", "pacing"])
-    editor_table["vs_last_year"] = editor_table["vs_last_year"].astype(float)
-    editor_table["deadline"] = pd.to_datetime(editor_table["deadline"]).dt.date
-    with st.form("goals_view_form", border=False):
-        edited = st.data_editor(
-            editor_table,
-            key=f"goals_view_editor_{generation}_{card.label}_{by}",
-            placeholder="",
-            hide_index=True,
-            width="stretch",
-            num_rows="fixed",
-            column_order=[c for c in editor_table.columns if grain != "month" or c != "pacing"],
-            disabled=["metric", "segment", "period", "source", "unit"],
-            column_config={
-                "metric": st.column_config.TextColumn(tr("goals.col.metric"), pinned=True),
-                "segment": st.column_config.TextColumn(by or tr("goals.col.segment")),
-                "period": st.column_config.TextColumn(tr("goals.col.period"), width="small"),
-                "source": st.column_config.TextColumn(tr("goals.col.source"), width="small", help=tr("goals.col.source_help")),
-                "target": st.column_config.TextColumn(tr("goals.col.target"), help=tr("goals.col.target_help"), max_chars=30),
-                "unit": st.column_config.TextColumn(tr("goals.col.unit"), width="small"),
-                "vs_last_year": st.column_config.NumberColumn(tr("goals.col.vs_last_year"), format="%+.1f%%",
-                                                              help=tr("goals.col.vs_last_year_help"), min_value=-100.0,
-                                                              max_value=1000.0),
-                "owner": st.column_config.TextColumn(tr("goals.col.owner"), max_chars=S.MAX_TEXT),
-                "deadline": st.column_config.DateColumn(tr("goals.col.deadline")),
-                "pacing": st.column_config.SelectboxColumn(tr("goals.col.pacing"), options=list(S.PACINGS), required=True,
-                                                           format_func=PACING_TEXT.get, help=tr("goals.col.pacing_help")),
-            },
-        )
-        save_view = st.form_submit_button(tr("goals.save"), type="primary", icon=":material/save:")
-
-    if save_view:
-        items, names, problems = [], [], []
-        for r, (_, before_row), (_, after_row) in zip(view_rows, editor_table.iterrows(), edited.iterrows(), strict=True):
-            changed = {c for c in ("target", "vs_last_year", "owner", "deadline", "pacing")
-                       if not S.same_value(None if pd.isna(before_row[c]) else before_row[c], None if pd.isna(after_row[c]) else after_row[c])}
-            if not changed:
-                continue
-            dims = {by: r.segment} if by and r.segment else None
-            owner = str(after_row["owner"] or "").strip() or None
-            deadline = None if pd.isna(after_row["deadline"]) else pd.Timestamp(after_row["deadline"]).date()
-            pacing = after_row["pacing"] if after_row["pacing"] in S.PACINGS else "even"
-            name = what(r)
-            vs = after_row["vs_last_year"]
-            if "vs_last_year" in changed and not pd.isna(vs):
-                item = S.TargetInput(r.metric, card.label, None, dims, float(vs) / 100, owner, deadline, pacing)
-            elif "target" in changed:
-                try:
-                    value = S.parse_target_text(after_row["target"], unit_of(r.metric))
-                except ValueError:
-                    problems.append(tr("goals.save_failed", what=md(name), error=tr("goals.err.bad_value", value=md(after_row["target"]))))
-                    continue
-                if value is None:
-                    problems.append(tr("goals.save_failed", what=md(name), error=tr("goals.err.cleared")))
-                    continue
-                item = S.TargetInput(r.metric, card.label, value, dims, None, owner, deadline, pacing)
-            elif r.target_source == "user":
-                item = S.TargetInput(r.metric, card.label, r.plan_full, dims, None, owner, deadline, pacing)
-            else:  # owner, deadline or pacing on an imported or derived plan: the plan stays the value
-                item = S.TargetInput(r.metric, card.label, None, dims, None, owner, deadline, pacing, source="import")
-            items.append(item)
-            names.append(name)
-        for text in problems:
-            flash("error", text)
-        if items:
-            try:
-                result = S.upsert_targets(db, items, actor=actor)
-                flash("ok", tr("goals.saved", n=result.saved))
-            except S.TargetError as error:
-                report_errors(error, names)
-        elif not problems:
-            flash("ok", tr("goals.nothing_changed"))
-        st.session_state["goals_generation"] = generation + 1
-        st.rerun()
-
-# ---- tab 2: SMART targets for the next period
-with tabs[1]:
-    st.caption(tr("goals.smart_help"))
-    upcoming = [card.label]
-    for _ in range(3):
-        upcoming.append(S.next_period(upcoming[-1]))
-    # Next period at the other grains too: a quarterly or yearly SMART target from a monthly view.
-    for other in M.GRAINS:
-        if other != grain:
-            upcoming.append(S.next_period(M.period_label(start, other)))
-    upcoming = list(dict.fromkeys(upcoming))
-    c1, c2, c3 = st.columns(3)
-    s_metric = c1.selectbox(tr("goals.col.metric"), [m.name for m in catalog], format_func=lambda n: label_of.get(n, n),
-                            key="goals_smart_metric")
-    s_period = c2.selectbox(tr("goals.col.period"), upcoming, index=1, key="goals_smart_period",
-                            help=tr("goals.smart_period_help"))
-    s_dim = c3.selectbox(tr("goals.by"), ["", *dimensions], key="goals_smart_dim",
-                         format_func={"": tr("goals.by_none"), **{d: d for d in dimensions}}.get)
-    c4, c5, c6 = st.columns(3)
-    s_segments = G.values(PATH, NUMBERS, s_dim) if s_dim else [""]
-    s_segment = c4.selectbox(tr("goals.col.segment"), s_segments, key=f"goals_smart_segment_{s_dim}",
-                             format_func={x: x or TOTAL for x in s_segments}.get)
-    s_mode = c5.segmented_control(tr("goals.smart_mode"), ("value", "yoy"), default="value", required=True,
-                                  format_func={"value": tr("goals.smart_mode.value"), "yoy": tr("goals.smart_mode.yoy")}.get,
-                                  key="goals_smart_mode")
-    for name in ("goals_smart_value", "goals_smart_owner"):  # seeded, so that clearing them after a save
-        if name not in st.session_state:  # reaches the browser too (retro.ui.review's module doc)
-            st.session_state[name] = ""
-    if s_mode == "yoy":
-        s_pct = c6.number_input(tr("goals.smart_pct"), value=20.0, step=5.0, format="%.1f", key="goals_smart_pct")
-        s_text = None
-    else:
-        s_text = c6.text_input(tr("goals.col.target"), key="goals_smart_value", help=tr("goals.col.target_help"),
-                               placeholder=tr("goals.smart_value_placeholder"))
-        s_pct = None
-    c7, c8, c9 = st.columns(3)
-    p_start, p_grain = S.parse_period(s_period)
-    s_deadline = c7.date_input(tr("goals.col.deadline"), value=S.period_end(p_start, p_grain), key=f"goals_smart_deadline_{s_period}")
-    s_owner = c8.text_input(tr("goals.col.owner"), key="goals_smart_owner", max_chars=S.MAX_TEXT)
-    s_pacing = c9.selectbox(tr("goals.col.pacing"), list(S.PACINGS), format_func=PACING_TEXT.get, key="goals_smart_pacing",
-                            disabled=p_grain == "month", help=tr("goals.col.pacing_help"))
-    dims = {s_dim: s_segment} if s_dim and s_segment else None
-    what_text = f"{s_segment} · {label_of.get(s_metric, s_metric)}" if dims else label_of.get(s_metric, s_metric)
-    preview = None
-    if s_mode == "yoy":
-        ref = S.last_year_value(db, s_metric, s_period, dims)
-        if ref is None:
-            st.warning(tr("goals.err.no_last_year", metric=md(what_text), period=S.add_months(p_start, -12).strftime("%Y") if p_grain == "year"
-                          else M.period_label(S.add_months(p_start, -12), p_grain)), icon=":material/warning:")
-        elif ref == 0:
-            st.warning(tr("goals.err.zero_last_year", metric=md(what_text)), icon=":material/warning:")
-        else:
-            preview = S.apply_change(ref, (s_pct or 0) / 100)
-            st.markdown(tr("goals.smart_resolved", what=md(what_text), period=s_period, pct=f"{s_pct:+.1f}%",
-                           last=md(value_text(ref, s_metric)), value=md(value_text(preview, s_metric))))
-    if st.button(tr("goals.smart_save"), type="primary", icon=":material/flag:", key="goals_smart_save"):
-        try:
-            value = S.parse_target_text(s_text, unit_of(s_metric)) if s_mode == "value" else None
-        except ValueError:
-            value = None
-            flash("error", tr("goals.save_failed", what=md(what_text), error=tr("goals.err.bad_value", value=md(s_text or ""))))
-        else:
-            item = S.TargetInput(s_metric, s_period, value, dims, (s_pct or 0) / 100 if s_mode == "yoy" else None,
-                                 s_owner.strip() or None, s_deadline, s_pacing if p_grain != "month" else "even")
-            try:
-                S.upsert_targets(db, [item], actor=actor)
-                flash("ok", tr("goals.smart_saved", what=md(what_text), period=s_period))
-                for name in ("goals_smart_value", "goals_smart_owner"):  # saved: the next target starts empty
-                    st.session_state.pop(name, None)
-            except S.TargetError as error:
-                report_errors(error, [what_text])
-        st.rerun()
-
-# ---- tab 3: every target a user set
-with tabs[2]:
-    stored = G.targets(PATH, NUMBERS)
-    if stored.empty:
-        st.caption(tr("goals.all_empty"))
-    else:
-        st.caption(tr("goals.all_help"))
-        all_generation = st.session_state.get("goals_all_generation", 0)
-        listing = pd.DataFrame({
-            "delete": False,
-            "metric": [label_of.get(n, n) for n in stored["metric"]],
-            "segment": [" · ".join(f"{k}={v}" for k, v in d.items()) or tr("goals.total") for d in stored["dims"]],
-            "period": stored["label"],
-            "source": [tr("goals.stored." + s) for s in stored["source"]],
-            "target": [editable_text(None if pd.isna(v) else float(v), n) for v, n in zip(stored["value"], stored["metric"], strict=True)],
-            "basis": [tr("goals.basis", pct=f"{p * 100:+.1f}%", last=value_text(b, n)) if s == "yoy" else ""
-                      for s, p, b, n in zip(stored["basis"], stored["basis_pct"], stored["basis_value"], stored["metric"], strict=True)],
-            "owner": stored["owner"].fillna(""),
-            "deadline": pd.to_datetime(stored["deadline"]).dt.date,
-            "pacing": stored["pacing"],
-            "actor": stored["actor"].fillna(""),
-            "updated": pd.to_datetime(stored["updated_at"]).dt.strftime("%Y-%m-%d %H:%M"),
-        })
-        with st.form("goals_all_form", border=False):
-            all_edited = st.data_editor(
-                listing, key=f"goals_all_editor_{all_generation}", hide_index=True, width="stretch", num_rows="fixed", placeholder="",
-                disabled=["metric", "segment", "period", "source", "basis", "actor", "updated"],
+    if tabs[0].open:  # lazy: a hidden tab's editors are not built on every rerun
+        st.caption(tr("goals.view_help"))
+        view_rows = list(card.rows)
+        generation = st.session_state.get("goals_generation", 0)
+        editor_table = pd.DataFrame([
+            {
+                "metric": label_of.get(r.metric, r.metric),
+                "segment": r.segment or tr("goals.total"),
+                "period": card.label,
+                "source": SOURCE_TEXT.get(r.target_source or "", "—"),
+                "target": editable_text(r.plan_full, r.metric),
+                "unit": r.unit or "",
+                "vs_last_year": float("nan"),
+                "owner": r.owner or "",
+                "deadline": r.deadline,
+                "pacing": r.pacing,
+            }
+            for r in view_rows
+        ], columns=["metric", "segment", "period", "source", "target", "unit", "vs_last_year", "owner", "deadline", "pacing"])
+        editor_table["vs_last_year"] = editor_table["vs_last_year"].astype(float)
+        editor_table["deadline"] = pd.to_datetime(editor_table["deadline"]).dt.date
+        with st.form("goals_view_form", border=False):
+            edited = st.data_editor(
+                editor_table,
+                key=f"goals_view_editor_{generation}_{card.label}_{by}",
+                placeholder="",
+                hide_index=True,
+                width="stretch",
+                num_rows="fixed",
+                column_order=[c for c in editor_table.columns if grain != "month" or c != "pacing"],
+                disabled=["metric", "segment", "period", "source", "unit"],
                 column_config={
-                    "delete": st.column_config.CheckboxColumn(tr("goals.col.delete"), width="small"),
-                    "metric": st.column_config.TextColumn(tr("goals.col.metric")),
-                    "segment": st.column_config.TextColumn(tr("goals.col.segment")),
+                    "metric": st.column_config.TextColumn(tr("goals.col.metric"), pinned=True),
+                    "segment": st.column_config.TextColumn(by or tr("goals.col.segment")),
                     "period": st.column_config.TextColumn(tr("goals.col.period"), width="small"),
-                    "source": st.column_config.TextColumn(tr("goals.col.source"), width="small"),
-                    "target": st.column_config.TextColumn(tr("goals.col.target"), help=tr("goals.col.target_help")),
-                    "basis": st.column_config.TextColumn(tr("goals.col.basis")),
+                    "source": st.column_config.TextColumn(tr("goals.col.source"), width="small", help=tr("goals.col.source_help")),
+                    "target": st.column_config.TextColumn(tr("goals.col.target"), help=tr("goals.col.target_help"), max_chars=30),
+                    "unit": st.column_config.TextColumn(tr("goals.col.unit"), width="small"),
+                    "vs_last_year": st.column_config.NumberColumn(tr("goals.col.vs_last_year"), format="%+.1f%%",
+                                                                  help=tr("goals.col.vs_last_year_help"), min_value=-100.0,
+                                                                  max_value=1000.0),
                     "owner": st.column_config.TextColumn(tr("goals.col.owner"), max_chars=S.MAX_TEXT),
                     "deadline": st.column_config.DateColumn(tr("goals.col.deadline")),
                     "pacing": st.column_config.SelectboxColumn(tr("goals.col.pacing"), options=list(S.PACINGS), required=True,
-                                                               format_func=PACING_TEXT.get),
-                    "actor": st.column_config.TextColumn(tr("goals.col.actor"), width="small"),
-                    "updated": st.column_config.TextColumn(tr("goals.col.updated"), width="small"),
+                                                               format_func=PACING_TEXT.get, help=tr("goals.col.pacing_help")),
                 },
             )
-            b1, b2 = st.columns([1, 1])
-            save_all = b1.form_submit_button(tr("goals.save"), type="primary", icon=":material/save:")
-            delete_all = b2.form_submit_button(tr("goals.delete_selected"), icon=":material/delete:")
+            save_view = st.form_submit_button(tr("goals.save"), type="primary", icon=":material/save:")
 
-        if save_all:
-            items, names = [], []
-            for (i, row), (_, new) in zip(stored.iterrows(), all_edited.iterrows(), strict=True):
-                old = listing.loc[i]
-                changed = [c for c in ("target", "owner", "deadline", "pacing")
-                           if not S.same_value(None if pd.isna(old[c]) else old[c], None if pd.isna(new[c]) else new[c])]
+        if save_view:
+            items, names, problems = [], [], []
+            for r, (_, before_row), (_, after_row) in zip(view_rows, editor_table.iterrows(), edited.iterrows(), strict=True):
+                changed = {c for c in ("target", "vs_last_year", "owner", "deadline", "pacing")
+                           if not S.same_value(None if pd.isna(before_row[c]) else before_row[c], None if pd.isna(after_row[c]) else after_row[c])}
                 if not changed:
                     continue
-                name = f"{new['segment']} · {new['metric']} · {new['period']}"
-                try:
-                    value = S.parse_target_text(new["target"], unit_of(row["metric"]))
-                except ValueError:
-                    flash("error", tr("goals.save_failed", what=md(name), error=tr("goals.err.bad_value", value=md(new["target"]))))
-                    continue
-                if row["source"] == "user" and value is None:
-                    flash("error", tr("goals.save_failed", what=md(name), error=tr("goals.err.cleared")))
-                    continue
-                items.append(S.TargetInput(
-                    row["metric"], row["label"], value if row["source"] == "user" else None, dict(row["dims"]) or None,
-                    None, str(new["owner"] or "").strip() or None,
-                    None if pd.isna(new["deadline"]) else pd.Timestamp(new["deadline"]).date(),
-                    new["pacing"] if new["pacing"] in S.PACINGS else "even", row["note"], row["source"]))
+                dims = {by: r.segment} if by and r.segment else None
+                owner = str(after_row["owner"] or "").strip() or None
+                deadline = None if pd.isna(after_row["deadline"]) else pd.Timestamp(after_row["deadline"]).date()
+                pacing = after_row["pacing"] if after_row["pacing"] in S.PACINGS else "even"
+                name = what(r)
+                vs = after_row["vs_last_year"]
+                if "vs_last_year" in changed and not pd.isna(vs):
+                    item = S.TargetInput(r.metric, card.label, None, dims, float(vs) / 100, owner, deadline, pacing)
+                elif "target" in changed:
+                    try:
+                        value = S.parse_target_text(after_row["target"], unit_of(r.metric))
+                    except ValueError:
+                        problems.append(tr("goals.save_failed", what=md(name), error=tr("goals.err.bad_value", value=md(after_row["target"]))))
+                        continue
+                    if value is None:
+                        problems.append(tr("goals.save_failed", what=md(name), error=tr("goals.err.cleared")))
+                        continue
+                    item = S.TargetInput(r.metric, card.label, value, dims, None, owner, deadline, pacing)
+                elif r.target_source == "user":
+                    item = S.TargetInput(r.metric, card.label, r.plan_full, dims, None, owner, deadline, pacing)
+                else:  # owner, deadline or pacing on an imported or derived plan: the plan stays the value
+                    item = S.TargetInput(r.metric, card.label, None, dims, None, owner, deadline, pacing, source="import")
+                items.append(item)
                 names.append(name)
+            for text in problems:
+                flash("error", text)
             if items:
                 try:
                     result = S.upsert_targets(db, items, actor=actor)
                     flash("ok", tr("goals.saved", n=result.saved))
                 except S.TargetError as error:
                     report_errors(error, names)
-            st.session_state["goals_all_generation"] = all_generation + 1
+            elif not problems:
+                flash("ok", tr("goals.nothing_changed"))
+            st.session_state["goals_generation"] = generation + 1
             st.rerun()
 
-        @st.dialog(tr("goals.delete_title"))
-        def confirm_delete(ids: list[int], names: list[str]) -> None:
-            st.write(tr("goals.delete_confirm", n=len(ids)))
-            for name in names:
-                st.markdown(f"- {md(name)}")
-            if st.button(tr("goals.delete_yes"), type="primary", key="goals_delete_yes"):
-                deleted = S.delete_targets(db, ids, actor=actor)
-                flash("ok", tr("goals.deleted", n=deleted))
-                st.session_state["goals_all_generation"] = st.session_state.get("goals_all_generation", 0) + 1
-                st.rerun()
-
-        if delete_all:
-            picked = all_edited.index[all_edited["delete"].fillna(False).astype(bool)].tolist()
-            if not picked:
-                st.warning(tr("goals.delete_none"), icon=":material/info:")
-            else:
-                confirm_delete([int(stored.loc[i, "id"]) for i in picked],
-                               [f"{listing.loc[i, 'segment']} · {listing.loc[i, 'metric']} · {listing.loc[i, 'period']}" for i in picked])
-
-# ---- tab 4: weights, thresholds, caps
-with tabs[3]:
-    st.caption(tr("goals.settings_help"))
-    saved_settings = G.settings(PATH, NUMBERS)
-    settings_generation = st.session_state.get("goals_settings_generation", 0)
-    names_here = list(dict.fromkeys([r.metric for r in total.rows if r.has_target] + [m.name for m in catalog]))
-    settings_table = pd.DataFrame([
-        {"metric": label_of.get(n, n), "direction": tr("metrics.dir." + by_name[n].direction),
-         "weight": S.settings_for(saved_settings, n).weight,
-         "green": S.settings_for(saved_settings, n).green * 100,
-         "amber": S.settings_for(saved_settings, n).amber * 100,
-         "cap": S.settings_for(saved_settings, n).cap * 100,
-         "incomplete": S.settings_for(saved_settings, n).incomplete == "match"}
-        for n in names_here if n in by_name
-    ])
-    with st.form("goals_settings_form", border=False):
-        settings_edited = st.data_editor(
-            settings_table, key=f"goals_settings_editor_{settings_generation}", hide_index=True, width="stretch",
-            num_rows="fixed", disabled=["metric", "direction"],
-            column_config={
-                "metric": st.column_config.TextColumn(tr("goals.col.metric")),
-                "direction": st.column_config.TextColumn(tr("metrics.col.direction"), help=tr("goals.direction_help")),
-                "weight": st.column_config.NumberColumn(tr("goals.col.weight"), min_value=0.0, step=0.5, format="%.2f"),
-                "green": st.column_config.NumberColumn(tr("goals.col.green"), min_value=0.0, step=1.0, format="%.0f%%"),
-                "amber": st.column_config.NumberColumn(tr("goals.col.amber"), min_value=0.0, step=1.0, format="%.0f%%"),
-                "cap": st.column_config.NumberColumn(tr("goals.col.cap"), min_value=100.0, step=5.0, format="%.0f%%"),
-                "incomplete": st.column_config.CheckboxColumn(tr("goals.col.incomplete"),
-                                                              help=tr("goals.col.incomplete_help")),
-            },
-        )
-        save_settings = st.form_submit_button(tr("goals.save"), type="primary", icon=":material/save:")
-    if save_settings:
-        changed = []
-        for n, (_, old), (_, new) in zip([n for n in names_here if n in by_name], settings_table.iterrows(),
-                                         settings_edited.iterrows(), strict=True):
-            if any(not S.same_value(float(old[c]), None if pd.isna(new[c]) else float(new[c])) for c in ("weight", "green", "amber", "cap")) \
-                    or bool(old["incomplete"]) != bool(new["incomplete"]):
-                values = [None if pd.isna(new[c]) else float(new[c]) for c in ("weight", "green", "amber", "cap")]
-                changed.append(S.KpiSettings(n, values[0], *(None if v is None else v / 100 for v in values[1:]),  # type: ignore[arg-type]
-                                             incomplete="match" if bool(new["incomplete"]) else "skip"))
-        if changed:
-            try:
-                S.save_settings(db, changed, actor=actor)
-                flash("ok", tr("goals.saved", n=len(changed)))
-            except S.TargetError as error:
-                report_errors(error, [label_of.get(s.metric, s.metric) for s in changed])
+    # ---- tab 2: SMART targets for the next period
+with tabs[1]:
+    if tabs[1].open:  # lazy: a hidden tab's editors are not built on every rerun
+        st.caption(tr("goals.smart_help"))
+        upcoming = [card.label]
+        for _ in range(3):
+            upcoming.append(S.next_period(upcoming[-1]))
+        # Next period at the other grains too: a quarterly or yearly SMART target from a monthly view.
+        for other in M.GRAINS:
+            if other != grain:
+                upcoming.append(S.next_period(M.period_label(start, other)))
+        upcoming = list(dict.fromkeys(upcoming))
+        c1, c2, c3 = st.columns(3)
+        s_metric = c1.selectbox(tr("goals.col.metric"), [m.name for m in catalog], format_func=lambda n: label_of.get(n, n),
+                                key="goals_smart_metric")
+        s_period = c2.selectbox(tr("goals.col.period"), upcoming, index=1, key="goals_smart_period",
+                                help=tr("goals.smart_period_help"))
+        s_dim = c3.selectbox(tr("goals.by"), ["", *dimensions], key="goals_smart_dim",
+                             format_func={"": tr("goals.by_none"), **{d: d for d in dimensions}}.get)
+        c4, c5, c6 = st.columns(3)
+        s_segments = G.values(PATH, NUMBERS, s_dim) if s_dim else [""]
+        s_segment = c4.selectbox(tr("goals.col.segment"), s_segments, key=f"goals_smart_segment_{s_dim}",
+                                 format_func={x: x or TOTAL for x in s_segments}.get)
+        s_mode = c5.segmented_control(tr("goals.smart_mode"), ("value", "yoy"), default="value", required=True,
+                                      format_func={"value": tr("goals.smart_mode.value"), "yoy": tr("goals.smart_mode.yoy")}.get,
+                                      key="goals_smart_mode")
+        for name in ("goals_smart_value", "goals_smart_owner"):  # seeded, so that clearing them after a save
+            if name not in st.session_state:  # reaches the browser too (retro.ui.review's module doc)
+                st.session_state[name] = ""
+        if s_mode == "yoy":
+            s_pct = c6.number_input(tr("goals.smart_pct"), value=20.0, step=5.0, format="%.1f", key="goals_smart_pct")
+            s_text = None
         else:
-            flash("ok", tr("goals.nothing_changed"))
-        st.session_state["goals_settings_generation"] = settings_generation + 1
-        st.rerun()
-
-# ---- tab 5: the change log, and restoring a deleted target
-with tabs[4]:
-    log = G.change_log(PATH, VERSION)
-    if log.empty:
-        st.caption(tr("goals.log_empty"))
-    else:
-        def describe(raw: str | None) -> str:
-            if not raw:
-                return ""
-            row = json.loads(raw)
-            dims = " · ".join(f"{k}={v}" for k, v in (row.get("dims") or {}).items())
-            period_text = M.period_label(dt.date.fromisoformat(row["period"]), row["grain"])
-            value = value_text(row.get("value"), row["metric"]) if row.get("value") is not None else tr("goals.stored.import")
-            owner = f" · {row['owner']}" if row.get("owner") else ""
-            return f"{label_of.get(row['metric'], row['metric'])} {dims} {period_text}: {value}{owner}"
-
-        st.dataframe(pd.DataFrame({
-            tr("goals.col.when"): pd.to_datetime(log["logged_at"]).dt.strftime("%Y-%m-%d %H:%M"),
-            tr("goals.col.action"): [tr("goals.action." + a) for a in log["action"]],
-            tr("goals.col.before"): [describe(b) for b in log["before"]],
-            tr("goals.col.after"): [describe(a) for a in log["after"]],
-            tr("goals.col.actor"): log["actor"].fillna(""),
-        }), hide_index=True, width="stretch")
-        deleted = log[log["action"] == "delete"]
-        if not deleted.empty:
-            pick = st.selectbox(tr("goals.restore_pick"), deleted["id"].tolist(), key="goals_restore_pick",
-                                format_func={i: describe(b) for i, b in zip(deleted["id"], deleted["before"], strict=True)}.get)
-            if st.button(tr("goals.restore"), icon=":material/restore:", key="goals_restore"):
+            s_text = c6.text_input(tr("goals.col.target"), key="goals_smart_value", help=tr("goals.col.target_help"),
+                                   placeholder=tr("goals.smart_value_placeholder"))
+            s_pct = None
+        c7, c8, c9 = st.columns(3)
+        p_start, p_grain = S.parse_period(s_period)
+        s_deadline = c7.date_input(tr("goals.col.deadline"), value=S.period_end(p_start, p_grain), key=f"goals_smart_deadline_{s_period}")
+        s_owner = c8.text_input(tr("goals.col.owner"), key="goals_smart_owner", max_chars=S.MAX_TEXT)
+        s_pacing = c9.selectbox(tr("goals.col.pacing"), list(S.PACINGS), format_func=PACING_TEXT.get, key="goals_smart_pacing",
+                                disabled=p_grain == "month", help=tr("goals.col.pacing_help"))
+        dims = {s_dim: s_segment} if s_dim and s_segment else None
+        what_text = f"{s_segment} · {label_of.get(s_metric, s_metric)}" if dims else label_of.get(s_metric, s_metric)
+        preview = None
+        if s_mode == "yoy":
+            ref = S.last_year_value(db, s_metric, s_period, dims)
+            if ref is None:
+                st.warning(tr("goals.err.no_last_year", metric=md(what_text), period=S.add_months(p_start, -12).strftime("%Y") if p_grain == "year"
+                              else M.period_label(S.add_months(p_start, -12), p_grain)), icon=":material/warning:")
+            elif ref == 0:
+                st.warning(tr("goals.err.zero_last_year", metric=md(what_text)), icon=":material/warning:")
+            else:
+                preview = S.apply_change(ref, (s_pct or 0) / 100)
+                st.markdown(tr("goals.smart_resolved", what=md(what_text), period=s_period, pct=f"{s_pct:+.1f}%",
+                               last=md(value_text(ref, s_metric)), value=md(value_text(preview, s_metric))))
+        if st.button(tr("goals.smart_save"), type="primary", icon=":material/flag:", key="goals_smart_save"):
+            try:
+                value = S.parse_target_text(s_text, unit_of(s_metric)) if s_mode == "value" else None
+            except ValueError:
+                value = None
+                flash("error", tr("goals.save_failed", what=md(what_text), error=tr("goals.err.bad_value", value=md(s_text or ""))))
+            else:
+                item = S.TargetInput(s_metric, s_period, value, dims, (s_pct or 0) / 100 if s_mode == "yoy" else None,
+                                     s_owner.strip() or None, s_deadline, s_pacing if p_grain != "month" else "even")
                 try:
-                    S.restore_target(db, int(pick), actor=actor)
-                    flash("ok", tr("goals.restored"))
+                    S.upsert_targets(db, [item], actor=actor)
+                    flash("ok", tr("goals.smart_saved", what=md(what_text), period=s_period))
+                    for name in ("goals_smart_value", "goals_smart_owner"):  # saved: the next target starts empty
+                        st.session_state.pop(name, None)
                 except S.TargetError as error:
-                    report_errors(error, [""])
+                    report_errors(error, [what_text])
+            st.rerun()
+
+    # ---- tab 3: every target a user set
+with tabs[2]:
+    if tabs[2].open:  # lazy: a hidden tab's editors are not built on every rerun
+        stored = G.targets(PATH, NUMBERS)
+        if stored.empty:
+            st.caption(tr("goals.all_empty"))
+        else:
+            st.caption(tr("goals.all_help"))
+            all_generation = st.session_state.get("goals_all_generation", 0)
+            listing = pd.DataFrame({
+                "delete": False,
+                "metric": [label_of.get(n, n) for n in stored["metric"]],
+                "segment": [" · ".join(f"{k}={v}" for k, v in d.items()) or tr("goals.total") for d in stored["dims"]],
+                "period": stored["label"],
+                "source": [tr("goals.stored." + s) for s in stored["source"]],
+                "target": [editable_text(None if pd.isna(v) else float(v), n) for v, n in zip(stored["value"], stored["metric"], strict=True)],
+                "basis": [tr("goals.basis", pct=f"{p * 100:+.1f}%", last=value_text(b, n)) if s == "yoy" else ""
+                          for s, p, b, n in zip(stored["basis"], stored["basis_pct"], stored["basis_value"], stored["metric"], strict=True)],
+                "owner": stored["owner"].fillna(""),
+                "deadline": pd.to_datetime(stored["deadline"]).dt.date,
+                "pacing": stored["pacing"],
+                "actor": stored["actor"].fillna(""),
+                "updated": pd.to_datetime(stored["updated_at"]).dt.strftime("%Y-%m-%d %H:%M"),
+            })
+            with st.form("goals_all_form", border=False):
+                all_edited = st.data_editor(
+                    listing, key=f"goals_all_editor_{all_generation}", hide_index=True, width="stretch", num_rows="fixed", placeholder="",
+                    disabled=["metric", "segment", "period", "source", "basis", "actor", "updated"],
+                    column_config={
+                        "delete": st.column_config.CheckboxColumn(tr("goals.col.delete"), width="small"),
+                        "metric": st.column_config.TextColumn(tr("goals.col.metric")),
+                        "segment": st.column_config.TextColumn(tr("goals.col.segment")),
+                        "period": st.column_config.TextColumn(tr("goals.col.period"), width="small"),
+                        "source": st.column_config.TextColumn(tr("goals.col.source"), width="small"),
+                        "target": st.column_config.TextColumn(tr("goals.col.target"), help=tr("goals.col.target_help")),
+                        "basis": st.column_config.TextColumn(tr("goals.col.basis")),
+                        "owner": st.column_config.TextColumn(tr("goals.col.owner"), max_chars=S.MAX_TEXT),
+                        "deadline": st.column_config.DateColumn(tr("goals.col.deadline")),
+                        "pacing": st.column_config.SelectboxColumn(tr("goals.col.pacing"), options=list(S.PACINGS), required=True,
+                                                                   format_func=PACING_TEXT.get),
+                        "actor": st.column_config.TextColumn(tr("goals.col.actor"), width="small"),
+                        "updated": st.column_config.TextColumn(tr("goals.col.updated"), width="small"),
+                    },
+                )
+                b1, b2 = st.columns([1, 1])
+                save_all = b1.form_submit_button(tr("goals.save"), type="primary", icon=":material/save:")
+                delete_all = b2.form_submit_button(tr("goals.delete_selected"), icon=":material/delete:")
+
+            if save_all:
+                items, names = [], []
+                for (i, row), (_, new) in zip(stored.iterrows(), all_edited.iterrows(), strict=True):
+                    old = listing.loc[i]
+                    changed = [c for c in ("target", "owner", "deadline", "pacing")
+                               if not S.same_value(None if pd.isna(old[c]) else old[c], None if pd.isna(new[c]) else new[c])]
+                    if not changed:
+                        continue
+                    name = f"{new['segment']} · {new['metric']} · {new['period']}"
+                    try:
+                        value = S.parse_target_text(new["target"], unit_of(row["metric"]))
+                    except ValueError:
+                        flash("error", tr("goals.save_failed", what=md(name), error=tr("goals.err.bad_value", value=md(new["target"]))))
+                        continue
+                    if row["source"] == "user" and value is None:
+                        flash("error", tr("goals.save_failed", what=md(name), error=tr("goals.err.cleared")))
+                        continue
+                    items.append(S.TargetInput(
+                        row["metric"], row["label"], value if row["source"] == "user" else None, dict(row["dims"]) or None,
+                        None, str(new["owner"] or "").strip() or None,
+                        None if pd.isna(new["deadline"]) else pd.Timestamp(new["deadline"]).date(),
+                        new["pacing"] if new["pacing"] in S.PACINGS else "even", row["note"], row["source"]))
+                    names.append(name)
+                if items:
+                    try:
+                        result = S.upsert_targets(db, items, actor=actor)
+                        flash("ok", tr("goals.saved", n=result.saved))
+                    except S.TargetError as error:
+                        report_errors(error, names)
+                st.session_state["goals_all_generation"] = all_generation + 1
                 st.rerun()
+
+            @st.dialog(tr("goals.delete_title"))
+            def confirm_delete(ids: list[int], names: list[str]) -> None:
+                st.write(tr("goals.delete_confirm", n=len(ids)))
+                for name in names:
+                    st.markdown(f"- {md(name)}")
+                if st.button(tr("goals.delete_yes"), type="primary", key="goals_delete_yes"):
+                    deleted = S.delete_targets(db, ids, actor=actor)
+                    flash("ok", tr("goals.deleted", n=deleted))
+                    st.session_state["goals_all_generation"] = st.session_state.get("goals_all_generation", 0) + 1
+                    st.rerun()
+
+            if delete_all:
+                picked = all_edited.index[all_edited["delete"].fillna(False).astype(bool)].tolist()
+                if not picked:
+                    st.warning(tr("goals.delete_none"), icon=":material/info:")
+                else:
+                    confirm_delete([int(stored.loc[i, "id"]) for i in picked],
+                                   [f"{listing.loc[i, 'segment']} · {listing.loc[i, 'metric']} · {listing.loc[i, 'period']}" for i in picked])
+
+    # ---- tab 4: weights, thresholds, caps
+with tabs[3]:
+    if tabs[3].open:  # lazy: a hidden tab's editors are not built on every rerun
+        st.caption(tr("goals.settings_help"))
+        saved_settings = G.settings(PATH, NUMBERS)
+        settings_generation = st.session_state.get("goals_settings_generation", 0)
+        names_here = list(dict.fromkeys([r.metric for r in total.rows if r.has_target] + [m.name for m in catalog]))
+        settings_table = pd.DataFrame([
+            {"metric": label_of.get(n, n), "direction": tr("metrics.dir." + by_name[n].direction),
+             "weight": S.settings_for(saved_settings, n).weight,
+             "green": S.settings_for(saved_settings, n).green * 100,
+             "amber": S.settings_for(saved_settings, n).amber * 100,
+             "cap": S.settings_for(saved_settings, n).cap * 100,
+             "incomplete": S.settings_for(saved_settings, n).incomplete == "match"}
+            for n in names_here if n in by_name
+        ])
+        with st.form("goals_settings_form", border=False):
+            settings_edited = st.data_editor(
+                settings_table, key=f"goals_settings_editor_{settings_generation}", hide_index=True, width="stretch",
+                num_rows="fixed", disabled=["metric", "direction"],
+                column_config={
+                    "metric": st.column_config.TextColumn(tr("goals.col.metric")),
+                    "direction": st.column_config.TextColumn(tr("metrics.col.direction"), help=tr("goals.direction_help")),
+                    "weight": st.column_config.NumberColumn(tr("goals.col.weight"), min_value=0.0, step=0.5, format="%.2f"),
+                    "green": st.column_config.NumberColumn(tr("goals.col.green"), min_value=0.0, step=1.0, format="%.0f%%"),
+                    "amber": st.column_config.NumberColumn(tr("goals.col.amber"), min_value=0.0, step=1.0, format="%.0f%%"),
+                    "cap": st.column_config.NumberColumn(tr("goals.col.cap"), min_value=100.0, step=5.0, format="%.0f%%"),
+                    "incomplete": st.column_config.CheckboxColumn(tr("goals.col.incomplete"),
+                                                                  help=tr("goals.col.incomplete_help")),
+                },
+            )
+            save_settings = st.form_submit_button(tr("goals.save"), type="primary", icon=":material/save:")
+        if save_settings:
+            changed = []
+            for n, (_, old), (_, new) in zip([n for n in names_here if n in by_name], settings_table.iterrows(),
+                                             settings_edited.iterrows(), strict=True):
+                if any(not S.same_value(float(old[c]), None if pd.isna(new[c]) else float(new[c])) for c in ("weight", "green", "amber", "cap")) \
+                        or bool(old["incomplete"]) != bool(new["incomplete"]):
+                    values = [None if pd.isna(new[c]) else float(new[c]) for c in ("weight", "green", "amber", "cap")]
+                    changed.append(S.KpiSettings(n, values[0], *(None if v is None else v / 100 for v in values[1:]),  # type: ignore[arg-type]
+                                                 incomplete="match" if bool(new["incomplete"]) else "skip"))
+            if changed:
+                try:
+                    S.save_settings(db, changed, actor=actor)
+                    flash("ok", tr("goals.saved", n=len(changed)))
+                except S.TargetError as error:
+                    report_errors(error, [label_of.get(s.metric, s.metric) for s in changed])
+            else:
+                flash("ok", tr("goals.nothing_changed"))
+            st.session_state["goals_settings_generation"] = settings_generation + 1
+            st.rerun()
+
+    # ---- tab 5: the change log, and restoring a deleted target
+with tabs[4]:
+    if tabs[4].open:  # lazy: a hidden tab's editors are not built on every rerun
+        log = G.change_log(PATH, VERSION)
+        if log.empty:
+            st.caption(tr("goals.log_empty"))
+        else:
+            def describe(raw: str | None) -> str:
+                if not raw:
+                    return ""
+                row = json.loads(raw)
+                dims = " · ".join(f"{k}={v}" for k, v in (row.get("dims") or {}).items())
+                period_text = M.period_label(dt.date.fromisoformat(row["period"]), row["grain"])
+                value = value_text(row.get("value"), row["metric"]) if row.get("value") is not None else tr("goals.stored.import")
+                owner = f" · {row['owner']}" if row.get("owner") else ""
+                return f"{label_of.get(row['metric'], row['metric'])} {dims} {period_text}: {value}{owner}"
+
+            st.dataframe(pd.DataFrame({
+                tr("goals.col.when"): pd.to_datetime(log["logged_at"]).dt.strftime("%Y-%m-%d %H:%M"),
+                tr("goals.col.action"): [tr("goals.action." + a) for a in log["action"]],
+                tr("goals.col.before"): [describe(b) for b in log["before"]],
+                tr("goals.col.after"): [describe(a) for a in log["after"]],
+                tr("goals.col.actor"): log["actor"].fillna(""),
+            }), hide_index=True, width="stretch")
+            deleted = log[log["action"] == "delete"]
+            if not deleted.empty:
+                pick = st.selectbox(tr("goals.restore_pick"), deleted["id"].tolist(), key="goals_restore_pick",
+                                    format_func={i: describe(b) for i, b in zip(deleted["id"], deleted["before"], strict=True)}.get)
+                if st.button(tr("goals.restore"), icon=":material/restore:", key="goals_restore"):
+                    try:
+                        S.restore_target(db, int(pick), actor=actor)
+                        flash("ok", tr("goals.restored"))
+                    except S.TargetError as error:
+                        report_errors(error, [""])
+                    st.rerun()

@@ -374,3 +374,37 @@ def test_labels_and_cells_are_never_taken_for_a_skeletons_holes():
     assert spec["layer"][0]["encoding"]["y"]["title"].startswith(odd)
     assert spec["datasets"]["line_actual"][0]["period"] == odd
     assert spec["layer"][0]["encoding"]["x"]["scale"]["domain"][0] == odd
+
+
+def _bullet_rows(forecast=None):
+    return [
+        {"kpi": "成本  430 / 350 · 81.4%", "ratio": 430 / 350, "text": "430 / 350 · 81.4%", "forecast": None,
+         "bands": [(0.0, 1 / 1.0, "green"), (1 / 1.0, 1 / 0.9, "amber"), (1 / 0.9, None, "red")]},
+        {"kpi": "销售额  666 / 697 · 95.6%", "ratio": 666 / 697, "text": "666 / 697 · 95.6%", "forecast": forecast,
+         "bands": [(0.0, 0.9, "red"), (0.9, 1.0, "amber"), (1.0, None, "green")]},
+    ]
+
+
+def test_bullet_chart_is_a_valid_spec_with_bands_bars_and_the_plan_rule():
+    spec = charts.bullet_spec(_bullet_rows(), axis_title="达成率", kpi_title="指标", actual_title="实际值",
+                         forecast_title="预测达成率").to_dict(validate=True)  # checked against Vega-Lite's schema
+    bands, bars, rule = spec["layer"]
+    assert [r["kpi"] for r in bars["data"]["values"]] == bars["encoding"]["y"]["sort"]  # the scorecard's order
+    assert [b["ratio_shown"] for b in bars["data"]["values"]] == pytest.approx([430 / 350, 666 / 697])
+    top = bands["encoding"]["x"]["scale"]["domain"][1]
+    assert top == pytest.approx(430 / 350 * 1.08)  # the largest bar with a margin (at least 130 %)
+    sales = [b for b in bands["data"]["values"] if b["kpi"].startswith("销售额")]
+    assert [(b["lo"], b["hi"], b["band"]) for b in sales] == [(0.0, 0.9, "red"), (0.9, 1.0, "amber"), (1.0, top, "green")]
+    assert rule["data"]["values"] == [{"x": 1.0}] and rule["mark"]["type"] == "rule"
+    assert bands["encoding"]["x"]["axis"]["title"] == "达成率"
+
+
+def test_bullet_chart_cuts_a_bar_at_300_percent_and_draws_a_forecast_only_when_there_is_one():
+    rows = _bullet_rows(forecast=1.08)
+    rows[0]["ratio"] = 5.0
+    spec = charts.bullet_spec(rows, axis_title="a", kpi_title="k", actual_title="v", forecast_title="f").to_dict(validate=True)
+    assert len(spec["layer"]) == 4
+    bars, forecast = spec["layer"][1], spec["layer"][3]
+    assert bars["data"]["values"][0]["ratio_shown"] == 3.0  # the axis ends at 300 %
+    assert forecast["data"]["values"] == [{"kpi": rows[1]["kpi"], "forecast": 1.08, "fc_shown": 1.08}]
+    assert forecast["mark"]["shape"] == "diamond"

@@ -64,6 +64,14 @@ def sales_label(db_file: Path, lang: str) -> str:
     return M.get_metric(fresh_db(db_file), "销售额").label(lang)
 
 
+def open_tab(at, name: str, lang: str):
+    """Switch the targets' tabs to ``name`` (smart, all, settings, log): only the open tab is built."""
+    at.session_state["goals_tabs"] = t(f"goals.tab.{name}", lang)
+    at.run()
+    assert_clean(at)
+    return at
+
+
 def button(at, label: str):
     found = [b for b in at.main.button if b.label == label]
     assert found, [b.label for b in at.main.button]
@@ -232,7 +240,7 @@ def test_smart_target_plus_20_percent_on_last_year(db_file):
     from retro import scoring as S
     from retro.sample import sample_truth
 
-    at = open_goals("zh")
+    at = open_tab(open_goals("zh"), "smart", "zh")
     [mode] = [s for s in at.main.segmented_control if s.label == t("goals.smart_mode", "zh")]
     mode.set_value("yoy").run()
     [pct] = [n for n in at.main.number_input if n.label == t("goals.smart_pct", "zh")]
@@ -254,7 +262,7 @@ def test_deleting_a_target_asks_first(db_file):
 
     at = open_goals("en")
     S.upsert_targets(fresh_db(db_file), [S.TargetInput("销售额", "2026-12", 900.0)], actor="test")
-    at.run()
+    open_tab(at, "all", "en")
     editors = [e for e in at.main.data_editor if "delete" in e.value.columns]
     assert len(editors) == 1
     at.session_state[editors[0].key] = {"edited_rows": {0: {"delete": True}}, "added_rows": [], "deleted_rows": []}
@@ -318,6 +326,7 @@ def test_a_region_that_did_not_report_is_scored_on_those_that_did(db_file: Path,
     frame = scorecard_frame(at, "zh")
     assert list(frame["attainment"]) == [pytest.approx(336 / 360 * 100)]
     assert said in frame["note"].iloc[0] and "按可比部分计算达成率" in frame["note"].iloc[0]
+    open_tab(at, "settings", "zh")
     editors = [e for e in at.main.data_editor if "incomplete" in e.value.columns]
     assert len(editors) == 1 and list(editors[0].value["incomplete"]) == [True]
 
@@ -384,3 +393,19 @@ def test_a_grid_cell_shows_a_dimension_name_as_written(db_file: Path, files: Pat
     assert_clean(at)
     notes = set(scorecard_frame(at, "en")["note"])
     assert t("goals.reason.no_target_segment", "en", dim="Sales_Region") in ";".join(notes), notes
+
+
+def test_only_the_open_targets_tab_is_built(db_file):
+    """Every rerun (a period picked) built all five tabs' editors, the change log and the all-targets
+    list, though one is shown: the tabs track which is open and build only it."""
+    from retro import scoring as S
+
+    at = open_goals("en")
+    S.upsert_targets(fresh_db(db_file), [S.TargetInput("销售额", "2026-12", 900.0)], actor="test")
+    at.run()
+    editors = lambda: {c for e in at.main.data_editor for c in e.value.columns}  # noqa: E731
+    assert "vs_last_year" in editors() and "delete" not in editors() and "cap" not in editors()
+    open_tab(at, "all", "en")
+    assert "delete" in editors() and "vs_last_year" not in editors()
+    open_tab(at, "settings", "en")
+    assert "cap" in editors() and "delete" not in editors()

@@ -19,14 +19,14 @@ import pandas as pd
 from .. import metrics as M
 from .. import reviews as R
 from .. import scoring as S
-from ..charts import spec_of
+from ..charts import Spec, spec_of
 from ..db import get_database
 from ..memo import keyed, shared
 
 _specs = keyed(64)
 
 
-def chart_spec(key: tuple, build: Callable[[], alt.TopLevelMixin]) -> dict:
+def chart_spec(key: tuple, build: Callable[[], alt.TopLevelMixin | Spec]) -> dict:
     """A chart's Vega-Lite spec, built once per ``key``: the page passes the JSON of the chart's rows and
     everything else the chart shows (language, labels). Building it cost most of a warm rerun."""
     return _specs(key, lambda: spec_of(build()))
