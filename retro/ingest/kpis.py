@@ -123,8 +123,13 @@ def renamed(result: Any, names: dict[str, str]) -> None:
     if result.facts is not None and result.facts.num_rows:
         i = result.facts.schema.get_field_index("metric")
         old = result.facts.column(i)
-        new = pa.array([names.get(v, v) for v in pc.unique(old).to_pylist()], pa.string())
-        mapped = pc.take(new, pc.index_in(old, value_set=pc.unique(old)))
+        if pa.types.is_dictionary(old.type):
+            # A big sheet's metric is dictionary-encoded (normalize._arrow): renamed a batch at a time, kept
+            # compact — its texts whole would cost a 190 MB file ~100 MiB (and index_in cannot take them).
+            mapped = pa.chunked_array([_renamed_chunk(c, names) for c in old.chunks], old.type)
+        else:
+            new = pa.array([names.get(v, v) for v in pc.unique(old).to_pylist()], pa.string())
+            mapped = pc.take(new, pc.index_in(old, value_set=pc.unique(old)))
         result.facts = result.facts.set_column(i, "metric", mapped)
     result.metrics = [names.get(m, m) for m in result.metrics]
     result.totals = [{**t, "metric": names.get(t["metric"], t["metric"])} for t in result.totals]
@@ -132,6 +137,13 @@ def renamed(result: Any, names: dict[str, str]) -> None:
         if entry.get("metric") in names:
             entry["metric"] = names[entry["metric"]]
     result.notes = [{**n, "metric": names.get(n["metric"], n["metric"])} for n in result.notes]
+
+
+def _renamed_chunk(chunk: pa.DictionaryArray, names: dict[str, str]) -> pa.DictionaryArray:
+    """One dictionary-encoded chunk with its texts renamed, encoded again (two names may become one)."""
+    texts = pc.take(pa.array([names.get(v, v) for v in chunk.dictionary.to_pylist()], pa.string()), chunk.indices)
+    encoded = pc.dictionary_encode(texts)
+    return pa.DictionaryArray.from_arrays(encoded.indices.cast(chunk.indices.type), encoded.dictionary)
 
 
 def kpi_readings(db: Database, sheet: Any, file_name: str) -> None:

@@ -97,33 +97,60 @@ def _run(cur: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any] | None
 
 
 def _arrow(cur: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any] | None = None,
-           big: bool = False, compact: tuple[str, ...] = ()) -> pa.Table:
+           big: bool = False, compact: dict[str, pa.DataType] | None = None) -> pa.Table:
     """The query's rows as Arrow. For a big sheet they come in batches, and the ``compact`` columns
-    (a few texts repeated: grain, unit, the segment's key) are dictionary-encoded batch by batch:
-    the whole result never stands twice, as DuckDB's rows and as Arrow's."""
+    (a few texts repeated: grain, unit, the segment's key) are dictionary-encoded batch by batch,
+    their indices of the integer type given (int8: one byte a value, not four) unless a batch has
+    more distinct texts than it holds — then int32, for every batch of that column: the whole result
+    never stands twice, as DuckDB's rows and as Arrow's."""
     used = set(_PARAM.findall(sql))
     rel = cur.sql(sql, params={k: v for k, v in (params or {}).items() if k in used})
     if not big:
         return rel.to_arrow_table()
+    compact = compact or {}
     reader = rel.to_arrow_reader(BATCH_ROWS)
-    batches = []
+    names = reader.schema.names
+    chunks: list[list[pa.Array]] = [[] for _ in names]
     for batch in reader:
-        if compact:
+        for k, (name, col) in enumerate(zip(names, batch.columns, strict=True)):
             # Every column copied out of the batch (the others too): DuckDB frees a batch's buffers
             # all at once, so one column kept kept the batch's texts too (3x the facts' size at 190 MB).
-            batch = pa.RecordBatch.from_arrays(
-                [pc.dictionary_encode(col) if name in compact else pa.concat_arrays([col])
-                 for name, col in zip(batch.schema.names, batch.columns, strict=True)],
-                names=batch.schema.names)
-        batches.append(batch)
-    return pa.Table.from_batches(batches, schema=None if batches else reader.schema)
+            chunks[k].append(_encoded(col, compact[name]) if name in compact else pa.concat_arrays([col]))
+    if not chunks[0]:
+        return reader.schema.empty_table()
+    columns = []
+    for k, name in enumerate(names):
+        if name in compact and len({c.type for c in chunks[k]}) > 1:  # a batch needed int32: all of them int32
+            chunks[k] = [pa.DictionaryArray.from_arrays(c.indices.cast(pa.int32()), c.dictionary) for c in chunks[k]]
+        columns.append(pa.chunked_array(chunks[k]))
+        chunks[k] = []
+    return pa.Table.from_arrays(columns, names=names)
+
+
+def _encoded(col: pa.Array, index: pa.DataType) -> pa.DictionaryArray:
+    """``col`` dictionary-encoded, its indices of type ``index`` if its distinct texts fit in it, else int32."""
+    encoded = pc.dictionary_encode(col)
+    if index == pa.int32() or len(encoded.dictionary) > np.iinfo(index.to_pandas_dtype()).max:
+        return encoded
+    return pa.DictionaryArray.from_arrays(encoded.indices.cast(index), encoded.dictionary)
+
+
+def _distinct_rows(rows: pa.ChunkedArray, height: int) -> int:
+    """How many distinct row numbers (0 ≤ r < ``height``) ``rows`` holds: a flag a row of the sheet,
+    where ``pc.unique`` built a hash of every value (issue 19: +224 MiB for a 190 MB CSV's 5.4M values)."""
+    seen = np.zeros(height, dtype=np.bool_)
+    for chunk in rows.chunks:
+        seen[chunk.to_numpy(zero_copy_only=False)] = True
+    return int(np.count_nonzero(seen))
 
 
 # Sheets of this many rows or more are normalised without copying their cells into DuckDB tables:
 # the cleaned rows are a view over the sheet, and results come in batches (issue 19: a 190 MB CSV
 # peaked at 24x its size). Below it the copies are kept: they make a million-row sheet faster.
 STREAM_ROWS = 2_000_000
-BATCH_ROWS = 262_144
+# Rows a batch: DuckDB's batch in flight and its texts stand beside the values kept (the KPI table at
+# 190 MB: 262,144 rows a batch peaked 703 MiB in the facts' fetch, 65,536 rows 624 MiB, no slower).
+BATCH_ROWS = 65_536
 
 
 def _big(sheet: RawSheet) -> bool:
@@ -672,14 +699,19 @@ def _facts(cur, sheet: RawSheet, plan: SheetPlan, measures: list[ColumnSpec], wh
     out.readings += _number_readings(plan, comma)
     out.decimal_comma = {col for col, (_, strength) in comma.items() if strength == "strong"}
     register(cur, "nmap", nmap)
+    src_type = "SMALLINT" if sheet.width <= np.iinfo(np.int16).max else "INTEGER"
     facts = _arrow(cur,
-        """SELECT l.period, l.grain, l.metric,
+        f"""SELECT l.period, l.grain, l.metric,
                   CASE WHEN l.unit IS NULL AND list_contains($pct, l.src_col) THEN '%' ELSE l.unit END AS unit,
                   l.scenario, l.dims_key,
                   CASE WHEN isfinite(TRY_CAST(l.raw AS DOUBLE)) THEN TRY_CAST(l.raw AS DOUBLE) ELSE n.value END AS value,
-                  l.src_col, l.row_no
+                  l.src_col::{src_type} AS src_col, l.row_no::INTEGER AS row_no
            FROM long l LEFT JOIN nmap n ON n.raw = l.raw AND n.src_col = l.src_col""",
-        {"pct": percent_cols}, big=big, compact=("grain", "metric", "unit", "scenario", "dims_key"),
+        # A value's row and column in 4 and 2 bytes, not 8; a few grains and scenarios, more metrics and
+        # units, the segments (one key a segment): the narrowest indices that hold them (issue 19).
+        {"pct": percent_cols}, big=big,
+        compact={"grain": pa.int8(), "scenario": pa.int8(), "metric": pa.int16(), "unit": pa.int16(),
+                 "dims_key": pa.int16() if out.segments.num_rows <= np.iinfo(np.int16).max else pa.int32()},
     )
     stats = _run(cur,
         """SELECT count(*) FILTER (WHERE l.is_error OR n.status = 'error'),
@@ -697,7 +729,7 @@ def _facts(cur, sheet: RawSheet, plan: SheetPlan, measures: list[ColumnSpec], wh
         out.warnings.append(Message("unparsed_cells", {"count": stats[1], "examples": examples}))
     out.facts = facts
     out.rows = facts.num_rows
-    out.source_rows = len(pc.unique(facts.column("row_no"))) if facts.num_rows else 0
+    out.source_rows = _distinct_rows(facts.column("row_no"), sheet.height) if facts.num_rows else 0
     out.dimensions = names
     _summarise_facts(cur, out)
     out.notes = _row_notes(cur, plan, facts, dims)
