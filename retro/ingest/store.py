@@ -23,7 +23,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from ..db import Database, bump_version, changed_rows, is_postgres, staged_rows
+from ..db import Database, analyze_tables, bump_version, changed_rows, is_postgres, staged_rows
 from .analyze import FileAnalysis, Overrides
 from .kpis import source_name
 from .normalize import Deferred, Message, staged
@@ -295,6 +295,7 @@ def store_import(
             "SELECT count(*) FROM fact_rows WHERE import_id = ? AND replaced_by = ?", [import_id, import_id]
         ).fetchone()[0]
         bump_version(cur)
+    analyze_tables(db, "fact_rows", "segments", "transactions", "annotations")
     return ImportResult("imported", import_id, total_rows, replaced - repeated, repeated)
 
 
