@@ -120,3 +120,12 @@ def test_a_views_series_in_one_read_filters_and_derived_metrics_alike(sample_eng
     for name in ("毛利", "客单价", "销售增长"):
         a, b = M.series(duck, name), M.series(pg, name)
         assert _same(a, b) and a["value"].notna().any(), name
+
+
+def test_the_months_the_sidebar_offers_alike_on_both_engines(engines):
+    from retro.ui import _available_periods
+
+    duck, pg = engines
+    months = _available_periods(duck)
+    assert _available_periods(pg) == months and len(months) > 20
+    assert all(len(m) == 7 and m[4] == "-" for m in months)  # YYYY-MM, actual months first, newest first

@@ -137,12 +137,13 @@ def available_periods(db: Database) -> list[str]:
 
 
 def _available_periods(db: Database) -> list[str]:
+    # The month as a date, written YYYY-MM here: strftime is DuckDB's, to_char PostgreSQL's.
     rows = db.rows(
-        """SELECT strftime(period, '%Y-%m') AS month, bool_or(scenario = 'actual') AS has_actual
+        """SELECT CAST(date_trunc('month', period) AS DATE) AS month, bool_or(scenario = 'actual') AS has_actual
            FROM current_facts WHERE grain IN ('month', 'day') GROUP BY 1
            ORDER BY has_actual DESC, month DESC"""
     )
-    return [r[0] for r in rows]
+    return [f"{r[0]:%Y-%m}" for r in rows]
 
 
 @shared(16)
