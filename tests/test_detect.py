@@ -445,3 +445,15 @@ def test_this_periods_prefix_names_no_metric():
     spec = classify_column(1, ["本月销售额"], ["120", "90", "60"])
     assert spec.role == "measure" and spec.metric == "销售额"
     assert spec.header == "本月销售额"  # what the preview shows is the sheet's own header
+
+
+@pytest.mark.parametrize(("parts", "period"), [
+    (["2025年", "1月"], "2025-01"), (["2026年", "12月"], "2026-12"), (["2025", "Q3"], "2025-Q3"),
+    (["FY2025", "Mar"], "2025-03"), (["2025年", "2025-02"], "2025-02"), (["2025年", "销售额"], "2025"),
+    (["2025年"], "2025"), (["1月"], "????-01"),
+])
+def test_a_year_over_its_months_names_each_months_year(parts, period):
+    """'2025年' merged above '1月'…'12月' (then '2026年' above the next twelve) read as the year 2025 for
+    each of the 24 columns: 24 values stored under two years, the months lost."""
+    spec = classify_column(1, parts, ["100", "120", "90"])
+    assert spec.role == "measure" and spec.period == period, spec

@@ -521,3 +521,32 @@ def test_an_average_columns_totals_cell_is_not_checked_as_a_sum(tmp_path, run_im
     assert {r["column"] for r in sheet["reconciliation"]} == {"销售额", "客流量"}  # the sums still checked
     got = {t["metric"]: t["value"] for t in sheet["totals"]}
     assert got["销售额"] == 3000 and got["客流量"] == 150
+
+
+def test_two_years_side_by_side_under_merged_year_headers(tmp_path, run_import, db_path, helpers):
+    """区域 · 2025年 (merged over 1月…12月) · 2026年 (merged over 1月…12月), with a 合计 row: every month
+    of both years, each region's cells where they stand; before, all 24 columns were 'the year'."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "销售额"
+    ws.append(["区域", "2025年", *[None] * 11, "2026年", *[None] * 11])
+    ws.merge_cells(start_row=1, start_column=2, end_row=1, end_column=13)
+    ws.merge_cells(start_row=1, start_column=14, end_row=1, end_column=25)
+    ws.append([None, *[f"{m}月" for m in range(1, 13)] * 2])
+    east, south = [100 + m for m in range(24)], [50 + 2 * m for m in range(24)]
+    ws.append(["华东", *east])
+    ws.append(["华南", *south])
+    ws.append(["合计", *[a + b for a, b in zip(east, south, strict=True)]])
+    path = tmp_path / "两年.xlsx"
+    wb.save(path)
+    rc, result = run_import(path)
+    assert rc == 0 and result["status"] == "imported", result
+    rows = helpers.query(db_path, "SELECT strftime(period, '%Y-%m'), grain, dims['区域'], value FROM facts "
+                                  "WHERE replaced_by IS NULL ORDER BY 1, 3")
+    months = [f"{y}-{m:02d}" for y in (2025, 2026) for m in range(1, 13)]
+    assert {r[1] for r in rows} == {"month"}
+    assert [(r[0], r[2], r[3]) for r in rows] == [
+        x for i, mo in enumerate(months) for x in ((mo, "华东", east[i]), (mo, "华南", south[i]))]
+    assert helpers.only_sheet(result)["reconciled"] == "match"

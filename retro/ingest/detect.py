@@ -327,14 +327,26 @@ def header_texts(rows: list[list[str | None]], header_rows: list[int], width: in
 
 
 def _period_of_header(parts: list[str], day_first: bool | None = None) -> Period | None:
+    """The period a column's header names. Of stacked header levels, a year over a month, quarter or
+    week without one ('2025年' merged above '1月' … '12月', then '2026年' above the next twelve) names
+    that month of that year — read alone, the year made each of the 24 columns 'the year 2025/2026'."""
+    found = []
     for text in parts:
         p = parse_period(text, day_first=day_first)
         if p is None:
             rest, scen = split_scenario(text)  # 'Jan Budget', '1月实际'
             p = parse_period(rest, day_first=day_first) if scen and rest else None
         if p is not None:
-            return p  # a first of the month is the month when all the sheet's dates are: _months_from_dates
-    return None
+            found.append(p)  # a first of the month is the month when all the sheet's dates are: _months_from_dates
+    if not found:
+        return None
+    year = next((p.year for p in found if p.grain == "year"), None)
+    if found[0].grain == "year" and year is not None:
+        finer = next((p for p in found[1:] if p.grain in ("month", "quarter", "week")
+                      and p.year in (None, year)), None)
+        if finer is not None:
+            return finer if finer.year is not None else finer.with_year(year)
+    return found[0]
 
 
 def _looks_like_years(values: list[str]) -> bool:
