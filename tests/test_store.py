@@ -30,11 +30,17 @@ TABLES = ("imports", "import_sheets", "fact_rows", "transactions", "segments", "
 
 
 @pytest.fixture
-def db(tmp_path):
-    database = Database(tmp_path / "store.duckdb")
+def db(request, tmp_path):
+    """A DuckDB file; a PostgreSQL database (the conftest's throwaway server) for the tests marked BOTH."""
+    engine = getattr(request, "param", "duckdb")
+    database = Database(tmp_path / "store.duckdb" if engine == "duckdb" else request.getfixturevalue("pg_url"))
     yield database
     database.close()
     retro_db.close_all()
+
+
+# The store's tests that run on each engine in turn (issue 18): the same bodies, the same assertions.
+BOTH = pytest.mark.parametrize("db", ["duckdb", "postgresql"], indirect=True)
 
 
 def _analysis(db: Database, path, name: str | None = None, **kw):
@@ -45,18 +51,24 @@ def _store(db: Database, path, **kw):
     return store_import(db, _analysis(db, path), **kw)
 
 
+def _rows(db: Database, table: str) -> list[tuple]:
+    """Every row of ``table``, sorted in Python (the same order on both engines; maps are dicts)."""
+    return sorted(db.rows(f"SELECT * FROM {table}"),
+                  key=lambda r: tuple(json.dumps(v, sort_keys=True, default=str, ensure_ascii=False) for v in r))
+
+
 def _snapshot(db: Database) -> dict[str, list[tuple]]:
     """Every row of every table an import writes, in a stable order."""
-    return {t: db.rows(f"SELECT * FROM {t} ORDER BY ALL") for t in TABLES}
+    return {t: _rows(db, t) for t in TABLES}
 
 
 def _current(db: Database) -> dict[tuple, float]:
     """(period, dims_key, metric, scenario) → value of the current facts; fails on a duplicate key."""
     out: dict[tuple, float] = {}
     for period, dims_key, metric, scenario, value in db.rows(
-        "SELECT strftime(period, '%Y-%m'), dims_key, metric, scenario, value FROM current_facts"
+        "SELECT period, dims_key, metric, scenario, value FROM current_facts"
     ):
-        k = (period, dims_key, metric, scenario)
+        k = (f"{period:%Y-%m}", dims_key, metric, scenario)
         assert k not in out, f"two current values for {k}"
         out[k] = value
     return out
@@ -106,6 +118,7 @@ class _Exploding:
         return json.dumps(*args, **kwargs)
 
 
+@BOTH
 def test_failure_midway_stores_nothing(db, files, monkeypatch):
     """Two sheets: the first is fully written (facts, segments, its import_sheets row) before the
     second one's mapping fails. Everything must be rolled back."""
@@ -132,6 +145,7 @@ def test_failure_midway_stores_nothing(db, files, monkeypatch):
     assert result.rows == sum(t.rows for t in truths.values())
 
 
+@BOTH
 def test_failure_midway_in_replace_mode_keeps_the_old_values_current(db, files, monkeypatch):
     p1, t1, p2, _ = fb.build_overlap_pair(files)
     _store(db, p1)
@@ -145,6 +159,7 @@ def test_failure_midway_in_replace_mode_keeps_the_old_values_current(db, files, 
     assert db.scalar("SELECT count(*) FROM fact_rows WHERE replaced_by IS NOT NULL") == 0
 
 
+@BOTH
 def test_bad_arguments_store_nothing(db, files):
     path, _ = fb.build_seed(files)
     analysis = _analysis(db, path)
@@ -159,6 +174,7 @@ def test_bad_arguments_store_nothing(db, files):
 # --------------------------------------------------------------------------- replace, keep, undo
 
 
+@BOTH
 def test_replace_then_undo_restores_the_previous_values_exactly(db, files):
     p1, t1, p2, t2 = fb.build_overlap_pair(files)
     first = _store(db, p1)
@@ -169,15 +185,16 @@ def test_replace_then_undo_restores_the_previous_values_exactly(db, files):
     assert second.status == "imported"
     assert second.replaced == 2  # March, two regions
     assert _current(db) == _truth_current(t1, t2)
-    replaced = db.rows("SELECT strftime(period, '%Y-%m'), replaced_by FROM fact_rows WHERE import_id = ? "
-                       "AND replaced_by IS NOT NULL ORDER BY ALL", [first.import_id])
-    assert replaced == [("2026-03", second.import_id)] * 2
+    replaced = db.rows("SELECT period, replaced_by FROM fact_rows WHERE import_id = ? "
+                       "AND replaced_by IS NOT NULL", [first.import_id])
+    assert [(f"{p:%Y-%m}", r) for p, r in replaced] == [("2026-03", second.import_id)] * 2
 
     assert undo_import(db, second.import_id) is True
     assert _snapshot(db) == after_first
     assert _current(db) == _truth_current(t1)
 
 
+@BOTH
 def test_keep_mode_keeps_both(db, files):
     p1, t1, p2, t2 = fb.build_overlap_pair(files)
     _store(db, p1)
@@ -190,6 +207,7 @@ def test_keep_mode_keeps_both(db, files):
     assert db.scalar("SELECT mode FROM imports WHERE id = ?", [second.import_id]) == "keep"
 
 
+@BOTH
 def test_undo_of_a_middle_import_does_not_bring_back_values_a_later_import_replaced(db, files):
     """v1 (Jan–Mar), v2 replaces March, v3 replaces March again. Undoing v2 must leave v3's March
     current and v1's March replaced: one current value per key, never two."""
@@ -203,6 +221,7 @@ def test_undo_of_a_middle_import_does_not_bring_back_values_a_later_import_repla
     assert _current(db) == _truth_current(t1, t3)
 
 
+@BOTH
 def test_undo_of_the_latest_import_after_a_middle_undo(db, files):
     p1, t1, p2, _ = fb.build_overlap_pair(files)
     p3, _ = _third_version(files)
@@ -214,15 +233,17 @@ def test_undo_of_the_latest_import_after_a_middle_undo(db, files):
     assert _current(db) == _truth_current(t1)
 
 
+@BOTH
 def test_undo_unknown_import(db):
     assert undo_import(db, 12345) is False
 
 
+@BOTH
 def test_transactions_replace_and_undo(db, files):
     path, truth = fb.build_transactions(files / "a")
     first = _store(db, path)
     assert db.scalar("SELECT count(*) FROM current_transactions") == truth.rows
-    rows_before = db.rows("SELECT * FROM transactions ORDER BY ALL")
+    rows_before = _rows(db, "transactions")
 
     wb = openpyxl.load_workbook(path)
     ws = wb.active
@@ -235,13 +256,14 @@ def test_transactions_replace_and_undo(db, files):
     assert db.scalar("SELECT count(*) FROM current_transactions") == truth.rows
     assert db.scalar("SELECT count(DISTINCT import_id) FROM current_transactions") == 1
     undo_import(db, second.import_id)
-    assert db.rows("SELECT * FROM transactions ORDER BY ALL") == rows_before
+    assert _rows(db, "transactions") == rows_before
     assert db.scalar("SELECT count(*) FROM current_transactions WHERE import_id = ?", [first.import_id]) == truth.rows
 
 
 # --------------------------------------------------------------------------- already imported
 
 
+@BOTH
 def test_identical_bytes_are_already_imported(db, files):
     path, _ = fb.build_seed(files)
     first = _store(db, path)
@@ -252,6 +274,7 @@ def test_identical_bytes_are_already_imported(db, files):
     assert _snapshot(db) == before
 
 
+@BOTH
 def test_another_sheet_of_an_imported_file_can_still_be_imported(db, files):
     """Import only 销售 (--sheet, or the page's include box), then 客户 of the same file: 客户 was never
     stored, so it must not be turned away as 'already imported'."""
@@ -265,6 +288,7 @@ def test_another_sheet_of_an_imported_file_can_still_be_imported(db, files):
     assert store_import(db, _analysis(db, path, sheet="销售")).status == "already_imported"
 
 
+@BOTH
 def test_undone_file_can_be_imported_again(db, files):
     path, truth = fb.build_seed(files)
     first = _store(db, path)
@@ -278,6 +302,7 @@ def test_undone_file_can_be_imported_again(db, files):
 # --------------------------------------------------------------------------- history and overlap
 
 
+@BOTH
 def test_import_history(db, files):
     p1, t1, p2, t2 = fb.build_overlap_pair(files)
     when = dt.datetime(2026, 11, 2, 9, 30)
@@ -301,6 +326,7 @@ def test_import_history(db, files):
     assert new["row_count"] == t2.rows and new["replaced_later"] == 0
 
 
+@BOTH
 def test_import_sheets_record_the_mapping(db, files):
     path, _ = fb.build_seed(files)
     result = _store(db, path)
@@ -314,6 +340,7 @@ def test_import_sheets_record_the_mapping(db, files):
     assert isinstance(json.loads(warnings), list)
 
 
+@BOTH
 def test_overlap_reports_the_earlier_file(db, files):
     p1, _, p2, _ = fb.build_overlap_pair(files)
     assert overlap(db, _analysis(db, p1)).empty
@@ -327,6 +354,7 @@ def test_overlap_reports_the_earlier_file(db, files):
     assert str(row["first_period"])[:7] == str(row["last_period"])[:7] == "2026-03"
 
 
+@BOTH
 def test_overlap_of_a_file_with_other_periods_is_empty(db, files):
     p1, _, _, _ = fb.build_overlap_pair(files)
     _store(db, p1)
@@ -334,6 +362,7 @@ def test_overlap_of_a_file_with_other_periods_is_empty(db, files):
     assert overlap(db, _analysis(db, other)).empty
 
 
+@BOTH
 def test_overlap_for_transactions_of_the_same_layout(db, files):
     path, truth = fb.build_transactions(files / "a")
     first = _store(db, path)
@@ -346,6 +375,7 @@ def test_overlap_for_transactions_of_the_same_layout(db, files):
     assert found.iloc[0]["values_"] == truth.rows
 
 
+@BOTH
 def test_data_summary_and_inventory(db, files):
     path, truth = fb.build_seed(files)
     _store(db, path)
@@ -361,6 +391,7 @@ def test_data_summary_and_inventory(db, files):
 # --------------------------------------------------------------------------- layouts remembered
 
 
+@BOTH
 def test_a_helper_sheet_taken_in_is_taken_in_again_next_month(db):
     """March's pivot output was imported anyway; April's file of the same layout is imported
     without asking again, as a sheet read with the remembered layout, and adds April."""
@@ -381,6 +412,7 @@ def test_a_helper_sheet_taken_in_is_taken_in_again_next_month(db):
     }
 
 
+@BOTH
 def test_choices_all_taken_back_are_forgotten(db):
     """A layout remembered with a role; next month the user takes the choice back: the month after
     is read as detected again."""
@@ -421,6 +453,7 @@ def _orders_book(files, name: str = "orders.xlsx"):
                  [[fb.month(2026, m), c, 5.0 + m, 2.0] for m in (1, 2, 3) for c in ("USD", "EUR")])
 
 
+@BOTH
 def test_undo_takes_away_the_metrics_and_dimensions_only_it_brought(db, files):
     from retro import metrics as M
 
@@ -441,6 +474,7 @@ def test_undo_takes_away_the_metrics_and_dimensions_only_it_brought(db, files):
     assert refunds.present and refunds.direction == "down" and refunds.why("direction") == M.Reason("name", "Refund")
 
 
+@BOTH
 def test_a_metric_the_user_edited_outlives_the_undo_unoffered_and_comes_back_with_its_settings(db, files):
     from retro import metrics as M
 
@@ -457,6 +491,7 @@ def test_a_metric_the_user_edited_outlives_the_undo_unoffered_and_comes_back_wit
     assert (back.label_zh, back.direction, back.why("direction")) == ("滞纳金", "up", M.Reason("user"))
 
 
+@BOTH
 def test_undo_keeps_a_merge_target_and_a_derived_metrics_component(db, files):
     """Rows other settings point at stay: the values merged into a target still count as its own,
     and a derived metric's series reads its components."""
@@ -481,6 +516,7 @@ def test_undo_keeps_a_merge_target_and_a_derived_metrics_component(db, files):
 # --------------------------------------------------------------------------- restatements
 
 
+@BOTH
 def test_a_restated_month_is_listed_old_to_new_before_and_after_the_import(db):
     from retro.ingest import analyze_bytes
     from retro.ingest.restatements import import_restatements, restated_values
