@@ -550,3 +550,25 @@ def test_two_years_side_by_side_under_merged_year_headers(tmp_path, run_import, 
     assert [(r[0], r[2], r[3]) for r in rows] == [
         x for i, mo in enumerate(months) for x in ((mo, "华东", east[i]), (mo, "华南", south[i]))]
     assert helpers.only_sheet(result)["reconciled"] == "match"
+
+
+def test_a_percentage_row_under_a_title_unit_is_a_percentage(tmp_path, run_import, db_path, helpers):
+    """'2026年1-3月运营指标（单位：万元）' over 营收, 毛利率 ('35%', '36%', '34%') and 订单数: 毛利率 was
+    stored as 0.35 万元, and every page showed it so."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "KPI"
+    ws.append(["2026年1-3月运营指标（单位：万元）"])
+    ws.append(["指标", "1月", "2月", "3月"])
+    ws.append(["营收", 100, 120, 130])
+    ws.append(["毛利率", "35%", "36%", "34%"])
+    path = tmp_path / "运营指标.xlsx"
+    wb.save(path)
+    rc, result = run_import(path)
+    assert rc == 0 and result["status"] == "imported", result
+    got = {(r[0], r[1]): r[2] for r in helpers.query(
+        db_path, "SELECT metric, unit, round(sum(value), 6) FROM fact_rows WHERE replaced_by IS NULL GROUP BY ALL")}
+    assert got == {("营收", "万元"): 350, ("毛利率", "%"): 1.05}
+    assert any(r["decision"] == "percent_despite_title_unit" for r in helpers.only_sheet(result)["readings"])

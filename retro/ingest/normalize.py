@@ -696,20 +696,30 @@ def _facts(cur, sheet: RawSheet, plan: SheetPlan, measures: list[ColumnSpec], wh
             out.warnings.append(Message("rows_without_metric", {}))
 
     nmap, percent_cols, comma = _number_map(cur, "long")
+    percent_metrics: list[str] = []
+    if plan.default_unit and plan.default_unit != "%":
+        # The title's '单位：万元' is the sheet's money: a metric written '35%' in every cell is a
+        # percentage, not 0.35 万元.
+        percent_metrics = [r[0] for r in _run(cur, "SELECT metric FROM long WHERE raw IS NOT NULL GROUP BY metric "
+                                                   "HAVING bool_and(regexp_matches(raw, '[%％]$'))").fetchall()]
+        if percent_metrics:
+            out.readings.append(Reading("percent_despite_title_unit", "values",
+                                        params={"unit": plan.default_unit, "metrics": " / ".join(percent_metrics[:3])}))
     out.readings += _number_readings(plan, comma)
     out.decimal_comma = {col for col, (_, strength) in comma.items() if strength == "strong"}
     register(cur, "nmap", nmap)
     src_type = "SMALLINT" if sheet.width <= np.iinfo(np.int16).max else "INTEGER"
     facts = _arrow(cur,
         f"""SELECT l.period, l.grain, l.metric,
-                  CASE WHEN l.unit IS NULL AND list_contains($pct, l.src_col) THEN '%' ELSE l.unit END AS unit,
+                  CASE WHEN list_contains($pm, l.metric) OR (l.unit IS NULL AND list_contains($pct, l.src_col)) THEN '%'
+                       ELSE l.unit END AS unit,
                   l.scenario, l.dims_key,
                   CASE WHEN isfinite(TRY_CAST(l.raw AS DOUBLE)) THEN TRY_CAST(l.raw AS DOUBLE) ELSE n.value END AS value,
                   l.src_col::{src_type} AS src_col, l.row_no::INTEGER AS row_no
            FROM long l LEFT JOIN nmap n ON n.raw = l.raw AND n.src_col = l.src_col""",
         # A value's row and column in 4 and 2 bytes, not 8; a few grains and scenarios, more metrics and
         # units, the segments (one key a segment): the narrowest indices that hold them (issue 19).
-        {"pct": percent_cols}, big=big,
+        {"pct": percent_cols, "pm": percent_metrics}, big=big,
         compact={"grain": pa.int8(), "scenario": pa.int8(), "metric": pa.int16(), "unit": pa.int16(),
                  "dims_key": pa.int16() if out.segments.num_rows <= np.iinfo(np.int16).max else pa.int32()},
     )
