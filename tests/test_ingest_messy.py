@@ -572,3 +572,45 @@ def test_a_percentage_row_under_a_title_unit_is_a_percentage(tmp_path, run_impor
         db_path, "SELECT metric, unit, round(sum(value), 6) FROM fact_rows WHERE replaced_by IS NULL GROUP BY ALL")}
     assert got == {("营收", "万元"): 350, ("毛利率", "%"): 1.05}
     assert any(r["decision"] == "percent_despite_title_unit" for r in helpers.only_sheet(result)["readings"])
+
+
+def test_tables_stacked_under_their_own_titles_are_their_own_metrics(tmp_path, run_import, db_path, helpers):
+    """'销售额（万元）' over 区域 · 1月 · 2月 · 3月, then '成本（万元）' over the same header: the cost rows were
+    added into 销售额 (华东 517 = 330 sales + 187 cost). A title over two lines ('月报' over '华东')
+    names no section: its later lines stay what they were."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "月报"
+    for title, east, south in (("销售额（万元）", [100, 110, 120], [80, 85, 90]), ("成本（万元）", [60, 62, 65], [50, 52, 55])):
+        ws.append([title])
+        ws.append(["区域", "1月", "2月", "3月"])
+        ws.append(["华东", *east])
+        ws.append(["华南", *south])
+        ws.append([])
+    path = tmp_path / "2026年月报.xlsx"
+    wb.save(path)
+    rc, result = run_import(path)
+    assert rc == 0 and result["status"] == "imported", result
+    got = {(r[0], r[1], r[2]): r[3] for r in helpers.query(
+        db_path, "SELECT metric, unit, dims['区域'], sum(value) FROM facts WHERE replaced_by IS NULL GROUP BY ALL")}
+    assert got == {("销售额", "万元", "华东"): 330, ("销售额", "万元", "华南"): 255,
+                   ("成本", "万元", "华东"): 187, ("成本", "万元", "华南"): 157}
+    assert any(r["decision"] == "section_metrics" for r in helpers.only_sheet(result)["readings"])
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "门店"
+    ws.append(["2026年销售额月报"])
+    for region, a, b in (("华东", [10, 11, 12], [20, 21, 22]), ("华南", [30, 31, 32], [40, 41, 42])):
+        ws.append([region])
+        ws.append(["门店", "1月", "2月", "3月"])
+        ws.append([f"{region}一店", *a])
+        ws.append([f"{region}二店", *b])
+    path = tmp_path / "门店月报.xlsx"
+    wb.save(path)
+    rc, result = run_import(path, db=tmp_path / "regions.duckdb")
+    assert rc == 0, result
+    assert not any(r["decision"] == "section_metrics" for r in helpers.only_sheet(result)["readings"])
+    assert {r[0] for r in helpers.query(tmp_path / "regions.duckdb", "SELECT DISTINCT metric FROM fact_rows")} == {"销售额"}

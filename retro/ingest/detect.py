@@ -149,6 +149,10 @@ class SheetPlan:
     year_source: str | None = None
     period: str | None = None  # the user-given period for a snapshot
     metric_name: str | None = None  # the metric of a wide-by-period sheet with no metric column
+    # A section's title line above its repeated header ('成本（万元）' over the second 区域 · 1月 … row):
+    # header row → the title's text. With the metric named from the title, each section is its own metric.
+    section_titles: dict[int, str] = field(default_factory=dict)
+    section_metrics: list[tuple[int, str, str | None]] = field(default_factory=list)  # (header row, metric, unit)
     extra_tables: list[tuple[int, int]] = field(default_factory=list)
     duplicate_headers: list[str] = field(default_factory=list)
     blank_headers: int = 0
@@ -590,6 +594,11 @@ def plan_sheet(
                                          rows[header_rows[-1]] if len(header_rows) == 1 else None)
     if total_rows is not None and end == len(rows) and total_rows > len(rows):
         end = total_rows  # the body runs on past the head
+    section_titles = {}
+    for r in sorted(k for k, why in excluded.items() if why == "header"):
+        above = next((k for k in range(r - 1, start - 1, -1) if _filled(rows[k])), None)
+        if above is not None and excluded.get(above) == "note":
+            section_titles[r] = next(v for v in rows[above] if not _blank(v)).strip()
     sample_rows = [rows[r] for r in range(start, min(end, len(rows), start + 1000)) if r not in excluded]
     date_readings = []
     serials = serial_header_dates(rows[header_rows[-1]])
@@ -636,6 +645,9 @@ def plan_sheet(
         title=title,
         default_unit=next((u for u in (unit_in_title(t) for t in title_lines) if u), None),
         extra_tables=tables,
+        # Only where the first table's title is the one line above it: a title over a second line
+        # ('销售额月报' over '华东') makes the lines above the later headers something else (a region).
+        section_titles=section_titles if len(title_lines) == 1 else {},
         duplicate_headers=duplicates,
         blank_headers=blank_headers,
         file_name=file_name,
@@ -771,6 +783,18 @@ def _name_metric(plan: SheetPlan) -> None:
         plan.metric_name, reading = context.metric_subject(plan.title, plan.sheet, plan.file_name)
         if plan.shape == "wide_period" or reading.weak:
             plan.readings = [r for r in plan.readings if r.decision != "metric_name"] + [reading]
+        plan.section_metrics = []
+        if plan.section_titles and reading.params.get("source") == "title":
+            # Tables stacked on one sheet, each under its own title ('销售额（万元）' … '成本（万元）'):
+            # the metric the first title names is the first table's only; each title names its own.
+            for row, text in sorted(plan.section_titles.items()):
+                name, _ = context.metric_subject(text, plan.sheet, plan.file_name)
+                plan.section_metrics.append((row, name, split_unit(text)[1] or unit_in_title(text)))
+            if any(name != plan.metric_name for _, name, _ in plan.section_metrics):
+                plan.readings.append(Reading("section_metrics", "header", params={
+                    "first": plan.metric_name, "names": " / ".join(dict.fromkeys(n for _, n, _ in plan.section_metrics))}))
+            else:
+                plan.section_metrics = []  # every section repeats the first one's title: one metric
 
 
 def _read_columns_together(plan: SheetPlan, sample: list[list[str | None]]) -> None:

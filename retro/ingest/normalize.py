@@ -632,13 +632,19 @@ def _facts(cur, sheet: RawSheet, plan: SheetPlan, measures: list[ColumnSpec], wh
         if metric_col is not None:
             metric_expr = "mm.metric"
             unit_expr = f"coalesce(mm.unit, $u{i})"
+        elif plan.section_metrics and not c.metric:
+            # Tables stacked under their own titles: a row's metric is its section's (detect._name_metric).
+            metric_expr = "CASE " + " ".join(f"WHEN ri.__r > $sr{k} THEN $sm{k}" for k in reversed(range(len(plan.section_metrics)))) + f" ELSE $m{i} END"
+            unit_expr = "CASE " + " ".join(f"WHEN ri.__r > $sr{k} THEN $su{k}" for k in reversed(range(len(plan.section_metrics)))) + f" ELSE $u{i} END"
+            for k, (row, name, unit) in enumerate(plan.section_metrics):
+                col_params.update({f"sr{k}": row, f"sm{k}": name, f"su{k}": unit or plan.default_unit})
         else:
             metric_expr = f"$m{i}"
             unit_expr = f"$u{i}"
         if unit_col is not None:
             unit_expr = f"coalesce({_clean('ri.' + _col(unit_col))}, {unit_expr})"
         col_params[f"m{i}"] = c.metric or plan.metric_name or plan.sheet
-        col_params[f"u{i}"] = c.unit or plan.default_unit
+        col_params[f"u{i}"] = c.unit or plan.default_unit or (split_unit(plan.title)[1] if plan.section_metrics and plan.title else None)
         scenario_expr = f"$s{i}" if c.scenario else ("coalesce(sm.s, 'actual')" if scen_col is not None else "'actual'")
         col_params[f"s{i}"] = c.scenario
         if plan.shape == "wide_period":
