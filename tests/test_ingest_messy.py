@@ -614,3 +614,25 @@ def test_tables_stacked_under_their_own_titles_are_their_own_metrics(tmp_path, r
     assert rc == 0, result
     assert not any(r["decision"] == "section_metrics" for r in helpers.only_sheet(result)["readings"])
     assert {r[0] for r in helpers.query(tmp_path / "regions.duckdb", "SELECT DISTINCT metric FROM fact_rows")} == {"销售额"}
+
+
+def test_a_share_column_that_adds_up_to_the_whole_is_no_metric(tmp_path, run_import, db_path, helpers):
+    """渠道 · 销售额 · 占比 · 订单数 with 占比 60% / 40% and a 合计 row of 100%: 占比 was stored as a metric of
+    its own (and averaged on the pages); a 占比 that does not add up to a whole stays a metric."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "2026年3月"
+    ws.append(["渠道", "销售额", "占比", "订单数", "线上占比"])
+    ws.append(["华东", 600, "60%", 300, "35%"])
+    ws.append(["华南", 400, "40%", 100, "42%"])
+    ws.append(["合计", 1000, "100%", 400, None])
+    path = tmp_path / "渠道.xlsx"
+    wb.save(path)
+    rc, result = run_import(path)
+    assert rc == 0 and result["status"] == "imported", result
+    metrics = {r[0] for r in helpers.query(db_path, "SELECT DISTINCT metric FROM fact_rows")}
+    assert metrics == {"销售额", "订单数", "线上占比"}
+    assert any(r["decision"] == "share_column" and r["params"]["header"] == "占比"
+               for r in helpers.only_sheet(result)["readings"])

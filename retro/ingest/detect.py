@@ -797,6 +797,26 @@ def _name_metric(plan: SheetPlan) -> None:
                 plan.section_metrics = []  # every section repeats the first one's title: one metric
 
 
+_SHARE_RE = re.compile(r"(占比|比重|份额|构成|结构比|share|% ?of ?total|mix)", re.I)
+
+
+def _share_columns(plan: SheetPlan, sample: list[list[str | None]]) -> None:
+    """'渠道 · 销售额 · 占比 (60%, 40%, 合计 100%)': a share of the rows' total, worked out from the column
+    beside it, is no metric of its own — stored, it was a metric '占比' averaged across channels. Left
+    out when its header says share and its values add up to one whole (with or without a 100% totals row)."""
+    for i, c in enumerate(plan.columns):
+        if c.role != "measure" or c.period or not c.header or not _SHARE_RE.search(c.header.split(" / ")[-1]):
+            continue  # a month's column is a period's values, whatever its header's words
+        values = [parse_number(r[c.index]) for r in sample if c.index < len(r) and not _blank(r[c.index])]
+        shares = [v.value for v in values if v.status == "ok" and v.value is not None]
+        if len(shares) < 2 or len(shares) < 0.9 * len(values) or any(not -0.001 <= x <= 1.001 for x in shares):
+            continue
+        total = sum(shares)
+        if abs(total - 1) <= 0.011 or (abs(total - 2) <= 0.022 and any(abs(x - 1) <= 0.001 for x in shares)):
+            plan.columns[i] = replace(c, role="ignore", metric=None, reading=Reading(
+                "share_column", "sum", params={"header": c.header}))
+
+
 def _read_columns_together(plan: SheetPlan, sample: list[list[str | None]]) -> None:
     """Decisions that need the columns side by side: a line-item column, ratios derived from a plan
     and an actual, a label column that repeats another, free-text note columns."""
@@ -807,6 +827,7 @@ def _read_columns_together(plan: SheetPlan, sample: list[list[str | None]]) -> N
             if c.role == "measure" and c.scenario is None and roles.is_derived_ratio(c.header):
                 plan.columns[i] = replace(c, role="ignore", metric=None,
                                           reading=Reading("derived_column", "header", params={"header": c.header}))
+    _share_columns(plan, sample)
     labels = [c for c in plan.columns if c.role == "dimension"]
     for i, c in enumerate(plan.columns):
         if c.role == "dimension" and c.header and _NOTE_TEXT_RE.search(c.header.split(" / ")[-1]) \
