@@ -636,3 +636,42 @@ def test_a_share_column_that_adds_up_to_the_whole_is_no_metric(tmp_path, run_imp
     assert metrics == {"销售额", "订单数", "线上占比"}
     assert any(r["decision"] == "share_column" and r["params"]["header"] == "占比"
                for r in helpers.only_sheet(result)["readings"])
+
+
+def test_year_and_month_number_columns_give_each_rows_month(tmp_path, run_import, db_path, helpers):
+    """年 · 月 · 门店编号 · 门店 · 销售额 with 月 holding 1, 2, 3: the sheet was refused as having no period
+    (月 read as an amount). Beside a date column a month number stays a part of the date."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "门店月度"
+    ws.append(["年", "月", "门店编号", "门店", "销售额"])
+    sales = {}
+    for m in (1, 2, 3):
+        for code, store, base in ((10023, "一店", 100), (10057, "二店", 200)):
+            ws.append([2025 if m == 1 else 2026, m, code, store, base + m])
+            sales[(2025 if m == 1 else 2026, m)] = sales.get((2025 if m == 1 else 2026, m), 0) + base + m
+    path = tmp_path / "门店月度.xlsx"
+    wb.save(path)
+    rc, result = run_import(path)
+    assert rc == 0 and result["status"] == "imported", result
+    got = {(r[0], r[1]): r[2] for r in helpers.query(
+        db_path, "SELECT year(period), month(period), sum(value) FROM fact_rows WHERE metric = '销售额' "
+                 "AND grain = 'month' GROUP BY ALL")}
+    assert got == sales
+    assert {r[0] for r in helpers.query(db_path, "SELECT DISTINCT metric FROM fact_rows")} == {"销售额"}
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "订单"
+    ws.append(["日期", "月", "订单号", "金额"])
+    for day, amount in ((3, 10.0), (17, 20.0), (28, 30.0)):
+        ws.append([f"2026-02-{day:02d}", 2, f"A{day}", amount])
+    path = tmp_path / "订单.xlsx"
+    wb.save(path)
+    rc, result = run_import(path, db=tmp_path / "orders.duckdb")
+    assert rc == 0 and result["status"] == "imported", result
+    stored = helpers.query(tmp_path / "orders.duckdb", "SELECT metric, day(period), value FROM fact_rows ORDER BY 2")
+    assert [(d, v) for _, d, v in stored] == [(3, 10.0), (17, 20.0), (28, 30.0)]  # by day; the 月 column (2, 2, 2) not summed
+    assert "月" not in {m for m, _, _ in stored}

@@ -41,6 +41,8 @@ TOTAL_LABEL_RE = re.compile(r"(合计|总计|小计|汇总|总和|^total$|^grand
                             r"^summe$|^gesamt|^insgesamt$|^zwischensumme$)", re.I)
 GRAND_TOTAL_RE = re.compile(r"^(合计|总计|汇总|总和|全部合计|total|grand total|sum|全国合计|全国|summe|gesamt|gesamtsumme|insgesamt)$", re.I)
 _YEAR_COL_RE = re.compile(r"^(年份|年度|年|year|fy|财年|fiscal year)$", re.I)
+# A column of month (or quarter) numbers beside a year column: '月' / 'Month' over 1 … 12.
+_NUMBERED_PERIOD_RE = re.compile(r"^(?:(月|月份|月度|month|mth)|(季|季度|quarter|qtr))$", re.I)
 _PERIOD_COL_RE = re.compile(
     r"(月份|日期|时间|期间|年月|统计月|周期|季度|^月$|date|month|period|quarter|day|下单|交易时间|创建时间|支付时间)", re.I
 )
@@ -419,6 +421,15 @@ def classify_column(index: int, parts: list[str], values: list[str], day_first: 
         return ColumnSpec(index, header, "total", scenario=scen)
     if parts and _YEAR_COL_RE.match(last) and _looks_like_years(filled):
         return ColumnSpec(index, header, "year")
+    numbered = _NUMBERED_PERIOD_RE.match(last.strip()) if parts else None
+    if numbered and filled:
+        # 年 · 月 as two columns (2026 | 3): the month's number, not an amount to add up
+        grain = "month" if numbered.group(1) else "quarter"
+        top = 12 if grain == "month" else 4
+        ints = [n.value for n in numbers if n.status == "ok" and n.value is not None and float(n.value).is_integer()]
+        if len(ints) == len(filled) and all(1 <= x <= top for x in ints):
+            return ColumnSpec(index, header, "period", reading=Reading(
+                "numbered_periods", "values", params={"header": header, "grain": grain}))
 
     periods = [parse_period(v, day_first=day_first) or (Period("day", None, 0, d) if (d := cells.day_of_month(v)) else None)
                for v in filled[:500]]
@@ -828,6 +839,13 @@ def _read_columns_together(plan: SheetPlan, sample: list[list[str | None]]) -> N
                 plan.columns[i] = replace(c, role="ignore", metric=None,
                                           reading=Reading("derived_column", "header", params={"header": c.header}))
     _share_columns(plan, sample)
+    numbered = [c for c in plan.columns if c.role == "period" and c.reading is not None
+                and c.reading.decision == "numbered_periods"]
+    if numbered and (len(numbered) > 1 or len(plan.of_role("period")) > 1):
+        # Beside a date column (or another numbered one) a month's number is a part of the date, not the period
+        for i, c in enumerate(plan.columns):
+            if c in numbered:
+                plan.columns[i] = replace(c, role="ignore", reading=Reading("calendar_part", "header", params={"header": c.header}))
     labels = [c for c in plan.columns if c.role == "dimension"]
     for i, c in enumerate(plan.columns):
         if c.role == "dimension" and c.header and _NOTE_TEXT_RE.search(c.header.split(" / ")[-1]) \

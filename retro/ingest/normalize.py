@@ -524,6 +524,15 @@ def _with_year(period: Period | None, year: int | None) -> Period | None:
     return found
 
 
+def _numbered(text: str | None, grain: str) -> Period | None:
+    """'3' in a column of month (or quarter) numbers: that month of the row's year (detect, numbered_periods)."""
+    n = parse_number(text) if text is not None else None
+    if n is None or n.status != "ok" or n.value is None or not float(n.value).is_integer():
+        return None
+    number = int(n.value)
+    return Period(grain, None, number) if 1 <= number <= (12 if grain == "month" else 4) else None
+
+
 def _parse_period_cell(text: str | None, month: Period | None = None, day_first: bool | None = None) -> Period | None:
     """A period cell; ``month`` (the sheet's own, from its name) places a bare day ('1号') in it;
     ``day_first`` is the sheet's order of slash dates."""
@@ -797,8 +806,10 @@ def _period_map_rows(cur, plan: SheetPlan, out: Normalized) -> tuple[str, str]:
     distinct = _run(cur, f"SELECT DISTINCT {ptext}, {ytext} FROM rows_in g").fetchall()
     parsed = []
     yearless = False
+    numbered = period_col.reading.params.get("grain") if period_col.reading is not None \
+        and period_col.reading.decision == "numbered_periods" else None
     for p, y in distinct:
-        period = _parse_period_cell(p, _sheet_month(plan), plan.day_first)
+        period = _parse_period_cell(p, _sheet_month(plan), plan.day_first) if numbered is None else _numbered(p, numbered)
         yearless = yearless or (period is not None and period.year is None)
         period = _with_year(period, year_of_cell(y) or plan.year)
         parsed.append((p, y, period.start if period else None, period.grain if period else None))
