@@ -837,9 +837,10 @@ _PG_TYPES = (
 
 # Reading a MAP column (the stored ones are dims and measures; JSONB on PostgreSQL) has no spelling both
 # engines share: the queries keep DuckDB's, in these forms only, and PostgreSQL gets its own. A key is a
-# parameter (?, $name) or a quoted literal; the column an identifier, optionally qualified. Any other
-# form of map access is left as it is, so PostgreSQL refuses it rather than reading something else.
-_MAP_KEY = r"(\?|\$[A-Za-z_][A-Za-z0-9_]*|'(?:[^']|'')*')"
+# parameter (?, $name), a quoted literal or a text column (``s.dims[c.d]``); the map column an identifier,
+# optionally qualified. Any other form of map access is left as it is, so PostgreSQL refuses it rather
+# than reading something else.
+_MAP_KEY = r"(\?|\$[A-Za-z_][A-Za-z0-9_]*|'(?:[^']|'')*'|(?:[A-Za-z_][A-Za-z0-9_]*\.)?[A-Za-z_][A-Za-z0-9_]*)"
 
 
 def _map_column(names: str) -> str:
@@ -854,6 +855,12 @@ _PG_MAPS = (
      r"(jsonb_each_text(\1)).value"),
     (re.compile(rf"\bmap_keys\(\s*{_map_column('dims|measures')}\s*\)", re.IGNORECASE),
      r"ARRAY(SELECT jsonb_object_keys(\1))"),
+    # the values in the keys' order: both walk the JSONB in its own order (targets.dims, read with map_keys)
+    (re.compile(rf"\bmap_values\(\s*{_map_column('dims')}\s*\)", re.IGNORECASE),
+     r"ARRAY(SELECT value FROM jsonb_each_text(\1))"),
+    # a map written from two parameters, keys and values (targets.dims)
+    (re.compile(rf"\bmap\(\s*{_MAP_KEY}::VARCHAR\[\]\s*,\s*{_MAP_KEY}::VARCHAR\[\]\s*\)", re.IGNORECASE),
+     r"jsonb_object(CAST(\1 AS TEXT[]), CAST(\2 AS TEXT[]))"),
     (re.compile(rf"{_map_column('measures')}\[\s*{_MAP_KEY}\s*\]"), r"CAST(\1 ->> CAST(\2 AS TEXT) AS DOUBLE PRECISION)"),
     (re.compile(rf"{_map_column('dims')}\[\s*{_MAP_KEY}\s*\]"), r"(\1 ->> CAST(\2 AS TEXT))"),
 )

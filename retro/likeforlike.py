@@ -153,56 +153,74 @@ def change(value: float | None, base: float | None) -> float | None:
 
 # ---------------------------------------------------------------------------------- the query
 
+# SQL both engines run (docs/postgres.md): each pair's metric names and filter values come as flat lists
+# (a row each, PostgreSQL has no ragged nested arrays), a map read by a column's key (``s.dims[c.d]``) as
+# retro.db translates it, months counted with EXTRACT (no datediff/last_day), aggregates spelled out.
 _SQL = """
 WITH pairs AS (
-    SELECT unnest($pid) AS pid, unnest($names) AS names, unnest($alo) AS alo, unnest($ahi) AS ahi,
-           unnest($blo) AS blo, unnest($bhi) AS bhi, unnest($bs) AS bs, unnest($pr) AS prorate,
-           CAST(unnest($by) AS VARCHAR) AS view_by, CAST(unnest($fdims) AS VARCHAR[]) AS fdims,
-           CAST(unnest($fvals) AS VARCHAR[][]) AS fvals),
+    SELECT unnest(CAST($pid AS INTEGER[])) AS pid, unnest(CAST($alo AS DATE[])) AS alo,
+           unnest(CAST($ahi AS DATE[])) AS ahi, unnest(CAST($blo AS DATE[])) AS blo,
+           unnest(CAST($bhi AS DATE[])) AS bhi, unnest(CAST($bs AS VARCHAR[])) AS bs,
+           unnest(CAST($pr AS BOOLEAN[])) AS prorate, unnest(CAST($by AS VARCHAR[])) AS view_by),
+names AS (SELECT unnest(CAST($npid AS INTEGER[])) AS pid, unnest(CAST($nname AS VARCHAR[])) AS metric),
+filt AS (  -- a row per (pair, filter dimension, value wanted)
+    SELECT unnest(CAST($qpid AS INTEGER[])) AS pid, unnest(CAST($qdim AS VARCHAR[])) AS fd,
+           unnest(CAST($qval AS VARCHAR[])) AS fv),
+fwant AS (SELECT pid, count(DISTINCT fd) AS nf FROM filt GROUP BY pid),
+fmatch AS (  -- the segments a pair's filters keep: one of its values on every filter dimension
+    SELECT q.pid, s.dims_key FROM filt q JOIN segments s ON s.dims[q.fd] = q.fv JOIN fwant w ON w.pid = q.pid
+    GROUP BY q.pid, s.dims_key, w.nf HAVING count(DISTINCT q.fd) = w.nf),
 sides AS (
-    SELECT pid, 'a' AS side, unnest(names) AS metric, alo AS lo, ahi AS hi, 'actual' AS scenario, false AS prorate,
-           view_by, fdims, fvals FROM pairs
-    UNION ALL SELECT pid, 'b', unnest(names), blo, bhi, bs, prorate, view_by, fdims, fvals FROM pairs),
+    SELECT p.pid, 'a' AS side, n.metric, p.alo AS lo, p.ahi AS hi, 'actual' AS scenario, false AS prorate,
+           p.view_by FROM pairs p JOIN names n ON n.pid = p.pid
+    UNION ALL SELECT p.pid, 'b', n.metric, p.blo, p.bhi, p.bs, p.prorate, p.view_by
+    FROM pairs p JOIN names n ON n.pid = p.pid),
 vals AS (  -- every value of either side: its month offset in the span, its day when stored by day
     SELECT x.pid, x.side, x.prorate, f.dims_key,
            CASE WHEN x.view_by IS NULL THEN '' ELSE coalesce(s.dims[x.view_by], '—') END AS vseg,
-           datediff('month', x.lo, f.period) AS mo,
-           CASE WHEN f.grain = 'day' THEN day(f.period) END AS d, day(last_day(f.period)) AS month_days, f.value
+           CAST((EXTRACT(YEAR FROM f.period) - EXTRACT(YEAR FROM x.lo)) * 12
+                + EXTRACT(MONTH FROM f.period) - EXTRACT(MONTH FROM x.lo) AS BIGINT) AS mo,
+           CASE WHEN f.grain = 'day' THEN CAST(EXTRACT(DAY FROM f.period) AS BIGINT) END AS d,
+           CAST(EXTRACT(DAY FROM CAST(date_trunc('month', f.period) AS DATE) + INTERVAL '1 month'
+                                 - INTERVAL '1 day') AS BIGINT) AS month_days, f.value
     FROM fact_rows f JOIN segments s ON s.dims_key = f.dims_key
     JOIN sides x ON f.metric = x.metric AND f.scenario = x.scenario AND f.period >= x.lo AND f.period < x.hi
+    LEFT JOIN fwant w ON w.pid = x.pid LEFT JOIN fmatch m ON m.pid = x.pid AND m.dims_key = f.dims_key
     WHERE f.replaced_by IS NULL AND f.grain IN ('day', 'month') AND f.value IS NOT NULL
-      AND list_contains($all_names, f.metric) AND f.period >= $lo AND f.period < $hi
-      AND (len(x.fdims) = 0 OR list_bool_and(list_transform(range(1, len(x.fdims) + 1),
-                                                            lambda i: list_contains(x.fvals[i], s.dims[x.fdims[i]]))))),
+      AND f.metric = ANY($all_names) AND f.period >= $lo AND f.period < $hi
+      AND (w.nf IS NULL OR m.dims_key IS NOT NULL)),
 used AS (SELECT DISTINCT pid, side, dims_key FROM vals),
-sized AS (SELECT pid, side, count(*) AS n FROM used GROUP BY ALL),
-named AS (SELECT u.pid, u.side, unnest(map_keys(s.dims)) AS d FROM used u JOIN segments s USING (dims_key)),
+sized AS (SELECT pid, side, count(*) AS n FROM used GROUP BY pid, side),
+named AS (SELECT u.pid, u.side, unnest(map_keys(s.dims)) AS d FROM used u JOIN segments s ON s.dims_key = u.dims_key),
 shared_dims AS (  -- the dimensions every segment of a side names
-    SELECT n.pid, n.side, n.d FROM named n JOIN sized z USING (pid, side)
+    SELECT n.pid, n.side, n.d FROM named n JOIN sized z ON z.pid = n.pid AND z.side = n.side
     GROUP BY n.pid, n.side, n.d, z.n HAVING count(*) = z.n),
-common AS (  -- … and the other side too: the segments compared are read on these
-    SELECT a.pid, list_sort(list(a.d)) AS dims FROM shared_dims a
-    JOIN shared_dims b ON a.pid = b.pid AND a.d = b.d AND a.side = 'a' AND b.side = 'b' GROUP BY a.pid),
+common_dims AS (  -- … and the other side too: the segments compared are read on these
+    SELECT a.pid, a.d FROM shared_dims a
+    JOIN shared_dims b ON a.pid = b.pid AND a.d = b.d AND a.side = 'a' AND b.side = 'b'),
+common AS (SELECT pid, array_agg(d ORDER BY d) AS dims FROM common_dims GROUP BY pid),
 keyed AS (
-    SELECT DISTINCT u.pid, u.dims_key,
-           coalesce(array_to_string(list_transform(c.dims, lambda x: x || '=' || s.dims[x]), '|'), '') AS ukey,
-           coalesce(array_to_string(list_transform(list_filter(c.dims, lambda x: x IS DISTINCT FROM p.view_by),
-                                                   lambda x: s.dims[x]), ' · '), '') AS uname
-    FROM used u JOIN segments s USING (dims_key) JOIN pairs p USING (pid) LEFT JOIN common c USING (pid)),
+    SELECT u.pid, u.dims_key,
+           coalesce(string_agg(c.d || '=' || s.dims[c.d], '|' ORDER BY c.d), '') AS ukey,
+           coalesce(string_agg(s.dims[c.d], ' · ' ORDER BY c.d) FILTER (WHERE c.d IS DISTINCT FROM p.view_by),
+                    '') AS uname
+    FROM (SELECT DISTINCT pid, dims_key FROM used) u JOIN segments s ON s.dims_key = u.dims_key
+    JOIN pairs p ON p.pid = u.pid LEFT JOIN common_dims c ON c.pid = u.pid
+    GROUP BY u.pid, u.dims_key),
 lastmo AS (SELECT pid, max(mo) AS cut_mo FROM vals WHERE side = 'a' GROUP BY pid),
 cut AS (  -- this side's last month, stored by day and ending before the month does: the day it ends
-    SELECT v.pid, l.cut_mo,
-           CASE WHEN bool_and(v.d IS NOT NULL) AND max(v.d) < any_value(v.month_days) THEN max(v.d) END AS cut_d,
-           any_value(v.month_days) AS cut_days
+    SELECT v.pid, l.cut_mo,  -- one month: its days are one number
+           CASE WHEN bool_and(v.d IS NOT NULL) AND max(v.d) < max(v.month_days) THEN max(v.d) END AS cut_d,
+           max(v.month_days) AS cut_days
     FROM vals v JOIN lastmo l ON v.pid = l.pid AND v.mo = l.cut_mo WHERE v.side = 'a' GROUP BY v.pid, l.cut_mo),
 weighed AS (  -- 1 kept, 0 a day after the cut, a share of a whole month (plans), NULL: cannot be cut
     SELECT v.*, k.ukey, k.uname,
            CASE WHEN v.side = 'a' OR c.cut_d IS NULL OR v.mo <> c.cut_mo THEN 1.0
                 WHEN v.d IS NOT NULL THEN CASE WHEN v.d <= c.cut_d THEN 1.0 ELSE 0.0 END
                 WHEN v.prorate THEN CAST(c.cut_d AS DOUBLE) / v.month_days END AS w
-    FROM vals v JOIN keyed k USING (pid, dims_key) LEFT JOIN cut c USING (pid)),
-units AS (
-    SELECT pid, side, vseg, ukey, any_value(uname) AS uname, mo,
+    FROM vals v JOIN keyed k ON k.pid = v.pid AND k.dims_key = v.dims_key LEFT JOIN cut c ON c.pid = v.pid),
+units AS (  -- a unit's name is one text (its ukey's values): min() reads it
+    SELECT pid, side, vseg, ukey, min(uname) AS uname, mo,
            sum(value * w) FILTER (WHERE w > 0) AS s_w, sum(value) FILTER (WHERE w > 0) AS s,
            count(*) FILTER (WHERE w > 0) AS n, sum(value) AS whole, bool_or(w IS NULL) AS unusable
     FROM weighed GROUP BY pid, side, vseg, ukey, mo),
@@ -215,15 +233,17 @@ joined AS (
     FULL JOIN (SELECT * FROM units WHERE side = 'b') b
       ON a.pid = b.pid AND a.vseg = b.vseg AND a.ukey = b.ukey AND a.mo = b.mo),
 due AS (SELECT DISTINCT pid, vseg, mo FROM joined WHERE in_a),  -- months this side holds
-kept AS (SELECT j.*, j.in_a AND j.in_b AND NOT j.unusable AS matched FROM joined j SEMI JOIN due USING (pid, vseg, mo)),
+kept AS (
+    SELECT j.*, j.in_a AND j.in_b AND NOT j.unusable AS matched
+    FROM joined j JOIN due e ON e.pid = j.pid AND e.vseg = j.vseg AND e.mo = j.mo),
 segs AS (
-    SELECT pid, vseg, ukey, any_value(uname) AS uname, bool_or(in_a) AS has_a, bool_or(in_b AND NOT unusable) AS has_b,
+    SELECT pid, vseg, ukey, min(uname) AS uname, bool_or(in_a) AS has_a, bool_or(in_b AND NOT unusable) AS has_b,
            bool_and(in_a OR NOT in_b OR unusable) AS all_in
     FROM kept GROUP BY pid, vseg, ukey),
 cover AS (
     SELECT pid, vseg, count(*) FILTER (WHERE has_b) AS expected, count(*) FILTER (WHERE has_b AND all_in) AS reported,
            count(*) FILTER (WHERE has_a AND NOT has_b) AS extra,
-           list(uname ORDER BY uname) FILTER (WHERE has_b AND NOT all_in) AS missing
+           array_agg(uname ORDER BY uname) FILTER (WHERE has_b AND NOT all_in) AS missing
     FROM segs GROUP BY pid, vseg),
 sums AS (
     SELECT pid, vseg, mo, sum(a_s) AS a_s, sum(a_n) AS a_n,
@@ -237,8 +257,9 @@ held AS (SELECT pid, vseg, count(*) AS months FROM due GROUP BY pid, vseg)
 SELECT s.pid, s.vseg, s.mo, s.a_s, s.a_n, s.al_s, s.al_n, s.b_whole, s.b_wn, s.bl_sw, s.bl_s, s.bl_n,
        c.expected, c.reported, c.extra, c.missing, p.s AS bp_s, p.n AS bp_n, h.months,
        CASE WHEN t.cut_d IS NOT NULL THEN t.cut_mo END AS cut_mo, t.cut_d, t.cut_days, cm.dims
-FROM sums s LEFT JOIN cover c USING (pid, vseg) LEFT JOIN plain p USING (pid, vseg) LEFT JOIN held h USING (pid, vseg)
-LEFT JOIN cut t USING (pid) LEFT JOIN common cm USING (pid)
+FROM sums s LEFT JOIN cover c ON c.pid = s.pid AND c.vseg = s.vseg
+LEFT JOIN plain p ON p.pid = s.pid AND p.vseg = s.vseg LEFT JOIN held h ON h.pid = s.pid AND h.vseg = s.vseg
+LEFT JOIN cut t ON t.pid = s.pid LEFT JOIN common cm ON cm.pid = s.pid
 """
 
 
@@ -269,15 +290,20 @@ def _compare(db: Database, pairs: tuple[Pair, ...]) -> list[dict[str, Compared]]
     names = {p.metric: M._member_names(db, p.metric) for p in pairs}
     his = [(M.add_months(p.a_start, p.months), M.add_months(p.b_start, p.months)) for p in pairs]
     params: dict[str, Any] = {
-        "pid": wanted, "names": [names[pairs[i].metric] for i in wanted],
+        "pid": wanted,
         "alo": [pairs[i].a_start for i in wanted], "ahi": [his[i][0] for i in wanted],
         "blo": [pairs[i].b_start for i in wanted], "bhi": [his[i][1] for i in wanted],
         "bs": [pairs[i].scenario for i in wanted], "pr": [pairs[i].prorate for i in wanted],
+        "by": [pairs[i].by for i in wanted],
+        "npid": [i for i in wanted for _ in names[pairs[i].metric]],
+        "nname": [n for i in wanted for n in names[pairs[i].metric]],
+        # a filter without values keeps nothing: its NULL matches no segment
+        "qpid": [i for i in wanted for _, v in pairs[i].filters for _ in (v or (None,))],
+        "qdim": [d for i in wanted for d, v in pairs[i].filters for _ in (v or (None,))],
+        "qval": [x for i in wanted for _, v in pairs[i].filters for x in (v or (None,))],
         "all_names": sorted({n for i in wanted for n in names[pairs[i].metric]}),
         "lo": min(min(pairs[i].a_start, pairs[i].b_start) for i in wanted),
-        "hi": max(max(his[i]) for i in wanted), "by": [pairs[i].by for i in wanted],
-        "fdims": [[d for d, _ in pairs[i].filters] for i in wanted],
-        "fvals": [[list(v) for _, v in pairs[i].filters] for i in wanted],
+        "hi": max(max(his[i]) for i in wanted),
     }
     rows = db.rows(_SQL, params)
     parts: dict[tuple[int, str], dict[int | None, tuple]] = {}

@@ -531,7 +531,7 @@ def _user_rows(db: Database, metric: str, year: int | None = None) -> list[dict[
              FROM targets WHERE metric = ?"""
     params: list[Any] = [metric]
     if year is not None:
-        sql += " AND year(period) = ?"
+        sql += " AND EXTRACT(YEAR FROM period) = ?"
         params.append(year)
     return [_row_dict(r) for r in db.rows(sql + " ORDER BY period, grain, dims_key", params)]
 
@@ -1019,9 +1019,9 @@ def period_options(db: Database, grain: str) -> list[str]:
         """SELECT min(lo), max(hi) FROM (
                SELECT min(period) AS lo, max(period) AS hi FROM current_facts
                UNION ALL SELECT min(txn_date), max(txn_date) FROM current_transactions
-               UNION ALL SELECT min(period), max(CASE grain WHEN 'year' THEN period + INTERVAL 11 MONTH
-                                                       WHEN 'quarter' THEN period + INTERVAL 2 MONTH
-                                                       ELSE period END) FROM targets)"""
+               UNION ALL SELECT min(period), max(CASE grain WHEN 'year' THEN period + INTERVAL '11 month'
+                                                       WHEN 'quarter' THEN period + INTERVAL '2 month'
+                                                       ELSE period END) FROM targets) spans"""
     ) or (None, None)
     if lo is None or hi is None:
         return []

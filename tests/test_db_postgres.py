@@ -461,7 +461,15 @@ def test_the_reads_of_a_map_column_in_postgresqls_spelling():
     assert st("SELECT coalesce(t.dims[$by], '—'), sum(t.measures[?]), dims['区域'] FROM t") == (
         "SELECT coalesce((t.dims ->> CAST($by AS TEXT)), '—'), "
         "sum(CAST(t.measures ->> CAST(? AS TEXT) AS DOUBLE PRECISION)), (dims ->> CAST('区域' AS TEXT)) FROM t")
-    assert st("SELECT periods[1], dims[a.b] FROM t") == "SELECT periods[1], dims[a.b] FROM t"  # left alone
+    # a key read from a column (likeforlike: each pair's view dimension), the values beside map_keys, a map
+    # written from two parameters (targets)
+    assert st("SELECT s.dims[x.view_by], dims[d] FROM t") == (
+        "SELECT (s.dims ->> CAST(x.view_by AS TEXT)), (dims ->> CAST(d AS TEXT)) FROM t")
+    assert st("SELECT map_keys(dims), map_values(dims) FROM targets") == (
+        "SELECT ARRAY(SELECT jsonb_object_keys(dims)), ARRAY(SELECT value FROM jsonb_each_text(dims)) FROM targets")
+    assert st("VALUES (?, map(?::VARCHAR[], ?::VARCHAR[]))") == (
+        "VALUES (?, jsonb_object(CAST(? AS TEXT[]), CAST(? AS TEXT[])))")
+    assert st("SELECT periods[1], dims[upper(k)] FROM t") == "SELECT periods[1], dims[upper(k)] FROM t"  # left alone
 
 
 def test_a_map_read_on_postgresql_gives_what_duckdb_gives(either_db):
@@ -477,3 +485,7 @@ def test_a_map_read_on_postgresql_gives_what_duckdb_gives(either_db):
         ("区域=华东|产品线=企业版", "产品线", "企业版"), ("区域=华东|产品线=企业版", "区域", "华东")]
     assert db.rows("SELECT dims[?] FROM segments ORDER BY dims_key", ["区域"]) == [(None,), ("华东",)]
     assert sorted(db.scalar("SELECT map_keys(dims) FROM segments WHERE dims_key <> ''")) == ["产品线", "区域"]
+    keys, values = db.one("SELECT map_keys(dims), map_values(dims) FROM segments WHERE dims_key <> ''")
+    assert dict(zip(keys, values, strict=True)) == {"区域": "华东", "产品线": "企业版"}  # values in the keys' order
+    assert db.rows("SELECT s.dims[k.d] FROM segments s, (SELECT '产品线' AS d) k ORDER BY s.dims_key") == [
+        (None,), ("企业版",)]

@@ -92,7 +92,8 @@ def sample_engines(tmp_path, pg_url):
 
 
 # Every metric of the sample but 满意度: its months hold different segments, so its MoM is worked out
-# like for like (retro.likeforlike), which is DuckDB's SQL still (docs/postgres.md).
+# like for like (retro.likeforlike), with coverage objects whose numbers the engines add in their own
+# order — compared to 12 digits in tests/test_scoring_postgres.py, with every other series again.
 def test_every_series_of_the_sample_alike_on_both_engines(sample_engines):
     duck, pg = sample_engines
     names = [m.name for m in M.catalog(duck) if m.name != "满意度"]
