@@ -229,6 +229,14 @@ def _filled(skeleton: dict, sets: dict[str, list], **values: Any) -> Spec:
     return Spec(_fill(skeleton, {_hole(name): value for name, value in {**values, "datasets": sets}.items()}))
 
 
+def _value_text(label: str, unit: str | None, number_format: str, lang: str) -> dict[str, Any]:
+    """The holes a metric fills in a skeleton: its name (tooltips), its value axis's title and its
+    labels' format. Not part of a chart's shape, so one skeleton serves every metric: a new metric
+    picked is no new Altair chart to build."""
+    return {"label": label, "value_title": axis_title(label, unit, lang),
+            "value_axis": value_axis(unit, lang, number_format)}
+
+
 def _plain(value: object) -> object:
     """A cell as JSON: None for any missing value, Python scalars, ISO dates."""
     if value is None or value is pd.NA or value is pd.NaT:
@@ -386,17 +394,17 @@ def trend_chart(points: pd.DataFrame | list[dict], *, lang: str, label: str, uni
                 sets[name] = part
                 note_parts += (name,)
     zero_axis = not is_percent(unit, number_format) if zero is None else zero
-    skeleton = _trend_skeleton(lang, label, unit, number_format, big, height or (460 if big else 340), tuple(shown),
-                               zero_axis, has_current, has_partial, has_anomalies, bool("notes" in sets), note_parts,
-                               bool(marked))
-    return _filled(skeleton, sets, periods=periods)
+    skeleton = _trend_skeleton(lang, big, height or (460 if big else 340), tuple(shown), has_current, has_partial,
+                               has_anomalies, bool("notes" in sets), note_parts, bool(marked))
+    return _filled(skeleton, sets, periods=periods, **_value_text(label, unit, number_format, lang), zero=zero_axis)
 
 
 @_skeleton
-def _trend_skeleton(lang: str, label: str, unit: str | None, number_format: str, big: bool, height: int,
-                    shown: tuple[str, ...], zero: bool, has_current: bool, has_partial: bool, has_anomalies: bool,
-                    has_notes: bool, note_parts: tuple[str, ...], has_restated: bool = False) -> alt.LayerChart:
+def _trend_skeleton(lang: str, big: bool, height: int, shown: tuple[str, ...], has_current: bool, has_partial: bool,
+                    has_anomalies: bool, has_notes: bool, note_parts: tuple[str, ...],
+                    has_restated: bool = False) -> alt.LayerChart:
     s = _sizes(big)
+    label = _hole("label")
     names = {"actual": t("charts.actual", lang), "last_year": t("charts.last_year", lang), "plan": t("charts.plan", lang)}
     domain = [names[k] for k in shown]
     # One legend of line samples: the colour and the dash share the field, so Vega-Lite merges them.
@@ -404,8 +412,7 @@ def _trend_skeleton(lang: str, label: str, unit: str | None, number_format: str,
     color = alt.Color("series:N", scale=alt.Scale(domain=domain, range=[COLORS[k] for k in shown]), legend=legend)
     dash = alt.StrokeDash("series:N", scale=alt.Scale(domain=domain, range=[[1, 0] if k == "actual" else [7, 5] for k in shown]),
                           legend=legend)
-    y = alt.Y("value:Q", title=axis_title(label, unit, lang), axis=alt.Axis(**value_axis(unit, lang, number_format)),
-              scale=alt.Scale(zero=zero))
+    y = alt.Y("value:Q", title=_hole("value_title"), axis=_hole("value_axis"), scale=alt.Scale(zero=_hole("zero")))
     tooltip = [alt.Tooltip("period:O", title=t("charts.period", lang)), alt.Tooltip("series:N", title=t("charts.series", lang)),
                alt.Tooltip("text:N", title=label)]
     x = _x(lang)
@@ -484,20 +491,21 @@ def breakdown_chart(frame: pd.DataFrame, *, lang: str, label: str, dimension: st
         r["change_text"] = format_change(None if r["change"] is None else float(r["change"]), lang, unit, number_format)
     sets["breakdown_bars"] = data
     order = [r["segment"] for r in sorted(data, key=lambda r: -r["value"])]
-    return _filled(_breakdown_skeleton(lang, label, dimension, unit, number_format, big), sets, order=order)
+    return _filled(_breakdown_skeleton(lang, big), sets, order=order, dimension=dimension,
+                   **_value_text(label, unit, number_format, lang))
 
 
 @_skeleton
-def _breakdown_skeleton(lang: str, label: str, dimension: str, unit: str | None, number_format: str,
-                        big: bool) -> alt.LayerChart:
+def _breakdown_skeleton(lang: str, big: bool) -> alt.LayerChart:
     s = _sizes(big)
+    label, dimension = _hole("label"), _hole("dimension")
     y = alt.Y("segment:N", sort=_hole("order"), title=dimension, axis=alt.Axis(labelFontWeight="bold"))
     tone_scale = alt.Scale(domain=["good", "bad", "flat"], range=[COLORS["good"], COLORS["bad"], COLORS["flat"]])
     tooltip = [alt.Tooltip("segment:N", title=dimension), alt.Tooltip("text:N", title=label),
                alt.Tooltip("share_text:N", title=t("charts.share", lang)),
                alt.Tooltip("change_text:N", title=t("charts.change", lang))]
     bars = alt.Chart(alt.NamedData(name="breakdown_bars"), name="breakdown_bars").mark_bar(cornerRadiusEnd=3, opacity=0.85).encode(
-        x=alt.X("value:Q", title=axis_title(label, unit, lang), axis=alt.Axis(**value_axis(unit, lang, number_format))),
+        x=alt.X("value:Q", title=_hole("value_title"), axis=_hole("value_axis")),
         y=y, color=alt.Color("tone:N", scale=tone_scale, legend=None), tooltip=tooltip)
     text = alt.Chart(alt.NamedData(name="breakdown_bars"), name="breakdown_labels").mark_text(align="left", dx=5, fontSize=s["text"], color="#24292f") \
         .encode(x=alt.X("value:Q"), y=y, text=alt.Text("label:N"))
@@ -529,24 +537,27 @@ def change_chart(frame: pd.DataFrame, *, lang: str, label: str, dimension: str, 
     sets["change_bars"] = data
     sets["change_labels"] = [{**r, "label_at": max(r["change"], 0.0)} for r in data]
     sets["zero_rule"] = [{"zero": 0}]
-    return _filled(_change_skeleton(lang, label, dimension, compare, unit, number_format, big), sets, order=order,
-                   domain=[lowest - span * 0.05, highest + span * 1.1])
+    change_title = t(f"charts.change_{compare}", lang)
+    points = "百分点" if lang == "zh" else "pp"
+    percent = is_percent(unit, number_format)
+    return _filled(_change_skeleton(lang, compare, big), sets, order=order,
+                   domain=[lowest - span * 0.05, highest + span * 1.1], dimension=dimension,
+                   change_title=axis_title(change_title, points if percent else unit, lang),
+                   change_axis={"labelExpr": "format(datum.value * 100, '+.1~f')"} if percent
+                   else value_axis(unit, lang, number_format))
 
 
 @_skeleton
-def _change_skeleton(lang: str, label: str, dimension: str, compare: str, unit: str | None, number_format: str,
-                     big: bool) -> alt.LayerChart:
+def _change_skeleton(lang: str, compare: str, big: bool) -> alt.LayerChart:
     s = _sizes(big)
+    dimension = _hole("dimension")
     y = alt.Y("segment:N", sort=_hole("order"), title=dimension, axis=alt.Axis(labelFontWeight="bold"))
     tone_scale = alt.Scale(domain=["good", "bad", "flat"], range=[COLORS["good"], COLORS["bad"], COLORS["flat"]])
     change_title = t(f"charts.change_{compare}", lang)
     tooltip = [alt.Tooltip("segment:N", title=dimension), alt.Tooltip("change_text:N", title=change_title),
                alt.Tooltip("contribution_text:N", title=t("charts.contribution", lang))]
-    points = "百分点" if lang == "zh" else "pp"
-    x = alt.X("change:Q", title=axis_title(change_title, points if is_percent(unit, number_format) else unit, lang),
-              scale=alt.Scale(domain=_hole("domain"), nice=False),
-              axis=alt.Axis(**({"labelExpr": "format(datum.value * 100, '+.1~f')"} if is_percent(unit, number_format)
-                               else value_axis(unit, lang, number_format))))
+    x = alt.X("change:Q", title=_hole("change_title"), scale=alt.Scale(domain=_hole("domain"), nice=False),
+              axis=_hole("change_axis"))
     bars = alt.Chart(alt.NamedData(name="change_bars"), name="change_bars").mark_bar(cornerRadiusEnd=3).encode(
         x=x, y=y, color=alt.Color("tone:N", scale=tone_scale, legend=None), tooltip=tooltip)
     labels = alt.Chart(alt.NamedData(name="change_labels"), name="change_labels") \
@@ -584,23 +595,23 @@ def segment_chart(frame: pd.DataFrame | list[dict], *, lang: str, label: str, di
     has_anomalies = _anomaly_marks(sets, anomalies, periods, lang, unit, number_format)
     # Up to ten segments get the projector-readable colours; more take Vega-Lite's own scheme.
     colours = len(segments) if len(segments) <= len(SEGMENT_COLORS) else None
-    skeleton = _segment_skeleton(lang, label, dimension, unit, number_format, big, colours, has_current,
-                                 bool(partial), has_anomalies)
-    return _filled(skeleton, sets, periods=list(periods), segments=segments)
+    skeleton = _segment_skeleton(lang, big, colours, has_current, bool(partial), has_anomalies)
+    return _filled(skeleton, sets, periods=list(periods), segments=segments, dimension=dimension,
+                   **_value_text(label, unit, number_format, lang))
 
 
 @_skeleton
-def _segment_skeleton(lang: str, label: str, dimension: str, unit: str | None, number_format: str, big: bool,
-                      colours: int | None, has_current: bool, has_partial: bool, has_anomalies: bool) -> alt.LayerChart:
+def _segment_skeleton(lang: str, big: bool, colours: int | None, has_current: bool, has_partial: bool,
+                      has_anomalies: bool) -> alt.LayerChart:
     s = _sizes(big)
+    label, dimension = _hole("label"), _hole("dimension")
     # More segments than colours: the legend wraps in rows of six instead of running past the edge.
     color = alt.Color("segment:N", title=dimension,
                       scale=alt.Scale(domain=_hole("segments"),
                                       range=SEGMENT_COLORS[: max(1, colours)] if colours is not None else alt.Undefined),
                       legend=alt.Legend(columns=6) if colours is None else alt.Undefined)
     x = _x(lang)
-    y = alt.Y("value:Q", title=axis_title(label, unit, lang), axis=alt.Axis(**value_axis(unit, lang, number_format)),
-              scale=alt.Scale(zero=False))
+    y = alt.Y("value:Q", title=_hole("value_title"), axis=_hole("value_axis"), scale=alt.Scale(zero=False))
     tooltip = [alt.Tooltip("period:O", title=t("charts.period", lang)), alt.Tooltip("segment:N", title=dimension),
                alt.Tooltip("text:N", title=label)]
     lines = alt.Chart(alt.NamedData(name="segments"), name="segments").mark_line(invalid="break-paths-show-domains", point=True).encode(

@@ -408,3 +408,36 @@ def test_bullet_chart_cuts_a_bar_at_300_percent_and_draws_a_forecast_only_when_t
     assert bars["data"]["values"][0]["ratio_shown"] == 3.0  # the axis ends at 300 %
     assert forecast["data"]["values"] == [{"kpi": rows[1]["kpi"], "forecast": 1.08, "fc_shown": 1.08}]
     assert forecast["mark"]["shape"] == "diamond"
+
+
+def test_one_skeleton_serves_every_metric_its_titles_and_formats_filled_in():
+    """Picking another metric (another name, unit, format, dimension) builds no new Altair chart
+    (issue 17: a skeleton cost ~13 ms, four a metric change): the metric's text goes into the
+    skeleton's holes, and each spec still reads as its own metric's."""
+    frame = pd.DataFrame({"segment": ["华东", "华南"], "value": [10.0, 20.0], "change": [-1.0, 2.0], "share": [0.3, 0.7],
+                          "contribution": [-0.5, 1.5]})
+    segments = pd.DataFrame({"period": PERIODS * 2, "segment": ["华东"] * 6 + ["华南"] * 6, "value": range(12)})
+    skeletons = (charts._trend_skeleton, charts._breakdown_skeleton, charts._change_skeleton, charts._segment_skeleton)
+
+    def build(label: str, unit: str | None, number_format: str, dimension: str) -> list[dict]:
+        return [charts.trend_chart(_points(), lang="en", label=label, unit=unit, number_format=number_format).to_dict(),
+                charts.breakdown_chart(frame, lang="en", label=label, dimension=dimension, unit=unit,
+                                       number_format=number_format).to_dict(),
+                charts.change_chart(frame, lang="en", label=label, dimension=dimension, compare="mom", unit=unit,
+                                    number_format=number_format).to_dict(),
+                charts.segment_chart(segments, lang="en", label=label, dimension=dimension, periods=PERIODS, unit=unit,
+                                     number_format=number_format).to_dict()]
+
+    build("Revenue", "万元", "auto", "区域")
+    built = [s.cache_info().misses for s in skeletons]
+    trend, bars, change, lines = build("Conversion", "%", "auto", "渠道")  # to_dict() checks each against the schema
+    assert [s.cache_info().misses for s in skeletons] == built  # no new chart built
+    assert trend["layer"][0]["encoding"]["y"]["title"] == "Conversion (%)"
+    assert trend["layer"][0]["encoding"]["y"]["axis"] == {"format": ".1~%"}
+    assert {tip["title"] for layer in trend["layer"] for tip in layer["encoding"].get("tooltip", [])} >= {"Conversion"}
+    assert bars["layer"][0]["encoding"]["y"]["title"] == "渠道" and bars["layer"][0]["encoding"]["x"]["title"] == "Conversion (%)"
+    assert change["layer"][0]["encoding"]["x"]["title"] == f"{t('charts.change_mom', 'en')} (pp)"
+    assert change["layer"][0]["encoding"]["x"]["axis"] == {"labelExpr": "format(datum.value * 100, '+.1~f')"}
+    assert lines["layer"][0]["encoding"]["color"]["title"] == "渠道" and lines["layer"][0]["encoding"]["y"]["title"] == "Conversion (%)"
+    revenue = build("Revenue", "万元", "auto", "区域")[0]["layer"][0]["encoding"]["y"]
+    assert revenue["title"] == f"Revenue ({charts.unit_label('万元', 'en')})" and "labelExpr" in revenue["axis"]
