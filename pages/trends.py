@@ -134,6 +134,24 @@ settle("trends_cmp", "cmp", ["mom", "yoy"], "mom")
 compare = row1[3].segmented_control(tr("trends.compare"), ("mom", "yoy"), format_func={c: tr(f"trends.cmp.{c}") for c in ("mom", "yoy")}.get,
                                     required=True, key="trends_cmp")
 
+# The filters as the session holds them (the boxes are drawn further down, with these values).
+filter_values = {dim: V.dimension_values(PATH, version, dim) for dim in dims}
+for dim, values in filter_values.items():  # before the expander's label counts them: a shared link's filters too
+    key = f"trends_f_{dim}"
+    if key not in st.session_state:
+        raw = arrival(f"f_{dim}") or []
+        chosen = [v for r in raw for v in ([r] if r in values else r.split(","))]
+        st.session_state[key] = [v for v in dict.fromkeys(chosen) if v in values]
+    else:
+        st.session_state[key] = [v for v in st.session_state[key] if v in values]
+held = {dim: st.session_state[f"trends_f_{dim}"] for dim in dims}
+# Every series this view reads, in one query before the first read (the periods on offer read the
+# metric's unfiltered actual and plan): read one by one, each cost more in its fixed parts than in its work.
+cards = M.key_metrics(metric, catalog, V.together(PATH, version, metric))
+V.prefetch(PATH, version, [*V.view_series(metric, grain, by, applicable(held, metric),
+                                          [(name, applicable(held, name)) for name in cards]),
+                           (metric, grain, "actual", None, ()), (metric, grain, "plan", None, ())])
+
 options, last_actual = V.period_options(PATH, version, metric, grain)
 row2 = st.columns([5, 2, 2], vertical_alignment="bottom")
 if options:
@@ -166,15 +184,6 @@ settle("trends_big", "big", [True, False], False, parse=lambda v: v == "1")
 big = row2[2].toggle(tr("trends.big"), key="trends_big", help=tr("trends.big_help"))
 
 filters: dict[str, list[str]] = {}
-filter_values = {dim: V.dimension_values(PATH, version, dim) for dim in dims}
-for dim, values in filter_values.items():  # before the expander's label counts them: a shared link's filters too
-    key = f"trends_f_{dim}"
-    if key not in st.session_state:
-        raw = arrival(f"f_{dim}") or []
-        chosen = [v for r in raw for v in ([r] if r in values else r.split(","))]
-        st.session_state[key] = [v for v in dict.fromkeys(chosen) if v in values]
-    else:
-        st.session_state[key] = [v for v in st.session_state[key] if v in values]
 active_filters = sum(1 for d in dims if st.session_state.get(f"trends_f_{d}"))
 with st.expander(tr("trends.filters") + (f" · {active_filters}" if active_filters else ""), icon=":material/filter_alt:"):
     if not dims:
@@ -210,8 +219,6 @@ settle("trends_z", "z", [1.5, 2.0, 2.5, 3.0, 3.5, 4.0], 2.0, parse=lambda v: flo
 settle("trends_momt", "momt", list(range(0, 101, 5)), 0, parse=lambda v: int(v) if v.isdigit() else 0)
 z_limit = st.session_state["trends_z"]
 momt = st.session_state["trends_momt"] / 100 or None
-cards = M.key_metrics(metric, catalog, V.together(PATH, version, metric))
-V.prefetch(PATH, version, V.view_series(metric, grain, by, fkey, [(name, applicable(filters, name)) for name in cards]))
 line = V.trend_view(PATH, version, metric, grain, fkey, tuple(periods), period, plabel, z_limit, momt, show_last_year,
                    big, L)
 has_values = line["has_values"]

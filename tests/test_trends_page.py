@@ -320,6 +320,27 @@ def test_views_are_cached_per_view_a_return_shows_the_same_and_a_change_is_never
     assert _shown(at) == first
 
 
+@pytest.mark.parametrize("filtered", [False, True])
+def test_a_new_metric_reads_all_its_series_in_one_batch(monkeypatch, filtered):
+    """Picking a metric not seen before reads every series of its view in one query (issue 17): the
+    periods on offer, the cards, the line and the breakdown, with a filter on or not; no series is
+    read on its own, as the periods on offer once did before the batch (two queries more a click)."""
+    from retro import metrics as M
+
+    at = open_page("pages/trends.py", lang="zh")
+    if filtered:
+        widget(at.main.multiselect, "区域").set_value(["华南"]).run()
+        assert_clean(at)
+    alone, batches = [], []
+    series, series_many = M.series, M.series_many
+    monkeypatch.setattr(M, "series", lambda *a, **k: alone.append(a[1]) or series(*a, **k))
+    monkeypatch.setattr(M, "series_many", lambda db, wanted: batches.append(len(wanted)) or series_many(db, wanted))
+    widget(at.main.selectbox, t("trends.metric", "zh")).set_value("成本").run()
+    assert_clean(at)
+    assert t("trends.over_time", "zh", metric="成本") in texts(at.subheader)
+    assert alone == [] and len(batches) == 1, (alone, batches)
+
+
 # --------------------------------------------------------------------------- metrics page
 
 
