@@ -457,3 +457,14 @@ def test_a_year_over_its_months_names_each_months_year(parts, period):
     each of the 24 columns: 24 values stored under two years, the months lost."""
     spec = classify_column(1, parts, ["100", "120", "90"])
     assert spec.role == "measure" and spec.period == period, spec
+
+
+@pytest.mark.parametrize("header", ["Store #", "Store#", "Branch No.", "Account number", "Item No", "Phone", "手机"])
+def test_a_things_number_is_its_code_not_an_amount(header):
+    """'Store #' (101, 205) was summed as a metric, 306 a month."""
+    assert classify_column(2, [header], ["101", "205", "101", "205"]).role == "id"
+
+
+@pytest.mark.parametrize("header", ["Total number", "Number of visitors", "Visitors", "Avg number"])
+def test_a_count_named_number_stays_a_measure(header):
+    assert classify_column(2, [header], ["101", "205", "99", "230"]).role == "measure"
