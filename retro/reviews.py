@@ -944,7 +944,7 @@ def owners(db: Database) -> list[str]:
     rows = db.rows("""SELECT owner, count(*) AS n FROM (
                           SELECT owner FROM measures WHERE deleted_at IS NULL AND status NOT IN ('verified', 'dropped')
                           UNION ALL SELECT owner FROM tasks WHERE deleted_at IS NULL AND status NOT IN ('done', 'dropped'))
-                      GROUP BY owner ORDER BY n DESC, owner""")
+                      AS open_items GROUP BY owner ORDER BY n DESC, owner""")  # named: PostgreSQL requires it
     return [r[0] for r in rows]
 
 
@@ -1134,7 +1134,7 @@ def search_lessons(db: Database, query: str = "", *, tags: Iterable[str] = (), k
         where.append("(coalesce(l.title, '') || ' ' || l.text || ' ' || l.tags) ILIKE ? ESCAPE '\\'")
         params.append("%" + w.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
     for tag in tags:
-        where.append("list_contains(string_split_regex(l.tags, '[\\s,，、;；#]+'), ?)")
+        where.append("? = ANY(regexp_split_to_array(l.tags, '[\\s,，、;；#]+'))")  # both engines run it
         params.append(tag)
     if kind:
         where.append("l.kind = ?")
