@@ -315,6 +315,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "reading.section_metrics": {"zh": "这张表上下叠放了几张同样格式的表，各有自己的标题：第一张是「{first}」，下面的分别按标题导入为「{names}」，不并入「{first}」。", "en": "Tables of one layout are stacked on this sheet, each under its own title: the first is “{first}”, the ones below are imported as “{names}”, not added into “{first}”."},
     "reading.share_column": {"zh": "「{header}」是各行占合计的比例（加起来是 100%），由旁边的数算出：不作为指标导入。", "en": "“{header}” is each row's share of the total (they add up to 100%), worked out from the numbers beside it: not imported as a metric."},
     "reading.numbered_periods": {"zh": "「{header}」一列是月份（或季度）的序号（1、2、3 …），与年份一起确定每行的周期，不作为数值相加。", "en": "“{header}” numbers the months (or quarters) 1, 2, 3 …: with the year they give each row's period; not added up as an amount."},
+    "reading.statistic_row": {"zh": "第 {row} 行「{label}」是对上面各行的统计（平均、最高、环比等），不是数据：不导入，也不用于核对。", "en": "Row {row} “{label}” describes the rows above it (an average, a maximum, a change): not data, left out and not used for checking."},
     "reading.ratio_rows": {"zh": "「{labels}」行由计划和实际算出（达成率/偏差），不导入，页面会重新计算。", "en": "The “{labels}” rows are computed from the plan and the actual (attainment, variance): left out and recomputed."},
     "reading.derived_column": {"zh": "「{header}」由计划和实际算出（达成率/偏差），不导入，页面会重新计算。", "en": "“{header}” is computed from the plan and the actual (attainment, variance): left out and recomputed."},
     "reading.note_column": {"zh": "「{header}」是说明文字，不作为维度。", "en": "“{header}” is free text (notes), not a segment."},

@@ -675,3 +675,35 @@ def test_year_and_month_number_columns_give_each_rows_month(tmp_path, run_import
     stored = helpers.query(tmp_path / "orders.duckdb", "SELECT metric, day(period), value FROM fact_rows ORDER BY 2")
     assert [(d, v) for _, d, v in stored] == [(3, 10.0), (17, 20.0), (28, 30.0)]  # by day; the 月 column (2, 2, 2) not summed
     assert "月" not in {m for m, _, _ in stored}
+
+
+@pytest.mark.parametrize(("labels", "month_totals"), [
+    (["平均", "最高", "环比"], [360, 370, 390]),
+    (["Average", "Max"], [360, 370, 390]),
+])
+def test_average_and_maximum_rows_under_the_data_are_left_out(tmp_path, run_import, db_path, helpers, labels, month_totals):
+    """门店 × 1月…3月, a 合计 row, then 平均 / 最高 / 环比 rows: they were added in (every month a third too
+    much), so the sheet was refused as differing from its own totals."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "门店"
+    ws.append(["门店", "1月", "2月", "3月"])
+    stores = [("A店", 100, 110, 120), ("B店", 200, 190, 180), ("C店", 60, 70, 90)]
+    for r in stores:
+        ws.append(list(r))
+    ws.append(["合计", *month_totals])
+    extra = {"平均": [120, 123.33, 130], "Average": [120, 123.33, 130], "最高": [200, 190, 180], "Max": [200, 190, 180],
+             "环比": [None, "2.8%", "5.4%"]}
+    for label in labels:
+        ws.append([label, *extra[label]])
+    path = tmp_path / "2026年门店销售.xlsx"
+    wb.save(path)
+    rc, result = run_import(path)
+    assert rc == 0 and result["status"] == "imported", result
+    got = [r[1] for r in helpers.query(db_path, "SELECT month(period), sum(value) FROM fact_rows GROUP BY 1 ORDER BY 1")]
+    assert got == month_totals
+    sheet = helpers.only_sheet(result)
+    assert sheet["reconciled"] == "match"
+    assert [r["params"]["label"] for r in sheet["readings"] if r["decision"] == "statistic_row"] == labels

@@ -40,6 +40,10 @@ _TOTAL_COL_RE = re.compile(r"^(合计|总计|总额|总和|汇总|全年|全年�
 TOTAL_LABEL_RE = re.compile(r"(合计|总计|小计|汇总|总和|^total$|^grand total$|^sub ?-?total\b|\bsub ?-?total$|^sum$|^total\b|\btotal$|"
                             r"^summe$|^gesamt|^insgesamt$|^zwischensumme$)", re.I)
 GRAND_TOTAL_RE = re.compile(r"^(合计|总计|汇总|总和|全部合计|total|grand total|sum|全国合计|全国|summe|gesamt|gesamtsumme|insgesamt)$", re.I)
+# Rows under the data that describe it, not more of it: 平均 / 最高 / Average / Max, 环比 / 同比.
+STAT_LABEL_RE = re.compile(r"^(平均|平均值|均值|平均数|月均|日均|最高|最低|最高值|最低值|最大|最小|最大值|最小值|中位数|"
+                           r"average|avg\.?|mean|max|min|maximum|minimum|median|环比|同比|环比增长|同比增长|"
+                           r"mom|yoy|% ?change|change %)$", re.I)
 _YEAR_COL_RE = re.compile(r"^(年份|年度|年|year|fy|财年|fiscal year)$", re.I)
 # A column of month (or quarter) numbers beside a year column: '月' / 'Month' over 1 … 12.
 _NUMBERED_PERIOD_RE = re.compile(r"^(?:(月|月份|月度|month|mth)|(季|季度|quarter|qtr))$", re.I)

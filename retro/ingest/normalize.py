@@ -33,6 +33,7 @@ from .cells import (
 from .detect import (
     _NOTE_RE,
     GRAND_TOTAL_RE,
+    STAT_LABEL_RE,
     TOTAL_LABEL_RE,
     ColumnSpec,
     SheetPlan,
@@ -294,7 +295,10 @@ def normalize(cur: duckdb.DuckDBPyConnection, sheet: RawSheet, plan: SheetPlan) 
             raise ImportFailure("no_numeric_data", sheet=plan.sheet)
         base, base_params = _row_filter(plan, measures)
         totals_rows, sub_rows = _label_total_rows(cur, plan, base, base_params)
-        excluded = set(totals_rows) | set(sub_rows)
+        stat_rows = {r: x for r, x in _label_stat_rows(cur, plan, base, base_params).items()
+                     if r not in totals_rows and r not in sub_rows and r not in plan.keep_rows}
+        out.readings += [Reading("statistic_row", "header", params={"row": r + 1, "label": x}) for r, x in sorted(stat_rows.items())]
+        excluded = set(totals_rows) | set(sub_rows) | set(stat_rows)
         if plan.shape != "transactions":
             found, blocks = _evidenced_total_rows(cur, sheet, plan, measures, base, base_params, excluded)
             for r, reading in found.items():
@@ -414,6 +418,24 @@ def _label_total_rows(cur, plan: SheetPlan, where: str, params: dict) -> tuple[l
             continue  # regexp flavour differences: Python decides
         (grand if any(GRAND_TOTAL_RE.match(t) for t in texts) else sub).append(row[0])
     return grand, sub
+
+
+def _label_stat_rows(cur, plan: SheetPlan, where: str, params: dict) -> dict[int, str]:
+    """Rows whose label says they describe the rows above (平均, 最高, Average, 环比): {row: label}.
+    Added in, an average row inflated every month by a third; they are left out and not checked."""
+    labels = _label_columns(plan)
+    if not labels or plan.shape == "transactions":
+        return {}
+    lists = _run(cur, f"SELECT {', '.join(f'list(DISTINCT trim({_col(c)}))' for c in labels)} FROM grid g WHERE {where}",
+                 params).fetchone()
+    hits = {c.index: [t for t in texts or [] if t and STAT_LABEL_RE.match(t)] for c, texts in zip(labels, lists, strict=True)}
+    hits = {i: v for i, v in hits.items() if v}
+    if not hits:
+        return {}
+    cond = " OR ".join(f"list_contains($s{i}, trim({_col(i)}))" for i in hits)
+    rows = _run(cur, f"SELECT g.__r, {', '.join(f'trim({_col(i)})' for i in hits)} FROM grid g WHERE {where} AND ({cond}) "
+                     "ORDER BY g.__r LIMIT 1000", {**params, **{f"s{i}": v for i, v in hits.items()}}).fetchall()
+    return {r[0]: next(t for t in r[1:] if t and STAT_LABEL_RE.match(t)) for r in rows}
 
 
 def _evidenced_total_rows(cur, sheet: RawSheet, plan: SheetPlan, measures: list[ColumnSpec], where: str, params: dict,
