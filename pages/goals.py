@@ -652,7 +652,7 @@ with tabs[0]:
             st.session_state["goals_generation"] = generation + 1
             st.rerun()
 
-    # ---- tab 2: SMART targets for the next period
+# ---- tab 2: SMART targets for the next period
 with tabs[1]:
     if tabs[1].open:  # lazy: a hidden tab's editors are not built on every rerun
         st.caption(tr("goals.smart_help"))
@@ -726,7 +726,7 @@ with tabs[1]:
                     report_errors(error, [what_text])
             st.rerun()
 
-    # ---- tab 3: every target a user set
+# ---- tab 3: every target a user set
 with tabs[2]:
     if tabs[2].open:  # lazy: a hidden tab's editors are not built on every rerun
         stored = G.targets(PATH, NUMBERS)
@@ -825,7 +825,7 @@ with tabs[2]:
                     confirm_delete([int(stored.loc[i, "id"]) for i in picked],
                                    [f"{listing.loc[i, 'segment']} · {listing.loc[i, 'metric']} · {listing.loc[i, 'period']}" for i in picked])
 
-    # ---- tab 4: weights, thresholds, caps
+# ---- tab 4: weights, thresholds, caps
 with tabs[3]:
     if tabs[3].open:  # lazy: a hidden tab's editors are not built on every rerun
         st.caption(tr("goals.settings_help"))
@@ -877,7 +877,7 @@ with tabs[3]:
             st.session_state["goals_settings_generation"] = settings_generation + 1
             st.rerun()
 
-    # ---- tab 5: the change log, and restoring a deleted target
+# ---- tab 5: the change log, and restoring a deleted target
 with tabs[4]:
     if tabs[4].open:  # lazy: a hidden tab's editors are not built on every rerun
         log = G.change_log(PATH, VERSION)
