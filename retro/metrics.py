@@ -1575,16 +1575,20 @@ def cohorts(db: Database, *, months: int = 12, filters: dict[str, list[str]] | N
     sizes disagreed with 新客户数 under the same filter.)"""
     where, params = _filters_sql(filters, "t.dims", "c_")
     sql = f"""
-        WITH everyone AS (SELECT customer_id, date_trunc('month', min(txn_date)) AS cohort FROM current_transactions
+        WITH everyone AS (SELECT customer_id, CAST(date_trunc('month', min(txn_date)) AS TIMESTAMP) AS cohort
+                          FROM current_transactions
                           WHERE customer_id IS NOT NULL GROUP BY customer_id),
-        tx AS (SELECT DISTINCT t.customer_id, date_trunc('month', t.txn_date) AS m FROM current_transactions t
+        tx AS (SELECT DISTINCT t.customer_id, CAST(date_trunc('month', t.txn_date) AS TIMESTAMP) AS m
+               FROM current_transactions t
                WHERE t.customer_id IS NOT NULL {where}),
         first AS (SELECT e.customer_id, e.cohort FROM everyone e JOIN tx ON tx.customer_id = e.customer_id
                   AND tx.m = e.cohort),
-        active AS (SELECT f.cohort, tx.customer_id, datediff('month', f.cohort, tx.m) AS age
+        active AS (SELECT f.cohort, tx.customer_id,  -- months apart, as datediff('month') counts them
+                          CAST((EXTRACT(YEAR FROM tx.m) - EXTRACT(YEAR FROM f.cohort)) * 12
+                               + EXTRACT(MONTH FROM tx.m) - EXTRACT(MONTH FROM f.cohort) AS BIGINT) AS age
                    FROM tx JOIN first f USING (customer_id)),
         sizes AS (SELECT cohort, count(*) AS size FROM first GROUP BY cohort)
-        SELECT a.cohort, a.age, count(*) AS active, s.size, count(*) / s.size AS retention
+        SELECT a.cohort, a.age, count(*) AS active, s.size, CAST(count(*) AS DOUBLE) / s.size AS retention
         FROM active a JOIN sizes s USING (cohort)
         WHERE a.age <= $c_months
         GROUP BY a.cohort, a.age, s.size ORDER BY a.cohort, a.age"""

@@ -130,3 +130,12 @@ def test_the_months_the_sidebar_offers_alike_on_both_engines(engines):
     months = _available_periods(duck)
     assert _available_periods(pg) == months and len(months) > 20
     assert all(len(m) == 7 and m[4] == "-" for m in months)  # YYYY-MM, actual months first, newest first
+
+
+def test_retention_cohorts_alike_on_both_engines(engines):
+    duck, pg = engines
+    a, b = M.cohorts(duck), M.cohorts(pg)
+    assert _same(a, b) and len(a) > 12
+    assert a["retention"].between(0, 1).all() and a["retention"].lt(1).any()  # a count over a count is a fraction
+    filtered = {"客户省份": M.dimension_values(duck, "客户省份")[:2]}
+    assert _same(M.cohorts(duck, months=3, filters=filtered), M.cohorts(pg, months=3, filters=filtered))
