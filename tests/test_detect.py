@@ -465,6 +465,6 @@ def test_a_things_number_is_its_code_not_an_amount(header):
     assert classify_column(2, [header], ["101", "205", "101", "205"]).role == "id"
 
 
-@pytest.mark.parametrize("header", ["Total number", "Number of visitors", "Visitors", "Avg number"])
+@pytest.mark.parametrize("header", ["Total number", "Number of visitors", "Visitors", "Avg number", "Calls #", "Sales #"])
 def test_a_count_named_number_stays_a_measure(header):
     assert classify_column(2, [header], ["101", "205", "99", "230"]).role == "measure"

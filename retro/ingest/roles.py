@@ -47,7 +47,10 @@ _CODE_RE = re.compile(
     r"(id$|^id\b|编号|编码|代码|(?<![a-z])code$|(?<![a-z])key$|^sku|货号|条形码|条码|barcode|邮编|邮政编码|postal|"
     r"zip ?code|^zip$|商品码|产品码|品号|物料号|货品码|(?<!密)码$|工号|员工号|款台|收银台|机号|门店号|店号|^no\.$|"
     # 'Store #', 'Branch No.', 'Account number', 'Phone': a thing's number is its code, never an amount
-    r"\S\s*#$|^(?!(total|sum|grand|overall|average|avg|mean)\b).*[a-z]\s+(no\.?|nr\.?|number)$|"
+    # (only things: 'Calls #' or 'Visitors number' count something)
+    r"\b(store|shop|branch|outlet|location|site|acct|account|invoice|po|item|sku|product|part|customer|client|"
+    r"member|employee|emp|staff|ticket|case|phone|tel|route|dept|department|lot|batch|serial|vendor|supplier|"
+    r"card|contract|project|job|room|seat|table|terminal|pos|till|register|vehicle|plate)\s*(#|no\.?|nr\.?|number)$|"
     r"^(phone|tel|telephone|mobile|电话|手机|联系电话)\b)", re.I)
 _COUNTER_RE = re.compile(r"^(行|行号|序号|序|no\.?|#|rank|排名|排序|seq|s/n|index|row|row ?(id|no\.?)|line ?no\.?|订单行)$", re.I)
 _CALENDAR_PART_RE = re.compile(r"^(month ?(number|no\.?|num|#)|月序号|月份序号|week ?(number|no\.?|num)|周数|周次|"
