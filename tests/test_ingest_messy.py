@@ -588,6 +588,7 @@ def test_tables_stacked_under_their_own_titles_are_their_own_metrics(tmp_path, r
         ws.append(["区域", "1月", "2月", "3月"])
         ws.append(["华东", *east])
         ws.append(["华南", *south])
+        ws.append(["合计", *[a + b for a, b in zip(east, south, strict=True)]])
         ws.append([])
     path = tmp_path / "2026年月报.xlsx"
     wb.save(path)
@@ -597,7 +598,13 @@ def test_tables_stacked_under_their_own_titles_are_their_own_metrics(tmp_path, r
         db_path, "SELECT metric, unit, dims['区域'], sum(value) FROM facts WHERE replaced_by IS NULL GROUP BY ALL")}
     assert got == {("销售额", "万元", "华东"): 330, ("销售额", "万元", "华南"): 255,
                    ("成本", "万元", "华东"): 187, ("成本", "万元", "华南"): 157}
-    assert any(r["decision"] == "section_metrics" for r in helpers.only_sheet(result)["readings"])
+    sheet = helpers.only_sheet(result)
+    assert any(r["decision"] == "section_metrics" for r in sheet["readings"])
+    # each table's 合计 checks its own rows under its own name (not 290 = 180 + 110 as 销售额's January)
+    checks = {(e["metric"], e["period"]): e["sheet_total"] for e in sheet["reconciliation"] if e["kind"] == "row"}
+    assert checks == {("销售额", "2026-01"): 180, ("销售额", "2026-02"): 195, ("销售额", "2026-03"): 210,
+                      ("成本", "2026-01"): 110, ("成本", "2026-02"): 114, ("成本", "2026-03"): 120}
+    assert sheet["reconciled"] == "match"
 
     wb = openpyxl.Workbook()
     ws = wb.active

@@ -961,6 +961,10 @@ def _reconcile(cur, plan: SheetPlan, measures: list[ColumnSpec], totals_rows: li
             vals = [v for v in vals if v is not None]
             if not vals:
                 continue
+            if plan.section_metrics and not c.metric:
+                # Tables stacked under their own titles: each section's totals check its own rows, under its own metric
+                out.reconciliation += _section_entries(cur, plan, c, j, rows, out)
+                continue
             sheet_total = sum(vals)
             imported = float(sums.get(c.index) or 0.0)
             ranges = [totals.sum_range((formulas or {}).get((r[0], c.index))) for r in rows if r[j + 1] is not None]
@@ -1029,6 +1033,27 @@ def _reconcile(cur, plan: SheetPlan, measures: list[ColumnSpec], totals_rows: li
                 entry["explanation"] = why or None
                 out.mismatch = out.mismatch or why or {"code": "unexplained", "rows": []}
             out.reconciliation.append(entry)
+
+
+def _section_entries(cur, plan: SheetPlan, c: ColumnSpec, j: int, rows: list[tuple], out: Normalized) -> list[dict[str, Any]]:
+    """The totals-row checks of one column on a sheet of stacked tables (detect._name_metric): per
+    section, its totals rows against its stored rows, named by the section's metric."""
+    starts = [(plan.start - 1, plan.metric_name)] + [(r, name) for r, name, _ in plan.section_metrics]
+    entries = []
+    for k, (first, metric) in enumerate(starts):
+        last = starts[k + 1][0] if k + 1 < len(starts) else plan.end
+        vals = [parse_number(r[j + 1], decimal_comma=c.index in out.decimal_comma).value
+                for r in rows if first < r[0] < last]
+        vals = [v for v in vals if v is not None]
+        if not vals:
+            continue
+        with registered(cur, "staged", out.facts):
+            imported = float(_run(cur, "SELECT coalesce(sum(value), 0) FROM staged WHERE src_col = $c AND row_no > $a "
+                                       "AND row_no < $b", {"c": c.index, "a": first, "b": last}).fetchone()[0])
+        entry = _entry("row", plan, c, sum(vals), imported)
+        entry["metric"] = metric
+        entries.append(entry)
+    return entries
 
 
 def _averaged(metric: str | None, unit: str | None) -> bool:
