@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import statistics
 import sys
 import tempfile
 import time
@@ -24,23 +23,12 @@ sys.path.insert(0, str(BENCH))
 sys.path.insert(0, str(BENCH.parent / "tests"))
 
 import gen_workbooks as gen  # noqa: E402
+from bench_trends import timed  # noqa: E402 - one way of timing cold and warm for both benches
 from postgres_support import PostgresServer  # noqa: E402
 
 from retro import metrics as M  # noqa: E402
 from retro.db import Database  # noqa: E402
 from retro.ingest import analyze_bytes, store_import  # noqa: E402
-
-
-def timed(fn, runs: int) -> tuple[float, float]:
-    started = time.perf_counter()
-    fn()
-    cold = (time.perf_counter() - started) * 1000
-    warm = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        fn()
-        warm.append((time.perf_counter() - started) * 1000)
-    return cold, statistics.median(warm)
 
 
 def cases(db) -> list[tuple[str, object]]:

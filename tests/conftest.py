@@ -475,3 +475,15 @@ def pg_url(postgres_server) -> Iterator[str]:
     yield url
     close_all()
     postgres_server.drop_database(url.rsplit("/", 1)[1])
+
+
+@pytest.fixture
+def pg_db(pg_url):
+    """That database opened through retro (migrated): what a module's ``db`` fixture is to run its tests on PostgreSQL."""
+    from retro.db import Database, PostgresDatabase, close_all
+
+    database = Database(pg_url)
+    assert isinstance(database, PostgresDatabase)
+    yield database
+    database.close()
+    close_all()

@@ -14,7 +14,6 @@ from test_reviews import *  # noqa: F403 - every test of test_reviews.py, collec
 
 from retro import reviews as R
 from retro.cli import main
-from retro.db import Database, PostgresDatabase, close_all
 
 # Its DuckDB body closes the file for the CLI and names it by path; on PostgreSQL the CLI is given the
 # URL itself (below), the rest of the body the same.
@@ -22,12 +21,9 @@ del test_cli_review_json  # noqa: F821
 
 
 @pytest.fixture
-def db(pg_url):
-    database = Database(pg_url)
-    assert isinstance(database, PostgresDatabase)
-    yield database
-    database.close()
-    close_all()
+def db(pg_db):
+    """The imported tests' database, on the throwaway PostgreSQL (conftest's ``pg_db``)."""
+    return pg_db
 
 
 def test_cli_review_json_on_postgresql(data, capsys, pg_url):

@@ -46,18 +46,14 @@ from retro import likeforlike as L
 from retro import metrics as M
 from retro import scoring as S
 from retro.bootstrap import load_sample
-from retro.db import Database, PostgresDatabase, close_all, get_database
+from retro.db import close_all, get_database
 from retro.ingest import analyze_bytes, store_import
 
 
 @pytest.fixture
-def db(pg_url):
-    """A PostgreSQL database of the throwaway server, migrated (the hand-worked tests' database)."""
-    database = Database(pg_url)
-    assert isinstance(database, PostgresDatabase)
-    yield database
-    database.close()
-    close_all()
+def db(pg_db):
+    """The imported tests' database, on the throwaway PostgreSQL (conftest's ``pg_db``)."""
+    return pg_db
 
 
 @pytest.fixture
