@@ -11,7 +11,7 @@ import calendar
 import contextlib
 import datetime as dt
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -394,48 +394,40 @@ def _label_columns(plan: SheetPlan) -> list[ColumnSpec]:
     return [c for c in plan.columns if c.role in ("dimension", "metric", "period", "id", "scenario", "year")]
 
 
-def _label_total_rows(cur, plan: SheetPlan, where: str, params: dict) -> tuple[list[int], list[int]]:
+def _labelled_rows(cur, plan: SheetPlan, where: str, params: dict, matches: Callable[[str], Any],
+                   limit: int) -> list[tuple[int, list[str]]]:
+    """(row, its label texts) of the rows one of whose label cells ``matches``."""
     labels = _label_columns(plan)
     if not labels or plan.shape == "transactions":
-        return [], []
+        return []
     # Labels repeat (a few regions, a few months): test each distinct text once, in Python.
-    hits: dict[int, list[str]] = {}
     lists = _run(cur, f"SELECT {', '.join(f'list(DISTINCT trim({_col(c)}))' for c in labels)} FROM grid g WHERE {where}",
                  params).fetchone()
-    for c, texts in zip(labels, lists, strict=True):
-        matching = [t for t in texts or [] if t and TOTAL_LABEL_RE.search(t)]
-        if matching:
-            hits[c.index] = matching
+    hits = {c.index: [t for t in texts or [] if t and matches(t)] for c, texts in zip(labels, lists, strict=True)}
+    hits = {i: v for i, v in hits.items() if v}
     if not hits:
-        return [], []
+        return []
     cond = " OR ".join(f"list_contains($h{i}, trim({_col(i)}))" for i in hits)
-    sql = f"SELECT g.__r, {', '.join(_col(c) for c in labels)} FROM grid g WHERE {where} AND ({cond}) ORDER BY g.__r LIMIT 100000"
+    sql = f"SELECT g.__r, {', '.join(_col(c) for c in labels)} FROM grid g WHERE {where} AND ({cond}) ORDER BY g.__r LIMIT {limit:d}"
     rows = _run(cur, sql, {**params, **{f"h{i}": v for i, v in hits.items()}}).fetchall()
+    return [(row[0], [str(v).strip() for v in row[1:] if v is not None and str(v).strip()]) for row in rows]
+
+
+def _label_total_rows(cur, plan: SheetPlan, where: str, params: dict) -> tuple[list[int], list[int]]:
     grand, sub = [], []
-    for row in rows:
-        texts = [str(v).strip() for v in row[1:] if v is not None and str(v).strip()]
+    for r, texts in _labelled_rows(cur, plan, where, params, TOTAL_LABEL_RE.search, 100_000):
         if not any(TOTAL_LABEL_RE.search(t) for t in texts):
             continue  # regexp flavour differences: Python decides
-        (grand if any(GRAND_TOTAL_RE.match(t) for t in texts) else sub).append(row[0])
+        (grand if any(GRAND_TOTAL_RE.match(t) for t in texts) else sub).append(r)
     return grand, sub
 
 
 def _label_stat_rows(cur, plan: SheetPlan, where: str, params: dict) -> dict[int, str]:
     """Rows whose label says they describe the rows above (平均, 最高, Average, 环比): {row: label}.
     Added in, an average row inflated every month by a third; they are left out and not checked."""
-    labels = _label_columns(plan)
-    if not labels or plan.shape == "transactions":
-        return {}
-    lists = _run(cur, f"SELECT {', '.join(f'list(DISTINCT trim({_col(c)}))' for c in labels)} FROM grid g WHERE {where}",
-                 params).fetchone()
-    hits = {c.index: [t for t in texts or [] if t and STAT_LABEL_RE.match(t)] for c, texts in zip(labels, lists, strict=True)}
-    hits = {i: v for i, v in hits.items() if v}
-    if not hits:
-        return {}
-    cond = " OR ".join(f"list_contains($s{i}, trim({_col(i)}))" for i in hits)
-    rows = _run(cur, f"SELECT g.__r, {', '.join(f'trim({_col(i)})' for i in hits)} FROM grid g WHERE {where} AND ({cond}) "
-                     "ORDER BY g.__r LIMIT 1000", {**params, **{f"s{i}": v for i, v in hits.items()}}).fetchall()
-    return {r[0]: next(t for t in r[1:] if t and STAT_LABEL_RE.match(t)) for r in rows}
+    return {r: next(t for t in texts if STAT_LABEL_RE.match(t))
+            for r, texts in _labelled_rows(cur, plan, where, params, STAT_LABEL_RE.match, 1000)
+            if any(STAT_LABEL_RE.match(t) for t in texts)}
 
 
 def _evidenced_total_rows(cur, sheet: RawSheet, plan: SheetPlan, measures: list[ColumnSpec], where: str, params: dict,
