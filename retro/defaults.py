@@ -40,7 +40,9 @@ The team's view
     the team has no active review: the new data's month is the view until someone picks again (with
     a review active, the meeting's period holds). No view stored yet: the review in meeting, if one is.
     Writing it does not bump the data version: a period change is not a data change, and a bump
-    would throw away every session's cached views.
+    would throw away every session's cached views. On PostgreSQL, where several app servers share
+    one database, every look reads it, and each choice counts one revision whichever server wrote
+    the one before (a share holds the row until it commits).
 """
 
 from __future__ import annotations
@@ -54,7 +56,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import metrics as M
-from .db import Database
+from .db import Database, is_postgres
 
 TEAM_VIEW_KEY = "team_view"
 
@@ -183,9 +185,12 @@ def _parse(raw: str | None) -> TeamView | None:
 
 
 def team_view(db: Database) -> TeamView | None:
-    """The stored view, None before anyone chose. Read once per data version and process (every
-    sidebar asks on every rerun); this process's writes update the kept copy, and no other process
-    can write while this one holds the file."""
+    """The stored view, None before anyone chose. In a DuckDB file read once per data version and
+    process (every sidebar asks on every rerun); this process's writes update the kept copy, and no
+    other process can write while this one holds the file. On PostgreSQL other app servers write it
+    (without bumping the data version): read on every call, one row, as the data version itself is."""
+    if is_postgres(db):
+        return _parse(db.get_setting(TEAM_VIEW_KEY))
     version = db.data_version()
     kept = _views.get(db)
     if kept is not None and kept[0] == version:
@@ -201,6 +206,12 @@ def share_view(db: Database, *, period: str | None, review_id: int | None, actor
     with _views_lock:
         latest = latest_import(db)
         with db.transaction() as cur:
+            # Hold the row first (made when missing, left as it is): on PostgreSQL another app server's
+            # share waits here until this one commits and then reads its revision, so each choice
+            # counts one (read, then written, they had both counted the same one). The lock above
+            # keeps one process's in turn; a DuckDB file has no other writer.
+            cur.execute("INSERT INTO settings VALUES (?, NULL) ON CONFLICT (key) DO UPDATE SET value = settings.value",
+                        [TEAM_VIEW_KEY])
             found = cur.execute("SELECT value FROM settings WHERE key = ?", [TEAM_VIEW_KEY]).fetchone()
             before = _parse(found[0] if found else None)
             view = TeamView(period, None if review_id is None else int(review_id), latest,
