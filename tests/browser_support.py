@@ -169,9 +169,10 @@ def free_port() -> int:
 class StreamlitServer:
     """The dashboard as `make run` starts it (``python -m retro.ui``), on a free localhost port, in its own process group."""
 
-    def __init__(self, db_path: Path, log_path: Path, *, env: dict[str, str] | None = None,
+    def __init__(self, db_path: Path | str, log_path: Path, *, env: dict[str, str] | None = None,
                  args: list[str] | None = None, address: str = "127.0.0.1", https: bool = False) -> None:
-        self.db_path = Path(db_path)
+        # A DuckDB file, or a postgresql:// URL (kept as text: Path() would fold its "//")
+        self.db_path = db_path if str(db_path).startswith(("postgresql://", "postgres://")) else Path(db_path)
         self.log_path = Path(log_path)
         self.port = free_port()
         self.address = address  # "0.0.0.0": as `make share` binds (shared: HTTPS, passcode checks)
