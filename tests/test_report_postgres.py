@@ -224,3 +224,18 @@ def test_every_format_renders_on_postgresql_and_reads_as_on_duckdb(causes, perio
     assert any(b.title in page for page in said)
     if period == PERIOD:
         assert any("未锁定年度运价" in page for page in said)  # the cost problem's root cause reaches the PDF
+
+
+def test_the_report_pages_cached_report_opens_the_database_by_its_shown_url(causes, pg_module_url):
+    """The report page names the database by ``db.path`` — on PostgreSQL the URL without its password —
+    and its preview and downloads build the report from that: the same report as from the database."""
+    from retro.db import get_database
+    from retro.report import cached_bytes, cached_report
+
+    db = get_database(pg_module_url)  # the page's database, opened with the password
+    assert "***" in db.path and db.path != pg_module_url
+    sections = ("summary", "outcome", "problems")
+    shown = cached_report(db.path, db.data_version(), PERIOD, "zh", sections, None)
+    assert not (diff := alike(shown.sections, build_report(causes[1], PERIOD, lang="zh", sections=sections).sections)), diff[:5]
+    md = cached_bytes(db.path, db.data_version(), PERIOD, "zh", sections, None, "md").decode("utf-8")
+    assert md == export_bytes(shown, "md").decode("utf-8") and "未锁定年度运价" in md
