@@ -285,3 +285,36 @@ def test_another_app_server_sees_a_restore_at_once_and_keeps_reading_throughout(
         assert other.scalar("SELECT count(*) FROM fact_rows") == full
     finally:
         other.close()
+
+
+@pytest.mark.usefixtures("navigation_only")
+def test_the_history_page_backs_up_and_offers_a_restore_on_postgres(pg_url, monkeypatch, postgres_server):
+    """The history page on a PostgreSQL database: a backup to download, kept in the data folder; an
+    uploaded backup checked and its restore asked for (AppTest cannot click inside a dialog: the undo and
+    the restore themselves are the API tests above, the same calls the dialogs make)."""
+    from streamlit.testing.v1 import AppTest
+
+    from retro.i18n import t
+
+    monkeypatch.setenv("RETRO_DB", pg_url)
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=90)
+    at.query_params["lang"] = "en"
+    at.run()  # the first start imports the sample
+    at.switch_page("pages/history.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    folder = B.backups_dir(get_database(pg_url).path)
+    where = t("safety.backup.where", "en", keep=B.KEEP_AUTOMATIC, folder="").split("{")[0][:20]
+    assert any(c.value.startswith(where) and "backups" in c.value for c in at.caption), [c.value for c in at.caption]
+    at.button(key="backup_make").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    name, data = at.session_state["backup_download"]
+    assert B.zip_manifest(data)["tables"]["imports"] == 1 and (folder / name.removesuffix(".zip") / B.MANIFEST).is_file()
+    assert at.get("download_button")
+
+    at.file_uploader(key="restore_upload0").set_value((name, data, "application/zip")).run()
+    assert not at.exception and not at.error
+    at.button(key="restore").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.button(key="restore_yes").label == t("safety.restore.yes", "en")  # the confirmation dialog
+    shown = "".join(str(e.value) for e in [*at.caption, *at.markdown, *at.error])
+    assert postgres_server.password not in shown
