@@ -98,9 +98,12 @@ def test_the_cli_says_the_file_is_held_by_another_process(tmp_path):
         assert result["status"] == "error" and result["error_code"] == "database_busy"
         assert result["message"].startswith(busy_prefix("zh")) and CJK.search(result["message"])
         assert str(proc.pid) in result["message"] and str(db_path) in result["message"]
+        # what a team does instead: the dashboard's own pages, or PostgreSQL for imports beside it
+        assert "「导入数据」" in result["message"] and "postgresql://" in result["message"], result["message"]
         plain = cli("backup", "--db", str(db_path), "--out", str(tmp_path / "bk"), "--lang", "en")
         assert plain.returncode == 3 and plain.stderr.strip().startswith(busy_prefix("en")), plain.stderr
         assert "Traceback" not in plain.stderr and not CJK.search(plain.stderr.replace(str(db_path), ""))
+        assert "Import page" in plain.stderr and "PostgreSQL (RETRO_DB=postgresql://" in plain.stderr, plain.stderr
     # the holder is gone: the same command works, and nothing was written meanwhile
     assert counts(db_path) == before
     again = cli("backup", "--db", str(db_path), "--out", str(tmp_path / "bk"))

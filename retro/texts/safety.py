@@ -4,9 +4,14 @@ TEXT: dict[str, dict[str, str]] = {
     # The database cannot be opened or used (retro.db.DatabaseUnavailable): pages and the CLI.
     "safety.db_busy": {
         "zh": "数据库文件 {path} 正被另一个程序占用（{program}，进程号 {pid}）：可能是另一个 retro 服务器或命令行导入。"
-              "数据没有改动。请关闭那个程序后重试。",
+              "数据没有改动。请关闭那个程序后重试。一个 DuckDB 文件同一时间只能由一个程序写入：看板开着时，请在看板的"
+              "「导入数据」页导入、在「导出报告」页出报告；要让命令行导入或定时报告与看板同时运行，请改用 PostgreSQL"
+              "（RETRO_DB=postgresql://…，见 README「为公司运行 retro」）。",
         "en": "The database file {path} is in use by another program ({program}, process {pid}): perhaps another "
-              "retro server or a command-line import. Nothing was changed. Close that program and try again.",
+              "retro server or a command-line import. Nothing was changed. Close that program and try again. A DuckDB "
+              "file takes one writing program at a time: while the dashboard runs, import on its Import page and export "
+              "on its Report page; to run command-line imports or scheduled reports beside the dashboard, use "
+              "PostgreSQL (RETRO_DB=postgresql://…, see the README, \"Running retro for a company\").",
     },
     "safety.db_invalidated": {
         "zh": "数据库连接出现严重错误，已断开；下次操作会自动重新连接。刚才的操作没有保存，请重试。",
