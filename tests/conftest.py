@@ -477,6 +477,43 @@ def pg_url(postgres_server) -> Iterator[str]:
     postgres_server.drop_database(url.rsplit("/", 1)[1])
 
 
+@pytest.fixture(scope="session")
+def pg_sample_template(postgres_server) -> str:
+    """A database holding the bundled sample after a first start (as ``sample_file`` is for DuckDB),
+    built once per run; nobody stays connected, so tests copy it (``CREATE DATABASE … TEMPLATE``)."""
+    from retro.bootstrap import ensure_first_start
+    from retro.db import Database, close_all
+
+    url = postgres_server.create_database("sample_template")
+    db = Database(url)
+    ensure_first_start(db)
+    db.close()
+    close_all()
+    return "sample_template"
+
+
+@pytest.fixture
+def pg_app_db(pg_url, monkeypatch) -> str:
+    """The app under test on an empty PostgreSQL database (as ``db_file`` is for DuckDB): ``RETRO_DB`` set
+    to its URL, which a page module's ``db_file`` fixture returns instead of a file (``get_database`` and
+    ``--db`` take either). The app's first start imports the sample into it, as into an empty file."""
+    monkeypatch.setenv("RETRO_DB", pg_url)
+    return pg_url
+
+
+@pytest.fixture
+def pg_app_sample_db(postgres_server, pg_sample_template, monkeypatch) -> Iterator[str]:
+    """The same with the sample already in (as ``sample_db_file`` is for DuckDB): a fresh copy of the
+    sample database made after a first start."""
+    from retro.db import close_all
+
+    url = postgres_server.create_database(template=pg_sample_template)
+    monkeypatch.setenv("RETRO_DB", url)
+    yield url
+    close_all()
+    postgres_server.drop_database(url.rsplit("/", 1)[1])
+
+
 @pytest.fixture
 def pg_db(pg_url):
     """That database opened through retro (migrated): what a module's ``db`` fixture is to run its tests on PostgreSQL."""

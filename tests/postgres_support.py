@@ -171,14 +171,16 @@ class PostgresServer:
         secret = self.password if password is None else password
         return f"postgresql://{ROLE}:{quote(secret, safe='')}@127.0.0.1:{self.port}/{quote(database, safe='')}"
 
-    def create_database(self, name: str | None = None) -> str:
-        """A new empty database; its URL (with the password)."""
+    def create_database(self, name: str | None = None, *, template: str = "template0") -> str:
+        """A new database, empty or a copy of ``template`` (which nobody may be connected to); its URL
+        (with the password)."""
         import psycopg
         from psycopg import sql
 
         name = name or f"t_{secrets.token_hex(6)}"
         with psycopg.connect(self.url(), autocommit=True) as con:
-            con.execute(sql.SQL("CREATE DATABASE {} TEMPLATE template0 ENCODING 'UTF8'").format(sql.Identifier(name)))
+            con.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {} ENCODING 'UTF8'").format(
+                sql.Identifier(name), sql.Identifier(template)))
         return self.url(name)
 
     def drop_database(self, name: str) -> None:
