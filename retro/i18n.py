@@ -1101,6 +1101,8 @@ def format_number(value: float | int | None, lang: str = "zh", *, unit: str | No
 
 
 def _plain(a: float, digits: int) -> str:
-    if float(a).is_integer():
-        return f"{int(a):,}"
+    # Whole up to float noise: a sum of 4,217 added in another order is 4216.999999999999 (each engine
+    # adds in its own, docs/postgres.md), and read '4,217.00' beside the other's '4,217'.
+    if float(round(a, digits + 4)).is_integer():
+        return f"{round(a):,}"
     return f"{a:,.{digits}f}"
