@@ -197,7 +197,7 @@ def test_report_writes_the_same_report_on_both_engines(capsys, engines, tmp_path
     written = []
     for target in (engines.duck, engines.url):
         out = tmp_path / f"{len(written)}.{fmt}"
-        rc, said, err = run(capsys, "report", "--period", "2026-10", "--out", str(out), "--db", target,
+        rc, said, err = run(capsys, "report", "--period", "2026-10", "--lang", "en", "--out", str(out), "--db", target,
                             *(["--section", "summary", "--section", "outcome", "--section", "problems"] if fmt != "md" else []))
         assert rc == 0 and err == "" and said.startswith(f"{out} ({fmt}, ")
         assert engines.password not in said
@@ -245,28 +245,34 @@ def test_retro_db_set_to_the_url_is_the_database_without_db(capsys, engines, mon
     assert rc == 0 and out.startswith("This file was already imported (import #2)")
 
 
-def test_python_m_retro_on_the_url_and_the_password_never_shown(engines, files):
-    """A real process: ``RETRO_DB`` the URL prints the scorecard the DuckDB file prints; a wrong password
-    and a server nobody listens on exit 3 saying the URL without its password (text and JSON)."""
+def test_python_m_retro_with_retro_db_the_url_prints_what_the_file_prints(engines):
+    """A real process, ``RETRO_DB`` the URL: the scorecard the DuckDB file's process prints."""
     env = {k: v for k, v in os.environ.items() if k not in ("RETRO_DB", "RETRO_DB_PASSWORD", "PGPASSWORD")}
-
-    def python_m_retro(*argv: str, db: str | None = None) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "retro", *argv], cwd=REPO, capture_output=True, text=True,
-                              timeout=120, check=False, env={**env, "RETRO_DB": db} if db else env)
-
-    on_pg = python_m_retro("score", "--period", "2026-10", "--by", "区域", "--json", db=engines.url)
+    argv = [sys.executable, "-m", "retro", "score", "--period", "2026-10", "--by", "区域", "--json"]
+    on_pg = subprocess.run(argv, cwd=REPO, capture_output=True, text=True, timeout=120, check=False,
+                           env={**env, "RETRO_DB": engines.url})
     assert on_pg.returncode == 0, on_pg.stderr
-    on_duck = python_m_retro("score", "--period", "2026-10", "--by", "区域", "--json", "--db", engines.duck)
-    assert json.loads(on_pg.stdout)["rows"] and same_json(on_duck.stdout, on_pg.stdout)
+    assert engines.password not in on_pg.stdout + on_pg.stderr
+    import contextlib
+
+    with contextlib.redirect_stdout(io.StringIO()) as on_duck:
+        assert main(argv[3:] + ["--db", engines.duck]) == 0
+    assert json.loads(on_pg.stdout)["rows"] and same_json(on_duck.getvalue(), on_pg.stdout)
+
+
+@pytest.mark.parametrize("argv", [["score", "--period", "2026-10"], ["import", "{seed}", "--json"], ["review", "--json"],
+                                  ["series", "--metric", "销售额"], ["report", "--period", "2026-10", "--out", "{out}"]])
+def test_a_wrong_password_exits_3_showing_the_url_without_any_password(capsys, engines, files, argv):
+    """The server refuses the password: exit 3 and the URL as ``db.path`` shows it, in text and in JSON —
+    neither the password given nor the right one, and no traceback."""
     wrong = engines.url.replace(engines.password, "not-the-password-" + engines.password[::-1])
-    path, _ = fb.build_seed(files)
-    for argv in (["score", "--period", "2026-10"], ["import", str(path), "--json"]):
-        failed = python_m_retro(*argv, "--db", wrong)
-        said = failed.stdout + failed.stderr
-        assert failed.returncode == EXIT_DB_UNAVAILABLE, said
-        assert redact_url(wrong) in said and "Traceback" not in said
-        assert engines.password not in said and engines.password[::-1] not in said
-    nobody = wrong.rsplit("@", 1)[0] + "@127.0.0.1:9/" + wrong.rsplit("/", 1)[1]
-    failed = python_m_retro("review", db=nobody)
-    assert failed.returncode == EXIT_DB_UNAVAILABLE and "Traceback" not in failed.stderr
-    assert engines.password[::-1] not in failed.stdout + failed.stderr
+    seed, _ = fb.build_seed(files)
+    argv = [a.format(seed=seed, out=files / "r.md") for a in argv]
+    rc, out, err = run(capsys, *argv, "--db", wrong)
+    said = out + err
+    assert rc == EXIT_DB_UNAVAILABLE, said
+    assert redact_url(wrong) in said and "password authentication failed" in said
+    assert engines.password not in said and engines.password[::-1] not in said
+    if "--json" in argv:
+        assert json.loads(out)["error_code"] == "database_unreachable"
+    assert not (files / "r.md").exists()
