@@ -15,7 +15,6 @@ import streamlit as st
 
 from retro import charts
 from retro.bootstrap import clear_sample_with_backup, load_sample, sample_import_ids
-from retro.ingest import data_summary, metric_inventory
 from retro.ui import active_period, can_edit, database, lang, listed, md, num, tr
 from retro.ui import goals as G
 from retro.ui import overview as OV
@@ -23,7 +22,8 @@ from retro.ui import overview as OV
 db = database()
 L = lang()
 PATH = str(db.path)
-VERSION = db.data_version()
+VERSION = db.data_version()  # reviews and measures: every edit bumps it
+NUMBERS = db.numbers_version()  # what was imported and scored: a review edit leaves it (the goals page's key too)
 st.title(tr("home.title"))
 
 STATUS_MD = {"green": "green", "amber": "orange", "red": "red"}
@@ -39,11 +39,11 @@ def clear_sample_button(where) -> None:
 
 
 samples = sample_import_ids(db)
-own = OV.own_data(PATH, VERSION)
+own = OV.own_data(PATH, NUMBERS)
 if samples and not own:  # "this is sample data" only while it is all there is; its button is in the inventory
     st.info(tr("home.sample_loaded" if can_edit() else "home.sample_viewer"), icon=":material/info:")
 
-summary = data_summary(db)
+summary, months, inventory = OV.holdings(PATH, NUMBERS)
 if summary["imports"] == 0:
     st.info(tr("home.empty"), icon=":material/upload_file:")
     c1, c2 = st.columns(2)
@@ -53,7 +53,7 @@ if summary["imports"] == 0:
         st.rerun()
     st.stop()
 
-catalog = {m.name: m for m in G.catalog(PATH, VERSION)}
+catalog = {m.name: m for m in G.catalog(PATH, NUMBERS)}
 
 
 def label_of(metric: str) -> str:
@@ -77,7 +77,7 @@ if period:
     st.subheader(tr("home.heading", period=period), anchor=False)
 
     # ------------------------------------------------------------------ goal attainment
-    head = OV.headline(PATH, VERSION, period)
+    head = OV.headline(PATH, NUMBERS, period)
     top = st.columns([3, 2], vertical_alignment="bottom")
     top[0].markdown(f"##### {tr('home.goals_head')}")
     top[1].page_link("pages/goals.py", label=tr("home.goals_link"), icon=":material/flag:")
@@ -103,7 +103,7 @@ if period:
                                 plan=md(value_text(row.plan, row.metric))))
 
     # ------------------------------------------------------------------ since last month
-    moved = OV.changes(PATH, VERSION, period)
+    moved = OV.changes(PATH, NUMBERS, period)
     top = st.columns([3, 2], vertical_alignment="bottom")
     top[0].markdown(f"##### {tr('home.changes_head', previous=moved.previous, period=moved.period)}")
     top[1].page_link("pages/trends.py", label=tr("home.trends_link"), icon=":material/trending_up:")
@@ -151,7 +151,7 @@ if period:
                 st.caption(tr("home.more_measures", n=plate.count - len(shown)))
         st.page_link("pages/review.py", label=tr("home.review_link"), icon=":material/checklist:")
     with right:
-        latest = OV.latest_import(PATH, VERSION)
+        latest = OV.latest_import(PATH, NUMBERS)
         st.markdown(f"##### {tr('home.import_head')}")
         if latest is not None:
             st.markdown(f"**{md(latest.file_name)}**" + (f" {tr('home.import_sample')}" if latest.is_sample else "")
@@ -177,13 +177,11 @@ with st.expander(tr("home.inventory"), icon=":material/database:"):
     cols = st.columns(5)
     cols[0].metric(tr("home.values"), num(summary["facts"], compact=False))
     cols[1].metric(tr("home.metrics"), summary["metrics"])
-    months = db.scalar("SELECT count(DISTINCT date_trunc('month', period)) FROM current_facts")
     cols[2].metric(tr("home.months"), months)
     cols[2].caption(f"{str(summary['period_min'])[:7]} – {str(summary['period_max'])[:7]}" if summary["period_min"] else "—")
     cols[3].metric(tr("home.orders"), num(summary["transactions"], compact=False))
     cols[4].metric(tr("home.customers"), num(summary["customers"], compact=False))
 
-    inventory = metric_inventory(db)
     if not inventory.empty:
         st.markdown(f"**{tr('home.latest')}**")
         view = inventory.assign(

@@ -125,7 +125,8 @@ def _offer_restore() -> None:
 
 @shared(32)
 def _periods_and_summary(path: str, version: int) -> tuple[list[str], tuple]:
-    """The sidebar's queries scan every stored value: once per data version, not once per rerun."""
+    """The sidebar's queries scan every stored value: once per numbers' version (imports, undo, restore:
+    a review edit leaves the facts as they are), not once per rerun."""
     db = get_database(path)
     summary = db.one("SELECT count(*), count(DISTINCT metric), min(period), max(period) FROM current_facts")
     return _available_periods(db), summary
@@ -133,7 +134,7 @@ def _periods_and_summary(path: str, version: int) -> tuple[list[str], tuple]:
 
 def available_periods(db: Database) -> list[str]:
     """Months with data, newest first; months that only have a plan come after the actual ones."""
-    return _periods_and_summary(str(db.path), db.data_version())[0]
+    return _periods_and_summary(str(db.path), db.numbers_version())[0]
 
 
 def _available_periods(db: Database) -> list[str]:
@@ -156,7 +157,8 @@ def _reviews(path: str, version: int) -> list:
 
 @shared(16)
 def _defaults(path: str, version: int, today: str) -> tuple[str | None, str | None, int | None]:
-    """What a new session opens on (retro.defaults): once per data version and day, not per rerun."""
+    """What a new session opens on (retro.defaults: from the facts and imports alone): once per numbers'
+    version and day, not per rerun."""
     from .. import defaults
 
     db = get_database(path)
@@ -165,7 +167,7 @@ def _defaults(path: str, version: int, today: str) -> tuple[str | None, str | No
 
 
 def _opening_defaults(db: Database) -> tuple[str | None, str | None, int | None]:
-    return _defaults(str(db.path), db.data_version(), dt.date.today().isoformat())
+    return _defaults(str(db.path), db.numbers_version(), dt.date.today().isoformat())
 
 
 def default_period(db: Database) -> str | None:
@@ -222,7 +224,7 @@ def sidebar(db: Database) -> Any:
                 st.query_params["period"] = period
             if before in periods and period != before:  # picked here: the team's period now
                 _share(db)
-            summary = _periods_and_summary(str(db.path), db.data_version())[1]
+            summary = _periods_and_summary(str(db.path), db.numbers_version())[1]
             st.caption(tr("sidebar.data", facts=num(summary[0], compact=False), metrics=summary[1],
                           period_min=str(summary[2])[:7], period_max=str(summary[3])[:7]))
         else:
