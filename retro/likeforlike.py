@@ -46,7 +46,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from .db import Database
+from .db import Database, compute_cursor, is_postgres, pg_arrow
 from .i18n import t
 
 EPS = 1e-9
@@ -272,6 +272,35 @@ LEFT JOIN cut t ON t.pid = s.pid LEFT JOIN common cm ON cm.pid = s.pid
 """
 
 
+# On PostgreSQL the same query is run by DuckDB over the facts it reads, fetched in one COPY: run by
+# PostgreSQL 15 itself it took 15-50 s for the 70 pairs of a trends series at 2M stored values (its
+# planner guesses one row for each CTE, then nests loops and sorts on disk), 4 s this way; DuckDB's own
+# file 1.6 s. The facts are read by the filter the query's own WHERE starts with.
+_FACTS = """SELECT dims_key, period, grain, metric, scenario, value FROM fact_rows
+            WHERE replaced_by IS NULL AND grain IN ('day', 'month') AND value IS NOT NULL
+              AND metric = ANY(%s) AND period >= %s AND period < %s"""
+
+
+def _rows_in_duckdb(db: Any, params: dict[str, Any]) -> list[tuple]:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    facts_schema = pa.schema([("dims_key", pa.string()), ("period", pa.date32()), ("grain", pa.string()),
+                              ("metric", pa.string()), ("scenario", pa.string()), ("value", pa.float64())])
+    with db.cursor() as cur:
+        facts = pg_arrow(cur, _FACTS, [params["all_names"], params["lo"], params["hi"]], facts_schema)
+        keys = pc.unique(facts.column("dims_key")).to_pylist()
+        segments = pg_arrow(cur, "SELECT dims_key, CAST(dims AS TEXT) FROM segments WHERE dims_key = ANY(%s)",
+                            [keys], pa.schema([("dims_key", pa.string()), ("dims", pa.string())]))
+    facts = facts.append_column("replaced_by", pa.nulls(facts.num_rows, pa.int64()))
+    with compute_cursor(db) as con:
+        con.register("fact_rows", facts)
+        con.register("segment_texts", segments)
+        con.execute("CREATE TEMP TABLE segments AS SELECT dims_key, CAST(CAST(dims AS JSON) AS MAP(VARCHAR, VARCHAR)) "
+                    "AS dims FROM segment_texts")
+        return con.execute(_SQL, params).fetchall()
+
+
 def compare(db: Database, pairs: Sequence[Pair], *, by: str | None = None,
             filters: dict[str, list[str]] | None = None) -> list[dict[str, Compared]]:
     """Each pair's comparison per view segment of its ``by`` ('' for the total), in one query;
@@ -314,7 +343,7 @@ def _compare(db: Database, pairs: tuple[Pair, ...]) -> list[dict[str, Compared]]
         "lo": min(min(pairs[i].a_start, pairs[i].b_start) for i in wanted),
         "hi": max(max(his[i]) for i in wanted),
     }
-    rows = db.rows(_SQL, params)
+    rows = _rows_in_duckdb(db, params) if is_postgres(db) else db.rows(_SQL, params)
     parts: dict[tuple[int, str], dict[int | None, tuple]] = {}
     for r in rows:
         parts.setdefault((r[0], r[1]), {})[r[2]] = r
