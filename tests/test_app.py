@@ -231,6 +231,33 @@ def test_the_overview_headline_attainment_is_the_goals_pages(open_app, sample_db
     assert metric_values(at)[t("goals.overall", lang)] == overall
 
 
+def test_a_review_edit_leaves_the_overviews_numbers_cached_and_an_import_refreshes_them(open_app, sample_db_file,
+                                                                                        tmp_path):
+    """A review edit bumps the data version, not the numbers: the overview's headline (the goals page's
+    memoised scorecard) and what the database holds are not computed again (seconds on PostgreSQL at 2M
+    values), the measures are; an import changes the numbers and the inventory shows it."""
+    from conftest import fresh_db, load_csv
+
+    from retro import reviews as R
+    from retro.ui import goals as G
+    from retro.ui import overview as OV
+
+    at = open_app(lang="zh")
+    values = t("home.values", "zh")
+    before = metric_values(at)[values]
+    built = (OV.holdings.memo.misses, G.card.memo.misses, OV.measures.memo.misses)
+    R.create_review(fresh_db(sample_db_file), grain="month", period="2026-10", actor="张三")
+    at.run()
+    assert_clean(at)
+    assert (OV.holdings.memo.misses, G.card.memo.misses) == built[:2]
+    assert OV.measures.memo.misses == built[2] + 1  # the page did read the new data version
+    load_csv(fresh_db(sample_db_file), tmp_path, "新指标.csv", "月份,新增门店\n2026-09,3\n2026-10,5\n")
+    at.run()
+    assert_clean(at)
+    assert OV.holdings.memo.misses == built[0] + 1
+    assert metric_values(at)[values] != before
+
+
 def test_the_sample_banner_goes_once_the_users_own_data_is_in(open_app, sample_db_file, tmp_path):
     at = open_app(lang="zh")
     assert t("home.sample_loaded", "zh") in texts(at.info)
