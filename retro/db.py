@@ -1221,6 +1221,8 @@ def pg_arrow(cur: Any, select: str, params: Sequence[Any], schema: Any) -> Any:
     with raw.copy(f"COPY ({select}) TO STDOUT (FORMAT csv)", params) as copy:
         for chunk in copy:
             buf.write(chunk)
+    if not buf.tell():  # no rows: Arrow reads no table from an empty text
+        return schema.empty_table()
     buf.seek(0)
     return pa_csv.read_csv(
         buf,

@@ -290,8 +290,9 @@ def _rows_in_duckdb(db: Any, params: dict[str, Any]) -> list[tuple]:
     with db.cursor() as cur:
         facts = pg_arrow(cur, _FACTS, [params["all_names"], params["lo"], params["hi"]], facts_schema)
         keys = pc.unique(facts.column("dims_key")).to_pylist()
-        segments = pg_arrow(cur, "SELECT dims_key, CAST(dims AS TEXT) FROM segments WHERE dims_key = ANY(%s)",
-                            [keys], pa.schema([("dims_key", pa.string()), ("dims", pa.string())]))
+        segment_schema = pa.schema([("dims_key", pa.string()), ("dims", pa.string())])
+        segments = (pg_arrow(cur, "SELECT dims_key, CAST(dims AS TEXT) FROM segments WHERE dims_key = ANY(%s::VARCHAR[])",
+                             [keys], segment_schema) if keys else segment_schema.empty_table())
     facts = facts.append_column("replaced_by", pa.nulls(facts.num_rows, pa.int64()))
     with compute_cursor(db) as con:
         con.register("fact_rows", facts)

@@ -139,6 +139,13 @@ def test_like_for_like_pairs_alike_on_both_engines(sample_engines):
     assert set(a[2]) >= {"华东", "华南"} and a[4] == {} and a[5] == {}
 
 
+def test_like_for_like_over_months_without_values_is_nothing_on_both_engines(sample_engines):
+    """No fact in the span at all (on PostgreSQL DuckDB then computes over an empty read): no comparison."""
+    duck, pg = sample_engines
+    pairs = [L.Pair("销售额", dt.date(2031, 1, 1), dt.date(2030, 1, 1), 3, by="区域")]
+    assert L.compare(duck, pairs) == L.compare(pg, pairs) == [{}]
+
+
 SAMPLE_PERIODS = ["2025-06", "2026-01", "2026-07", "2026-10", "2026-12", "2025-Q4", "2026-Q3", "2026-Q4", "2025", "2026"]
 
 
