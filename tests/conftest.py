@@ -515,6 +515,18 @@ def pg_app_sample_db(postgres_server, pg_sample_template, monkeypatch) -> Iterat
 
 
 @pytest.fixture
+def pg_late_region(files, pg_db):
+    """``late_region`` in PostgreSQL: the same workbook through the same importer (not the CLI)."""
+    from retro.ingest import analyze_bytes, store_import
+
+    path, _ = fb.build_region_error_cell(files)
+    analysis = analyze_bytes(pg_db, path.read_bytes(), path.name)
+    assert analysis.ready()
+    store_import(pg_db, analysis)
+    return pg_db
+
+
+@pytest.fixture
 def pg_db(pg_url):
     """That database opened through retro (migrated): what a module's ``db`` fixture is to run its tests on PostgreSQL."""
     from retro.db import Database, PostgresDatabase, close_all

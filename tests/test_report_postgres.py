@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 
-import fixtures_build as fb
 import pytest
 from test_report_model import (  # noqa: F401 - collected here again with this module's fixtures
     PERIOD,
@@ -45,7 +44,6 @@ from test_scoring_postgres import alike
 from retro import reviews as R
 from retro import scoring as S
 from retro.db import PostgresDatabase, close_all
-from retro.ingest import analyze_bytes, store_import
 from retro.report import export_bytes
 from retro.report.model import Table, build_report
 
@@ -121,13 +119,9 @@ def db(pg_db):
 
 
 @pytest.fixture
-def late_region(files, db):
-    """conftest's ``late_region`` in PostgreSQL: the same workbook through the same importer."""
-    path, _ = fb.build_region_error_cell(files)
-    analysis = analyze_bytes(db, path.read_bytes(), path.name)
-    assert analysis.ready()
-    store_import(db, analysis)
-    return db
+def late_region(pg_late_region):
+    """conftest's ``late_region`` in PostgreSQL (conftest's ``pg_late_region``)."""
+    return pg_late_region
 
 
 # --------------------------------------------------------------------------- the model, compared

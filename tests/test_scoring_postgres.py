@@ -18,7 +18,6 @@ import datetime as dt
 import json
 import math
 
-import fixtures_build as fb
 import pytest
 
 # The hand-worked tests that read or write a database, collected here again with this module's fixtures.
@@ -47,7 +46,6 @@ from retro import metrics as M
 from retro import scoring as S
 from retro.bootstrap import load_sample
 from retro.db import close_all, get_database
-from retro.ingest import analyze_bytes, store_import
 
 
 @pytest.fixture
@@ -57,13 +55,9 @@ def db(pg_db):
 
 
 @pytest.fixture
-def late_region(files, db):
-    """conftest's ``late_region`` in PostgreSQL: the same workbook through the same importer."""
-    path, _ = fb.build_region_error_cell(files)
-    analysis = analyze_bytes(db, path.read_bytes(), path.name)
-    assert analysis.ready()
-    store_import(db, analysis)
-    return db
+def late_region(pg_late_region):
+    """conftest's ``late_region`` in PostgreSQL (conftest's ``pg_late_region``)."""
+    return pg_late_region
 
 
 @pytest.fixture
