@@ -25,7 +25,6 @@ Output: a markdown table — per interaction the DuckDB and PostgreSQL medians a
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import statistics
 import sys
@@ -40,7 +39,20 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests"))
 
 from bench_load import machine_cpu  # noqa: E402
-from bench_ui import BARE_APP, PAGE_JS, PYTHON, VIEWPORT, Driver, Result, Retro, Server, bare_round, p90  # noqa: E402
+from bench_ui import (  # noqa: E402
+    BARE_APP,
+    PAGE_JS,
+    PYTHON,
+    VIEWPORT,
+    Driver,
+    Result,
+    Retro,
+    Server,
+    bare_round,
+    machine_line,
+    p90,
+    print_not_measured,
+)
 
 from tests.browser_support import chromium_launch_kwargs  # noqa: E402
 
@@ -175,10 +187,9 @@ def main(argv: list[str] | None = None) -> int:
     for name in names:
         kind = (results["duckdb"].get(name) or results["pg"].get(name)).kind
         print(row(name, kind, results["duckdb"].get(name), results["pg"].get(name), fi if kind == "interaction" else fo))
-    print(f"\nmachine: {os.cpu_count()} cores; load average before {' '.join(load_before)}, after "
-          f"{' '.join(Path('/proc/loadavg').read_text().split()[:3])}; whole machine busy "
-          f"{(busy1 - busy0) / max(total1 - total0, 1e-9) * 100:.0f}% of its cores during the "
-          f"{time.monotonic() - started:.0f} s walk")
+    print("\n" + machine_line(load_before, (busy0, total0), (busy1, total1), started, "walk"))
+    for engine in ("duckdb", "pg"):
+        print_not_measured(results[engine], f"{engine}: ")
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
     else:

@@ -414,6 +414,23 @@ class Retro:
 # --------------------------------------------------------------------------- main
 
 
+def machine_line(load_before: list[str], cpu0: tuple[float, float], cpu1: tuple[float, float], started: float,
+                 what: str) -> str:
+    """How loaded the machine was: the load averages before and after, its cores' busy share meanwhile."""
+    return (f"machine: {os.cpu_count()} cores; load average before {' '.join(load_before)}, after "
+            f"{' '.join(Path('/proc/loadavg').read_text().split()[:3])}; whole machine busy "
+            f"{(cpu1[0] - cpu0[0]) / max(cpu1[1] - cpu0[1], 1e-9) * 100:.0f}% of its cores during the "
+            f"{time.monotonic() - started:.0f} s {what}")
+
+
+def print_not_measured(results: dict[str, Result], prefix: str = "") -> None:
+    """Why measurements are missing (stderr): each result's distinct errors."""
+    for name, res in results.items():
+        if res.errors:
+            print(f"- {prefix}{name}: {len(res.errors)} not measured: {'; '.join(sorted(set(res.errors)))[:300]}",
+                  file=sys.stderr)
+
+
 def table(results: dict[str, Result], floors: dict[str, Result], first_opens: dict[str, float]) -> str:
     floor_i, floor_o = floors["interaction"], floors["open"]
     fi = statistics.median(floor_i.ms) if floor_i.ms else float("nan")
@@ -525,13 +542,9 @@ def main(argv: list[str] | None = None) -> int:
     ordered = {**{k: results[k] for k in order}, **{k: v for k, v in sorted(results.items()) if k not in order}}
     print(f"## bench_ui: {args.rounds} rounds, viewport 1366×768, chromium headless, quiet {args.quiet:.0f} ms, lang {args.lang}\n")
     print(table(ordered, floors, first_opens))
-    print(f"\nmachine: {os.cpu_count()} cores; load average before {' '.join(load_before)}, after "
-          f"{' '.join(Path('/proc/loadavg').read_text().split()[:3])}; whole machine busy "
-          f"{(busy1 - busy0) / max(total1 - total0, 1e-9) * 100:.0f}% of its cores during the "
-          f"{time.monotonic() - started:.0f} s run (this bench's servers and browser included)")
-    failures = {k: v.errors for k, v in ordered.items() if v.errors}
-    for name, errs in failures.items():
-        print(f"- {name}: {len(errs)} not measured: {'; '.join(sorted(set(errs)))[:300]}", file=sys.stderr)
+    print("\n" + machine_line(load_before, (busy0, total0), (busy1, total1), started,
+                              "run (this bench's servers and browser included)"))
+    print_not_measured(ordered)
     if args.json:
         Path(args.json).write_text(json.dumps({k: {"kind": v.kind, "ms": v.ms, "run_ms": v.run_ms, "errors": v.errors}
                                                for k, v in ordered.items()}, indent=1, ensure_ascii=False))

@@ -630,21 +630,12 @@ def _advance_pg_sequences(cur) -> None:
     """PostgreSQL's :func:`_advance_sequences`: each sequence past the ids the restored rows use, never
     back (``setval`` is not rolled back with the transaction, and another server may have handed out
     the ids above: a sequence that only moves forward never gives one out twice)."""
-    uses: dict[str, set[tuple[str, str]]] = {k: {v} for k, v in _EXPLICIT_SEQUENCES.items()}
-    for table, column, default in cur.execute(
+    tops = _sequence_tops(
+        cur,
         """SELECT table_name, column_name, column_default FROM information_schema.columns
-           WHERE table_schema = current_schema() AND column_default LIKE 'nextval(%'"""
-    ).fetchall():
-        sequence = default.split("'")[1] if "'" in default else None
-        if sequence:
-            uses.setdefault(sequence, set()).add((table, column))
-    existing = {r[0] for r in cur.execute(
-        "SELECT sequence_name FROM information_schema.sequences WHERE sequence_schema = current_schema()").fetchall()}
-    for sequence, columns in uses.items():
-        if sequence not in existing:
-            continue
-        top = max(cur.execute(f"SELECT coalesce(max({quote_ident(c)}), 0) FROM {quote_ident(t)}").fetchone()[0]
-                  for t, c in columns)
+           WHERE table_schema = current_schema() AND column_default LIKE 'nextval(%'""",
+        "SELECT sequence_name FROM information_schema.sequences WHERE sequence_schema = current_schema()")
+    for sequence, top in tops.items():
         last, called = cur.execute(f"SELECT last_value, is_called FROM {quote_ident(sequence)}").fetchone()
         if top > (last if called else last - 1):
             cur.execute("SELECT setval(?, ?)", [quote_ident(sequence), top])
@@ -657,21 +648,26 @@ _EXPLICIT_SEQUENCES = {"import_id_seq": ("imports", "id")}
 def _advance_sequences(cur) -> None:
     """Sequences are not in the export: start each past the ids the restored rows use (every table
     whose column defaults to nextval of it: targets, reviews, problems, … — not only imports)."""
-    uses: dict[str, set[tuple[str, str]]] = {k: {v} for k, v in _EXPLICIT_SEQUENCES.items()}
-    for table, column, default in cur.execute(
+    tops = _sequence_tops(
+        cur,
         """SELECT table_name, column_name, column_default FROM duckdb_columns()
-           WHERE database_name = current_database() AND column_default LIKE 'nextval(%'"""
-    ).fetchall():
-        sequence = default.split("'")[1] if "'" in default else None
-        if sequence:
-            uses.setdefault(sequence, set()).add((table, column))
-    existing = {r[0] for r in cur.execute(
-        "SELECT sequence_name FROM duckdb_sequences() WHERE database_name = current_database()").fetchall()}
-    for sequence, columns in uses.items():
-        if sequence not in existing:
-            continue
-        top = max(cur.execute(f"SELECT coalesce(max({quote_ident(c)}), 0) FROM {quote_ident(t)}").fetchone()[0]
-                  for t, c in columns)
+           WHERE database_name = current_database() AND column_default LIKE 'nextval(%'""",
+        "SELECT sequence_name FROM duckdb_sequences() WHERE database_name = current_database()")
+    for sequence, top in tops.items():
         current = cur.execute(f"SELECT nextval({quote_literal(sequence)})").fetchone()[0]
         if current <= top:  # DuckDB has no setval: step the sequence past the restored ids, in one query
             cur.execute(f"SELECT max(nextval({quote_literal(sequence)})) FROM range(?)", [top - current]).fetchall()
+
+
+def _sequence_tops(cur, defaults_sql: str, sequences_sql: str) -> dict[str, int]:
+    """Each existing sequence and the highest id the restored rows hold in a column it numbers (its
+    columns found by their ``nextval`` defaults, read by ``defaults_sql`` from the engine's catalog)."""
+    uses: dict[str, set[tuple[str, str]]] = {k: {v} for k, v in _EXPLICIT_SEQUENCES.items()}
+    for table, column, default in cur.execute(defaults_sql).fetchall():
+        sequence = default.split("'")[1] if "'" in default else None
+        if sequence:
+            uses.setdefault(sequence, set()).add((table, column))
+    existing = {r[0] for r in cur.execute(sequences_sql).fetchall()}
+    return {sequence: max(cur.execute(f"SELECT coalesce(max({quote_ident(c)}), 0) FROM {quote_ident(t)}").fetchone()[0]
+                          for t, c in columns)
+            for sequence, columns in uses.items() if sequence in existing}

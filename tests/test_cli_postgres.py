@@ -85,16 +85,7 @@ def _portable_totals(monkeypatch):
 # --------------------------------------------------------------------------- both engines, compared
 
 
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    """``python -m retro ARGV`` in this process: exit code, stdout, stderr."""
-    capsys.readouterr()
-    try:
-        rc = main(list(argv))
-    except SystemExit as exc:
-        rc = exc.code
-    out, err = capsys.readouterr()
-    assert "Traceback" not in out + err
-    return rc, out, err
+run = T._run  # ``python -m retro ARGV`` in this process: exit code, stdout, stderr
 
 
 @pytest.fixture(scope="module")

@@ -85,26 +85,26 @@ def causes(tmp_path_factory, pg_module_url):
     close_all()
 
 
-@pytest.fixture(scope="module")
-def causes_db(postgres_server):
-    """test_report_model's ``causes_db`` (``make_causes`` alone: its tests expect no more), on PostgreSQL."""
+def _made(postgres_server, make):
+    """A new database on the throwaway server filled by ``make(url)``, dropped after the module."""
     url = postgres_server.create_database()
-    db = make_causes(url)
+    db = make(url)
     yield db
     db.close()
     close_all()
     postgres_server.drop_database(url.rsplit("/", 1)[1])
+
+
+@pytest.fixture(scope="module")
+def causes_db(postgres_server):
+    """test_report_model's ``causes_db`` (``make_causes`` alone: its tests expect no more), on PostgreSQL."""
+    yield from _made(postgres_server, make_causes)
 
 
 @pytest.fixture(scope="module")
 def sample_db(postgres_server):
     """test_report_model's ``sample_db`` (the sample and a review of 2026-10 with its payloads), on PostgreSQL."""
-    url = postgres_server.create_database()
-    db = make_sample(url)
-    yield db
-    db.close()
-    close_all()
-    postgres_server.drop_database(url.rsplit("/", 1)[1])
+    yield from _made(postgres_server, make_sample)
 
 
 @pytest.fixture(scope="module")
