@@ -992,12 +992,14 @@ def _pg_frame(description: Any, rows: list[tuple]) -> pd.DataFrame:
 
 def _configure_pg(con: Any) -> None:
     """Each pooled connection: autocommit (BEGIN/COMMIT are retro's, as on DuckDB), JSON read back as
-    text as DuckDB returns it, UTC session time zone."""
+    text as DuckDB returns it, UTC session time zone, doubles written as their shortest exact text
+    (PostgreSQL 12+'s default, said so a server's setting cannot round what COPY hands over)."""
     from psycopg.types.string import TextLoader
 
     con.autocommit = True
     con.adapters.register_loader("json", TextLoader)
     con.execute("SET TIME ZONE 'UTC'")
+    con.execute("SET extra_float_digits = 1")
 
 
 class PostgresDatabase:
@@ -1210,15 +1212,14 @@ def pg_arrow(cur: Any, select: str, params: Sequence[Any], schema: Any) -> Any:
     """The rows of ``select`` (PostgreSQL, ``%s`` parameters) as an Arrow table of ``schema``: one
     ``COPY (…) TO STDOUT`` in CSV parsed by Arrow — ~1 s a million rows, where fetching them as Python
     tuples takes several. Doubles come as their shortest exact text (``extra_float_digits = 1``), so
-    they read back to the bit; a NULL is an unquoted empty field, an empty text a quoted one."""
+    they read back to the bit (each connection's setting); a NULL is an unquoted empty field, an empty text
+    a quoted one."""
     import io
 
     import pyarrow.csv as pa_csv
 
-    raw = cur.raw
-    raw.execute("SET extra_float_digits = 1")  # PostgreSQL 12+'s default; said, so a server's setting cannot round
     buf = io.BytesIO()
-    with raw.copy(f"COPY ({select}) TO STDOUT (FORMAT csv)", params) as copy:
+    with cur.raw.copy(f"COPY ({select}) TO STDOUT (FORMAT csv)", params) as copy:
         for chunk in copy:
             buf.write(chunk)
     if not buf.tell():  # no rows: Arrow reads no table from an empty text
